@@ -1,0 +1,3 @@
+from kore_contract.cli import main
+
+raise SystemExit(main())

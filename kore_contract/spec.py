@@ -1,0 +1,158 @@
+"""Load the OpenAPI document and hand out what the rest of the package derives from it.
+
+The document in `openapi/` is the single source of truth: request and response schemas,
+parameters, rule ids (`x-rule`) and documentation sources (`x-source`) all come from here.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+SPEC_FILE_NAME = "kore-sms-campaign-v2.yaml"
+Call = Literal["create", "get", "delete"]
+CALLS: tuple[Call, ...] = ("create", "get", "delete")
+
+
+def spec_path() -> Path:
+    """Where the OpenAPI document is: inside the installed package, or the checkout's openapi/."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "openapi" / SPEC_FILE_NAME, here.parent / "openapi" / SPEC_FILE_NAME):
+        if candidate.is_file():
+            return candidate
+    raise FileNotFoundError(f"the OpenAPI document {SPEC_FILE_NAME} is not installed beside {here}")
+
+
+@functools.lru_cache(maxsize=1)
+def load_spec() -> dict[str, Any]:
+    """The OpenAPI document as a dict, $refs unresolved. Cached: treat it as read-only."""
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    with spec_path().open(encoding="utf-8") as handle:
+        document: dict[str, Any] = yaml.load(handle, Loader=loader)  # noqa: S506 - safe loader
+    return document
+
+
+def resolve(node: Any, document: dict[str, Any] | None = None) -> Any:
+    """A deep copy of `node` with every local `$ref` replaced by what it points to."""
+    root = load_spec() if document is None else document
+
+    def walk(value: Any) -> Any:
+        if isinstance(value, dict):
+            if "$ref" in value and isinstance(value["$ref"], str):
+                target = pointer_get(root, value["$ref"].removeprefix("#"))
+                merged = {**walk(target), **{k: walk(v) for k, v in value.items() if k != "$ref"}}
+                return merged
+            return {key: walk(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [walk(item) for item in value]
+        return value
+
+    return walk(copy.deepcopy(node))
+
+
+def pointer_get(document: Any, pointer: str) -> Any:
+    """The value at an RFC 6901 pointer ("" is the whole document)."""
+    value = document
+    if not pointer:
+        return value
+    for token in pointer.lstrip("/").split("/"):
+        token = token.replace("~1", "/").replace("~0", "~")
+        value = value[int(token)] if isinstance(value, list) else value[token]
+    return value
+
+
+def escape_token(token: str | int) -> str:
+    return str(token).replace("~", "~0").replace("/", "~1")
+
+
+def to_pointer(parts: Any) -> str:
+    """An RFC 6901 pointer from path parts (keys and indexes)."""
+    return "".join("/" + escape_token(part) for part in parts)
+
+
+@functools.lru_cache(maxsize=1)
+def operations() -> dict[Call, dict[str, Any]]:
+    """Each call's operation (resolved), with its `path` and `method` added."""
+    found: dict[Call, dict[str, Any]] = {}
+    for path, item in load_spec()["paths"].items():
+        shared = item.get("parameters", [])
+        for method in ("get", "post", "put", "patch", "delete"):
+            if method in item:
+                operation = resolve(item[method])
+                operation["parameters"] = resolve(shared) + operation.get("parameters", [])
+                operation["path"] = path
+                operation["method"] = method.upper()
+                found[operation["x-call"]] = operation
+    return found
+
+
+@functools.lru_cache(maxsize=1)
+def request_body_schema() -> dict[str, Any]:
+    """The create body's JSON Schema, $refs resolved."""
+    body = operations()["create"]["requestBody"]["content"]["application/json"]["schema"]
+    return with_dialect(body)
+
+
+@functools.lru_cache(maxsize=1)
+def response_envelope_schema() -> dict[str, Any]:
+    """The success envelope's JSON Schema (create, get and delete answer the same)."""
+    return with_dialect(resolve(load_spec()["components"]["schemas"]["CampaignEnvelope"]))
+
+
+def with_dialect(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema", **schema}
+
+
+def examples(call: Call, where: Literal["request", "response"]) -> dict[str, Any]:
+    """The spec's named examples of a call's request body or success response."""
+    operation = operations()[call]
+    if where == "request":
+        media = operation["requestBody"]["content"]["application/json"]
+    else:
+        ok = operation["responses"].get("200") or operation["responses"]["201"]
+        media = ok["content"]["application/json"]
+    return {name: example["value"] for name, example in media.get("examples", {}).items()}
+
+
+@dataclass(frozen=True)
+class DocumentedField:
+    """A spec node that says where in the documentation it comes from (`x-source`)."""
+
+    document: str  # "create-sms-campaign-using-template-v2.md"
+    section: str  # "body-parameters"
+    field: str  # "dialingStrategy.callerId.phoneNumber", as spelled in the documentation
+    spec_pointer: str  # "/components/schemas/CreateCampaignRequest/properties/name"
+    rules: tuple[str, ...]  # ("R2",)
+
+
+def parse_source(source: str) -> tuple[str, str, str]:
+    """`"doc.md#section: field"` -> (doc, section, field); field may be empty."""
+    document, _, rest = source.partition("#")
+    section, _, field = rest.partition(":")
+    return document.strip(), section.strip(), field.strip()
+
+
+def documented_fields() -> list[DocumentedField]:
+    """Every spec node with an `x-source`, in document order."""
+    found: list[DocumentedField] = []
+
+    def walk(value: Any, parts: tuple[str | int, ...]) -> None:
+        if isinstance(value, dict):
+            source = value.get("x-source")
+            if isinstance(source, str):
+                rules = value.get("x-rule", ())
+                rule_ids = (rules,) if isinstance(rules, str) else tuple(rules)
+                found.append(DocumentedField(*parse_source(source), to_pointer(parts), rule_ids))
+            for key, item in value.items():
+                walk(item, (*parts, key))
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                walk(item, (*parts, index))
+
+    walk(load_spec(), ())
+    return found
