@@ -1,0 +1,70 @@
+"""`kore-contract validate PATH...`: check payload files before they are sent."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from typing import Any, TextIO
+
+HELP = "check create bodies (or captured responses) against the contract"
+DESCRIPTION = """\
+Check payload files against the contract (rule ids R.. and S.. of CONTRACT.md).
+
+PATH is a file, a folder (every *.json below it) or - for standard input.
+Exit status: 0 every payload valid; 1 at least one violation; 2 something
+unreadable (not a file, not UTF-8, not JSON) or a usage error. Every path is
+reported either way.
+
+examples:
+  kore-contract validate campaign.json
+  kore-contract validate payloads/ --fixture account.json --format json
+  cat body.json | kore-contract validate -
+  kore-contract validate --kind response captured-create-answer.json
+"""
+
+PARALLEL_FROM = 256  # files; below this a pool costs more than it saves
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("paths", nargs="+", metavar="PATH", help="file, folder or - (stdin)")
+    parser.add_argument("--fixture", metavar="F", default=os.environ.get("KORE_FIXTURE"),
+                        help="the account's fixture (JSON): also check that contact lists "
+                             "exist (R4) and the message matches its template (R10)")
+    parser.add_argument("--format", choices=("text", "json", "junit"), default="text",
+                        help="output format (default: text)")
+    parser.add_argument("--strict", action="store_true",
+                        help="warn about properties the spec does not document (R16)")
+    parser.add_argument("--kind", choices=("request", "response"), default="request",
+                        help="request: create bodies (default); response: a captured "
+                             "create, get or delete answer (S rules)")
+    parser.add_argument("--jobs", type=int, default=None, metavar="N",
+                        help="worker processes for large folders (default: every core)")
+
+
+def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from kore_contract.fixture import FixtureError, load_fixture
+    from kore_contract.validation_run import check_all, exit_code
+    from kore_contract.validation_output import render
+
+    if args.jobs is not None and args.jobs < 1:
+        err.write(f"kore-contract validate: --jobs={args.jobs}: must be at least 1\n")
+        return 2
+    fixture = None
+    if args.fixture:
+        try:
+            fixture = load_fixture(args.fixture)
+        except FixtureError as error:
+            err.write(f"kore-contract validate: {error}\n")
+            return 2
+    results: list[dict[str, Any]] = check_all(
+        args.paths, kind=args.kind, fixture=fixture, strict=args.strict,
+        jobs=args.jobs or os.cpu_count() or 1, parallel_from=PARALLEL_FROM,
+    )
+    out.write(render(results, args.format, color=_color(out)))
+    return exit_code(results)
+
+
+def _color(out: TextIO) -> bool:
+    if os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
+        return False
+    return bool(getattr(out, "isatty", lambda: False)())

@@ -1,0 +1,152 @@
+"""Read payloads strictly: UTF-8 JSON, no NaN, duplicated keys remembered, size bounded.
+
+Python's `json` keeps the last of duplicated keys and accepts NaN; a payload checker must
+not. Unreadable input is a value, not a crash: every path gets a result.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+MAX_BYTES = 10 * 1024 * 1024  # a create body is a few KB; this is far beyond any real one
+
+
+@dataclass(frozen=True)
+class Unreadable:
+    """Why a path or body could not be read as JSON (not a rule violation)."""
+
+    reason: str
+
+
+@dataclass(frozen=True)
+class Parsed:
+    payload: Any
+    duplicate_keys: tuple[str, ...] = ()  # JSON pointers of keys that occur twice
+
+
+class _DuplicatesSeen(dict[str, Any]):
+    """A JSON object in which some key occurred more than once."""
+
+    duplicates: list[str]
+
+
+class _Decoder(json.JSONDecoder):
+    """Marks objects with duplicated keys; `seen_duplicates` says whether any was found."""
+
+    def __init__(self) -> None:
+        super().__init__(object_pairs_hook=self._pairs_to_object, parse_constant=_refuse_constant)
+        self.seen_duplicates = False
+
+    def _pairs_to_object(self, pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        result = dict(pairs)
+        if len(result) == len(pairs):
+            return result
+        self.seen_duplicates = True
+        marked = _DuplicatesSeen(result)
+        seen: set[str] = set()
+        marked.duplicates = []
+        for key, _ in pairs:
+            if key in seen:
+                marked.duplicates.append(key)
+            seen.add(key)
+        return marked
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not allowed in JSON")
+
+
+def parse_json(data: bytes | str) -> Parsed | Unreadable:
+    """Parse a payload; never raises for bad input."""
+    if isinstance(data, bytes):
+        if len(data) > MAX_BYTES:
+            return Unreadable(
+                f"{len(data) / 1e6:.1f} MB is larger than the {MAX_BYTES // 2**20} MB limit "
+                "(a create body is a few KB)"
+            )
+        if data.startswith(b"\xef\xbb\xbf"):
+            return Unreadable("starts with a byte-order mark; save it as UTF-8 without BOM")
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as error:
+            return Unreadable(f"not UTF-8 (byte {error.start}: 0x{data[error.start]:02x})")
+    else:
+        text = data
+    if not text.strip():
+        return Unreadable("empty: expected a JSON object")
+    decoder = _Decoder()
+    try:
+        payload = decoder.decode(text)
+    except json.JSONDecodeError as error:
+        return Unreadable(f"not JSON: {error.msg} (line {error.lineno}, column {error.colno})")
+    except ValueError as error:  # NaN, Infinity
+        return Unreadable(f"not JSON: {error}")
+    except RecursionError:
+        return Unreadable("not usable JSON: nested too deeply")
+    if not decoder.seen_duplicates:
+        return Parsed(payload)
+    return Parsed(payload, tuple(sorted(_duplicate_pointers(payload))))
+
+
+def _duplicate_pointers(payload: Any) -> Iterator[str]:
+    from kore_contract.spec import escape_token
+
+    stack: list[tuple[str, Any]] = [("", payload)]
+    while stack:
+        pointer, value = stack.pop()
+        if isinstance(value, dict):
+            if isinstance(value, _DuplicatesSeen):
+                yield from (f"{pointer}/{escape_token(key)}" for key in value.duplicates)
+            stack.extend((f"{pointer}/{escape_token(k)}", v) for k, v in value.items())
+        elif isinstance(value, list):
+            stack.extend((f"{pointer}/{i}", v) for i, v in enumerate(value))
+
+
+def read_bytes(path: Path) -> bytes | Unreadable:
+    try:
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            return Unreadable(
+                f"{size / 1e6:.1f} MB is larger than the {MAX_BYTES // 2**20} MB limit "
+                "(a create body is a few KB)"
+            )
+        return path.read_bytes()
+    except FileNotFoundError:
+        return Unreadable("no such file or folder")
+    except IsADirectoryError:
+        return Unreadable("is a folder")
+    except PermissionError:
+        return Unreadable("permission denied")
+    except OSError as error:
+        return Unreadable(f"cannot read: {error.strerror or error}")
+
+
+def expand_paths(arguments: Iterable[str]) -> Iterator[tuple[str, Path | None | Unreadable]]:
+    """Each argument as (display name, file path); `-` is standard input (path None).
+
+    A folder yields every `*.json` below it, sorted; a folder with none is Unreadable.
+    """
+    for argument in arguments:
+        if argument == "-":
+            yield "-", None
+            continue
+        path = Path(argument)
+        if path.is_dir():
+            found = sorted(p for p in path.rglob("*.json") if p.is_file())
+            if not found:
+                yield argument, Unreadable("folder holds no *.json file")
+            for file in found:
+                yield str(file), file
+        elif path.exists():
+            yield argument, path
+        else:
+            yield argument, Unreadable("no such file or folder")
+
+
+def read_stdin() -> bytes:
+    return sys.stdin.buffer.read(MAX_BYTES + 1)

@@ -1,0 +1,327 @@
+"""The field matrix: every field of the documentation's tables, and what the run did with it.
+
+Rows come from `spec.documented_fields()` (one per document and field as spelled there).
+Where a field lives on the wire (body path, query parameter, header) is read from the spec
+itself: the schema a pointer names is found where the request body or the response
+envelope uses it. Columns: documented, in the spec, validated (a rule), exercised by the
+run (a request touched it), seen in responses, conforming (no finding points at it).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any, Literal
+from urllib.parse import parse_qsl, urlsplit
+
+from kore_contract import spec
+
+Side = Literal["body", "response", "query", "header", "path"]
+Location = tuple[Side, str]  # ("body", "/dialingStrategy/callingHours/days/*/day")
+State = Literal["yes", "no", "na", "untested"]
+COLUMNS = ("documented", "in the spec", "validated", "exercised", "seen in responses",
+           "conforming")
+HTTP_METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE"})
+SIDE_OF_RULE = {"R": ("body", "query"), "S": ("response",), "A": ("header", "query")}
+
+
+@dataclass(frozen=True)
+class Cell:
+    state: State
+    text: str
+    href: str = ""
+    title: str = ""
+
+
+@dataclass(frozen=True)
+class FieldRow:
+    anchor: str
+    document: str
+    field: str
+    sections: tuple[str, ...]
+    spec_pointers: tuple[str, ...]
+    rules: tuple[str, ...]
+    locations: tuple[Location, ...]
+    cells: tuple[Cell, ...]
+
+
+@dataclass
+class _Group:
+    document: str
+    field: str
+    sections: list[str]
+    pointers: list[str]
+    rules: list[str]
+    locations: list[Location]
+    in_spec: bool = True
+
+
+def field_matrix(
+    results: dict[str, Any], case_anchors: dict[str, str], rule_anchors: dict[str, str]
+) -> tuple[FieldRow, ...]:
+    groups = _groups(results.get("trace"))
+    evidence = _Evidence(results.get("cases") or [], case_anchors)
+    rows = []
+    for number, group in enumerate(groups.values(), start=1):
+        anchor = f"field-{number}"
+        rows.append(FieldRow(
+            anchor=anchor,
+            document=group.document,
+            field=group.field,
+            sections=tuple(group.sections),
+            spec_pointers=tuple(group.pointers),
+            rules=tuple(group.rules),
+            locations=tuple(group.locations),
+            cells=_cells(group, anchor, evidence, rule_anchors),
+        ))
+    return tuple(rows)
+
+
+def _groups(trace: Any) -> dict[tuple[str, str], _Group]:
+    groups: dict[tuple[str, str], _Group] = {}
+    for documented in spec.documented_fields():
+        if not documented.field or documented.field in HTTP_METHODS:
+            continue  # a whole table, a sample or an endpoint line: not a field
+        key = (documented.document, documented.field)
+        group = groups.setdefault(key, _Group(documented.document, documented.field,
+                                              [], [], [], []))
+        _add(group.sections, documented.section)
+        _add(group.pointers, documented.spec_pointer)
+        for rule_id in documented.rules:
+            _add(group.rules, rule_id)
+        location = locate(documented.spec_pointer)
+        if location is not None:
+            _add(group.locations, location)
+    for raw in (trace or {}).get("fields") or () if isinstance(trace, dict) else ():
+        if isinstance(raw, dict) and raw.get("document") and raw.get("field"):
+            key = (str(raw["document"]), str(raw["field"]))
+            if key not in groups:
+                section = str(raw.get("section", ""))
+                groups[key] = _Group(*key, [section] if section else [], [], [], [], False)
+    return groups
+
+
+def _add(items: list[Any], item: Any) -> None:
+    if item not in items:
+        items.append(item)
+
+
+# --- where a spec node sits on the wire --------------------------------------------------
+
+@functools.lru_cache(maxsize=None)
+def locate(spec_pointer: str) -> Location | None:
+    """The body path, parameter or header that a spec node describes; None for the others."""
+    parts = spec_pointer.lstrip("/").split("/")
+    document = spec.load_spec()
+    if parts[:2] == ["components", "parameters"] and len(parts) == 3:
+        parameter = spec.pointer_get(document, spec_pointer)
+        side = parameter.get("in")
+        return (side, str(parameter["name"])) if side in ("query", "header", "path") else None
+    if parts[:2] == ["components", "securitySchemes"] and len(parts) == 3:
+        scheme = spec.pointer_get(document, spec_pointer)
+        return ("header", str(scheme["name"])) if scheme.get("in") == "header" else None
+    if parts[:2] == ["components", "schemas"] and len(parts) >= 3:
+        mount = _mounts().get(parts[2])
+        if mount is None:
+            return None
+        side, base = mount
+        return side, base + _instance_path(parts[3:])
+    return None
+
+
+def _instance_path(schema_parts: list[str]) -> str:
+    path = ""
+    for index, part in enumerate(schema_parts):
+        previous = schema_parts[index - 1] if index else ""
+        if previous == "properties":
+            path += "/" + part
+        elif part == "items" and previous != "properties":
+            path += "/*"
+    return path
+
+
+@functools.lru_cache(maxsize=1)
+def _mounts() -> dict[str, tuple[Side, str]]:
+    """Component schema name -> where the request body or the response envelope uses it."""
+    document = spec.load_spec()
+    mounts: dict[str, tuple[Side, str]] = {}
+    roots: list[tuple[Side, Any]] = []
+    for operation in _raw_operations(document):
+        body = operation.get("requestBody", {}).get("content", {}).get("application/json", {})
+        if "schema" in body:
+            roots.append(("body", body["schema"]))
+        for code, response in operation.get("responses", {}).items():
+            if str(code).startswith("2"):
+                response = _deref(document, response)
+                media = response.get("content", {}).get("application/json", {})
+                if "schema" in media:
+                    roots.append(("response", media["schema"]))
+
+    def walk(node: Any, side: Side, path: str) -> None:
+        if not isinstance(node, dict):
+            return
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/components/schemas/"):
+            name = ref.rsplit("/", 1)[1]
+            if name in mounts:
+                return
+            mounts[name] = (side, path)
+            walk(spec.pointer_get(document, ref[1:]), side, path)
+            return
+        for key, item in (node.get("properties") or {}).items():
+            walk(item, side, f"{path}/{key}")
+        if "items" in node:
+            walk(node["items"], side, f"{path}/*")
+
+    for side, root in roots:
+        walk(root, side, "")
+    return mounts
+
+
+def _raw_operations(document: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    for item in document.get("paths", {}).values():
+        for method in ("get", "post", "put", "patch", "delete"):
+            if method in item:
+                yield item[method]
+
+
+def _deref(document: dict[str, Any], node: Any) -> Any:
+    while isinstance(node, dict) and isinstance(node.get("$ref"), str):
+        node = spec.pointer_get(document, node["$ref"][1:])
+    return node
+
+
+# --- what the run did -------------------------------------------------------------------
+
+INDEX = re.compile(r"/\d+(?=/|$)")
+
+
+def normal(pointer: str) -> str:
+    """`/data/days/0/start` -> `/data/days/*/start`: array indexes become `*`."""
+    return INDEX.sub("/*", pointer)
+
+
+def paths_of(value: Any, prefix: str = "") -> Iterator[str]:
+    """Every normalised path of a JSON value (arrays as `*`)."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            path = f"{prefix}/{spec.escape_token(key)}"
+            yield path
+            yield from paths_of(item, path)
+    elif isinstance(value, list):
+        for item in value:
+            yield from paths_of(item, f"{prefix}/*")
+
+
+class _Evidence:
+    """First case that touched, saw or broke each location (one pass over the cases)."""
+
+    def __init__(self, cases: list[dict[str, Any]], anchors: dict[str, str]) -> None:
+        self.anchors = anchors
+        self.sent: dict[Location, str] = {}
+        self.seen: dict[Location, str] = {}
+        self.broken: dict[Location, tuple[str, str]] = {}
+        for case in cases:
+            self._read(case)
+
+    def _read(self, case: dict[str, Any]) -> None:
+        case_id = str(case.get("id", ""))
+        request = case.get("request") or {}
+        response = case.get("response") or {}
+        sent: set[Location] = {("body", p) for p in paths_of(request.get("body"))}
+        sent |= {("header", str(name).lower()) for name in request.get("headers") or {}}
+        url = urlsplit(str(request.get("url", "")))
+        sent |= {("query", name) for name, _ in parse_qsl(url.query, keep_blank_values=True)}
+        if url.path:
+            sent.add(("path", "streamId"))
+            if case.get("call") in ("get", "delete"):
+                sent.add(("path", "campaignId"))
+        for location in sent:
+            self.sent.setdefault(location, case_id)
+        for path in paths_of(response.get("body")):
+            self.seen.setdefault(("response", path), case_id)
+        for finding in case.get("findings") or ():
+            pointer = normal(str(finding.get("pointer", "")))
+            rule_id = str(finding.get("rule", ""))
+            for side in SIDE_OF_RULE.get(rule_id[:1], ("body", "response", "query", "header")):
+                target = _pointer_location(side, pointer)
+                if target is not None:
+                    self.broken.setdefault(target, (case_id, rule_id))
+
+    def first(self, table: dict[Location, Any], location: Location) -> Any:
+        side, path = location
+        if side in ("header", "query", "path"):
+            return table.get((side, path.lower() if side == "header" else path))
+        return table.get(location)
+
+    def broken_at_or_below(self, location: Location) -> tuple[str, str] | None:
+        side, path = location
+        if side in ("header", "query", "path"):
+            return self.first(self.broken, location)  # type: ignore[no-any-return]
+        for (broken_side, broken_path), found in self.broken.items():
+            if broken_side == side and (broken_path == path or
+                                        broken_path.startswith(path + "/")):
+                return found
+        return None
+
+    def anchor(self, case_id: str) -> str:
+        return "#" + self.anchors.get(case_id, "")
+
+
+def _pointer_location(side: str, pointer: str) -> Location | None:
+    if side in ("header", "query"):
+        prefix = "/headers/" if side == "header" else "/query/"
+        if pointer.startswith(prefix):
+            name = pointer[len(prefix):]
+            return (side, name.lower() if side == "header" else name)  # type: ignore[return-value]
+        return None
+    return (side, pointer) if pointer else None  # type: ignore[return-value]
+
+
+def _cells(
+    group: _Group, anchor: str, evidence: _Evidence, rule_anchors: dict[str, str]
+) -> tuple[Cell, ...]:
+    spec_href = f"#{anchor}-spec"
+    source = ", ".join(f"{group.document}#{section}" for section in group.sections)
+    documented = Cell("yes", "yes", spec_href, source)
+    if group.in_spec:
+        in_spec = Cell("yes", "yes", spec_href, "\n".join(group.pointers))
+    else:
+        in_spec = Cell("no", "no", spec_href, "no spec node says it comes from this field")
+    if group.rules:
+        first_rule = next((r for r in group.rules if r in rule_anchors), group.rules[0])
+        validated = Cell("yes", ", ".join(group.rules),
+                         "#" + rule_anchors[first_rule] if first_rule in rule_anchors else "",
+                         "rules (x-rule) in the spec")
+    else:
+        validated = Cell("no", "no", spec_href, "no x-rule in the spec")
+
+    sendable = [loc for loc in group.locations if loc[0] != "response"]
+    answered = [loc for loc in group.locations if loc[0] == "response"]
+    exercised = _first_cell(evidence, evidence.sent, sendable, "sent by")
+    seen = _first_cell(evidence, evidence.seen, answered, "answered in")
+    broken = next((b for loc in group.locations
+                   if (b := evidence.broken_at_or_below(loc)) is not None), None)
+    if broken is not None:
+        conforming = Cell("no", f"no ({broken[1]})", evidence.anchor(broken[0]),
+                          f"finding in {broken[0]}")
+    elif exercised.state == "yes" or seen.state == "yes":
+        conforming = Cell("yes", "yes", exercised.href if exercised.state == "yes" else seen.href,
+                          "no finding points at this field")
+    else:
+        conforming = Cell("untested", "untested", "", "the run neither sent nor saw it")
+    return (documented, in_spec, validated, exercised, seen, conforming)
+
+
+def _first_cell(
+    evidence: _Evidence, table: dict[Location, str], locations: list[Location], verb: str
+) -> Cell:
+    if not locations:
+        return Cell("na", "n/a", "", "not on this side of the exchange")
+    for location in locations:
+        case_id = evidence.first(table, location)
+        if case_id is not None:
+            return Cell("yes", "yes", evidence.anchor(case_id), f"{verb} {case_id}")
+    return Cell("no", "no", "", "no case of the run")

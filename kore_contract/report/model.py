@@ -1,0 +1,314 @@
+"""The results dict turned into what every writer shows: verdict, rule rows, cases, chart.
+
+Writers only render a `Report` (STYLE 6): they share its wording, its counts and its
+anchors, so the HTML, the Markdown and the JUnit XML never disagree.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from kore_contract.report.fields import FieldRow, field_matrix
+from kore_contract.report.redact import sanitize
+from kore_contract.rules import RULES
+
+RESULTS_VERSION = 1
+RULE_STATUSES = ("passed", "failed", "not_exercised")
+STATUS_LABELS = {"passed": "passed", "failed": "failed", "not_exercised": "not exercised"}
+VERDICT_TEXT = {
+    "pass": "PASS: the server keeps the contract",
+    "fail": "FAIL: the server breaks the contract",
+    "error": "ERROR: the run could not be completed",
+}
+CALL_ORDER = ("create", "get", "delete", "any")
+#: Longer request or response bodies are cut in the reports (the results file keeps all).
+MAX_BODY_CHARS = 20_000
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule: str
+    call: str
+    pointer: str
+    message: str
+
+    def line(self) -> str:
+        """`/data/lname: got ...; expected ... (S4, create)`: the one shared wording."""
+        where = self.pointer or "(root)"
+        return f"{where}: {self.message} ({self.rule}, {self.call})"
+
+
+@dataclass(frozen=True)
+class CaseView:
+    id: str
+    anchor: str
+    phase: str
+    call: str
+    rules: tuple[str, ...]
+    expect: str
+    status: str
+    method: str
+    url: str
+    request_headers: tuple[tuple[str, str], ...]
+    request_body: str
+    response_status: int | None
+    response_headers: tuple[tuple[str, str], ...]
+    response_body: str
+    elapsed_ms: float | None
+    error: str | None
+    findings: tuple[Finding, ...]
+    curl: str
+
+
+@dataclass(frozen=True)
+class RuleRow:
+    id: str
+    title: str
+    source: str
+    call: str
+    status: str
+    status_label: str
+    checks: int
+    failures: int
+    first_failure: str | None
+    first_failure_anchor: str | None
+    anchor: str
+    findings: tuple[tuple[CaseView, Finding], ...]
+    errors: tuple[CaseView, ...]
+    time_s: float
+
+
+@dataclass(frozen=True)
+class Bar:
+    """One stacked bar of the rules chart (coordinates in the SVG's user units)."""
+
+    label: str
+    y: float
+    segments: tuple[tuple[str, int, float, float], ...]  # (status, count, x, width)
+    total: int
+
+
+@dataclass(frozen=True)
+class Defect:
+    anchor: str
+    kind: str
+    fields: tuple[str, ...]
+    documents: tuple[str, ...]
+    message: str
+
+
+@dataclass(frozen=True)
+class Report:
+    version: int
+    tool: str
+    verdict: str
+    verdict_text: str
+    run: tuple[tuple[str, str], ...]
+    counts: dict[str, int]
+    rules: tuple[RuleRow, ...]
+    bars: tuple[Bar, ...]
+    fields: tuple[FieldRow, ...]
+    cases: tuple[CaseView, ...]
+    case_counts: dict[str, int]
+    defects: tuple[Defect, ...] | None
+    results: dict[str, Any] = field(repr=False)
+
+    @property
+    def failed_cases(self) -> tuple[CaseView, ...]:
+        return tuple(c for c in self.cases if c.status in ("failed", "error"))
+
+
+def build(results: dict[str, Any]) -> Report:
+    """The view of a results dict (redacted first; secrets never reach a template)."""
+    results = sanitize(results)
+    cases = _cases(results.get("cases") or [])
+    anchors = {case.id: case.anchor for case in reversed(cases)}
+    rules = _rules(results.get("rules") or [], cases, anchors)
+    counts = Counter(row.status for row in rules)
+    tool = results.get("tool") or {}
+    return Report(
+        version=int(results.get("version", RESULTS_VERSION)),
+        tool=f"{tool.get('name', 'kore-contract')} {tool.get('version', '')}".strip(),
+        verdict=str(results.get("verdict", "error")),
+        verdict_text=VERDICT_TEXT.get(str(results.get("verdict")), "UNKNOWN verdict"),
+        run=_run(results.get("run") or {}),
+        counts={status: counts.get(status, 0) for status in RULE_STATUSES},
+        rules=rules,
+        bars=_bars(rules),
+        fields=field_matrix(results, anchors, {row.id: row.anchor for row in reversed(rules)}),
+        cases=cases,
+        case_counts=dict(Counter(case.status for case in cases)),
+        defects=_defects(results.get("trace")),
+        results=results,
+    )
+
+
+def slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", text).strip("-") or "x"
+
+
+def pretty(value: Any) -> str:
+    text = json.dumps(value, indent=2, ensure_ascii=False, sort_keys=False)
+    if len(text) > MAX_BODY_CHARS:
+        cut = len(text) - MAX_BODY_CHARS
+        text = f"{text[:MAX_BODY_CHARS]}\n... ({cut} more characters in results.json)"
+    return text
+
+
+def _run(run: dict[str, Any]) -> tuple[tuple[str, str], ...]:
+    keys = ("target", "base_url", "stream_id", "account_id", "seed", "max_examples",
+            "requests", "started_at", "finished_at", "duration_s")
+    shown = [(key, run[key]) for key in keys if key in run]
+    shown += [(key, value) for key, value in run.items() if key not in keys]
+    return tuple((key.replace("_", " "), _scalar(value)) for key, value in shown)
+
+
+def _scalar(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.3f}".rstrip("0").rstrip(".")
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+
+def _headers(headers: Any) -> tuple[tuple[str, str], ...]:
+    if not isinstance(headers, dict):
+        return ()
+    return tuple((str(k), v if isinstance(v, str) else _scalar(v)) for k, v in headers.items())
+
+
+def _body(exchange: dict[str, Any]) -> str:
+    if exchange.get("body") is not None:
+        return pretty(exchange["body"])
+    text = exchange.get("body_text")
+    return text[:MAX_BODY_CHARS] if isinstance(text, str) else ""
+
+
+def _cases(raw: list[dict[str, Any]]) -> tuple[CaseView, ...]:
+    seen: set[str] = set()
+    views = []
+    for number, case in enumerate(raw):
+        case_id = str(case.get("id") or f"case-{number}")
+        anchor = f"case-{slug(case_id)}"
+        if anchor in seen:
+            anchor = f"{anchor}-{number}"
+        seen.add(anchor)
+        request = case.get("request") or {}
+        response = case.get("response") or {}
+        views.append(CaseView(
+            id=case_id,
+            anchor=anchor,
+            phase=str(case.get("phase", "")),
+            call=str(case.get("call", "")),
+            rules=tuple(case.get("rules") or ()),
+            expect=str(case.get("expect", "")),
+            status=str(case.get("status", "error")),
+            method=str(request.get("method", "")),
+            url=str(request.get("url", "")),
+            request_headers=_headers(request.get("headers")),
+            request_body=_body(request),
+            response_status=response.get("status"),
+            response_headers=_headers(response.get("headers")),
+            response_body=_body(response),
+            elapsed_ms=response.get("elapsed_ms"),
+            error=case.get("error"),
+            findings=tuple(
+                Finding(str(f.get("rule", "")), str(f.get("call", case.get("call", ""))),
+                        str(f.get("pointer", "")), str(f.get("message", "")))
+                for f in case.get("findings") or ()
+            ),
+            curl=str(case.get("curl") or ""),
+        ))
+    return tuple(views)
+
+
+def _rules(
+    raw: list[dict[str, Any]], cases: tuple[CaseView, ...], anchors: dict[str, str]
+) -> tuple[RuleRow, ...]:
+    findings: dict[tuple[str, str], list[tuple[CaseView, Finding]]] = {}
+    covering: dict[tuple[str, str], list[CaseView]] = {}
+    for case in cases:
+        for finding in case.findings:
+            findings.setdefault((finding.rule, finding.call), []).append((case, finding))
+            findings.setdefault((finding.rule, "any"), []).append((case, finding))
+        for rule_id in case.rules:
+            covering.setdefault((rule_id, case.call), []).append(case)
+            covering.setdefault((rule_id, "any"), []).append(case)
+    rows = []
+    for entry in raw:
+        rule_id, call = str(entry.get("id", "")), str(entry.get("call", "any"))
+        known = RULES.get(rule_id)
+        first = entry.get("first_failure")
+        cover = covering.get((rule_id, call), [])
+        status = str(entry.get("status", "not_exercised"))
+        rows.append(RuleRow(
+            id=rule_id,
+            title=known.title if known else "(not in the rule catalogue)",
+            source=known.source if known else "",
+            call=call,
+            status=status,
+            status_label=STATUS_LABELS.get(status, status),
+            checks=int(entry.get("checks", 0)),
+            failures=int(entry.get("failures", 0)),
+            first_failure=first,
+            first_failure_anchor=anchors.get(first) if first else None,
+            anchor=f"rule-{slug(rule_id)}-{slug(call)}",
+            findings=tuple(findings.get((rule_id, call), ())),
+            errors=tuple(c for c in cover if c.status == "error"),
+            time_s=sum(c.elapsed_ms or 0.0 for c in cover) / 1000,
+        ))
+    order = {call: index for index, call in enumerate(CALL_ORDER)}
+    return tuple(sorted(rows, key=lambda r: (order.get(r.call, len(order)), _rule_key(r.id))))
+
+
+def _rule_key(rule_id: str) -> tuple[int, str, int]:
+    match = re.fullmatch(r"([A-Z]+)(\d+)", rule_id)
+    if not match:
+        return (9, rule_id, 0)
+    return ("RSA".find(match[1][0]) % 9, match[1], int(match[2]))
+
+
+CHART_LEFT, CHART_WIDTH, BAR_HEIGHT, BAR_GAP = 70.0, 300.0, 18.0, 8.0
+
+
+def _bars(rules: tuple[RuleRow, ...]) -> tuple[Bar, ...]:
+    groups: list[tuple[str, list[RuleRow]]] = [("all", list(rules))]
+    for call in dict.fromkeys(row.call for row in rules):
+        groups.append((call, [row for row in rules if row.call == call]))
+    bars = []
+    for index, (label, rows) in enumerate(groups):
+        counts = Counter(row.status for row in rows)
+        total = len(rows)
+        x = CHART_LEFT
+        segments = []
+        for status in RULE_STATUSES:
+            width = CHART_WIDTH * counts.get(status, 0) / total if total else 0.0
+            segments.append((status, counts.get(status, 0), round(x, 2), round(width, 2)))
+            x += width
+        bars.append(Bar(label, index * (BAR_HEIGHT + BAR_GAP), tuple(segments), total))
+    return tuple(bars)
+
+
+def _defects(trace: Any) -> tuple[Defect, ...] | None:
+    if not isinstance(trace, dict):
+        return None
+    defects = []
+    for number, raw in enumerate(trace.get("defects") or (), start=1):
+        if not isinstance(raw, dict):
+            continue
+        defects.append(Defect(
+            anchor=f"defect-{number}",
+            kind=str(raw.get("kind", "")),
+            fields=tuple(str(f) for f in _as_list(raw.get("fields"))),
+            documents=tuple(str(d) for d in _as_list(raw.get("documents"))),
+            message=str(raw.get("message", "")),
+        ))
+    return tuple(defects)
+
+
+def _as_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return list(value) if isinstance(value, list | tuple) else [value]

@@ -1,0 +1,396 @@
+"""The validator: the spec's JSON Schemas plus the rules JSON Schema cannot say.
+
+`validate_request(payload)` and `validate_response(payload)` return a `Result` whose
+violations each carry a rule id, an RFC 6901 pointer and a message a person can act on.
+A bad payload never raises.
+
+Two engines, one schema: a compiled jsonschema-rs validator answers "valid?" fast, and
+only when it says no does the reference engine (Python jsonschema) explain why. A
+property test proves the two agree.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+from kore_contract import formats, spec
+from kore_contract.fixture import Fixture
+from kore_contract.loader import Parsed, Unreadable, parse_json
+
+if TYPE_CHECKING:
+    from jsonschema import ValidationError
+
+Kind = Literal["request", "response"]
+
+
+@dataclass(frozen=True)
+class Violation:
+    rule: str  # "R7"
+    pointer: str  # "/priority"
+    message: str
+
+    def to_json(self) -> dict[str, str]:
+        return {"rule": self.rule, "pointer": self.pointer, "message": self.message}
+
+    def __str__(self) -> str:
+        return f"{self.pointer or '(root)'}: {self.message} ({self.rule})"
+
+
+@dataclass
+class Result:
+    violations: list[Violation] = field(default_factory=list)
+    warnings: list[Violation] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.violations
+
+    @property
+    def rules(self) -> set[str]:
+        return {v.rule for v in self.violations}
+
+
+# --- the two engines ---------------------------------------------------------------
+
+
+@functools.lru_cache(maxsize=2)
+def _fast_validator(kind: Kind) -> Any:
+    import jsonschema_rs
+
+    return jsonschema_rs.validator_for(
+        _schema(kind), formats=dict(formats.FORMATS), validate_formats=True
+    )
+
+
+@functools.lru_cache(maxsize=2)
+def _reference_validator(kind: Kind) -> Any:
+    import jsonschema
+
+    checker = jsonschema.FormatChecker(formats=())
+    for name, predicate in formats.FORMATS.items():
+        checker.checks(name)(predicate)
+    return jsonschema.Draft202012Validator(_schema(kind), format_checker=checker)
+
+
+def _schema(kind: Kind) -> dict[str, Any]:
+    return spec.request_body_schema() if kind == "request" else spec.response_envelope_schema()
+
+
+def schema_violations(payload: Any, kind: Kind) -> list[Violation]:
+    """What the spec's schema says is wrong, one violation per broken field."""
+    if _fast_validator(kind).is_valid(payload):
+        return []
+    return reference_schema_violations(payload, kind)
+
+
+def reference_schema_violations(payload: Any, kind: Kind) -> list[Violation]:
+    """The same answer as `schema_violations`, from the reference engine alone."""
+    errors = sorted(_reference_validator(kind).iter_errors(payload), key=_error_order)
+    found: dict[str, Violation] = {}
+    for error in errors:
+        for violation in _violations_of(error):
+            found.setdefault(violation.pointer, violation)  # the first (type) error wins
+    return list(found.values())
+
+
+_KEYWORD_ORDER = {"required": 0, "type": 1}
+
+
+def _error_order(error: ValidationError) -> tuple[int, int, str]:
+    return (len(error.absolute_path), _KEYWORD_ORDER.get(str(error.validator), 2), str(error.validator))
+
+
+def _violations_of(error: ValidationError) -> Iterator[Violation]:
+    path = list(error.absolute_path)
+    schema: Mapping[str, Any] = error.schema if isinstance(error.schema, Mapping) else {}
+    rule = str(schema.get("x-rule", "R1"))
+    if error.validator == "required":
+        properties = schema.get("properties", {})
+        for name in error.validator_value:
+            if isinstance(error.instance, dict) and name not in error.instance:
+                child = properties.get(name, {})
+                yield Violation(
+                    str(child.get("x-rule", rule)),
+                    spec.to_pointer([*path, name]),
+                    f"{label([*path, name])}: missing; required {describe_expected(child)}",
+                )
+        return
+    yield Violation(rule, spec.to_pointer(path), _message(error, path, schema))
+
+
+def _message(error: ValidationError, path: list[Any], schema: Mapping[str, Any]) -> str:
+    where, value, keyword = label(path), error.instance, error.validator
+    if keyword == "type":
+        message = f"{where}: got {describe_value(value)}; expected {describe_expected(schema)}"
+        enum = schema.get("enum")
+        if enum and not isinstance(value, str) and str(value) in enum:
+            message += f'; send the string "{value}"'
+        return message
+    if keyword == "enum":
+        message = f"{where}: got {describe_value(value)}; expected {describe_expected(schema)}"
+        if isinstance(value, str):
+            matches = [e for e in error.validator_value if str(e).casefold() == value.casefold()]
+            if matches:
+                message += f' (exact case: "{matches[0]}")'
+        return message
+    if keyword == "maxLength":
+        return f"{where}: {len(value)} characters, at most {error.validator_value} allowed"
+    if keyword == "minLength":
+        return f"{where}: empty; at least {error.validator_value} character required"
+    if keyword == "minItems":
+        return f"{where}: empty list; at least {error.validator_value} item required"
+    if keyword == "format":
+        return f"{where}: {describe_value(value)} is not valid: " + formats.explain(
+            str(error.validator_value), value
+        )
+    return f"{where}: {error.message}"
+
+
+def label(path: list[Any]) -> str:
+    """`dialingStrategy.callingHours.days[0].start` for a path; `body` for the root."""
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text or "body"
+
+
+_TYPE_NAMES = {
+    dict: "an object", list: "a list", str: "the string", bool: "the boolean",
+    int: "the number", float: "the number", type(None): "null",
+}
+
+
+def describe_value(value: Any) -> str:
+    name = _TYPE_NAMES.get(type(value), type(value).__name__)
+    if isinstance(value, (dict, list)):
+        return name
+    if value is None:
+        return "null"
+    shown = json.dumps(value, ensure_ascii=False) if isinstance(value, (str, bool)) else str(value)
+    if len(shown) > 60:
+        shown = shown[:57] + "..."
+    return f"{name} {shown}"
+
+
+def describe_expected(schema: Mapping[str, Any]) -> str:
+    kind = schema.get("type", "a value")
+    enum = schema.get("enum")
+    if enum:
+        choices = " ".join(f'"{e}"' for e in enum)
+        return f"a {kind}, one of {choices}" if len(enum) > 1 else f'the {kind} "{enum[0]}"'
+    noun = "list" if kind == "array" else str(kind)
+    described = f"{'an' if noun[0] in 'aeiou' else 'a'} {noun}"
+    if "format" in schema:
+        described += f" ({schema['format']})"
+    if "required" in schema:
+        described += " with " + ", ".join(schema["required"])
+    return described
+
+
+# --- rules JSON Schema cannot say ---------------------------------------------------
+
+
+def duplicate_key_violations(duplicates: tuple[str, ...]) -> list[Violation]:
+    """R1: a duplicated key is a violation (Python's json would silently keep the last)."""
+    return [
+        Violation("R1", pointer, f"{pointer.rsplit('/', 1)[-1]}: key appears more than once "
+                  "in its object; keep one")
+        for pointer in duplicates
+    ]
+
+
+def query_violations(payload: Any, query: Mapping[str, str] | None) -> list[Violation]:
+    """R6: the query's campaignType is sms, like the body's."""
+    if query is None:
+        return []
+    value = query.get("campaignType")
+    if value == "sms":
+        return []
+    got = "missing" if value is None else f"got {value!r}"
+    return [Violation("R6", "/campaignType",
+                      f"query parameter campaignType: {got}; expected campaignType=sms like the body")]
+
+
+def fixture_violations(payload: dict[str, Any], fixture: Fixture) -> tuple[list[Violation], list[Violation]]:
+    """R4 and R10 against the account; unknown DNC lists and caller ids only warn."""
+    violations: list[Violation] = []
+    warnings: list[Violation] = []
+    lists = payload.get("contactLists")
+    if isinstance(lists, list):
+        for index, name in enumerate(lists):
+            if isinstance(name, str) and name and name not in fixture.contact_lists:
+                violations.append(Violation("R4", f"/contactLists/{index}",
+                    f"contactLists[{index}]: no contact list {name!r} in the account; "
+                    f"known: {_quoted(fixture.contact_lists)}"))
+    message = payload.get("message")
+    if isinstance(message, dict):
+        violations.extend(_template_violations(message, fixture))
+    dnc = payload.get("dncLists")
+    if isinstance(dnc, dict) and isinstance(dnc.get("name"), str) and fixture.dnc_lists \
+            and dnc["name"] not in fixture.dnc_lists:
+        warnings.append(Violation("R5", "/dncLists/name",
+            f"dncLists.name: {dnc['name']!r} is not a DNC list the fixture names (not a violation)"))
+    caller = payload.get("dialingStrategy", {})
+    phone = caller.get("callerId", {}).get("phoneNumber") if isinstance(caller, dict) and \
+        isinstance(caller.get("callerId"), dict) else None
+    if isinstance(phone, str) and fixture.caller_ids and phone not in fixture.caller_ids:
+        warnings.append(Violation("R11", "/dialingStrategy/callerId/phoneNumber",
+            f"dialingStrategy.callerId.phoneNumber: {phone!r} is not a caller id the fixture "
+            "names; the docs say it must be approved (not a violation)"))
+    return violations, warnings
+
+
+def _template_violations(message: dict[str, Any], fixture: Fixture) -> Iterator[Violation]:
+    name, encoded = message.get("template_name"), message.get("message")
+    if not isinstance(name, str) or not name:
+        return
+    if name not in fixture.templates:
+        yield Violation("R10", "/message/template_name",
+            f"message.template_name: no template {name!r} in the account; "
+            f"known: {_quoted(fixture.templates)}")
+        return
+    text = formats.decode_base64_text(encoded) if isinstance(encoded, str) else None
+    registered = fixture.templates[name]
+    if text is not None and text != registered:
+        at = next((i for i, (a, b) in enumerate(zip(text, registered)) if a != b),
+                  min(len(text), len(registered)))
+        yield Violation("R10", "/message/message",
+            f"message.message: decodes to text that differs from template {name!r}'s registered "
+            f"body at character {at} (got {text[at:at + 20]!r}, registered "
+            f"{registered[at:at + 20]!r}); send the base64 of the registered body exactly")
+
+
+def _quoted(names: Any) -> str:
+    shown = [repr(n) for n in list(names)[:8]]
+    return ", ".join(shown) + (", ..." if len(names) > 8 else "") if shown else "(none)"
+
+
+def calling_hours_warnings(payload: dict[str, Any]) -> list[Violation]:
+    """R14 (advisory): start before end; no two blocks of the same day overlap."""
+    strategy = payload.get("dialingStrategy")
+    hours = strategy.get("callingHours") if isinstance(strategy, dict) else None
+    days = hours.get("days") if isinstance(hours, dict) else None
+    if not isinstance(days, list):
+        return []
+    warnings: list[Violation] = []
+    blocks: dict[str, list[tuple[int, int, int]]] = {}
+    for index, block in enumerate(days):
+        if not isinstance(block, dict):
+            continue
+        start, end = block.get("start"), block.get("end")
+        if not (isinstance(start, str) and isinstance(end, str)):
+            continue
+        first, last = formats.clock_minutes(start), formats.clock_minutes(end)
+        if first is None or last is None:
+            continue
+        pointer = f"/dialingStrategy/callingHours/days/{index}"
+        if first >= last:
+            warnings.append(Violation("R14", pointer,
+                f"days[{index}]: starts at {start} but ends at {end}; start should be before end"))
+            continue
+        day = str(block.get("day"))
+        for other, other_first, other_last in blocks.get(day, []):
+            if first < other_last and other_first < last:
+                warnings.append(Violation("R14", pointer,
+                    f"days[{index}]: {day} {start}-{end} overlaps days[{other}]"))
+        blocks.setdefault(day, []).append((index, first, last))
+    return warnings
+
+
+def unknown_property_warnings(payload: Any, schema: Mapping[str, Any], path: tuple[Any, ...] = ()) -> list[Violation]:
+    """R16 (under --strict): properties the spec does not name."""
+    warnings: list[Violation] = []
+    if isinstance(payload, dict) and "properties" in schema:
+        for key, value in payload.items():
+            child = schema["properties"].get(key)
+            if child is None:
+                warnings.append(Violation("R16", spec.to_pointer([*path, key]),
+                    f"{label([*path, key])}: not a documented property (allowed; check its spelling)"))
+            else:
+                warnings.extend(unknown_property_warnings(value, child, (*path, key)))
+    elif isinstance(payload, list) and isinstance(schema.get("items"), Mapping):
+        for index, item in enumerate(payload):
+            warnings.extend(unknown_property_warnings(item, schema["items"], (*path, index)))
+    return warnings
+
+
+def response_cross_field_violations(payload: Any) -> list[Violation]:
+    """S4 (lname is name lowercased) and S7 (updatedAt not before createdAt)."""
+    data = payload.get("data") if isinstance(payload, dict) else None
+    if not isinstance(data, dict):
+        return []
+    found: list[Violation] = []
+    name, lname = data.get("name"), data.get("lname")
+    if isinstance(name, str) and isinstance(lname, str) and lname != name.lower():
+        found.append(Violation("S4", "/data/lname",
+            f"data.lname: got {lname!r}; expected {name.lower()!r}, data.name lowercased"))
+    created, updated = data.get("createdAt"), data.get("updatedAt")
+    if isinstance(created, str) and isinstance(updated, str):
+        first, last = formats.parse_date_time(created), formats.parse_date_time(updated)
+        if first and last and first.tzinfo and last.tzinfo and last < first:
+            found.append(Violation("S7", "/data/updatedAt",
+                f"data.updatedAt: {updated} is before data.createdAt {created}"))
+    return found
+
+
+# --- public API ---------------------------------------------------------------------
+
+
+def validate_request(
+    payload: Any,
+    *,
+    fixture: Fixture | None = None,
+    query: Mapping[str, str] | None = None,
+    strict: bool = False,
+    duplicate_keys: tuple[str, ...] = (),
+) -> Result:
+    """Check a create body (already parsed) against R1 to R16.
+
+    `fixture` adds the account checks (R4 lists exist, R10 template match); `query` adds
+    R6's query check; `strict` reports undocumented properties as R16 warnings.
+    """
+    result = Result(duplicate_key_violations(duplicate_keys) + schema_violations(payload, "request"))
+    result.violations += query_violations(payload, query)
+    if isinstance(payload, dict):
+        if fixture is not None:
+            violations, warnings = fixture_violations(payload, fixture)
+            result.violations += violations
+            result.warnings += warnings
+        result.warnings += calling_hours_warnings(payload)
+        if strict:
+            result.warnings += unknown_property_warnings(payload, spec.request_body_schema())
+    return result
+
+
+def validate_response(payload: Any, *, strict: bool = False, duplicate_keys: tuple[str, ...] = ()) -> Result:
+    """Check a create, get or delete answer against the S rules that need no request."""
+    result = Result(duplicate_key_violations(duplicate_keys) + schema_violations(payload, "response"))
+    result.violations += response_cross_field_violations(payload)
+    if strict:
+        result.warnings += unknown_property_warnings(payload, spec.response_envelope_schema())
+    return result
+
+
+def validate_text(
+    text: bytes | str,
+    *,
+    kind: Kind = "request",
+    fixture: Fixture | None = None,
+    strict: bool = False,
+) -> Result | Unreadable:
+    """Parse strictly (R1), then validate; unreadable input is returned, not raised."""
+    parsed = parse_json(text)
+    if isinstance(parsed, Unreadable):
+        return parsed
+    return validate_parsed(parsed, kind=kind, fixture=fixture, strict=strict)
+
+
+def validate_parsed(parsed: Parsed, *, kind: Kind, fixture: Fixture | None, strict: bool) -> Result:
+    if kind == "request":
+        return validate_request(parsed.payload, fixture=fixture, strict=strict,
+                                duplicate_keys=parsed.duplicate_keys)
+    return validate_response(parsed.payload, strict=strict, duplicate_keys=parsed.duplicate_keys)

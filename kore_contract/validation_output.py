@@ -1,0 +1,76 @@
+"""Render `validate` results as text (for a terminal), JSON (DESIGN.md's shape) or JUnit XML."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from typing import Any
+from xml.sax.saxutils import escape, quoteattr
+
+_GREEN, _RED, _YELLOW, _BOLD, _RESET = "\033[32m", "\033[31m", "\033[33m", "\033[1m", "\033[0m"
+
+
+def summary(results: list[dict[str, Any]]) -> dict[str, int]:
+    counts = Counter(r["status"] for r in results)
+    return {"files": len(results), "valid": counts["valid"], "invalid": counts["invalid"],
+            "unreadable": counts["unreadable"]}
+
+
+def render(results: list[dict[str, Any]], fmt: str, *, color: bool = False) -> str:
+    if fmt == "json":
+        return json.dumps({"summary": summary(results), "results": results},
+                          ensure_ascii=False, indent=2) + "\n"
+    if fmt == "junit":
+        return render_junit(results)
+    return render_text(results, color=color)
+
+
+def render_text(results: list[dict[str, Any]], *, color: bool = False) -> str:
+    def paint(code: str, text: str) -> str:
+        return f"{code}{text}{_RESET}" if color else text
+
+    lines: list[str] = []
+    for result in results:
+        status = result["status"]
+        if status == "valid":
+            lines.append(f"{paint(_GREEN, 'ok')}      {result['path']}")
+        elif status == "unreadable":
+            lines.append(f"{paint(_RED, 'error')}   {result['path']}: {result['error']}")
+        else:
+            count = len(result["violations"])
+            lines.append(f"{paint(_RED, 'invalid')} {result['path']}: "
+                         f"{count} violation{'s' if count != 1 else ''}")
+        for violation in result["violations"]:
+            lines.append(f"  {paint(_BOLD, violation['rule']):>4} {violation['pointer'] or '/'}"
+                         f"  {violation['message']}")
+        for warning in result["warnings"]:
+            lines.append(f"  {paint(_YELLOW, 'warn')} {warning['rule']} "
+                         f"{warning['pointer'] or '/'}  {warning['message']}")
+    counts = summary(results)
+    lines.append(
+        f"{counts['files']} file{'s' if counts['files'] != 1 else ''}: {counts['valid']} valid, "
+        f"{counts['invalid']} invalid, {counts['unreadable']} unreadable"
+    )
+    return "\n".join(lines) + "\n"
+
+
+def render_junit(results: list[dict[str, Any]]) -> str:
+    counts = summary(results)
+    out = ['<?xml version="1.0" encoding="UTF-8"?>',
+           f'<testsuites name="kore-contract validate" tests="{counts["files"]}" '
+           f'failures="{counts["invalid"]}" errors="{counts["unreadable"]}">',
+           f'  <testsuite name="payloads" tests="{counts["files"]}" '
+           f'failures="{counts["invalid"]}" errors="{counts["unreadable"]}">']
+    for result in results:
+        out.append(f'    <testcase classname="kore-contract.validate" name={quoteattr(result["path"])}>')
+        if result["status"] == "invalid":
+            text = "\n".join(f"{v['rule']} {v['pointer'] or '/'}: {v['message']}"
+                             for v in result["violations"])
+            first = result["violations"][0]
+            out.append(f'      <failure message={quoteattr(first["rule"] + ": " + first["message"])} '
+                       f'type="violation">{escape(text)}</failure>')
+        elif result["status"] == "unreadable":
+            out.append(f'      <error message={quoteattr(result["error"])} type="unreadable"/>')
+        out.append("    </testcase>")
+    out += ["  </testsuite>", "</testsuites>"]
+    return "\n".join(out) + "\n"
