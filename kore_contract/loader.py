@@ -7,6 +7,7 @@ not. Unreadable input is a value, not a crash: every path gets a result.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -107,15 +108,16 @@ def _duplicate_pointers(payload: Any) -> Iterator[str]:
             stack.extend((f"{pointer}/{i}", v) for i, v in enumerate(value))
 
 
-def read_bytes(path: Path) -> bytes | Unreadable:
+def read_bytes(path: Path | str) -> bytes | Unreadable:
     try:
-        size = path.stat().st_size
-        if size > MAX_BYTES:
-            return Unreadable(
-                f"{size / 1e6:.1f} MB is larger than the {MAX_BYTES // 2**20} MB limit "
-                "(a create body is a few KB)"
-            )
-        return path.read_bytes()
+        with open(path, "rb") as handle:
+            size = os.fstat(handle.fileno()).st_size
+            if size > MAX_BYTES:
+                return Unreadable(
+                    f"{size / 1e6:.1f} MB is larger than the {MAX_BYTES // 2**20} MB limit "
+                    "(a create body is a few KB)"
+                )
+            return handle.read()
     except FileNotFoundError:
         return Unreadable("no such file or folder")
     except IsADirectoryError:
@@ -135,17 +137,31 @@ def expand_paths(arguments: Iterable[str]) -> Iterator[tuple[str, Path | None | 
         if argument == "-":
             yield "-", None
             continue
-        path = Path(argument)
-        if path.is_dir():
-            found = sorted(p for p in path.rglob("*.json") if p.is_file())
+        if os.path.isdir(argument):
+            found = sorted(_json_files(argument))
             if not found:
                 yield argument, Unreadable("folder holds no *.json file")
             for file in found:
-                yield str(file), file
-        elif path.exists():
-            yield argument, path
+                yield file, Path(file)
+        elif os.path.exists(argument):
+            yield argument, Path(argument)
         else:
             yield argument, Unreadable("no such file or folder")
+
+
+def _json_files(folder: str) -> Iterator[str]:
+    """Every regular `*.json` file below `folder` (symlinks to files included)."""
+    pending = [folder]
+    while pending:
+        try:
+            with os.scandir(pending.pop()) as entries:
+                for entry in entries:
+                    if entry.is_dir(follow_symlinks=False):
+                        pending.append(entry.path)
+                    elif entry.name.endswith(".json") and entry.is_file():
+                        yield entry.path
+        except OSError:
+            continue  # a sub-folder we may not read: its files are not found, as with rglob
 
 
 def read_stdin() -> bytes:

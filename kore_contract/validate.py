@@ -13,16 +13,17 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Iterator, Mapping
+import os
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from kore_contract import formats, spec
-from kore_contract.fixture import Fixture
 from kore_contract.loader import Parsed, Unreadable, parse_json
 
 if TYPE_CHECKING:
-    from jsonschema import ValidationError
+    from kore_contract.fixture import Fixture
 
 Kind = Literal["request", "response"]
 
@@ -77,34 +78,129 @@ def _reference_validator(kind: Kind) -> Any:
 
 
 def _schema(kind: Kind) -> dict[str, Any]:
-    return spec.request_body_schema() if kind == "request" else spec.response_envelope_schema()
+    return _schemas()[kind]
+
+
+@functools.lru_cache(maxsize=1)
+def _schemas() -> dict[str, dict[str, Any]]:
+    """The request and response schemas, resolved from the spec.
+
+    Reading the YAML spec and resolving it is most of a one-file run's time, so the result
+    is kept as JSON in the user's cache folder, under a key made from the bytes of the spec
+    and of the code that resolves it: editing either makes a new entry. Without a usable
+    cache folder it is simply resolved each time.
+    """
+    cached = _cache_file()
+    if cached is not None:
+        try:
+            found: dict[str, dict[str, Any]] = json.loads(cached.read_bytes())
+            if isinstance(found, dict) and set(found) == {"request", "response"}:
+                return found
+        except (OSError, ValueError):
+            pass  # not cached yet, or damaged: resolve again and rewrite
+    schemas = {"request": spec.request_body_schema(), "response": spec.response_envelope_schema()}
+    if cached is not None:
+        try:
+            cached.parent.mkdir(parents=True, exist_ok=True)
+            partial = cached.with_name(f"{cached.name}.{os.getpid()}.tmp")
+            partial.write_text(json.dumps(schemas, ensure_ascii=False), encoding="utf-8")
+            os.replace(partial, cached)  # atomic: a parallel run reads all or nothing
+        except OSError:
+            pass
+    return schemas
+
+
+def _cache_file() -> Path | None:
+    """Where the resolved schemas are cached (None: no usable cache folder)."""
+    import hashlib
+
+    try:
+        key = hashlib.sha256(
+            spec.spec_path().read_bytes() + Path(spec.__file__).read_bytes()
+        ).hexdigest()[:32]
+        base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    except (OSError, RuntimeError):  # no spec file readable, no home folder
+        return None
+    return Path(base) / "kore-contract" / f"schemas-{key}.json"
+
+
+def warm_up(kind: Kind) -> None:
+    """Compile what validation needs now (before a fork pool shares it with its workers)."""
+    _fast_validator(kind)
+    formats.time_zones()
 
 
 def schema_violations(payload: Any, kind: Kind) -> list[Violation]:
-    """What the spec's schema says is wrong, one violation per broken field."""
-    if _fast_validator(kind).is_valid(payload):
+    """What the spec's schema says is wrong, one violation per broken field.
+
+    The fast engine (jsonschema-rs) both answers and explains; `reference_schema_violations`
+    gives the same answer from Python jsonschema (tests/test_engines_agree.py proves it).
+    """
+    validator = _fast_validator(kind)
+    if validator.is_valid(payload):
         return []
-    return reference_schema_violations(payload, kind)
+    schema = _schema(kind)
+    return _collect(_RsError(error, schema) for error in validator.iter_errors(payload))
 
 
 def reference_schema_violations(payload: Any, kind: Kind) -> list[Violation]:
     """The same answer as `schema_violations`, from the reference engine alone."""
-    errors = sorted(_reference_validator(kind).iter_errors(payload), key=_error_order)
+    return _collect(_reference_validator(kind).iter_errors(payload))
+
+
+def _collect(errors: Iterable[_SchemaError]) -> list[Violation]:
     found: dict[str, Violation] = {}
-    for error in errors:
+    for error in sorted(errors, key=_error_order):
         for violation in _violations_of(error):
             found.setdefault(violation.pointer, violation)  # the first (type) error wins
     return list(found.values())
 
 
+class _SchemaError(Protocol):
+    """What both engines' errors tell: jsonschema's ValidationError, or `_RsError`."""
+
+    @property
+    def validator(self) -> Any: ...
+    @property
+    def validator_value(self) -> Any: ...
+    @property
+    def schema(self) -> Any: ...
+    @property
+    def instance(self) -> Any: ...
+    @property
+    def absolute_path(self) -> Sequence[str | int]: ...
+    @property
+    def message(self) -> str: ...
+
+
+class _RsError:
+    """A jsonschema-rs error seen through jsonschema's ValidationError attributes."""
+
+    __slots__ = ("absolute_path", "instance", "message", "schema", "validator", "validator_value")
+
+    def __init__(self, error: Any, root: Mapping[str, Any]) -> None:
+        *parents, keyword = error.schema_path
+        node: Any = root
+        for part in parents:
+            node = node[part]
+        self.validator: Any = keyword
+        self.schema: Any = node
+        self.validator_value: Any = node.get(keyword) if isinstance(node, Mapping) else None
+        self.instance: Any = error.instance
+        self.absolute_path: Sequence[str | int] = list(error.instance_path)
+        self.message: str = str(error.message)
+
+
 _KEYWORD_ORDER = {"required": 0, "type": 1}
 
 
-def _error_order(error: ValidationError) -> tuple[int, int, str]:
-    return (len(error.absolute_path), _KEYWORD_ORDER.get(str(error.validator), 2), str(error.validator))
+def _error_order(error: _SchemaError) -> tuple[int, int, str, str]:
+    path = list(error.absolute_path)
+    return (len(path), _KEYWORD_ORDER.get(str(error.validator), 2), str(error.validator),
+            spec.to_pointer(path))
 
 
-def _violations_of(error: ValidationError) -> Iterator[Violation]:
+def _violations_of(error: _SchemaError) -> Iterator[Violation]:
     path = list(error.absolute_path)
     schema: Mapping[str, Any] = error.schema if isinstance(error.schema, Mapping) else {}
     rule = str(schema.get("x-rule", "R1"))
@@ -122,7 +218,7 @@ def _violations_of(error: ValidationError) -> Iterator[Violation]:
     yield Violation(rule, spec.to_pointer(path), _message(error, path, schema))
 
 
-def _message(error: ValidationError, path: list[Any], schema: Mapping[str, Any]) -> str:
+def _message(error: _SchemaError, path: list[Any], schema: Mapping[str, Any]) -> str:
     where, value, keyword = label(path), error.instance, error.validator
     if keyword == "type":
         message = f"{where}: got {describe_value(value)}; expected {describe_expected(schema)}"
@@ -143,6 +239,8 @@ def _message(error: ValidationError, path: list[Any], schema: Mapping[str, Any])
         return f"{where}: empty; at least {error.validator_value} character required"
     if keyword == "minItems":
         return f"{where}: empty list; at least {error.validator_value} item required"
+    if keyword == "minimum":
+        return f"{where}: got {describe_value(value)}; expected at least {error.validator_value}"
     if keyword == "format":
         return f"{where}: {describe_value(value)} is not valid: " + formats.explain(
             str(error.validator_value), value
@@ -362,7 +460,7 @@ def validate_request(
             result.warnings += warnings
         result.warnings += calling_hours_warnings(payload)
         if strict:
-            result.warnings += unknown_property_warnings(payload, spec.request_body_schema())
+            result.warnings += unknown_property_warnings(payload, _schema("request"))
     return result
 
 
@@ -371,7 +469,7 @@ def validate_response(payload: Any, *, strict: bool = False, duplicate_keys: tup
     result = Result(duplicate_key_violations(duplicate_keys) + schema_violations(payload, "response"))
     result.violations += response_cross_field_violations(payload)
     if strict:
-        result.warnings += unknown_property_warnings(payload, spec.response_envelope_schema())
+        result.warnings += unknown_property_warnings(payload, _schema("response"))
     return result
 
 

@@ -4,7 +4,8 @@ Rows come from `spec.documented_fields()` (one per document and field as spelled
 Where a field lives on the wire (body path, query parameter, header) is read from the spec
 itself: the schema a pointer names is found where the request body or the response
 envelope uses it. Columns: documented, in the spec, validated (a rule), exercised by the
-run (a request touched it), seen in responses, conforming (no finding points at it).
+run (a request touched it), seen in responses, conforming (no finding points at it:
+a finding's pointer names the field itself, as the validator's do).
 """
 
 from __future__ import annotations
@@ -33,6 +34,11 @@ class Cell:
     text: str
     href: str = ""
     title: str = ""
+
+    @property
+    def detail(self) -> str:
+        """What the cell says beyond its state ("R2, S3", "no (S4)"), or ""."""
+        return "" if self.text in ("yes", "no", "n/a", "untested") else self.text
 
 
 @dataclass(frozen=True)
@@ -64,7 +70,9 @@ def field_matrix(
     groups = _groups(results.get("trace"))
     evidence = _Evidence(results.get("cases") or [], case_anchors)
     rows = []
-    for number, group in enumerate(groups.values(), start=1):
+    documents = list(dict.fromkeys(group.document for group in groups.values()))
+    ordered = sorted(groups.values(), key=lambda group: documents.index(group.document))
+    for number, group in enumerate(ordered, start=1):
         anchor = f"field-{number}"
         rows.append(FieldRow(
             anchor=anchor,
@@ -110,7 +118,7 @@ def _add(items: list[Any], item: Any) -> None:
 
 # --- where a spec node sits on the wire --------------------------------------------------
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def locate(spec_pointer: str) -> Location | None:
     """The body path, parameter or header that a spec node describes; None for the others."""
     parts = spec_pointer.lstrip("/").split("/")
@@ -256,16 +264,6 @@ class _Evidence:
             return table.get((side, path.lower() if side == "header" else path))
         return table.get(location)
 
-    def broken_at_or_below(self, location: Location) -> tuple[str, str] | None:
-        side, path = location
-        if side in ("header", "query", "path"):
-            return self.first(self.broken, location)  # type: ignore[no-any-return]
-        for (broken_side, broken_path), found in self.broken.items():
-            if broken_side == side and (broken_path == path or
-                                        broken_path.startswith(path + "/")):
-                return found
-        return None
-
     def anchor(self, case_id: str) -> str:
         return "#" + self.anchors.get(case_id, "")
 
@@ -303,7 +301,7 @@ def _cells(
     exercised = _first_cell(evidence, evidence.sent, sendable, "sent by")
     seen = _first_cell(evidence, evidence.seen, answered, "answered in")
     broken = next((b for loc in group.locations
-                   if (b := evidence.broken_at_or_below(loc)) is not None), None)
+                   if (b := evidence.first(evidence.broken, loc)) is not None), None)
     if broken is not None:
         conforming = Cell("no", f"no ({broken[1]})", evidence.anchor(broken[0]),
                           f"finding in {broken[0]}")

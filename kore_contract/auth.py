@@ -1,0 +1,268 @@
+"""JWT minting and checking (A1, A2), a `requests` auth object, and redaction (S11).
+
+The token the documentation describes (jwt-token.md): HS256, signed with the app's client
+secret, claims `{"sub": ..., "appId": <client id>}`; `exp` and `jti` may be present.
+
+PyJWT warns (InsecureKeyLengthWarning) when an HMAC key is shorter than 32 bytes. A
+Kore.ai client secret is what the platform issued, not something a caller can lengthen,
+so this module signs and verifies with an HS256 handler that does not warn; everything
+else (base64url, header parsing, the algorithm allow-list, HMAC) is PyJWT's.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any, TypeVar
+
+import jwt
+import requests
+from jwt.algorithms import HMACAlgorithm
+
+from kore_contract.validate import Violation
+
+#: Credentials the mock accepts and the contract run uses when none are given.
+DEFAULT_CLIENT_ID = "kore-contract-client"
+DEFAULT_CLIENT_SECRET = "kore-contract-secret"
+DEFAULT_SUB = "kore-contract"
+ALGORITHM = "HS256"
+AUTH_HEADER = "auth"
+REDACTED = "[redacted]"
+#: A secret shorter than this is not scrubbed from free text (it would eat ordinary words).
+MIN_SECRET_LENGTH = 8
+
+JWT_SHAPE = re.compile(r"\beyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
+
+
+class _HS256(HMACAlgorithm):
+    """PyJWT's HS256, minus the key-length warning (the secret is the platform's)."""
+
+    def check_key_length(self, key: bytes) -> str | None:
+        return None
+
+
+def _codec() -> jwt.PyJWS:
+    codec = jwt.PyJWS(algorithms=[])
+    codec.register_algorithm(ALGORITHM, _HS256(_HS256.SHA256))
+    return codec
+
+
+_JWS = _codec()
+
+
+def mint_token(
+    client_id: str,
+    client_secret: str,
+    *,
+    sub: str = DEFAULT_SUB,
+    jti: bool | str = False,
+    ttl: float | None = None,
+    now: float | None = None,
+    extra: dict[str, Any] | None = None,
+) -> str:
+    """The JWT of jwt-token.md: HS256 over `{"sub", "appId"}` (+ `iat`/`exp`, `jti`)."""
+    claims: dict[str, Any] = {"sub": sub, "appId": client_id}
+    if ttl is not None:
+        issued = int(time.time() if now is None else now)
+        claims["iat"] = issued
+        claims["exp"] = issued + int(ttl)
+    if jti:
+        claims["jti"] = jti if isinstance(jti, str) else uuid.uuid4().hex
+    if extra:
+        claims.update(extra)
+    payload = json.dumps(claims, separators=(",", ":")).encode("utf-8")
+    return _JWS.encode(payload, client_secret, algorithm=ALGORITHM, headers={"typ": "JWT"})
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why a token is refused: the status to answer (401 or 403) and the A2 violation."""
+
+    status: int
+    violation: Violation
+
+
+def _refused(message: str, status: int = 401) -> Refusal:
+    return Refusal(status, Violation("A2", "/headers/auth", f"auth: {message}"))
+
+
+_MISSING = _refused("missing; send a JWT signed with HS256 using the client secret, "
+                    'with claims {"sub": ..., "appId": <client id>}')
+
+
+@dataclass(frozen=True)
+class Holes:
+    """Checks a deliberately faulty server skips (kore_contract.mock.faults)."""
+
+    alg_none: bool = False
+    signature: bool = False
+    expiry: bool = False
+    app_id: bool = False
+    missing: bool = False
+
+
+class TokenChecker:
+    """Checks `auth` tokens for one client; verified claims are cached per token string.
+
+    PyJWT costs tens of microseconds a token; a client sends the same token many times,
+    so a verified token's `exp`/`nbf` are remembered and re-checked against the clock on
+    every use. Refusals are not cached (they are rare, and cheap to explain again).
+    """
+
+    CACHE_SIZE = 4096
+
+    def __init__(self, client_id: str, client_secret: str, *, holes: Holes = Holes()) -> None:
+        self.client_id = client_id
+        self.client_secret = client_secret
+        self.holes = holes
+        self._cache: dict[str, tuple[float | None, float | None]] = {}
+
+    def refusal(self, token: str | None, *, now: float | None = None) -> Refusal | None:
+        """None if the token is accepted; else the status and the A2 violation."""
+        if not token:
+            return None if self.holes.missing else _MISSING
+        cached = self._cache.get(token)
+        if cached is None:
+            checked = self._verify(token)
+            if isinstance(checked, Refusal):
+                return checked
+            if len(self._cache) >= self.CACHE_SIZE:
+                self._cache.clear()
+            self._cache[token] = cached = checked
+        return self._timing(*cached, time.time() if now is None else now)
+
+    def _verify(self, token: str) -> tuple[float | None, float | None] | Refusal:
+        try:
+            header = _JWS.get_unverified_header(token)
+        except jwt.PyJWTError:
+            return _refused("not a JWT (expected header.payload.signature, base64url-encoded "
+                            "JSON, as jwt-token.md makes it)")
+        alg = header.get("alg")
+        if alg == ALGORITHM or (self.holes.alg_none and str(alg).lower() == "none"):
+            pass
+        elif str(alg).lower() == "none":
+            return _refused("the token is unsigned (alg 'none'); sign it with HS256 and the "
+                            "client secret")
+        else:
+            return _refused(f"the token is signed with alg {str(alg)[:20]!r}; only {ALGORITHM} "
+                            "with the client secret is accepted")
+        try:
+            if alg == ALGORITHM and not self.holes.signature:
+                decoded = _JWS.decode_complete(token, self.client_secret, algorithms=[ALGORITHM])
+            else:
+                decoded = _JWS.decode_complete(token, options={"verify_signature": False})
+        except jwt.InvalidSignatureError:
+            return _refused("the signature does not verify with the client secret (HS256); "
+                            "sign with the secret of the app whose client id is in appId")
+        except jwt.PyJWTError as error:
+            return _refused(f"not a usable JWT: {error}")
+        try:
+            claims = json.loads(decoded["payload"])
+        except ValueError:
+            claims = None
+        if not isinstance(claims, dict):
+            return _refused("the token's payload is not a JSON object of claims")
+        times: list[float | None] = []
+        for name in ("exp", "nbf"):
+            value = claims.get(name)
+            if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
+                return _refused(f"claim {name}: got {value!r}; expected a number "
+                                "(seconds since 1970)")
+            times.append(None if value is None else float(value))
+        app_id = claims.get("appId")
+        if not self.holes.app_id:
+            if app_id is None:
+                near = [k for k in claims
+                        if k != "appId" and k.replace(" ", "").lower() == "appid"]
+                hint = f" (found {near[0]!r}: the claim name is exactly appId)" if near else ""
+                return _refused("the token has no appId claim; expected appId = the client id"
+                                + hint)
+            if app_id != self.client_id:
+                return _refused(f"appId {str(app_id)[:60]!r} is not this app's client id "
+                                f"{self.client_id!r}", status=403)
+        return times[0], times[1]
+
+    def _timing(self, exp: float | None, nbf: float | None, now: float) -> Refusal | None:
+        if exp is not None and now >= exp and not self.holes.expiry:
+            when = datetime.fromtimestamp(exp, timezone.utc).isoformat().replace("+00:00", "Z")
+            return _refused(f"the token expired at {when} (exp); mint a new one")
+        if nbf is not None and now < nbf and not self.holes.expiry:
+            when = datetime.fromtimestamp(nbf, timezone.utc).isoformat().replace("+00:00", "Z")
+            return _refused(f"the token is not valid before {when} (nbf)")
+        return None
+
+
+def check_token(token: str | None, client_id: str, client_secret: str) -> Violation | None:
+    """A2: None if `token` is one the app (client id and secret) would accept."""
+    refusal = TokenChecker(client_id, client_secret).refusal(token)
+    return None if refusal is None else refusal.violation
+
+
+class KoreAuth(requests.auth.AuthBase):
+    """Sets the `auth` header: a given token, or one minted (and re-minted before expiry)."""
+
+    def __init__(
+        self,
+        client_id: str | None = None,
+        client_secret: str | None = None,
+        *,
+        token: str | None = None,
+        sub: str = DEFAULT_SUB,
+        ttl: float | None = None,
+    ) -> None:
+        if token is None and (client_id is None or client_secret is None):
+            raise ValueError("KoreAuth needs a token, or a client id and a client secret")
+        self._client_id = client_id
+        self._client_secret = client_secret
+        self._sub = sub
+        self._ttl = ttl
+        self._token = token
+        self._expires = float("inf")
+
+    @property
+    def token(self) -> str:
+        if self._token is None or time.time() > self._expires - 5:
+            assert self._client_id is not None and self._client_secret is not None
+            self._token = mint_token(self._client_id, self._client_secret, sub=self._sub,
+                                     ttl=self._ttl)
+            if self._ttl is not None:
+                self._expires = time.time() + self._ttl
+        return self._token
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        request.headers[AUTH_HEADER] = self.token
+        return request
+
+    def __repr__(self) -> str:
+        return f"KoreAuth(client_id={self._client_id!r}, secret={REDACTED!r})"
+
+
+T = TypeVar("T")
+
+
+def redact(value: T, secrets: Iterable[str | None] = ()) -> T:
+    """`value` (text, or JSON-like data) with every secret, and anything shaped like a JWT,
+    replaced by "[redacted]". Secrets shorter than MIN_SECRET_LENGTH are left alone."""
+    scrub = sorted({s for s in secrets if s and len(s) >= MIN_SECRET_LENGTH}, key=len,
+                   reverse=True)
+    return _redact(value, scrub)  # type: ignore[no-any-return]
+
+
+def _redact(value: Any, secrets: list[str]) -> Any:
+    if isinstance(value, str):
+        for secret in secrets:
+            if secret in value:
+                value = value.replace(secret, REDACTED)
+        return JWT_SHAPE.sub(REDACTED, value) if "eyJ" in value else value
+    if isinstance(value, dict):
+        return {_redact(k, secrets): _redact(v, secrets) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_redact(item, secrets) for item in value]
+    if isinstance(value, tuple):
+        return tuple(_redact(item, secrets) for item in value)
+    return value

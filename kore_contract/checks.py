@@ -1,0 +1,278 @@
+"""Response checks: each S and A rule of CONTRACT.md as a plain registered function.
+
+A check takes the `Observation` of one case (what was sent, what came back, the run's
+state) and yields `Finding`s. Shapes and types come from the validator; the echo rules,
+uniqueness, lifecycle and leaks are code here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from kore_contract.client import Exchange
+from kore_contract.validate import validate_response
+
+Expectation = Literal["accept", "refuse", "unauthorized"]
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule: str
+    call: str
+    pointer: str
+    message: str
+
+    def to_json(self) -> dict[str, str]:
+        return {"rule": self.rule, "call": self.call, "pointer": self.pointer,
+                "message": self.message}
+
+
+@dataclass
+class RunState:
+    """What checks remember across cases: ids seen (S2) and the secrets that must not leak."""
+
+    secrets: tuple[str, ...] = ()
+    seen_ids: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Observation:
+    case_id: str
+    call: str
+    expect: Expectation
+    exchange: Exchange
+    state: RunState
+    sent: Any = None  # the create body as sent (a dict), when there is one
+    breaks: str | None = None  # the rule a refused request breaks ("R7", "A3", ...)
+
+
+CheckFunction = Callable[[Observation], Iterator[Finding]]
+
+
+@dataclass(frozen=True)
+class RegisteredCheck:
+    rule: str
+    applies_to: tuple[str, ...]  # expectations: accept, refuse, unauthorized, any
+    function: CheckFunction
+
+
+CHECKS: list[RegisteredCheck] = []
+
+
+def check(rule: str, *applies_to: str) -> Callable[[CheckFunction], CheckFunction]:
+    """Register a check of `rule` for cases with these expectations ("any" for all)."""
+
+    def register(function: CheckFunction) -> CheckFunction:
+        CHECKS.append(RegisteredCheck(rule, applies_to or ("any",), function))
+        return function
+
+    return register
+
+
+def run_checks(observation: Observation, *, only_universal: bool = False
+               ) -> tuple[set[str], list[Finding]]:
+    """The rules exercised by this observation, and what they found.
+
+    `only_universal` runs just the checks that hold for every response (S9, S11).
+    """
+    exercised: set[str] = set()
+    findings: list[Finding] = []
+    if observation.exchange.status is None:
+        return exercised, findings
+    for registered in CHECKS:
+        universal = "any" in registered.applies_to
+        if universal or (not only_universal and observation.expect in registered.applies_to):
+            exercised.add(registered.rule)
+            findings.extend(registered.function(observation))
+    return exercised, findings
+
+
+def _finding(obs: Observation, rule: str, pointer: str, message: str) -> Finding:
+    return Finding(rule, obs.call, pointer, message)
+
+
+def _server_says(exchange: Exchange) -> str:
+    text = exchange.response_text.strip().replace("\n", " ")
+    return text[:160] + ("..." if len(text) > 160 else "")
+
+
+# --- every response --------------------------------------------------------------------
+
+
+@check("S9")
+def not_a_server_error(obs: Observation) -> Iterator[Finding]:
+    status = obs.exchange.status or 0
+    if status >= 500:
+        yield _finding(obs, "S9", "", f"answered {status}; no request may get a 5xx "
+                       f"(server said: {_server_says(obs.exchange)})")
+
+
+@check("S11")
+def no_secret_in_response(obs: Observation) -> Iterator[Finding]:
+    exposed = obs.exchange.response_text + " " + " ".join(obs.exchange.response_headers.values())
+    for secret in obs.state.secrets:
+        pieces = [secret] + ([secret.rsplit(".", 1)[-1]] if secret.count(".") == 2 else [])
+        if any(piece and len(piece) >= 8 and piece in exposed for piece in pieces):
+            yield _finding(obs, "S11", "", "the response contains the auth token or the client "
+                           "secret (shown here redacted)")
+            return
+
+
+# --- a create that must be accepted ---------------------------------------------------------
+
+
+@check("A1", "accept")
+def valid_token_is_accepted(obs: Observation) -> Iterator[Finding]:
+    if obs.exchange.status in (401, 403):
+        yield _finding(obs, "A1", "", f"a valid HS256 token with appId was refused with "
+                       f"{obs.exchange.status} (server said: {_server_says(obs.exchange)})")
+
+
+@check("S1", "accept")
+def create_is_accepted_as_json(obs: Observation) -> Iterator[Finding]:
+    exchange = obs.exchange
+    if exchange.status not in (200, 201):
+        yield _finding(obs, "S1", "", f"a valid create was answered {exchange.status}; expected "
+                       f"200 or 201 (server said: {_server_says(exchange)})")
+        return
+    if not exchange.is_json_response:
+        content_type = exchange.response_headers.get("content-type", "(none)")
+        yield _finding(obs, "S1", "", f"answered Content-Type {content_type} with "
+                       f"{'a non-JSON body' if exchange.response_json is None else 'JSON'}; "
+                       "expected application/json")
+
+
+@check("S1", "accept")
+def response_keeps_the_documented_shape(obs: Observation) -> Iterator[Finding]:
+    """S1 to S8 where the response alone tells: the validator's response rules."""
+    answer = obs.exchange.response_json
+    if obs.exchange.status not in (200, 201) or answer is None:
+        return
+    for violation in validate_response(answer).violations:
+        yield _finding(obs, violation.rule, violation.pointer, violation.message)
+
+
+def _data(obs: Observation) -> dict[str, Any] | None:
+    answer = obs.exchange.response_json
+    if obs.exchange.status not in (200, 201) or not isinstance(answer, dict):
+        return None
+    data = answer.get("data")
+    return data if isinstance(data, dict) else None
+
+
+@check("S2", "accept")
+def id_is_new(obs: Observation) -> Iterator[Finding]:
+    data = _data(obs)
+    campaign_id = data.get("_id") if data else None
+    if not isinstance(campaign_id, str) or not campaign_id:
+        return
+    first = obs.state.seen_ids.setdefault(campaign_id, obs.case_id)
+    if first != obs.case_id:
+        yield _finding(obs, "S2", "/data/_id", f"_id {campaign_id!r} was already answered for "
+                       f"case {first}; every created campaign needs its own")
+
+
+_ECHOED = ("name", "description", "priority", "contactLists", "format")
+
+
+@check("S3", "accept")
+def fields_echo_what_was_sent(obs: Observation) -> Iterator[Finding]:
+    data, sent = _data(obs), obs.sent
+    if data is None or not isinstance(sent, dict):
+        return
+    for name in _ECHOED:
+        if name in sent and name in data and data[name] != sent[name]:
+            yield _finding(obs, "S3", f"/data/{name}", f"data.{name}: answered "
+                           f"{_show(data[name])}; sent {_show(sent[name])}")
+    yield from _dialing_strategy_echo(obs, data, sent)
+
+
+def _dialing_strategy_echo(obs: Observation, data: dict[str, Any], sent: dict[str, Any]
+                           ) -> Iterator[Finding]:
+    got, want = data.get("dialingStrategy"), sent.get("dialingStrategy")
+    if not isinstance(got, dict) or not isinstance(want, dict):
+        return
+    pairs = [("callerId/phoneNumber", ("callerId", "phoneNumber")),
+             ("callingHours/frequency", ("callingHours", "frequency")),
+             ("callingHours/timezone", ("callingHours", "timezone")),
+             ("callingHours/days", ("callingHours", "days"))]
+    for label, (outer, inner) in pairs:
+        answered, expected = _dig(got, outer, inner), _dig(want, outer, inner)
+        if expected is not None and answered is not None and answered != expected:
+            what = "days (in order)" if inner == "days" else label.replace("/", ".")
+            yield _finding(obs, "S3", f"/data/dialingStrategy/{label}",
+                           f"data.dialingStrategy.{what}: answered {_show(answered)}; "
+                           f"sent {_show(expected)}")
+
+
+def _dig(value: Any, *keys: str) -> Any:
+    for key in keys:
+        if not isinstance(value, dict):
+            return None
+        value = value.get(key)
+    return value
+
+
+def _show(value: Any) -> str:
+    import json
+
+    text = json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+@check("S6", "accept")
+def template_name_is_echoed(obs: Observation) -> Iterator[Finding]:
+    data, sent = _data(obs), obs.sent
+    if data is None or not isinstance(sent, dict):
+        return
+    message = data.get("message")
+    if message is None:
+        yield _finding(obs, "S6", "/data/message", "data.message: missing from a create's answer; "
+                       "expected the message object with a base64 message")
+        return
+    sent_name = _dig(sent, "message", "template_name")
+    got_name = message.get("template_name") if isinstance(message, dict) else None
+    if got_name is not None and sent_name is not None and got_name != sent_name:
+        yield _finding(obs, "S6", "/data/message/template_name",
+                       f"data.message.template_name: answered {_show(got_name)}; sent "
+                       f"{_show(sent_name)}")
+
+
+@check("S8", "accept")
+def dnc_lists_are_echoed(obs: Observation) -> Iterator[Finding]:
+    data, sent = _data(obs), obs.sent
+    if data is None or not isinstance(sent, dict) or "dncLists" not in sent:
+        return
+    if data.get("dncLists") != sent["dncLists"]:
+        yield _finding(obs, "S8", "/data/dncLists", f"data.dncLists: answered "
+                       f"{_show(data.get('dncLists'))}; sent {_show(sent['dncLists'])}")
+
+
+# --- requests that must be refused -------------------------------------------------------
+
+
+@check("S9", "refuse")
+def refusal_is_a_4xx_with_json(obs: Observation) -> Iterator[Finding]:
+    exchange, breaks = obs.exchange, obs.breaks or "a rule"
+    status = exchange.status or 0
+    rule = "A3" if breaks == "A3" else "S9"
+    if 200 <= status < 300:
+        yield _finding(obs, rule, "", f"a request that breaks {breaks} was accepted with "
+                       f"{status}; expected a 4xx refusal")
+    elif 400 <= status < 500 and exchange.response_json is None:
+        yield _finding(obs, "S9", "", f"refused with {status} but the body is not JSON: "
+                       f"{_server_says(exchange)!r}")
+    elif status < 400 or status >= 500:
+        if status < 500:  # 5xx is reported by not_a_server_error
+            yield _finding(obs, rule, "", f"a request that breaks {breaks} was answered "
+                           f"{status}; expected a 4xx")
+
+
+@check("A2", "unauthorized")
+def bad_token_is_refused(obs: Observation) -> Iterator[Finding]:
+    status = obs.exchange.status or 0
+    if status not in (401, 403) and status < 500:
+        yield _finding(obs, "A2", "", f"{obs.breaks or 'a bad token'}: answered {status}; "
+                       "expected 401 or 403")

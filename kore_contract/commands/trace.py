@@ -1,0 +1,107 @@
+"""`kore-contract trace DOC.md... [--format text|json|md]`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import TYPE_CHECKING, Any, TextIO
+
+if TYPE_CHECKING:
+    from kore_contract.trace import TraceResult
+
+HELP = "trace documentation fields to the spec and report documentation defects"
+DESCRIPTION = """\
+Read the documentation pages (your copies of the published Markdown) and list every field
+they document (tables, sample request and response, endpoint line) with where the spec
+has it and the rule ids that cover it; then report the documentation's own defects:
+table fields missing from the sample and the reverse, path prefixes that do not match,
+types that differ between tables, samples and sibling pages, sample values that break a
+rule, endpoint parameters no table lists, descriptions that contradict a sample or each
+other.
+
+With no DOC, list the fields the spec records as taken from the documentation.
+
+exit status: 0 no defect, 1 defects found, 2 a document unreadable (the others are
+still traced)."""
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("documents", nargs="*", metavar="DOC.md",
+                        help="documentation pages to trace")
+    parser.add_argument("--format", choices=("text", "json", "md"), default="text",
+                        help="output format (default: text)")
+
+
+def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from kore_contract.trace import trace_documents, trace_spec_only
+
+    result = trace_documents(args.documents) if args.documents else trace_spec_only()
+    for path, reason in result.unreadable:
+        err.write(f"kore-contract trace: {path}: {reason}\n")
+    if args.format == "json":
+        out.write(json.dumps(result.to_json(), indent=2, ensure_ascii=False) + "\n")
+    elif args.format == "md":
+        out.write(markdown(result))
+    else:
+        out.write(text(result))
+    return result.exit_code
+
+
+def text(result: TraceResult) -> str:
+    lines = [f"Fields ({len(result.fields)})"]
+    for found in result.fields:
+        spec = found.spec_pointer or "not in the spec"
+        rules = f" ({', '.join(found.rules)})" if found.rules else ""
+        lines.append(f"  {found.role:<8} {found.path}  ->  {spec}{rules}")
+        lines += [f"             {place}" for place in found.documented]
+    lines.append("")
+    lines.append(f"Defects ({len(result.defects)})")
+    for kind, defects in _by_kind(result).items():
+        lines.append(f"  {kind} ({len(defects)})")
+        for defect in defects:
+            lines.append(f"    - {defect.message}")
+            lines.append(f"      fields: {', '.join(defect.fields)}")
+            lines.append(f"      documents: {', '.join(defect.documents)}")
+    lines.append("")
+    lines.append(_summary(result))
+    return "\n".join(lines) + "\n"
+
+
+def markdown(result: TraceResult) -> str:
+    lines = ["## Documentation trace", "", _summary(result), ""]
+    if result.defects:
+        lines += ["### Defects", "", "| kind | fields | documents | message |",
+                  "|---|---|---|---|"]
+        lines += [
+            f"| {d.kind} | {_cell(', '.join(f'`{f}`' for f in d.fields))} "
+            f"| {_cell(', '.join(d.documents))} | {_cell(d.message)} |"
+            for d in result.defects
+        ]
+        lines.append("")
+    lines += ["### Fields", "", "| field | role | documented in | spec | rules |",
+              "|---|---|---|---|---|"]
+    lines += [
+        f"| `{_cell(f.path)}` | {f.role} | {_cell('<br>'.join(str(p) for p in f.documented))} "
+        f"| {_cell(f'`{f.spec_pointer}`' if f.spec_pointer else 'not in the spec')} "
+        f"| {', '.join(f.rules)} |"
+        for f in result.fields
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _by_kind(result: TraceResult) -> dict[str, list[Any]]:
+    groups: dict[str, list[Any]] = {}
+    for defect in result.defects:
+        groups.setdefault(defect.kind, []).append(defect)
+    return groups
+
+
+def _summary(result: TraceResult) -> str:
+    summary = f"{len(result.fields)} fields, {len(result.defects)} documentation defects"
+    if result.unreadable:
+        summary += f", {len(result.unreadable)} unreadable documents"
+    return summary
+
+
+def _cell(value: str) -> str:
+    return value.replace("|", "\\|").replace("\n", " ")

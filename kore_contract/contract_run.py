@@ -1,0 +1,159 @@
+"""The contract run end to end: target, token, plan, run, clean up, report, exit code."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TextIO
+
+from kore_contract import auth
+from kore_contract.client import KoreClient, Ledger, Target, is_loopback
+
+EXIT_OK, EXIT_FINDINGS, EXIT_CANNOT_RUN = 0, 1, 2
+LIVE_DEFAULT_RATE = 5.0
+
+
+@dataclass
+class ContractRunOptions:
+    base_url: str | None
+    stream_id: str
+    account_id: str
+    iid: str
+    client_id: str | None = None
+    client_secret: str | None = None
+    token: str | None = None
+    fixture: str | None = None
+    max_examples: int = 25
+    seed: int = 0
+    report_dir: str = "reports"
+    timeout: float = 10.0
+    rate: float | None = None
+    allow_writes: bool = False
+    fault: str | None = None
+    fuzz: bool = True
+
+
+class CannotRun(Exception):
+    """The run could not be made; the message says why and what to do."""
+
+
+@contextlib.contextmanager
+def _target_server(options: ContractRunOptions, fixture_path: str | None) -> Iterator[str]:
+    """The base URL to test: the given one, or an embedded mock for the run's length."""
+    if options.base_url:
+        yield options.base_url
+        return
+    from kore_contract.fixture import load_fixture
+    from kore_contract.mock.server import running_mock
+
+    with running_mock(load_fixture(fixture_path), client_id=options.client_id,
+                      client_secret=options.client_secret, stream_id=options.stream_id,
+                      account_id=options.account_id, iid=options.iid,
+                      fault=options.fault) as server:
+        yield server.base_url
+
+
+def _credentials(options: ContractRunOptions) -> tuple[str, str | None, str | None]:
+    """The token to send, and the client id and secret when known."""
+    if options.base_url is None and not options.token:
+        options.client_id = options.client_id or auth.DEFAULT_CLIENT_ID
+        options.client_secret = options.client_secret or auth.DEFAULT_CLIENT_SECRET
+    if options.client_id and options.client_secret:
+        token = options.token or auth.mint_token(options.client_id, options.client_secret,
+                                                 ttl=3600)
+        return token, options.client_id, options.client_secret
+    if options.token:
+        return options.token, options.client_id, None
+    raise CannotRun("no credentials: pass --client-id and --client-secret (or "
+                    "KORE_CLIENT_ID/KORE_CLIENT_SECRET), or --token")
+
+
+def run_contract(options: ContractRunOptions, out: TextIO, err: TextIO) -> int:
+    from kore_contract.fixture import FixtureError, load_fixture
+
+    try:
+        if options.base_url and not is_loopback(options.base_url) and not options.allow_writes:
+            raise CannotRun(f"{options.base_url} is not a loopback address: creating campaigns "
+                            "there writes to a real account; pass --allow-writes to go ahead")
+        fixture = load_fixture(options.fixture)
+        if not fixture.contact_lists or not fixture.templates:
+            raise CannotRun(f"{fixture.source}: the fixture needs at least one contact list and "
+                            "one template to build valid creates")
+        token, client_id, client_secret = _credentials(options)
+        with _target_server(options, options.fixture) as base_url:
+            target = Target(base_url, options.stream_id, options.account_id, options.iid, token)
+            return _run(options, target, fixture, client_id, client_secret, out, err)
+    except (CannotRun, FixtureError) as error:
+        err.write(f"kore-contract test: {error}\n")
+        return EXIT_CANNOT_RUN
+
+
+def _run(options: ContractRunOptions, target: Target, fixture: Any, client_id: str | None,
+         client_secret: str | None, out: TextIO, err: TextIO) -> int:
+    from kore_contract.cases import plan_cases
+    from kore_contract.runner import Runner, build_results, elapsed_since, now_iso
+    from kore_contract.run_output import print_summary, progress_bar
+
+    secrets = [s for s in (target.token, client_secret) if s]
+    report_dir = Path(options.report_dir)
+    ledger = Ledger(report_dir / "ledger.jsonl")
+    rate = options.rate or (None if is_loopback(target.base_url) else LIVE_DEFAULT_RATE)
+    client = KoreClient(target, timeout=options.timeout, rate=rate, ledger=ledger)
+    probe = client.send("GET", target.call_path("get", "kore-contract-probe"),
+                        query={"accountId": target.account_id},
+                        headers=target.standard_headers())
+    if probe.status is None:
+        raise CannotRun(f"cannot reach {target.base_url}: {probe.error}")
+    planned = plan_cases(target, fixture, max_examples=options.max_examples, seed=options.seed,
+                         client_id=client_id, client_secret=client_secret)
+    started, started_at = time.perf_counter(), now_iso()
+    runner = Runner(client, secrets=secrets)
+    error = None
+    try:
+        with progress_bar(err, total=len(planned) + (1 if options.fuzz else 0)) as advance:
+            runner.progress = advance
+            for case in planned:
+                runner.run_case(case)
+            if options.fuzz:
+                from kore_contract.fuzz_phase import run_fuzz_phase
+
+                run_fuzz_phase(runner, fixture, max_examples=options.max_examples,
+                               seed=options.seed)
+                advance("fuzz")
+    except KeyboardInterrupt:
+        error = "interrupted"
+    finally:
+        left = runner.cleanup()
+        client.close()
+    if left:
+        error = (error or "") + f" {len(left)} campaign(s) could not be deleted; run " \
+                                f"kore-contract cleanup --ledger {ledger.path}"
+    run_info = {
+        "base_url": target.base_url, "target": "mock" if options.base_url is None else "live",
+        "stream_id": target.stream_id, "account_id": target.account_id, "seed": options.seed,
+        "max_examples": options.max_examples, "started_at": started_at,
+        "finished_at": now_iso(), "duration_s": elapsed_since(started),
+        "requests": client.requests_sent,
+    }
+    results = build_results(runner.outcomes, run=run_info, secrets=secrets,
+                            error=error.strip() if error else None)
+    written = write_reports(results, report_dir, err)
+    print_summary(results, out, written)
+    if error == "interrupted":
+        return 130
+    return EXIT_FINDINGS if results["verdict"] != "pass" else EXIT_OK
+
+
+def write_reports(results: dict[str, Any], report_dir: Path, err: TextIO) -> list[Path]:
+    report_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        from kore_contract.report import write_reports as write_all
+    except ImportError:
+        path = report_dir / "results.json"
+        path.write_text(json.dumps(results, indent=2, ensure_ascii=False), encoding="utf-8")
+        return [path]
+    return list(write_all(results, report_dir))

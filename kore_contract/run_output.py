@@ -1,0 +1,84 @@
+"""What a contract run shows a person: a live progress bar, then a table by rule."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any, TextIO
+
+from kore_contract.rules import RULES
+
+
+@contextlib.contextmanager
+def progress_bar(stream: TextIO, total: int) -> Iterator[Callable[[str], None]]:
+    """A progress bar on a terminal; elsewhere a line every tenth of the run."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    console = Console(file=stream, no_color=bool(os.environ.get("NO_COLOR")))
+    if not console.is_terminal:
+        done = 0
+
+        def advance_plain(case_id: str) -> None:
+            nonlocal done
+            done += 1
+            if done == total or done % max(1, total // 10) == 0:
+                stream.write(f"  {done}/{total} cases\n")
+
+        yield advance_plain
+        return
+    with Progress(TextColumn("[bold]contract"), BarColumn(), MofNCompleteColumn(),
+                  TextColumn("{task.description}"), TimeElapsedColumn(), console=console,
+                  transient=True) as progress:
+        task = progress.add_task("", total=total)
+
+        def advance(case_id: str) -> None:
+            progress.update(task, advance=1, description=case_id[:40])
+
+        yield advance
+
+
+def print_summary(results: dict[str, Any], out: TextIO, written: list[Path]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(file=out, no_color=bool(os.environ.get("NO_COLOR")), width=max(
+        100, int(os.environ.get("COLUMNS", "100"))))
+    table = Table(title="Contract by rule", title_justify="left")
+    for column in ("rule", "call", "status", "checks", "failures", "what it says"):
+        table.add_column(column, overflow="fold")
+    styles = {"passed": "green", "failed": "bold red", "not_exercised": "yellow"}
+    for row in results["rules"]:
+        rule = RULES.get(row["id"])
+        table.add_row(row["id"], row["call"],
+                      f"[{styles[row['status']]}]{row['status'].replace('_', ' ')}[/]",
+                      str(row["checks"]), str(row["failures"]), rule.title if rule else "")
+    console.print(table)
+    cases = {case["id"]: case for case in results["cases"]}
+    failed = [row for row in results["rules"] if row["status"] == "failed"]
+    for row in failed:
+        case = cases.get(row["first_failure"] or "")
+        if case is None:
+            continue
+        finding = next((f for f in case["findings"] if f["rule"] == row["id"]),
+                       case["findings"][0] if case["findings"] else None)
+        console.print(f"\n[bold red]{row['id']}[/] ({row['call']}) first failed in case "
+                      f"[bold]{case['id']}[/]:", highlight=False)
+        if finding:
+            console.print(f"  {finding['pointer'] or '/'}: {finding['message']}", markup=False,
+                          highlight=False)
+        console.print(f"  Reproduce with: {case['curl']}", markup=False, highlight=False,
+                      soft_wrap=True)
+    counts = {s: sum(1 for r in results["rules"] if r["status"] == s)
+              for s in ("passed", "failed", "not_exercised")}
+    run = results["run"]
+    verdict = {"pass": "[bold green]PASS[/]: the server keeps the contract",
+               "fail": "[bold red]FAIL[/]: the server breaks the contract",
+               "error": f"[bold red]ERROR[/]: {results.get('error')}"}[results["verdict"]]
+    console.print(f"\n{verdict}  ({counts['passed']} rule rows passed, {counts['failed']} failed, "
+                  f"{counts['not_exercised']} not exercised; {len(results['cases'])} cases, "
+                  f"{run['requests']} requests, {run['duration_s']:.1f} s)")
+    if written:
+        console.print("reports: " + ", ".join(str(p) for p in written), highlight=False)
