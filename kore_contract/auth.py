@@ -266,3 +266,9 @@ def _redact(value: Any, secrets: list[str]) -> Any:
     if isinstance(value, tuple):
         return tuple(_redact(item, secrets) for item in value)
     return value
+
+
+def sign_claims(claims: dict[str, Any], secret: str) -> str:
+    """An HS256 JWT over exactly these claims (for tokens a server must refuse, A2)."""
+    payload = json.dumps(claims, separators=(",", ":")).encode("utf-8")
+    return _JWS.encode(payload, secret, algorithm=ALGORITHM, headers={"typ": "JWT"})

@@ -138,9 +138,9 @@ def auth_cases(target: Target, body: dict[str, Any], client_id: str | None,
 
 
 def _hs256(claims: dict[str, Any], secret: str) -> str:
-    import jwt
+    from kore_contract.auth import sign_claims
 
-    return jwt.encode(claims, secret, algorithm="HS256")
+    return sign_claims(claims, secret)
 
 
 # --- the whole plan ---------------------------------------------------------------------------

@@ -8,6 +8,7 @@ sends (`--data '...'`) and the JSON code block under a "Sample Response" heading
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import shlex
@@ -107,13 +108,15 @@ def role_of(section: str) -> Role:
 def read_document(path: Path) -> Document:
     """Parse one page; raise `Unreadable` (one-line reason) when there is nothing to trace."""
     try:
-        text = path.read_bytes().decode("utf-8")
+        data = path.read_bytes()
+        text = data.decode("utf-8")
     except FileNotFoundError:
         raise Unreadable("no such file") from None
     except IsADirectoryError:
         raise Unreadable("is a directory, not a Markdown document") from None
     except UnicodeDecodeError as error:
-        raise Unreadable(f"not UTF-8 (byte {error.start})") from None
+        raise Unreadable(f"not UTF-8 (byte 0x{data[error.start]:02x} at offset {error.start})"
+                         ) from None
     except OSError as error:
         raise Unreadable(error.strerror or str(error)) from None
     document = parse_markdown(text, path)
@@ -267,7 +270,7 @@ def _add_curl(document: Document, section: str, text: str) -> None:
         words = shlex.split(text.replace("\\\n", " "))
     except ValueError:
         return
-    for option, value in zip(words, words[1:], strict=False):
+    for option, value in itertools.pairwise(words):
         if option in ("--header", "-H"):
             document.sent_headers.append((section, value.partition(":")[0].strip()))
         elif option in ("--data", "--data-raw", "--data-binary", "-d"):

@@ -158,8 +158,13 @@ def _explain_clock(value: str) -> str:
     return "expected a 12-hour clock time h:mm AM or h:mm PM, as 9:00 AM or 06:30 PM"
 
 
+@functools.lru_cache(maxsize=1)
+def _zones_by_folded_name() -> dict[str, str]:
+    return {zone.casefold(): zone for zone in time_zones()}
+
+
 def _explain_zone(value: str) -> str:
-    folded = {zone.casefold(): zone for zone in time_zones()}
+    folded = _zones_by_folded_name()
     if value.casefold() in folded:
         return f"the tz database spells it {folded[value.casefold()]!r} (exact case)"
     return "not a time zone the tz database knows; use an IANA name such as 'Asia/Kolkata'"

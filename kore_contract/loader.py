@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,7 +38,11 @@ class _DuplicatesSeen(dict[str, Any]):
 
 
 class _Decoder(json.JSONDecoder):
-    """Marks objects with duplicated keys; `seen_duplicates` says whether any was found."""
+    """Marks objects with duplicated keys; `seen_duplicates` says whether any was found.
+
+    Building one costs more than a small parse, so each thread keeps one (`_decoder()`)
+    and resets the flag before each parse.
+    """
 
     def __init__(self) -> None:
         super().__init__(object_pairs_hook=self._pairs_to_object, parse_constant=_refuse_constant)
@@ -56,6 +61,17 @@ class _Decoder(json.JSONDecoder):
                 marked.duplicates.append(key)
             seen.add(key)
         return marked
+
+
+_local = threading.local()
+
+
+def _decoder() -> _Decoder:
+    decoder: _Decoder | None = getattr(_local, "decoder", None)
+    if decoder is None:
+        decoder = _local.decoder = _Decoder()
+    decoder.seen_duplicates = False
+    return decoder
 
 
 def _refuse_constant(name: str) -> Any:
@@ -80,7 +96,7 @@ def parse_json(data: bytes | str) -> Parsed | Unreadable:
         text = data
     if not text.strip():
         return Unreadable("empty: expected a JSON object")
-    decoder = _Decoder()
+    decoder = _decoder()
     try:
         payload = decoder.decode(text)
     except json.JSONDecodeError as error:
@@ -89,9 +105,20 @@ def parse_json(data: bytes | str) -> Parsed | Unreadable:
         return Unreadable(f"not JSON: {error}")
     except RecursionError:
         return Unreadable("not usable JSON: nested too deeply")
+    if ("\\ud" in text or "\\uD" in text) and _has_lone_surrogate(payload):
+        return Unreadable("not UTF-8 text: a \\uXXXX escape is half of a surrogate pair")
     if not decoder.seen_duplicates:
         return Parsed(payload)
     return Parsed(payload, tuple(sorted(_duplicate_pointers(payload))))
+
+
+def _has_lone_surrogate(payload: Any) -> bool:
+    """Whether some string (key or value) holds a lone surrogate, which UTF-8 cannot encode."""
+    try:
+        json.dumps(payload, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 def _duplicate_pointers(payload: Any) -> Iterator[str]:

@@ -24,7 +24,7 @@ def progress_bar(stream: TextIO, total: int) -> Iterator[Callable[[str], None]]:
         def advance_plain(case_id: str) -> None:
             nonlocal done
             done += 1
-            if done == total or done % max(1, total // 10) == 0:
+            if done * 10 // max(total, 1) != (done - 1) * 10 // max(total, 1):
                 stream.write(f"  {done}/{total} cases\n")
 
         yield advance_plain

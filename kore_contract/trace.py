@@ -19,7 +19,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from kore_contract import spec
-from kore_contract.docs_parser import Document, Unreadable, read_document, role_of
+from kore_contract.docs_parser import Document, Role, Unreadable, read_document, role_of
 from kore_contract.trace_checks import KINDS, Analysed, Defect, analyse, find_defects
 
 __all__ = ["KINDS", "Defect", "Place", "TraceResult", "TracedField", "trace_documents",
@@ -96,13 +96,18 @@ def trace_documents(paths: Iterable[str | Path]) -> TraceResult:
 
 
 def trace_spec_only() -> TraceResult:
-    """The fields the spec says it took from the documentation, without reading it."""
-    return TraceResult(fields=[
-        TracedField(found.field or found.section, role_of(found.section),
-                    (Place(found.document, found.section, found.field),),
-                    found.spec_pointer, found.rules)
-        for found in spec.documented_fields()
-    ])
+    """The fields the spec says it took from the documentation, without reading it
+    (not whole tables or samples, nor operations: their x-source names no field)."""
+    fields = []
+    for found in spec.documented_fields():
+        node = spec.pointer_get(spec.load_spec(), found.spec_pointer)
+        if not found.field or "responses" in node:
+            continue
+        role = str(node.get("in") or role_of(found.section))
+        fields.append(TracedField(found.field, role,
+                                  (Place(found.document, found.section, found.field),),
+                                  found.spec_pointer, found.rules))
+    return TraceResult(fields=fields)
 
 
 # --- which call a page documents -----------------------------------------------------------
@@ -166,10 +171,11 @@ def traced_fields(pages: list[Analysed]) -> list[TracedField]:
 
 def _occurrences(page: Analysed) -> Iterable[tuple[Key, Place]]:
     doc = page.doc
-    for role in ("path", "query", "header"):
-        for table in doc.tables_of(role):  # type: ignore[arg-type]
-            for row in table.rows:
-                yield _param_key(role, row.name), Place(doc.name, table.section, row.name)
+    parameter_roles: tuple[Role, ...] = ("path", "query", "header")
+    for role in parameter_roles:
+        for plain_table in doc.tables_of(role):
+            for row in plain_table.rows:
+                yield _param_key(role, row.name), Place(doc.name, plain_table.section, row.name)
     if doc.endpoint is not None:
         for role, names in (("path", doc.endpoint.path_params),
                             ("query", doc.endpoint.query_params)):

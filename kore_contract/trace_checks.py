@@ -240,7 +240,9 @@ def parameters(page: Analysed) -> Iterator[Defect]:
     endpoint = page.doc.endpoint
     headers = {r.name.lower() for t in page.doc.tables_of("header") for r in t.rows}
     if endpoint is not None:
-        for role, names in (("path", endpoint.path_params), ("query", endpoint.query_params)):
+        by_role: tuple[tuple[Role, tuple[str, ...]], ...] = (
+            ("path", endpoint.path_params), ("query", endpoint.query_params))
+        for role, names in by_role:
             listed = [r.name for t in page.doc.tables_of(role) for r in t.rows]
             missing = [n for n in names if n not in listed]
             if not missing:
@@ -381,7 +383,11 @@ def json_type(value: Any) -> str:
         return "boolean"
     if isinstance(value, int | float):
         return "number"
-    return {dict: "object", list: "array", str: "string"}.get(type(value), "null")
+    if isinstance(value, dict):
+        return "object"
+    if isinstance(value, list):
+        return "array"
+    return "string" if isinstance(value, str) else "null"
 
 
 def table_type(text: str) -> str | None:

@@ -370,32 +370,36 @@ def _quoted(names: Any) -> str:
 def calling_hours_warnings(payload: dict[str, Any]) -> list[Violation]:
     """R14 (advisory): start before end; no two blocks of the same day overlap."""
     strategy = payload.get("dialingStrategy")
-    hours = strategy.get("callingHours") if isinstance(strategy, dict) else None
-    days = hours.get("days") if isinstance(hours, dict) else None
-    if not isinstance(days, list):
+    hours = strategy.get("callingHours") if type(strategy) is dict else None
+    days = hours.get("days") if type(hours) is dict else None
+    if type(days) is not list:
         return []
     warnings: list[Violation] = []
-    blocks: dict[str, list[tuple[int, int, int]]] = {}
-    for index, block in enumerate(days):
-        if not isinstance(block, dict):
+    blocks: dict[object, list[tuple[int, int, int]]] = {}
+    clock = formats.clock_minutes
+    for index, block in enumerate(days):  # a hot loop: every valid body passes here
+        if type(block) is not dict:
             continue
         start, end = block.get("start"), block.get("end")
-        if not (isinstance(start, str) and isinstance(end, str)):
+        if type(start) is not str or type(end) is not str:
             continue
-        first, last = formats.clock_minutes(start), formats.clock_minutes(end)
+        first, last = clock(start), clock(end)
         if first is None or last is None:
             continue
-        pointer = f"/dialingStrategy/callingHours/days/{index}"
         if first >= last:
-            warnings.append(Violation("R14", pointer,
+            warnings.append(Violation("R14", f"/dialingStrategy/callingHours/days/{index}",
                 f"days[{index}]: starts at {start} but ends at {end}; start should be before end"))
             continue
-        day = str(block.get("day"))
-        for other, other_first, other_last in blocks.get(day, []):
+        day = block.get("day")
+        same_day = blocks.get(day)
+        if same_day is None:
+            blocks[day] = [(index, first, last)]
+            continue
+        for other, other_first, other_last in same_day:
             if first < other_last and other_first < last:
-                warnings.append(Violation("R14", pointer,
+                warnings.append(Violation("R14", f"/dialingStrategy/callingHours/days/{index}",
                     f"days[{index}]: {day} {start}-{end} overlaps days[{other}]"))
-        blocks.setdefault(day, []).append((index, first, last))
+        same_day.append((index, first, last))
     return warnings
 
 

@@ -477,3 +477,12 @@ def test_report_command_cannot_write_out(results_file: Path, tmp_path: Path) -> 
                              "--format", "md", "--out", str(tmp_path / "no" / "dir.md")])
     assert code == 2
     assert err.startswith("kore-contract report: cannot write ") and "Traceback" not in err
+
+
+def test_a_secret_next_to_an_escape_is_still_redacted(results: dict[str, Any]) -> None:
+    secret = "nSECRET-after-a-newline"
+    results["cases"][3]["request"]["headers"]["auth"] = secret
+    results["cases"][3]["response"]["body"] = {"echo": f"line\n{secret}", "quote": '"x"'}
+    scrubbed = sanitize(results)
+    assert scrubbed["cases"][3]["response"]["body"] == {"echo": "line\n[redacted]",
+                                                        "quote": '"x"'}

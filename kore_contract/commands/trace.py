@@ -97,9 +97,12 @@ def _by_kind(result: TraceResult) -> dict[str, list[Any]]:
 
 
 def _summary(result: TraceResult) -> str:
-    summary = f"{len(result.fields)} fields, {len(result.defects)} documentation defects"
+    defects = len(result.defects)
+    summary = (f"{len(result.fields)} fields, "
+               f"{defects} documentation defect{'s' if defects != 1 else ''}")
     if result.unreadable:
-        summary += f", {len(result.unreadable)} unreadable documents"
+        count = len(result.unreadable)
+        summary += f", {count} unreadable document{'s' if count != 1 else ''}"
     return summary
 
 

@@ -42,7 +42,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from kore_contract.fixture import FixtureError, load_fixture
     from kore_contract.validation_run import check_all, exit_code
     from kore_contract.validation_output import render
 
@@ -51,6 +50,8 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return 2
     fixture = None
     if args.fixture:
+        from kore_contract.fixture import FixtureError, load_fixture
+
         try:
             fixture = load_fixture(args.fixture)
         except FixtureError as error:
@@ -60,8 +61,17 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         args.paths, kind=args.kind, fixture=fixture, strict=args.strict,
         jobs=args.jobs or os.cpu_count() or 1, parallel_from=PARALLEL_FROM,
     )
-    out.write(render(results, args.format, color=_color(out)))
+    _write(out, render(results, args.format, color=_color(out)))
     return exit_code(results)
+
+
+def _write(out: TextIO, text: str) -> None:
+    """Write, showing what the stream cannot encode (a file name that is not UTF-8) escaped."""
+    try:
+        out.write(text)
+    except UnicodeEncodeError:
+        encoding = getattr(out, "encoding", None) or "utf-8"
+        out.write(text.encode(encoding, "backslashreplace").decode(encoding))
 
 
 def _color(out: TextIO) -> bool:

@@ -10,6 +10,7 @@ a finding's pointer names the field itself, as the validator's do).
 
 from __future__ import annotations
 
+import copy
 import functools
 import re
 from collections.abc import Iterator
@@ -68,7 +69,8 @@ def field_matrix(
     results: dict[str, Any], case_anchors: dict[str, str], rule_anchors: dict[str, str]
 ) -> tuple[FieldRow, ...]:
     groups = _groups(results.get("trace"))
-    evidence = _Evidence(results.get("cases") or [], case_anchors)
+    wanted = {location for group in groups.values() for location in group.locations}
+    evidence = _Evidence(results.get("cases") or [], case_anchors, wanted)
     rows = []
     documents = list(dict.fromkeys(group.document for group in groups.values()))
     ordered = sorted(groups.values(), key=lambda group: documents.index(group.document))
@@ -88,6 +90,19 @@ def field_matrix(
 
 
 def _groups(trace: Any) -> dict[tuple[str, str], _Group]:
+    groups = {key: copy.deepcopy(group) for key, group in _spec_groups().items()}
+    for raw in (trace or {}).get("fields") or () if isinstance(trace, dict) else ():
+        if isinstance(raw, dict) and raw.get("document") and raw.get("field"):
+            key = (str(raw["document"]), str(raw["field"]))
+            if key not in groups:
+                section = str(raw.get("section", ""))
+                groups[key] = _Group(*key, [section] if section else [], [], [], [], False)
+    return groups
+
+
+@functools.cache
+def _spec_groups() -> dict[tuple[str, str], _Group]:
+    """The spec's documented fields by document and field (cached: copy before changing)."""
     groups: dict[tuple[str, str], _Group] = {}
     for documented in spec.documented_fields():
         if not documented.field or documented.field in HTTP_METHODS:
@@ -102,12 +117,6 @@ def _groups(trace: Any) -> dict[tuple[str, str], _Group]:
         location = locate(documented.spec_pointer)
         if location is not None:
             _add(group.locations, location)
-    for raw in (trace or {}).get("fields") or () if isinstance(trace, dict) else ():
-        if isinstance(raw, dict) and raw.get("document") and raw.get("field"):
-            key = (str(raw["document"]), str(raw["field"]))
-            if key not in groups:
-                section = str(raw.get("section", ""))
-                groups[key] = _Group(*key, [section] if section else [], [], [], [], False)
     return groups
 
 
@@ -211,61 +220,77 @@ def normal(pointer: str) -> str:
     return INDEX.sub("/*", pointer)
 
 
-def paths_of(value: Any, prefix: str = "") -> Iterator[str]:
-    """Every normalised path of a JSON value (arrays as `*`)."""
-    if isinstance(value, dict):
-        for key, item in value.items():
-            path = f"{prefix}/{spec.escape_token(key)}"
-            yield path
-            yield from paths_of(item, path)
-    elif isinstance(value, list):
-        for item in value:
-            yield from paths_of(item, f"{prefix}/*")
-
-
 class _Evidence:
-    """First case that touched, saw or broke each location (one pass over the cases)."""
+    """First case that touched, saw or broke each location of the matrix.
 
-    def __init__(self, cases: list[dict[str, Any]], anchors: dict[str, str]) -> None:
+    Cases are read in order and a location is looked for only until a case has it, so a
+    long run costs little more than a short one.
+    """
+
+    def __init__(
+        self, cases: list[dict[str, Any]], anchors: dict[str, str], wanted: set[Location]
+    ) -> None:
         self.anchors = anchors
         self.sent: dict[Location, str] = {}
         self.seen: dict[Location, str] = {}
         self.broken: dict[Location, tuple[str, str]] = {}
+        sent_wanted = {loc for loc in wanted if loc[0] != "response"}
+        seen_wanted = {loc for loc in wanted if loc[0] == "response"}
         for case in cases:
-            self._read(case)
+            case_id = str(case.get("id", ""))
+            for location in [loc for loc in sent_wanted if _sent(case, loc)]:
+                self.sent[location] = case_id
+                sent_wanted.discard(location)
+            body = (case.get("response") or {}).get("body")
+            for location in [loc for loc in seen_wanted if _has(body, loc[1])]:
+                self.seen[location] = case_id
+                seen_wanted.discard(location)
+            for finding in case.get("findings") or ():
+                self._finding(case_id, finding)
 
-    def _read(self, case: dict[str, Any]) -> None:
-        case_id = str(case.get("id", ""))
-        request = case.get("request") or {}
-        response = case.get("response") or {}
-        sent: set[Location] = {("body", p) for p in paths_of(request.get("body"))}
-        sent |= {("header", str(name).lower()) for name in request.get("headers") or {}}
-        url = urlsplit(str(request.get("url", "")))
-        sent |= {("query", name) for name, _ in parse_qsl(url.query, keep_blank_values=True)}
-        if url.path:
-            sent.add(("path", "streamId"))
-            if case.get("call") in ("get", "delete"):
-                sent.add(("path", "campaignId"))
-        for location in sent:
-            self.sent.setdefault(location, case_id)
-        for path in paths_of(response.get("body")):
-            self.seen.setdefault(("response", path), case_id)
-        for finding in case.get("findings") or ():
-            pointer = normal(str(finding.get("pointer", "")))
-            rule_id = str(finding.get("rule", ""))
-            for side in SIDE_OF_RULE.get(rule_id[:1], ("body", "response", "query", "header")):
-                target = _pointer_location(side, pointer)
-                if target is not None:
-                    self.broken.setdefault(target, (case_id, rule_id))
+    def _finding(self, case_id: str, finding: dict[str, Any]) -> None:
+        pointer = normal(str(finding.get("pointer", "")))
+        rule_id = str(finding.get("rule", ""))
+        for side in SIDE_OF_RULE.get(rule_id[:1], ("body", "response", "query", "header")):
+            target = _pointer_location(side, pointer)
+            if target is not None:
+                self.broken.setdefault(target, (case_id, rule_id))
 
     def first(self, table: dict[Location, Any], location: Location) -> Any:
         side, path = location
-        if side in ("header", "query", "path"):
-            return table.get((side, path.lower() if side == "header" else path))
-        return table.get(location)
+        return table.get((side, path.lower()) if side == "header" else location)
 
     def anchor(self, case_id: str) -> str:
         return "#" + self.anchors.get(case_id, "")
+
+
+def _sent(case: dict[str, Any], location: Location) -> bool:
+    side, name = location
+    request = case.get("request") or {}
+    if side == "body":
+        return _has(request.get("body"), name)
+    if side == "header":
+        return any(str(key).lower() == name.lower() for key in request.get("headers") or {})
+    url = urlsplit(str(request.get("url", "")))
+    if side == "query":
+        return any(key == name for key, _ in parse_qsl(url.query, keep_blank_values=True))
+    if side == "path" and url.path:
+        return name == "streamId" or case.get("call") in ("get", "delete")
+    return False
+
+
+def _has(value: Any, path: str) -> bool:
+    """Does the JSON value have this normalised path (`*`: some item of an array)?"""
+    if not path:
+        return value is not None
+    head, _, rest = path[1:].partition("/")
+    rest = "/" + rest if rest else ""
+    if head == "*":
+        return isinstance(value, list) and any(_has(item, rest) for item in value)
+    if not isinstance(value, dict):
+        return False
+    key = head.replace("~1", "/").replace("~0", "~")
+    return key in value and _has(value[key], rest) if rest else key in value
 
 
 def _pointer_location(side: str, pointer: str) -> Location | None:

@@ -6,7 +6,7 @@ from kore_contract.report.fields import COLUMNS
 from kore_contract.report.model import Report
 from kore_contract.report.templates import render_template
 
-MARKS = {"yes": "✓", "no": "✗", "na": "n/a", "untested": "–"}
+MARKS = {"yes": "✓", "no": "✗", "na": "n/a", "untested": "\u2013"}  # an en dash
 COLOURS = {"passed": "#1a7f37", "failed": "#cf222e", "not_exercised": "#8c959f"}
 
 

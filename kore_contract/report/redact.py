@@ -2,15 +2,16 @@
 
 `kore_contract.auth` redacts results before they are written; the writers do it again,
 because a report is the one place a leaked token would be published (a CI artefact, a
-pull-request comment). Header values of `auth` and `Authorization` become "[redacted]", so
-do those values wherever else they appear (a curl line, a response that echoes them:
-S11), and so does anything shaped like a JWT.
+pull-request comment). Header values of `auth` and `Authorization` (any case) become
+"[redacted]"; so do those values wherever else they appear (a curl line, a response that
+echoes them: S11), a curl line's `-H 'auth: ...'`, and anything shaped like a JWT.
 """
 
 from __future__ import annotations
 
+import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 REDACTED = "[redacted]"
@@ -22,23 +23,37 @@ MIN_SECRET_LENGTH = 8
 
 JWT = re.compile(r"""\beyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*""")
 CURL_SECRET_HEADER = re.compile(
-    r"""(?P<flag>(?:-H|--header)\s*)(?P<quote>['"]?)
-        (?P<name>auth|authorization|proxy-authorization|cookie)\s*:[^'"\n]*""",
+    r"""(?P<flag>(?:-H|--header)\s*)(?P<quote>\\?['"]?)
+        (?P<name>auth|authorization|proxy-authorization|cookie)\s*:[^'"\n\\]*""",
     re.IGNORECASE | re.VERBOSE,
 )
 
 
 def sanitize(results: dict[str, Any]) -> dict[str, Any]:
-    """A copy of `results` in which no secret header value, nor any JWT, is left."""
+    """A copy of `results` in which no secret header value, nor any JWT, is left.
+
+    Every string is scrubbed at once, on the results' JSON text (fast for big runs).
+    """
     secrets = sorted(set(_header_secrets(results)), key=len, reverse=True)
-    scrubbed: dict[str, Any] = _walk(results, secrets)
+    # JSON escapes character by character, so a secret inside any string of the text
+    # appears there as its own encoding.
+    encoded = [json.dumps(secret, ensure_ascii=False)[1:-1] for secret in secrets]
+    text = redact_text(json.dumps(results, ensure_ascii=False), encoded)
+    try:
+        scrubbed: dict[str, Any] = json.loads(text)
+    except ValueError:  # a replacement cut an escape sequence: go string by string
+        scrubbed = _walk(results, secrets)
+    for headers in _all_headers(scrubbed):
+        for name in headers:
+            if str(name).lower() in SECRET_HEADERS:
+                headers[name] = REDACTED
     return scrubbed
 
 
 def redact_text(text: str, secrets: Iterable[str] = ()) -> str:
     """`text` with secret values, JWTs and curl `-H 'auth: ...'` values replaced."""
     for secret in secrets:
-        if secret in text:
+        if secret and secret in text:
             text = text.replace(secret, REDACTED)
     if "eyJ" in text:
         text = JWT.sub(REDACTED, text)
@@ -49,36 +64,34 @@ def redact_text(text: str, secrets: Iterable[str] = ()) -> str:
     return text
 
 
-def _walk(value: Any, secrets: list[str], key: str | None = None) -> Any:
+def _walk(value: Any, secrets: list[str]) -> Any:
     if isinstance(value, dict):
-        if key == "headers":
-            return {
-                str(name): REDACTED if str(name).lower() in SECRET_HEADERS
-                else _walk(item, secrets)
-                for name, item in value.items()
-            }
-        return {name: _walk(item, secrets, str(name)) for name, item in value.items()}
+        return {key: _walk(item, secrets) for key, item in value.items()}
     if isinstance(value, list):
         return [_walk(item, secrets) for item in value]
-    if isinstance(value, str):
-        return redact_text(value, secrets)
-    return value
+    return redact_text(value, secrets) if isinstance(value, str) else value
 
 
-def _header_secrets(value: Any, key: str | None = None) -> Iterable[str]:
-    """Every secret header value (and its part after "Bearer ") anywhere in `value`."""
-    if isinstance(value, dict):
-        for name, item in value.items():
-            if key == "headers" and str(name).lower() in SECRET_HEADERS:
-                yield from _long_enough(item)
-            else:
-                yield from _header_secrets(item, str(name))
-    elif isinstance(value, list):
-        for item in value:
-            yield from _header_secrets(item)
+def _all_headers(results: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """The header objects of every case's request and response."""
+    for case in results.get("cases") or ():
+        if not isinstance(case, dict):
+            continue
+        for side in ("request", "response"):
+            exchange = case.get(side)
+            if isinstance(exchange, dict) and isinstance(exchange.get("headers"), dict):
+                yield exchange["headers"]
 
 
-def _long_enough(value: Any) -> Iterable[str]:
+def _header_secrets(results: dict[str, Any]) -> Iterator[str]:
+    """Every secret header value (and its part after "Bearer ") of every case."""
+    for headers in _all_headers(results):
+        for name, value in headers.items():
+            if str(name).lower() in SECRET_HEADERS:
+                yield from _long_enough(value)
+
+
+def _long_enough(value: Any) -> Iterator[str]:
     values = value if isinstance(value, list) else [value]
     for item in values:
         if not isinstance(item, str) or item == REDACTED:

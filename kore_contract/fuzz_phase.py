@@ -1,0 +1,111 @@
+"""Spec-driven fuzzing with schemathesis as one phase of the contract run.
+
+Schemathesis generates requests from the spec (positive and negative data for each call);
+the project's own oracle decides what each must get: the validator says whether a create
+body is valid for the account, and the run's checks judge the answer. The project's
+formats are registered into schemathesis, so its data respects them.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from kore_contract.cases import PlannedCase, fitted_to_fixture, with_run_prefix
+from kore_contract.fixture import Fixture
+from kore_contract.runner import Runner
+from kore_contract.spec import load_spec
+from kore_contract.validate import validate_request
+
+_registered = False
+
+
+def _register_formats(fixture: Fixture) -> None:
+    global _registered
+    if _registered:
+        return
+    import schemathesis
+
+    from kore_contract.strategies import format_strategies
+
+    for name, strategy in format_strategies().items():
+        schemathesis.openapi.format(name, strategy)
+    _registered = True
+
+
+def draw_cases(operation: Any, mode: Any, count: int, seed: int, fixed: dict[str, Any]) -> list[Any]:
+    """`count` schemathesis cases of one operation, the same for the same seed."""
+    from hypothesis import HealthCheck, Phase, given, settings
+    from hypothesis import seed as hypothesis_seed
+
+    drawn: list[Any] = []
+
+    @hypothesis_seed(seed)
+    @settings(max_examples=count, database=None, deadline=None, phases=[Phase.generate],
+              suppress_health_check=list(HealthCheck))
+    @given(operation.as_strategy(generation_mode=mode, **fixed))
+    def collect(case: Any) -> None:
+        if len(drawn) < count:
+            drawn.append(case)
+
+    collect()
+    return drawn
+
+
+def run_fuzz_phase(runner: Runner, fixture: Fixture, *, max_examples: int, seed: int) -> None:
+    """Generate, send and judge schemathesis cases for each call, positive and negative."""
+    import schemathesis
+    from schemathesis import GenerationMode
+
+    _register_formats(fixture)
+    target = runner.client.target
+    schema = schemathesis.openapi.from_dict(load_spec())
+    headers = target.standard_headers()
+    query = {"accountId": target.account_id}
+    budget = max(4, max_examples // 2)
+    plans = [
+        ("create", "POST", "/campaign/api/v2/public/{streamId}/campaign", {"campaignType": "sms"},
+         budget),
+        ("get", "GET", "/campaign/api/v2/public/{streamId}/campaign/{campaignId}", {}, 2),
+        ("delete", "DELETE", "/campaign/api/v2/public/{streamId}/campaign/{campaignId}", {}, 2),
+    ]
+    for call, method, path, extra_query, count in plans:
+        operation = schema[path][method]
+        for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+            fixed: dict[str, Any] = {"path_parameters": {"streamId": target.stream_id},
+                                     "headers": dict(headers), "query": {**query, **extra_query}}
+            for index, case in enumerate(draw_cases(operation, mode, count, seed, fixed)):
+                planned = _planned(call, mode.value, index, case, fixture)
+                if planned is not None:
+                    runner.run_case(planned)
+
+
+def _planned(call: str, mode: str, index: int, case: Any, fixture: Fixture) -> PlannedCase | None:
+    case_id = f"fuzz-{call}-{mode}-{index + 1}"
+    if call != "create":
+        campaign_id = str((case.path_parameters or {}).get("campaignId", "")) or "x"
+        return PlannedCase(case_id, "fuzz", "refuse", call=call, breaks="S10",
+                           notes={"campaign_id": f"fuzz-{campaign_id}",
+                                  "what": "a campaign id that does not exist"})
+    body = case.body
+    if isinstance(body, dict) and mode == "positive":
+        body = with_run_prefix(_fitted(body, fixture), "kcfz ")
+    if isinstance(body, (bytes, str)) or not isinstance(body, (dict, list, int, float, bool)) \
+            and body is not None:
+        raw = body if isinstance(body, bytes) else str(body).encode()
+        return PlannedCase(case_id, "fuzz", "refuse", raw=raw, breaks="R1",
+                           notes={"what": "a body that is not a JSON object"})
+    verdict = validate_request(body, fixture=fixture)
+    if verdict.ok:
+        return PlannedCase(case_id, "fuzz", "accept", body=body, follow_lifecycle=False)
+    first = verdict.violations[0]
+    return PlannedCase(case_id, "fuzz", "refuse", body=body, breaks=first.rule,
+                       pointer=first.pointer, notes={"what": first.message})
+
+
+def _fitted(body: dict[str, Any], fixture: Fixture) -> dict[str, Any]:
+    """A generated body with the account's values, so that the server can accept it."""
+    try:
+        return fitted_to_fixture(body, fixture)
+    except (KeyError, TypeError, IndexError):
+        return json.loads(json.dumps(body))

@@ -1,0 +1,445 @@
+"""The mock as a raw ASGI app: routing, the checks in order, refusals, answers.
+
+Order of checks on every call: the `auth` token (A1, A2: 401, or 403 for another app's
+token), then the `iid`/`accountId` headers and the `accountId` query (A3: 400), then on a
+create the content type (415), the size (413), JSON (R1: 400) and the validator with the
+fixture and the query (R1 to R13: 400). Every refusal is JSON:
+`{"errors": [{"msg": ..., "code": 400, "rule": "R2", "pointer": "/name"}]}`.
+Nothing a client sends is answered 5xx; an unexpected exception is logged, recorded in
+`errors` (tests re-raise it) and answered 500.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import sys
+import time
+import traceback
+from collections.abc import Awaitable, Callable, Iterable, MutableMapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl
+
+from kore_contract import spec
+from kore_contract.auth import JWT_SHAPE, MIN_SECRET_LENGTH, REDACTED, Holes, TokenChecker
+from kore_contract.fixture import Fixture
+from kore_contract.loader import Unreadable, parse_json
+from kore_contract.mock import campaign as campaigns
+from kore_contract.mock.faults import fault as lookup_fault
+from kore_contract.mock.store import Store
+from kore_contract.validate import Violation, validate_request
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+
+MAX_BODY_BYTES = 1024 * 1024  # a create body is a few KB
+BODY_TIMEOUT = 30.0  # seconds to send a body once the headers are in
+JSON_TYPE = b"application/json"
+
+_REASONS = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
+            405: "Method Not Allowed", 408: "Request Timeout", 413: "Payload Too Large",
+            415: "Unsupported Media Type", 500: "Internal Server Error"}
+
+
+@dataclass
+class Answer:
+    status: int
+    body: bytes
+    content_type: bytes = JSON_TYPE
+    headers: list[tuple[bytes, bytes]] = field(default_factory=list)
+    rules: str = ""  # for the log line: the rules a refusal names
+
+
+@dataclass(frozen=True)
+class Request:
+    method: str
+    stream_id: str
+    campaign_id: str | None
+    headers: dict[bytes, str]
+    query: dict[str, str]
+    token: str | None
+
+
+def _route_pattern(path: str) -> re.Pattern[str]:
+    return re.compile("^" + re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(path)) + "$")
+
+
+def _routes() -> list[tuple[re.Pattern[str], frozenset[str]]]:
+    """The spec's paths as patterns, each with the methods the spec gives it."""
+    methods: dict[str, set[str]] = {}
+    for operation in spec.operations().values():
+        methods.setdefault(operation["path"], set()).add(operation["method"])
+    return [(_route_pattern(path), frozenset(found)) for path, found in methods.items()]
+
+
+_WANTED = (b"auth", b"iid", b"accountid", b"content-type", b"content-length")
+
+
+class MockApp:
+    """The ASGI app. One instance serves one account fixture and one client's credentials."""
+
+    def __init__(
+        self,
+        fixture: Fixture,
+        *,
+        client_id: str,
+        client_secret: str,
+        stream_id: str | None = None,
+        account_id: str | None = None,
+        iid: str | None = None,
+        fault: str | None = None,
+        log: Callable[[str], None] | None = None,
+        max_body: int = MAX_BODY_BYTES,
+        store: Store | None = None,
+    ) -> None:
+        lookup_fault(fault)  # unknown names fail here, not at the first request
+        self.fixture = fixture
+        self.client_id = client_id
+        self.client_secret = client_secret
+        self.stream_id = stream_id
+        self.account_id = account_id
+        self.iid = iid
+        self.fault = fault or ""
+        self.log = log
+        self.max_body = max_body
+        self.store = store or Store()
+        self.errors: list[BaseException] = []
+        self.requests = 0
+        self.checker = TokenChecker(client_id, client_secret, holes=Holes(
+            alg_none=self.fault == "A2-accept-alg-none",
+            signature=self.fault == "A2-accept-wrong-secret",
+            expiry=self.fault == "A2-accept-expired",
+            app_id=self.fault == "A2-accept-missing-appid",
+            missing=self.fault == "A2-accept-no-auth",
+        ))
+        self._secret = client_secret.encode("utf-8") \
+            if len(client_secret) >= MIN_SECRET_LENGTH else None
+        self._routes = _routes()
+
+    # --- ASGI ---------------------------------------------------------------------
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await self._lifespan(receive, send)
+            return
+        if scope["type"] != "http":
+            return
+        started = time.perf_counter()
+        self.requests += 1
+        try:
+            answer = await self._handle(scope, receive)
+        except Exception as error:  # noqa: BLE001 - answered 500, recorded, logged
+            self.errors.append(error)
+            self._log_error(scope, error)
+            answer = self._refuse(500, [Violation("S9", "", "the mock failed unexpectedly; "
+                                                  "this is a bug in kore-contract")])
+        headers = [(b"content-type", answer.content_type),
+                   (b"content-length", str(len(answer.body)).encode()), *answer.headers]
+        await send({"type": "http.response.start", "status": answer.status, "headers": headers})
+        await send({"type": "http.response.body", "body": answer.body})
+        if self.log is not None:
+            self._log_request(scope, answer, time.perf_counter() - started)
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    # --- the checks, in order -----------------------------------------------------
+
+    async def _handle(self, scope: Scope, receive: Receive) -> Answer:
+        path: str = scope["path"]
+        for pattern, methods in self._routes:
+            match = pattern.match(path)
+            if match:
+                break
+        else:
+            return self._refuse(404, [Violation("S9", "", f"no such path {path[:200]!r}; the "
+                                      "mock serves /campaign/api/v2/public/{streamId}/campaign"
+                                      "[/{campaignId}]")])
+        method: str = scope["method"]
+        if method not in methods:
+            allowed = ", ".join(sorted(methods))
+            answer = self._refuse(405, [Violation("S9", "", f"method {method} is not served "
+                                        f"on this path; allowed: {allowed}")])
+            answer.headers.append((b"allow", allowed.encode()))
+            return answer
+        headers: dict[bytes, str] = {}
+        for name, value in scope["headers"]:
+            if name in _WANTED and name not in headers:
+                headers[name] = value.decode("latin-1")
+        query = dict(reversed(parse_qsl(scope["query_string"].decode("latin-1"),
+                                        keep_blank_values=True)))
+        groups = match.groupdict()
+        request = Request(method, groups["streamId"], groups.get("campaignId"), headers, query,
+                          headers.get(b"auth"))
+
+        refusal = self.checker.refusal(request.token)
+        if refusal is not None:
+            violation = refusal.violation
+            if self.fault == "S11-secret-in-error":
+                violation = Violation(violation.rule, violation.pointer,
+                                      f"{violation.message} (expected secret {self.client_secret})")
+            return self._refuse(refusal.status, [violation], request)
+        if self.fault == "A1-refuse-valid-token":
+            return self._refuse(401, [Violation("A2", "/headers/auth", "auth: token refused")],
+                                request)
+        problems = self._header_violations(request)
+        if problems:
+            return problems
+        if method == "POST":
+            return await self._create(request, receive)
+        if method == "GET":
+            return self._get(request)
+        return self._delete(request)
+
+    def _header_violations(self, request: Request) -> Answer | None:
+        missing: list[Violation] = []
+        foreign: list[Violation] = []
+        for where, name, value, pinned, allowed_missing in (
+            ("headers", "iid", request.headers.get(b"iid"), self.iid,
+             self.fault == "A3-accept-missing-iid"),
+            ("headers", "accountId", request.headers.get(b"accountid"), self.account_id, False),
+            ("query", "accountId", request.query.get("accountId"), self.account_id,
+             self.fault == "A3-accept-missing-account-query"),
+        ):
+            if not value:
+                if not allowed_missing:
+                    kind = "header" if where == "headers" else "query parameter"
+                    missing.append(Violation("A3", f"/{where}/{name}", f"{kind} {name}: "
+                                   f"{'missing' if value is None else 'empty'}; required"))
+            elif pinned is not None and value != pinned:
+                foreign.append(Violation("A3", f"/{where}/{name}", f"{name}: got "
+                               f"{value[:60]!r}; this mock serves {pinned!r}"))
+        if missing:
+            return self._refuse(400, missing + foreign, request)
+        if foreign:
+            return self._refuse(403, foreign, request)
+        if self.stream_id is not None and request.stream_id != self.stream_id:
+            return self._refuse(404, [Violation("S9", "/path/streamId", f"no stream "
+                                f"{request.stream_id[:60]!r}; this mock serves "
+                                f"{self.stream_id!r}")], request)
+        return None
+
+    async def _create(self, request: Request, receive: Receive) -> Answer:
+        content_type = request.headers.get(b"content-type")
+        if not _is_json(content_type) and self.fault != "A3-accept-form-content-type":
+            got = "missing" if content_type is None else f"got {content_type[:80]!r}"
+            return self._refuse(415, [Violation("A3", "/headers/content-type",
+                                f"Content-Type: {got}; send Content-Type: application/json "
+                                "(a UTF-8 JSON body)")], request)
+        length = request.headers.get(b"content-length")
+        if length is not None and length.strip().isdigit() and int(length) > self.max_body:
+            return self._too_large(int(length), request)
+        body = await self._read_body(receive)
+        if isinstance(body, Answer):
+            return body
+        parsed = parse_json(body)
+        if isinstance(parsed, Unreadable):
+            if self.fault == "S9-500-on-malformed-json":
+                return self._refuse(500, [Violation("R1", "", "cannot parse")], request)
+            return self._refuse(400, [Violation("R1", "", f"body: {parsed.reason}")], request)
+        if self._holds_secret(body, request.token):
+            return self._refuse(400, [Violation("S11", "", "body: holds the auth token or the "
+                                "client secret, which a campaign must not echo; remove it")],
+                                request)
+        result = validate_request(
+            parsed.payload, fixture=self.fixture, query=request.query,
+            duplicate_keys=() if self.fault == "S9-accept-duplicate-keys"
+            else parsed.duplicate_keys,
+        )
+        violations = [v for v in result.violations if v.rule not in self._accepted_rules()]
+        if violations:
+            return self._refuse(400, violations, request)
+        if self.fault == "S9-500-on-valid":
+            return self._refuse(500, [Violation("S9", "", "failed on a valid body")], request)
+        data = campaigns.build_campaign(parsed.payload, self.fixture)
+        if self.fault:
+            data = campaigns.with_fault(data, self.fault, token=request.token)
+        answer = self._success(201, data, f"Campaign {data.get('name')} creation in progress")
+        if self.fault == "S1-status-202":
+            answer.status = 202
+        self.store.add(request.stream_id, self._account(request), data)
+        return answer
+
+    def _accepted_rules(self) -> frozenset[str]:
+        return _ACCEPTED.get(self.fault, frozenset())
+
+    def _too_large(self, size: int, request: Request | None) -> Answer:
+        return self._refuse(413, [Violation("R1", "", f"body: {size} bytes, at most "
+                            f"{self.max_body} accepted (a create body is a few KB)")], request)
+
+    async def _read_body(self, receive: Receive) -> bytes | Answer:
+        try:
+            if sys.version_info >= (3, 11):
+                async with asyncio.timeout(BODY_TIMEOUT):
+                    return await self._receive_body(receive)
+            return await asyncio.wait_for(self._receive_body(receive), BODY_TIMEOUT)
+        except (asyncio.TimeoutError, TimeoutError):
+            return self._refuse(408, [Violation("R1", "", f"body: not complete after "
+                                f"{BODY_TIMEOUT:.0f} s")])
+
+    async def _receive_body(self, receive: Receive) -> bytes | Answer:
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                return Answer(400, b"")  # the client went away; nobody reads this
+            chunk: bytes = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_body:
+                return self._too_large(size, None)
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+    def _holds_secret(self, body: bytes, token: str | None) -> bool:
+        if token and len(token) >= MIN_SECRET_LENGTH and token.encode("latin-1") in body:
+            return self.fault != "S11-token-echo"
+        return self._secret is not None and self._secret in body
+
+    def _account(self, request: Request) -> str:
+        return request.query.get("accountId") or request.headers.get(b"accountid") or ""
+
+    def _get(self, request: Request) -> Answer:
+        found = self._find(request)
+        if isinstance(found, Answer):
+            return found
+        if self.fault == "S10-get-returns-other":
+            found = {**found, "_id": campaigns.new_id(), "name": f"{found['name']} (other)"}
+        elif self.fault == "S10-get-drops-field":
+            found = {k: v for k, v in found.items() if k != "description"}
+        return self._success(200, found, f"Campaign {found.get('name')} retrieved successfully",
+                             request.token)
+
+    def _delete(self, request: Request) -> Answer:
+        kind = request.query.get("campaignType")
+        if kind is None and self.fault == "S10-delete-requires-campaign-type":
+            return self._refuse(400, [Violation("S10", "/query/campaignType",
+                                "query parameter campaignType: missing; required")], request)
+        if kind is not None and kind != "sms":
+            return self._refuse(400, [Violation("S10", "/query/campaignType",
+                                f"query parameter campaignType: got {kind[:40]!r}; "
+                                "expected sms (or leave it out)")], request)
+        found = self._find(request)
+        if isinstance(found, Answer):
+            return found
+        if self.fault != "S10-delete-does-not-delete":
+            self.store.delete(request.stream_id, self._account(request), found["_id"])
+        return self._success(200, found, f"Campaign {found.get('name')} deleted successfully",
+                             request.token)
+
+    def _find(self, request: Request) -> dict[str, Any] | Answer:
+        assert request.campaign_id is not None
+        found = self.store.get(request.stream_id, self._account(request), request.campaign_id)
+        if found is not None:
+            return found
+        if self.fault == "S10-500-for-unknown":
+            return self._refuse(500, [Violation("S10", "", "lookup failed")], request)
+        return self._refuse(404, [Violation("S10", "/path/campaignId",
+                            f"no campaign {request.campaign_id[:80]!r} in account "
+                            f"{self._account(request)[:60]!r} of stream "
+                            f"{request.stream_id[:60]!r} (never created, or deleted)")], request)
+
+    # --- answers ------------------------------------------------------------------
+
+    def _success(self, status: int, data: dict[str, Any], message: str,
+                 token: str | None = None) -> Answer:
+        content: dict[str, Any] = campaigns.envelope(data, message)
+        if self.fault == "S1-envelope-status-ok":
+            content["status"] = "ok"
+        elif self.fault == "S1-missing-data":
+            del content["data"]
+        body = _dumps(content)
+        if token is not None and self.fault != "S11-token-echo":
+            body = self._scrub(body, [token])
+        content_type = b"text/plain" if self.fault == "S1-text-content-type" else JSON_TYPE
+        return Answer(status, body, content_type)
+
+    def _refuse(self, status: int, violations: Iterable[Violation],
+                request: Request | None = None) -> Answer:
+        listed = list(violations)
+        rules = ",".join(dict.fromkeys(v.rule for v in listed))
+        if self.fault == "S9-error-not-json" and status < 500:
+            text = "\n".join(str(v) for v in listed)
+            body = f"{_REASONS.get(status, 'Error')}: {text}".encode()
+            content_type = b"text/plain; charset=utf-8"
+        else:
+            body = _dumps({"errors": [{"msg": v.message, "code": status, "rule": v.rule,
+                                       "pointer": v.pointer} for v in listed]})
+            content_type = JSON_TYPE
+        if self.fault != "S11-secret-in-error":
+            body = self._scrub(body, [request.token] if request and request.token else [])
+        return Answer(status, body, content_type, rules=rules)
+
+    def _scrub(self, body: bytes, tokens: list[str]) -> bytes:
+        """S11: no answer holds the request's token or the client secret."""
+        secrets = [t.encode("latin-1", "replace") for t in tokens if len(t) >= MIN_SECRET_LENGTH]
+        if self._secret is not None:
+            secrets.append(self._secret)
+        for secret in secrets:
+            if secret in body:
+                body = body.replace(secret, REDACTED.encode())
+        return body
+
+    # --- logs ---------------------------------------------------------------------
+
+    def _log_request(self, scope: Scope, answer: Answer, seconds: float) -> None:
+        assert self.log is not None
+        client = scope.get("client")
+        where = f"{client[0]}:{client[1]}" if client else "-"
+        target = scope["path"]
+        if scope["query_string"]:
+            target += "?" + scope["query_string"].decode("latin-1")
+        rules = f" {answer.rules}" if answer.rules and answer.status >= 400 else ""
+        line = f"{where} {scope['method']} {target} {answer.status}{rules} {seconds * 1000:.1f}ms"
+        self.log(self._redact_line(line))
+
+    def _log_error(self, scope: Scope, error: BaseException) -> None:
+        text = "".join(traceback.format_exception(error))
+        line = f"mock: unexpected error on {scope.get('method')} {scope.get('path')}:\n{text}"
+        if self.log is not None:
+            self.log(self._redact_line(line))
+        else:
+            import logging
+
+            logging.getLogger("kore_contract.mock").error(self._redact_line(line))
+
+    def _redact_line(self, line: str) -> str:
+        if len(self.client_secret) >= MIN_SECRET_LENGTH:
+            line = line.replace(self.client_secret, REDACTED)
+        return JWT_SHAPE.sub(REDACTED, line) if "eyJ" in line else line
+
+
+_ACCEPTED: dict[str, frozenset[str]] = {
+    "S9-accept-bad-priority": frozenset({"R7"}),
+    "S9-accept-unknown-contact-list": frozenset({"R4"}),
+    "S9-accept-unknown-template": frozenset({"R10"}),
+}
+
+
+def _dumps(content: Any) -> bytes:
+    return json.dumps(content, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def _is_json(content_type: str | None) -> bool:
+    if not content_type:
+        return False
+    media, _, params = content_type.partition(";")
+    if media.strip().lower() != "application/json":
+        return False
+    for param in params.split(";"):
+        key, _, value = param.partition("=")
+        if key.strip().lower() == "charset" and value.strip().strip('"').lower() not in (
+                "utf-8", "utf8"):
+            return False
+    return True

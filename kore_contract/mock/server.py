@@ -1,0 +1,175 @@
+"""Run the mock: in the foreground (the CLI) or in a background thread (tests, contract run).
+
+uvicorn with httptools serves the ASGI app of `app.py` on a socket bound here, so a port
+of 0 gives a free port whose number is known before the first request.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from kore_contract.auth import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
+from kore_contract.fixture import Fixture, load_fixture
+from kore_contract.mock.app import MAX_BODY_BYTES, MockApp
+
+STARTUP_TIMEOUT = 10.0
+
+
+class MockError(RuntimeError):
+    """The mock failed: it could not start, or it hit an unexpected error while serving."""
+
+
+def bind(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError:
+        sock.close()
+        raise
+    sock.listen(2048)
+    sock.setblocking(False)
+    return sock
+
+
+def make_app(
+    fixture: Fixture | str | Path | None = None,
+    *,
+    client_id: str = DEFAULT_CLIENT_ID,
+    client_secret: str = DEFAULT_CLIENT_SECRET,
+    stream_id: str | None = None,
+    account_id: str | None = None,
+    iid: str | None = None,
+    fault: str | None = None,
+    log: Callable[[str], None] | None = None,
+    max_body: int = MAX_BODY_BYTES,
+) -> MockApp:
+    if not isinstance(fixture, Fixture):
+        fixture = load_fixture(fixture)
+    app = MockApp(fixture, client_id=client_id, client_secret=client_secret,
+                  stream_id=stream_id, account_id=account_id, iid=iid, fault=fault, log=log,
+                  max_body=max_body)
+    warm_up(app)
+    return app
+
+
+def warm_up(app: MockApp) -> None:
+    """Compile the validator and load the zone names before the first request."""
+    from kore_contract import spec
+    from kore_contract.validate import validate_request
+
+    for body in spec.examples("create", "request").values():
+        validate_request(body, fixture=app.fixture, query={"campaignType": "sms"})
+
+
+def uvicorn_config(app: MockApp, host: str, port: int) -> Any:
+    import uvicorn
+
+    return uvicorn.Config(
+        app, host=host, port=port, http="httptools", loop="asyncio", ws="none",
+        lifespan="off", interface="asgi3", log_config=None, log_level="warning",
+        access_log=False, proxy_headers=False, server_header=False,
+        timeout_keep_alive=5, timeout_graceful_shutdown=1, backlog=2048,
+    )
+
+
+class MockServer:
+    """A running mock: `base_url`, the app (its store and errors), `stop()`, `check()`."""
+
+    def __init__(self, app: MockApp, sock: socket.socket) -> None:
+        import uvicorn
+
+        self.app = app
+        self.socket = sock
+        host, port = sock.getsockname()[:2]
+        self.host, self.port = host, port
+        shown = f"[{host}]" if ":" in host else host
+        self.base_url = f"http://{shown}:{port}"
+        self._server = uvicorn.Server(uvicorn_config(app, host, port))
+        self._thread: threading.Thread | None = None
+        self._failure: BaseException | None = None
+
+    @property
+    def store(self) -> Any:
+        return self.app.store
+
+    def start(self) -> MockServer:
+        self._thread = threading.Thread(target=self._serve, name=f"kore-mock:{self.port}",
+                                        daemon=True)
+        self._thread.start()
+        deadline = time.monotonic() + STARTUP_TIMEOUT
+        while not self._server.started:
+            if self._failure is not None or not self._thread.is_alive():
+                raise MockError(f"the mock did not start: {self._failure!r}")
+            if time.monotonic() > deadline:
+                self.stop()
+                raise MockError(f"the mock did not start within {STARTUP_TIMEOUT:.0f} s")
+            time.sleep(0.002)
+        return self
+
+    def _serve(self) -> None:
+        try:
+            self._server.run(sockets=[self.socket])
+        except BaseException as error:  # noqa: BLE001 - reported by start() and check()
+            self._failure = error
+
+    def serve_forever(self) -> None:
+        """Serve in this thread until Ctrl-C or SIGTERM (uvicorn shuts down gracefully)."""
+        self._server.run(sockets=[self.socket])
+
+    def stop(self) -> None:
+        self._server.should_exit = True
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            if self._thread.is_alive():
+                self._server.force_exit = True
+                self._thread.join(timeout=5)
+        with contextlib.suppress(OSError):
+            self.socket.close()
+
+    def check(self) -> None:
+        """Re-raise, in the caller's thread, what went wrong inside the mock."""
+        if self._failure is not None:
+            raise MockError(f"the mock's server thread failed: {self._failure!r}") \
+                from self._failure
+        if self.app.errors:
+            errors, self.app.errors = self.app.errors, []
+            raise MockError(f"{len(errors)} unexpected error(s) inside the mock; the first: "
+                            f"{errors[0]!r}") from errors[0]
+
+
+@contextlib.contextmanager
+def running_mock(
+    fixture: Fixture | str | Path | None = None,
+    *,
+    client_id: str = DEFAULT_CLIENT_ID,
+    client_secret: str = DEFAULT_CLIENT_SECRET,
+    stream_id: str | None = None,
+    account_id: str | None = None,
+    iid: str | None = None,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    fault: str | None = None,
+    log: Callable[[str], None] | None = None,
+    max_body: int = MAX_BODY_BYTES,
+) -> Iterator[MockServer]:
+    """Start the mock on `host:port` (0: a free port) in a thread; stop it on exit.
+
+    `fixture` is a Fixture, a path, or None for the bundled example. `fault` names one
+    deliberate defect of kore_contract.mock.faults.FAULTS.
+    """
+    app = make_app(fixture, client_id=client_id, client_secret=client_secret,
+                   stream_id=stream_id, account_id=account_id, iid=iid, fault=fault, log=log,
+                   max_body=max_body)
+    server = MockServer(app, bind(host, port)).start()
+    try:
+        yield server
+    finally:
+        server.stop()
