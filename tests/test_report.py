@@ -486,3 +486,14 @@ def test_a_secret_next_to_an_escape_is_still_redacted(results: dict[str, Any]) -
     scrubbed = sanitize(results)
     assert scrubbed["cases"][3]["response"]["body"] == {"echo": "line\n[redacted]",
                                                         "quote": '"x"'}
+
+
+def test_a_run_that_could_not_be_made_says_why(results: dict[str, Any]) -> None:
+    results.update(verdict="error", error="cannot reach http://127.0.0.1:9: connection refused")
+    jsonschema.Draft202012Validator(schema()).validate(results)
+    assert "<strong>cannot reach http://127.0.0.1:9: connection refused</strong>" in render(
+        results, "html")
+    assert "\n**cannot reach http://127.0.0.1:9: connection refused**\n" in render(results, "md")
+    run_suite = junit_root(results).find("testsuite[@name='kore-contract.run']/testcase/error")
+    assert run_suite is not None
+    assert run_suite.get("message") == "cannot reach http://127.0.0.1:9: connection refused"

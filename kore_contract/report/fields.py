@@ -92,12 +92,28 @@ def field_matrix(
 def _groups(trace: Any) -> dict[tuple[str, str], _Group]:
     groups = {key: copy.deepcopy(group) for key, group in _spec_groups().items()}
     for raw in (trace or {}).get("fields") or () if isinstance(trace, dict) else ():
-        if isinstance(raw, dict) and raw.get("document") and raw.get("field"):
-            key = (str(raw["document"]), str(raw["field"]))
-            if key not in groups:
-                section = str(raw.get("section", ""))
-                groups[key] = _Group(*key, [section] if section else [], [], [], [], False)
+        if isinstance(raw, dict):
+            _add_traced(groups, raw)
     return groups
+
+
+def _add_traced(groups: dict[tuple[str, str], _Group], raw: dict[str, Any]) -> None:
+    """A field of `kore_contract.trace` (one per place that documents it), if new here."""
+    pointer = raw.get("spec_pointer") if isinstance(raw.get("spec_pointer"), str) else None
+    places = [p for p in raw.get("documented") or [raw] if isinstance(p, dict)]
+    for place in places:
+        if not place.get("document") or not place.get("field"):
+            continue
+        key = (str(place["document"]), str(place["field"]))
+        if key in groups:
+            continue
+        section = str(place.get("section") or "")
+        location = locate(pointer) if pointer else None
+        groups[key] = _Group(
+            *key, [section] if section else [], [pointer] if pointer else [],
+            [str(r) for r in raw.get("rules") or ()], [location] if location else [],
+            in_spec=pointer is not None,
+        )
 
 
 @functools.cache

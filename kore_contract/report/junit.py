@@ -115,7 +115,12 @@ def _case_block(case_id: str, lines: list[str], curl: str) -> str:
 
 def _run_error(report: Report) -> TestCase:
     errored = [case for case in report.cases if case.error]
-    message = f"{errored[0].id}: {errored[0].error}" if errored else report.verdict_text
+    if report.error:
+        message = report.error
+    elif errored:
+        message = f"{errored[0].id}: {errored[0].error}"
+    else:
+        message = report.verdict_text
     text = "\n\n".join(_case_block(c.id, [f"error: {c.error}"], c.curl) for c in errored[:10])
     return TestCase("the run completed", 0.0, "error", message, "error", text or message)
 

@@ -110,6 +110,7 @@ class Report:
     tool: str
     verdict: str
     verdict_text: str
+    error: str | None
     run: tuple[tuple[str, str], ...]
     counts: dict[str, int]
     rules: tuple[RuleRow, ...]
@@ -138,6 +139,7 @@ def build(results: dict[str, Any]) -> Report:
         tool=f"{tool.get('name', 'kore-contract')} {tool.get('version', '')}".strip(),
         verdict=str(results.get("verdict", "error")),
         verdict_text=VERDICT_TEXT.get(str(results.get("verdict")), "UNKNOWN verdict"),
+        error=str(results["error"]) if results.get("error") else None,
         run=_run(results.get("run") or {}),
         counts={status: counts.get(status, 0) for status in RULE_STATUSES},
         rules=rules,

@@ -1,0 +1,46 @@
+"""The contract under test, rule by rule: each test asserts that its rule found nothing.
+
+The whole contract runs once per session (kore_contract_results, shared by xdist workers);
+these tests read its findings, so a server that breaks one rule fails that rule's tests.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from kore_contract.suite.planning import RULE_TESTS, applicable_cases
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    rule = getattr(metafunc.function, "kore_rule", None)
+    if rule is not None:
+        metafunc.parametrize("case_id", applicable_cases(metafunc.config, rule))
+
+
+def _failure_text(rule: str, case: dict[str, Any], findings: list[dict[str, Any]]) -> str:
+    lines = [f"{rule} broken in case {case['id']} ({case['call']}):"]
+    lines += [f"  {f['call']} {f['pointer'] or '/'}: {f['message']}" for f in findings]
+    lines.append(f"Reproduce with: {case['curl']}")
+    return "\n".join(lines)
+
+
+def _make_test(rule: str, name: str) -> Any:
+    def test(case_id: str, kore_contract_results: dict[str, Any]) -> None:
+        cases = {case["id"]: case for case in kore_contract_results["cases"]}
+        case = cases.get(case_id)
+        if case is None:
+            pytest.fail(f"case {case_id} was planned but not run", pytrace=False)
+        findings = [f for f in case["findings"] if f["rule"] == rule]
+        if findings:
+            pytest.fail(_failure_text(rule, case, findings), pytrace=False)
+
+    test.__name__ = f"test_{rule}_{name}"
+    test.__doc__ = f"{rule}: the server keeps this rule in every case it applies to."
+    test.kore_rule = rule  # type: ignore[attr-defined]
+    return test
+
+
+for _rule, _name in RULE_TESTS.items():
+    globals()[f"test_{_rule}_{_name}"] = _make_test(_rule, _name)

@@ -1,0 +1,148 @@
+"""`kore-contract test`: the clean mock passes; every injected defect is caught by its rule."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kore_contract.cli import run as cli_run
+from kore_contract.client import KoreClient, Ledger, Target
+from kore_contract.mock.faults import FAULTS
+from kore_contract.mock.server import running_mock
+
+SECRET = "kore-contract-secret-for-the-leak-test"
+
+
+def run_line(args: list[str]) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    code = cli_run(args, out, err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def results_of(report_dir: Path) -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads((report_dir / "results.json").read_text("utf-8"))
+    return loaded
+
+
+def failed_rules(results: dict[str, Any]) -> set[str]:
+    return {row["id"] for row in results["rules"] if row["status"] == "failed"}
+
+
+def test_clean_mock_passes_with_the_real_command(tmp_path: Path) -> None:
+    completed = subprocess.run(
+        [sys.executable, "-m", "kore_contract", "test", "--report-dir", str(tmp_path)],
+        capture_output=True, text=True, timeout=120, env={"NO_COLOR": "1", "PATH": "/usr/bin"},
+    )
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    assert "PASS" in completed.stdout
+    results = results_of(tmp_path)
+    assert results["verdict"] == "pass"
+    assert failed_rules(results) == set()
+    assert not [c for c in results["cases"] if c["findings"]]
+    assert results["run"]["requests"] <= 300
+    assert {p.name for p in tmp_path.iterdir()} >= {"results.json", "junit.xml", "report.html",
+                                                     "report.md"}
+    assert Ledger.read_pending(tmp_path / "ledger.jsonl") == []
+
+
+def test_every_rule_is_exercised_on_the_clean_mock(tmp_path: Path) -> None:
+    code, _, err = run_line(["test", "--report-dir", str(tmp_path), "--max-examples", "3",
+                             "--no-fuzz"])
+    assert code == 0, err
+    exercised = {row["id"] for row in results_of(tmp_path)["rules"]
+                 if row["status"] == "passed"}
+    missing = {f"R{n}" for n in (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 15)} | {
+        f"S{n}" for n in range(1, 12)} | {"A1", "A2", "A3"}
+    assert missing - exercised == set()
+
+
+@pytest.mark.parametrize("fault", sorted(FAULTS), ids=str)
+def test_injected_defect_is_caught_by_its_rule(fault: str, tmp_path: Path) -> None:
+    code, out, err = run_line(["test", "--fault", fault, "--report-dir", str(tmp_path),
+                               "--max-examples", "3", "--no-fuzz"])
+    results = results_of(tmp_path)
+    assert code == 1, out + err
+    assert FAULTS[fault].rule in failed_rules(results), failed_rules(results)
+
+
+def test_non_loopback_base_url_needs_allow_writes(tmp_path: Path) -> None:
+    code, out, err = run_line(["test", "--base-url", "https://platform.kore.ai",
+                               "--token", "x.y.z", "--report-dir", str(tmp_path)])
+    assert code == 2
+    assert "not a loopback address" in err and "--allow-writes" in err
+    assert not (tmp_path / "results.json").exists()
+
+
+def test_unreachable_server_is_exit_2_with_a_clear_error(tmp_path: Path) -> None:
+    code, _, err = run_line(["test", "--base-url", "http://127.0.0.1:9", "--token", "x.y.z",
+                             "--report-dir", str(tmp_path), "--timeout", "2"])
+    assert code == 2
+    assert err.startswith("kore-contract test: cannot reach http://127.0.0.1:9")
+    assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("option", ["--max-examples=0", "--timeout=0", "--rate=-1"])
+def test_bad_options_are_exit_2_and_echo_the_input(option: str, tmp_path: Path) -> None:
+    code, _, err = run_line(["test", option, "--report-dir", str(tmp_path)])
+    assert code == 2
+    assert option.split("=")[0] in err
+
+
+def test_S11_no_secret_in_any_file_written(tmp_path: Path) -> None:
+    code, out, err = run_line(["test", "--client-id", "leak-test-client", "--client-secret",
+                               SECRET, "--report-dir", str(tmp_path), "--max-examples", "3"])
+    assert code == 0, out + err
+    for path in tmp_path.iterdir():
+        text = path.read_text("utf-8", "replace")
+        assert SECRET not in text, path
+        assert "eyJ" not in text or "[redacted]" in text, path
+    assert SECRET not in out + err
+
+
+def test_cleanup_deletes_what_a_crashed_run_left(tmp_path: Path) -> None:
+    from kore_contract import auth
+    from kore_contract.strategies import base_campaign
+    from kore_contract.fixture import load_fixture
+
+    ledger_path = tmp_path / "ledger.jsonl"
+    with running_mock(stream_id="st", account_id="acc", iid="app") as server:
+        token = auth.mint_token(auth.DEFAULT_CLIENT_ID, auth.DEFAULT_CLIENT_SECRET)
+        target = Target(server.base_url, "st", "acc", "app", token)
+        client = KoreClient(target, ledger=Ledger(ledger_path))
+        created = [client.create(base_campaign(load_fixture())) for _ in range(3)]
+        assert [c.status for c in created] == [201, 201, 201]
+        assert len(Ledger.read_pending(ledger_path)) == 3  # the run "crashes" here
+        code, out, _ = run_line(["cleanup", "--ledger", str(ledger_path), "--client-id",
+                                 auth.DEFAULT_CLIENT_ID, "--client-secret",
+                                 auth.DEFAULT_CLIENT_SECRET])
+        assert code == 0, out
+        assert Ledger.read_pending(ledger_path) == []
+        for exchange in created:
+            campaign_id = exchange.response_json["data"]["_id"]
+            assert client.get(campaign_id).status == 404
+
+
+def test_interrupted_run_still_deletes_what_it_created(tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    from kore_contract import runner as runner_module
+
+    original = runner_module.Runner.run_case
+    calls = {"n": 0}
+
+    def interrupting(self: Any, case: Any) -> Any:
+        calls["n"] += 1
+        if calls["n"] == 4:
+            raise KeyboardInterrupt
+        return original(self, case)
+
+    monkeypatch.setattr(runner_module.Runner, "run_case", interrupting)
+    code, _, _ = run_line(["test", "--report-dir", str(tmp_path), "--max-examples", "3"])
+    assert code == 130
+    assert Ledger.read_pending(tmp_path / "ledger.jsonl") == []
+    assert results_of(tmp_path)["verdict"] == "error"
