@@ -170,7 +170,8 @@ class TokenChecker:
         times: list[float | None] = []
         for name in ("exp", "nbf"):
             value = claims.get(name)
-            if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
+            if value is not None and (isinstance(value, bool)
+                                      or not isinstance(value, (int, float))):
                 return _refused(f"claim {name}: got {value!r}; expected a number "
                                 "(seconds since 1970)")
             times.append(None if value is None else float(value))

@@ -174,7 +174,9 @@ def _explain_base64(value: str) -> str:
     if not value:
         return "empty; expected the base64 of the template's text"
     if "%3D" in value.upper():
-        return "percent-encoded padding: replace each %3D with = (send plain base64, not URL-encoded)"
+        return (
+            "percent-encoded padding: replace each %3D with = (send plain base64, not URL-encoded)"
+        )
     if "%" in value:
         return "contains '%': send plain standard base64, not URL-encoded (or redacted) text"
     if any(c in value for c in "-_"):

@@ -155,7 +155,7 @@ def read_bytes(path: Path | str) -> bytes | Unreadable:
         return Unreadable(f"cannot read: {error.strerror or error}")
 
 
-def expand_paths(arguments: Iterable[str]) -> Iterator[tuple[str, Path | None | Unreadable]]:
+def expand_paths(arguments: Iterable[str]) -> Iterator[tuple[str, Path | Unreadable | None]]:
     """Each argument as (display name, file path); `-` is standard input (path None).
 
     A folder yields every `*.json` below it, sorted; a folder with none is Unreadable.

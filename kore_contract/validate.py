@@ -196,8 +196,12 @@ _KEYWORD_ORDER = {"required": 0, "type": 1}
 
 def _error_order(error: _SchemaError) -> tuple[int, int, str, str]:
     path = list(error.absolute_path)
-    return (len(path), _KEYWORD_ORDER.get(str(error.validator), 2), str(error.validator),
-            spec.to_pointer(path))
+    return (
+        len(path),
+        _KEYWORD_ORDER.get(str(error.validator), 2),
+        str(error.validator),
+        spec.to_pointer(path),
+    )
 
 
 def _violations_of(error: _SchemaError) -> Iterator[Violation]:
@@ -257,8 +261,13 @@ def label(path: list[Any]) -> str:
 
 
 _TYPE_NAMES = {
-    dict: "an object", list: "a list", str: "the string", bool: "the boolean",
-    int: "the number", float: "the number", type(None): "null",
+    dict: "an object",
+    list: "a list",
+    str: "the string",
+    bool: "the boolean",
+    int: "the number",
+    float: "the number",
+    type(None): "null",
 }
 
 
@@ -295,8 +304,11 @@ def describe_expected(schema: Mapping[str, Any]) -> str:
 def duplicate_key_violations(duplicates: tuple[str, ...]) -> list[Violation]:
     """R1: a duplicated key is a violation (Python's json would silently keep the last)."""
     return [
-        Violation("R1", pointer, f"{pointer.rsplit('/', 1)[-1]}: key appears more than once "
-                  "in its object; keep one")
+        Violation(
+            "R1",
+            pointer,
+            f"{pointer.rsplit('/', 1)[-1]}: key appears more than once in its object; keep one",
+        )
         for pointer in duplicates
     ]
 
@@ -309,11 +321,18 @@ def query_violations(payload: Any, query: Mapping[str, str] | None) -> list[Viol
     if value == "sms":
         return []
     got = "missing" if value is None else f"got {value!r}"
-    return [Violation("R6", "/campaignType",
-                      f"query parameter campaignType: {got}; expected campaignType=sms like the body")]
+    return [
+        Violation(
+            "R6",
+            "/campaignType",
+            f"query parameter campaignType: {got}; expected campaignType=sms like the body",
+        )
+    ]
 
 
-def fixture_violations(payload: dict[str, Any], fixture: Fixture) -> tuple[list[Violation], list[Violation]]:
+def fixture_violations(
+    payload: dict[str, Any], fixture: Fixture
+) -> tuple[list[Violation], list[Violation]]:
     """R4 and R10 against the account; unknown DNC lists and caller ids only warn."""
     violations: list[Violation] = []
     warnings: list[Violation] = []
@@ -321,24 +340,52 @@ def fixture_violations(payload: dict[str, Any], fixture: Fixture) -> tuple[list[
     if isinstance(lists, list):
         for index, name in enumerate(lists):
             if isinstance(name, str) and name and name not in fixture.contact_lists:
-                violations.append(Violation("R4", f"/contactLists/{index}",
-                    f"contactLists[{index}]: no contact list {name!r} in the account; "
-                    f"known: {_quoted(fixture.contact_lists)}"))
+                violations.append(
+                    Violation(
+                        "R4",
+                        f"/contactLists/{index}",
+                        f"contactLists[{index}]: no contact list {name!r} in the account; "
+                        f"known: {_quoted(fixture.contact_lists)}",
+                    )
+                )
     message = payload.get("message")
     if isinstance(message, dict):
         violations.extend(_template_violations(message, fixture))
     dnc = payload.get("dncLists")
-    if isinstance(dnc, dict) and isinstance(dnc.get("name"), str) and fixture.dnc_lists \
-            and dnc["name"] not in fixture.dnc_lists:
-        warnings.append(Violation("R5", "/dncLists/name",
-            f"dncLists.name: {dnc['name']!r} is not a DNC list the fixture names (not a violation)"))
+    if (
+        isinstance(dnc, dict)
+        and isinstance(dnc.get("name"), str)
+        and fixture.dnc_lists
+        and dnc["name"] not in fixture.dnc_lists
+    ):
+        warnings.append(
+            Violation(
+                "R5",
+                "/dncLists/name",
+                f"dncLists.name: {dnc['name']!r} is not a DNC list the fixture names "
+                "(not a violation)",
+            )
+        )
     caller = payload.get("dialingStrategy", {})
-    phone = caller.get("callerId", {}).get("phoneNumber") if isinstance(caller, dict) and \
-        isinstance(caller.get("callerId"), dict) else None
-    if isinstance(phone, str) and fixture.caller_ids and phone not in fixture.caller_ids:
-        warnings.append(Violation("R11", "/dialingStrategy/callerId/phoneNumber",
-            f"dialingStrategy.callerId.phoneNumber: {phone!r} is not a caller id the fixture "
-            "names; the docs say it must be approved (not a violation)"))
+    phone = (
+        caller.get("callerId", {}).get("phoneNumber")
+        if isinstance(caller, dict) and isinstance(caller.get("callerId"), dict)
+        else None
+    )
+    if (
+        isinstance(phone, str)
+        and fixture.caller_ids
+        and phone not in fixture.caller_ids
+        and formats.is_caller_id(phone)
+    ):  # a malformed one is already an R11 violation
+        warnings.append(
+            Violation(
+                "R11",
+                "/dialingStrategy/callerId/phoneNumber",
+                f"dialingStrategy.callerId.phoneNumber: {phone!r} is not a caller id the fixture "
+                "names; the docs say it must be approved (not a violation)",
+            )
+        )
     return violations, warnings
 
 
@@ -347,19 +394,27 @@ def _template_violations(message: dict[str, Any], fixture: Fixture) -> Iterator[
     if not isinstance(name, str) or not name:
         return
     if name not in fixture.templates:
-        yield Violation("R10", "/message/template_name",
+        yield Violation(
+            "R10",
+            "/message/template_name",
             f"message.template_name: no template {name!r} in the account; "
-            f"known: {_quoted(fixture.templates)}")
+            f"known: {_quoted(fixture.templates)}",
+        )
         return
     text = formats.decode_base64_text(encoded) if isinstance(encoded, str) else None
     registered = fixture.templates[name]
     if text is not None and text != registered:
-        at = next((i for i, (a, b) in enumerate(zip(text, registered)) if a != b),
-                  min(len(text), len(registered)))
-        yield Violation("R10", "/message/message",
+        at = next(
+            (i for i, (a, b) in enumerate(zip(text, registered, strict=False)) if a != b),
+            min(len(text), len(registered)),
+        )
+        yield Violation(
+            "R10",
+            "/message/message",
             f"message.message: decodes to text that differs from template {name!r}'s registered "
-            f"body at character {at} (got {text[at:at + 20]!r}, registered "
-            f"{registered[at:at + 20]!r}); send the base64 of the registered body exactly")
+            f"body at character {at} (got {text[at : at + 20]!r}, registered "
+            f"{registered[at : at + 20]!r}); send the base64 of the registered body exactly",
+        )
 
 
 def _quoted(names: Any) -> str:
@@ -387,8 +442,14 @@ def calling_hours_warnings(payload: dict[str, Any]) -> list[Violation]:
         if first is None or last is None:
             continue
         if first >= last:
-            warnings.append(Violation("R14", f"/dialingStrategy/callingHours/days/{index}",
-                f"days[{index}]: starts at {start} but ends at {end}; start should be before end"))
+            warnings.append(
+                Violation(
+                    "R14",
+                    f"/dialingStrategy/callingHours/days/{index}",
+                    f"days[{index}]: starts at {start} but ends at {end}; "
+                    "start should be before end",
+                )
+            )
             continue
         day = block.get("day")
         same_day = blocks.get(day)
@@ -397,26 +458,39 @@ def calling_hours_warnings(payload: dict[str, Any]) -> list[Violation]:
             continue
         for other, other_first, other_last in same_day:
             if first < other_last and other_first < last:
-                warnings.append(Violation("R14", f"/dialingStrategy/callingHours/days/{index}",
-                    f"days[{index}]: {day} {start}-{end} overlaps days[{other}]"))
+                warnings.append(
+                    Violation(
+                        "R14",
+                        f"/dialingStrategy/callingHours/days/{index}",
+                        f"days[{index}]: {day} {start}-{end} overlaps days[{other}]",
+                    )
+                )
         same_day.append((index, first, last))
     return warnings
 
 
-def unknown_property_warnings(payload: Any, schema: Mapping[str, Any], path: tuple[Any, ...] = ()) -> list[Violation]:
-    """R16 (under --strict): properties the spec does not name."""
+def unknown_property_warnings(
+    payload: Any, schema: Mapping[str, Any], path: tuple[Any, ...] = (), rule: str = "R16"
+) -> list[Violation]:
+    """Under --strict: properties the spec does not name (R16 in requests, S8 in responses)."""
     warnings: list[Violation] = []
     if isinstance(payload, dict) and "properties" in schema:
         for key, value in payload.items():
             child = schema["properties"].get(key)
             if child is None:
-                warnings.append(Violation("R16", spec.to_pointer([*path, key]),
-                    f"{label([*path, key])}: not a documented property (allowed; check its spelling)"))
+                warnings.append(
+                    Violation(
+                        rule,
+                        spec.to_pointer([*path, key]),
+                        f"{label([*path, key])}: not a documented property "
+                        "(allowed; check its spelling)",
+                    )
+                )
             else:
-                warnings.extend(unknown_property_warnings(value, child, (*path, key)))
+                warnings.extend(unknown_property_warnings(value, child, (*path, key), rule))
     elif isinstance(payload, list) and isinstance(schema.get("items"), Mapping):
         for index, item in enumerate(payload):
-            warnings.extend(unknown_property_warnings(item, schema["items"], (*path, index)))
+            warnings.extend(unknown_property_warnings(item, schema["items"], (*path, index), rule))
     return warnings
 
 
@@ -428,14 +502,24 @@ def response_cross_field_violations(payload: Any) -> list[Violation]:
     found: list[Violation] = []
     name, lname = data.get("name"), data.get("lname")
     if isinstance(name, str) and isinstance(lname, str) and lname != name.lower():
-        found.append(Violation("S4", "/data/lname",
-            f"data.lname: got {lname!r}; expected {name.lower()!r}, data.name lowercased"))
+        found.append(
+            Violation(
+                "S4",
+                "/data/lname",
+                f"data.lname: got {lname!r}; expected {name.lower()!r}, data.name lowercased",
+            )
+        )
     created, updated = data.get("createdAt"), data.get("updatedAt")
     if isinstance(created, str) and isinstance(updated, str):
         first, last = formats.parse_date_time(created), formats.parse_date_time(updated)
         if first and last and first.tzinfo and last.tzinfo and last < first:
-            found.append(Violation("S7", "/data/updatedAt",
-                f"data.updatedAt: {updated} is before data.createdAt {created}"))
+            found.append(
+                Violation(
+                    "S7",
+                    "/data/updatedAt",
+                    f"data.updatedAt: {updated} is before data.createdAt {created}",
+                )
+            )
     return found
 
 
@@ -455,7 +539,9 @@ def validate_request(
     `fixture` adds the account checks (R4 lists exist, R10 template match); `query` adds
     R6's query check; `strict` reports undocumented properties as R16 warnings.
     """
-    result = Result(duplicate_key_violations(duplicate_keys) + schema_violations(payload, "request"))
+    result = Result(
+        duplicate_key_violations(duplicate_keys) + schema_violations(payload, "request")
+    )
     result.violations += query_violations(payload, query)
     if isinstance(payload, dict):
         if fixture is not None:
@@ -468,12 +554,16 @@ def validate_request(
     return result
 
 
-def validate_response(payload: Any, *, strict: bool = False, duplicate_keys: tuple[str, ...] = ()) -> Result:
+def validate_response(
+    payload: Any, *, strict: bool = False, duplicate_keys: tuple[str, ...] = ()
+) -> Result:
     """Check a create, get or delete answer against the S rules that need no request."""
-    result = Result(duplicate_key_violations(duplicate_keys) + schema_violations(payload, "response"))
+    result = Result(
+        duplicate_key_violations(duplicate_keys) + schema_violations(payload, "response")
+    )
     result.violations += response_cross_field_violations(payload)
     if strict:
-        result.warnings += unknown_property_warnings(payload, _schema("response"))
+        result.warnings += unknown_property_warnings(payload, _schema("response"), rule="S8")
     return result
 
 
@@ -493,6 +583,7 @@ def validate_text(
 
 def validate_parsed(parsed: Parsed, *, kind: Kind, fixture: Fixture | None, strict: bool) -> Result:
     if kind == "request":
-        return validate_request(parsed.payload, fixture=fixture, strict=strict,
-                                duplicate_keys=parsed.duplicate_keys)
+        return validate_request(
+            parsed.payload, fixture=fixture, strict=strict, duplicate_keys=parsed.duplicate_keys
+        )
     return validate_response(parsed.payload, strict=strict, duplicate_keys=parsed.duplicate_keys)

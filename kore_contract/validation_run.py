@@ -19,15 +19,21 @@ if TYPE_CHECKING:
 _settings: dict[str, Any] = {}
 
 
-def check_bytes(name: str, data: bytes | Unreadable, kind: Kind, fixture: Fixture | None,
-                strict: bool) -> dict[str, Any]:
+def check_bytes(
+    name: str, data: bytes | Unreadable, kind: Kind, fixture: Fixture | None, strict: bool
+) -> dict[str, Any]:
     if not isinstance(data, Unreadable):
         outcome = validate_text(data, kind=kind, fixture=fixture, strict=strict)
     else:
         outcome = data
     if isinstance(outcome, Unreadable):
-        return {"path": name, "status": "unreadable", "violations": [], "warnings": [],
-                "error": outcome.reason}
+        return {
+            "path": name,
+            "status": "unreadable",
+            "violations": [],
+            "warnings": [],
+            "error": outcome.reason,
+        }
     return {
         "path": name,
         "status": "valid" if outcome.ok else "invalid",
@@ -46,8 +52,15 @@ def _init_worker(settings: dict[str, Any]) -> None:
     _settings.update(settings)
 
 
-def check_all(arguments: Iterable[str], *, kind: Kind, fixture: Fixture | None, strict: bool,
-              jobs: int, parallel_from: int) -> list[dict[str, Any]]:
+def check_all(
+    arguments: Iterable[str],
+    *,
+    kind: Kind,
+    fixture: Fixture | None,
+    strict: bool,
+    jobs: int,
+    parallel_from: int,
+) -> list[dict[str, Any]]:
     """One result per path, in the order given (folders expanded, sorted)."""
     settings = {"kind": kind, "fixture": fixture, "strict": strict}
     entries = list(expand_paths(arguments))

@@ -108,7 +108,8 @@ def test_S4_lname_not_lowercased_is_a_violation() -> None:
     body = answer()
     body["data"]["lname"] = body["data"]["name"]
     assert only_violation(body) == Violation(
-        "S4", "/data/lname",
+        "S4",
+        "/data/lname",
         "data.lname: got 'Billing Alert Template Campaign-21'; expected "
         "'billing alert template campaign-21', data.name lowercased",
     )
@@ -165,22 +166,36 @@ def test_S7_updated_equal_to_created_is_valid() -> None:
 def test_S7_updated_before_created_is_a_violation() -> None:
     body = answer()
     body["data"]["createdAt"], body["data"]["updatedAt"] = (
-        "2025-12-05T08:16:19.398Z", "2025-12-05T08:16:19.177Z")  # the get sample's (D8)
+        "2025-12-05T08:16:19.398Z",
+        "2025-12-05T08:16:19.177Z",
+    )  # the get sample's (D8)
     assert only_violation(body) == Violation(
-        "S7", "/data/updatedAt",
-        "data.updatedAt: 2025-12-05T08:16:19.177Z is before data.createdAt 2025-12-05T08:16:19.398Z",
+        "S7",
+        "/data/updatedAt",
+        "data.updatedAt: 2025-12-05T08:16:19.177Z is before "
+        "data.createdAt 2025-12-05T08:16:19.398Z",
     )
 
 
 def test_S7_zones_are_compared_as_instants() -> None:
     body = answer()
     body["data"]["createdAt"], body["data"]["updatedAt"] = (
-        "2025-12-05T10:00:00+02:00", "2025-12-05T08:30:00Z")
+        "2025-12-05T10:00:00+02:00",
+        "2025-12-05T08:30:00Z",
+    )
     assert validate_response(body).ok
 
 
-@pytest.mark.parametrize("stamp", ["2025-12-05T08:08:45", "2025-12-05", "yesterday",
-                                   "2025-13-05T08:08:45Z", "2025-12-05T08:08:45Z\n"])
+@pytest.mark.parametrize(
+    "stamp",
+    [
+        "2025-12-05T08:08:45",
+        "2025-12-05",
+        "yesterday",
+        "2025-13-05T08:08:45Z",
+        "2025-12-05T08:08:45Z\n",
+    ],
+)
 def test_S7_a_time_without_zone_or_not_a_date_time_is_a_violation(stamp: str) -> None:
     body = answer()
     body["data"]["createdAt"] = stamp
@@ -203,8 +218,9 @@ def test_S8_negative_total_messages_sent_is_a_violation() -> None:
     body = answer()
     body["data"]["totalMessagesSent"] = -1
     assert only_violation(body) == Violation(
-        "S8", "/data/totalMessagesSent", "data.totalMessagesSent: got the number -1; "
-        "expected at least 0"
+        "S8",
+        "/data/totalMessagesSent",
+        "data.totalMessagesSent: got the number -1; expected at least 0",
     )
 
 

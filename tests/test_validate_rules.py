@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import copy
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -211,7 +212,8 @@ def test_R4_a_list_the_fixture_names_is_valid() -> None:
 def test_R4_a_list_the_fixture_lacks_is_a_violation() -> None:
     fixture = Fixture(contact_lists=("CL Only 2020 Dec 4",), templates={"Welcome": WELCOME})
     assert only_violation(with_("/contactLists", ["Nope"]), fixture=fixture) == Violation(
-        "R4", "/contactLists/0",
+        "R4",
+        "/contactLists/0",
         "contactLists[0]: no contact list 'Nope' in the account; known: 'CL Only 2020 Dec 4'",
     )
 
@@ -265,7 +267,8 @@ def test_R6_campaign_type_in_capitals_is_a_violation_naming_the_exact_case() -> 
 
 def test_R6_query_campaign_type_voice_is_a_violation() -> None:
     assert only_violation(sample(), query={"campaignType": "voice"}) == Violation(
-        "R6", "/campaignType",
+        "R6",
+        "/campaignType",
         "query parameter campaignType: got 'voice'; expected campaignType=sms like the body",
     )
 
@@ -292,7 +295,8 @@ def test_R7_priority_string_outside_1_to_5_is_a_violation(priority: str) -> None
 
 def test_R7_priority_as_number_is_a_violation() -> None:
     assert only_violation(with_("/priority", 5)) == Violation(
-        "R7", "/priority",
+        "R7",
+        "/priority",
         'priority: got the number 5; expected a string, one of "1" "2" "3" "4" "5"; '
         'send the string "5"',
     )
@@ -343,15 +347,17 @@ def test_R9_lowercase_percent_encoded_padding_is_a_violation() -> None:
 
 def test_R9_url_safe_base64_is_a_violation() -> None:
     encoded = base64.urlsafe_b64encode(b"\xfb\xff\xfe").decode()  # "-__-"
-    assert r9(encoded).endswith("URL-safe base64 ('-' or '_'): use the standard alphabet "
-                                "with '+' and '/'")
+    assert r9(encoded).endswith(
+        "URL-safe base64 ('-' or '_'): use the standard alphabet with '+' and '/'"
+    )
 
 
 @pytest.mark.parametrize("where", [" ", "\n", "\r\n", "\t"])
 def test_R9_whitespace_inside_base64_is_a_violation(where: str) -> None:
     encoded = b64(WELCOME)
-    assert r9(encoded[:8] + where + encoded[8:]).endswith("contains whitespace or line breaks: "
-                                                          "send base64 on one line with none")
+    assert r9(encoded[:8] + where + encoded[8:]).endswith(
+        "contains whitespace or line breaks: send base64 on one line with none"
+    )
 
 
 def test_R9_a_trailing_newline_is_a_violation() -> None:
@@ -371,8 +377,10 @@ def test_R9_bytes_that_are_not_utf8_are_a_violation() -> None:
 
 
 def test_R9_empty_message_is_a_violation() -> None:
-    assert r9("") == ('message.message: the string "" is not valid: empty; '
-                      "expected the base64 of the template's text")
+    assert r9("") == (
+        'message.message: the string "" is not valid: empty; '
+        "expected the base64 of the template's text"
+    )
 
 
 def test_R9_redacted_sample_message_is_a_violation() -> None:
@@ -406,7 +414,8 @@ def test_R10_message_differing_by_one_character_is_a_violation() -> None:
 def test_R10_unknown_template_name_is_a_violation() -> None:
     fixture = Fixture(contact_lists=("CL Only 2020 Dec 4",), templates={"Welcome": WELCOME})
     assert only_violation(with_("/message/template_name", "Nope"), fixture=fixture) == Violation(
-        "R10", "/message/template_name",
+        "R10",
+        "/message/template_name",
         "message.template_name: no template 'Nope' in the account; known: 'Welcome'",
     )
 
@@ -432,8 +441,10 @@ def test_R11_e164_of_2_to_15_digits_is_valid(number: str) -> None:
         ("+1" + "2" * 15, "an E.164 number has 2 to 15 digits after the +; this one has 16"),
         ("+0123456789", "an E.164 number's first digit (the country code) is 1 to 9, not 0"),
         ("+1 415 555", "an E.164 number is + then digits only (no spaces, dashes or letters)"),
-        ("14155550123", "a phone number needs a leading + and its country code "
-                        "(E.164: +14155550123)"),
+        (
+            "14155550123",
+            "a phone number needs a leading + and its country code (E.164: +14155550123)",
+        ),
         ("KoreAlerts12", "a sender id is 1 to 11 letters, digits and spaces; this one has 12"),
         ("+91956161xxxx", "an E.164 number is + then digits only (no spaces, dashes or letters)"),
         ("+٤١٥٥٥٥", "an E.164 number is + then digits only (no spaces, dashes or letters)"),
@@ -461,7 +472,8 @@ def test_R11_sender_id_outside_its_alphabet_is_a_violation(sender: str) -> None:
 
 def test_R11_missing_caller_id_names_the_missing_field() -> None:
     assert only_violation(with_("/dialingStrategy/callerId", DELETE)) == Violation(
-        "R11", "/dialingStrategy/callerId",
+        "R11",
+        "/dialingStrategy/callerId",
         "dialingStrategy.callerId: missing; required an object with phoneNumber",
     )
 
@@ -483,7 +495,8 @@ def test_R12_a_zone_the_tz_database_knows_is_valid(zone: str) -> None:
 
 def test_R12_a_zone_in_the_wrong_case_is_a_violation_naming_the_exact_case() -> None:
     assert only_violation(with_(f"{HOURS}/timezone", "asia/kolkata")) == Violation(
-        "R12", f"{HOURS}/timezone",
+        "R12",
+        f"{HOURS}/timezone",
         'dialingStrategy.callingHours.timezone: the string "asia/kolkata" is not valid: '
         "the tz database spells it 'Asia/Kolkata' (exact case)",
     )
@@ -511,8 +524,9 @@ def test_R12_one_day_is_valid() -> None:
 
 def test_R12_no_day_is_a_violation() -> None:
     assert only_violation(with_(f"{HOURS}/days", [])) == Violation(
-        "R12", f"{HOURS}/days", "dialingStrategy.callingHours.days: empty list; "
-        "at least 1 item required"
+        "R12",
+        f"{HOURS}/days",
+        "dialingStrategy.callingHours.days: empty list; at least 1 item required",
     )
 
 
@@ -526,8 +540,9 @@ def test_R12_missing_calling_hours_names_the_missing_field() -> None:
 START = f"{HOURS}/days/0/start"
 
 
-@pytest.mark.parametrize("clock", ["12:00 AM", "12:59 PM", "1:00 AM", "01:00 AM", "9:00 AM",
-                                   "06:30 PM", "11:59 PM"])
+@pytest.mark.parametrize(
+    "clock", ["12:00 AM", "12:59 PM", "1:00 AM", "01:00 AM", "9:00 AM", "06:30 PM", "11:59 PM"]
+)
 def test_R13_a_12_hour_clock_time_is_valid(clock: str) -> None:
     valid(with_(START, clock))
 
@@ -537,10 +552,8 @@ def test_R13_a_12_hour_clock_time_is_valid(clock: str) -> None:
     [
         ("0:00 AM", "hour 0 is not on a 12-hour clock (1 to 12), as 9:00 AM or 6:00 PM"),
         ("13:00 PM", "hour 13 is not on a 12-hour clock (1 to 12), as 9:00 AM or 6:00 PM"),
-        ("9:00 AM\n", "remove the surrounding whitespace; expected h:mm AM or h:mm PM, "
-                      "as 9:00 AM"),
-        (" 9:00 AM", "remove the surrounding whitespace; expected h:mm AM or h:mm PM, "
-                     "as 9:00 AM"),
+        ("9:00 AM\n", "remove the surrounding whitespace; expected h:mm AM or h:mm PM, as 9:00 AM"),
+        (" 9:00 AM", "remove the surrounding whitespace; expected h:mm AM or h:mm PM, as 9:00 AM"),
         ("9:00 am", "write AM/PM in capitals: '9:00 AM'"),
         ("9:00AM", "expected a 12-hour clock time h:mm AM or h:mm PM, as 9:00 AM or 06:30 PM"),
         ("9:60 AM", "expected a 12-hour clock time h:mm AM or h:mm PM, as 9:00 AM or 06:30 PM"),
@@ -570,7 +583,8 @@ def test_R13_other_day_is_a_violation(day: str) -> None:
 
 def test_R13_missing_end_names_the_missing_field() -> None:
     assert only_violation(with_(f"{HOURS}/days/2/end", DELETE)) == Violation(
-        "R13", f"{HOURS}/days/2/end",
+        "R13",
+        f"{HOURS}/days/2/end",
         "dialingStrategy.callingHours.days[2].end: missing; required a string (clock-12h)",
     )
 
@@ -584,10 +598,13 @@ def test_R14_start_before_end_gives_no_warning() -> None:
 
 def test_R14_start_after_end_is_a_warning_not_a_violation() -> None:
     result = valid(with_(f"{HOURS}/days/0/end", "8:00 AM"))
-    assert result.warnings == [Violation(
-        "R14", f"{HOURS}/days/0",
-        "days[0]: starts at 9:00 AM but ends at 8:00 AM; start should be before end",
-    )]
+    assert result.warnings == [
+        Violation(
+            "R14",
+            f"{HOURS}/days/0",
+            "days[0]: starts at 9:00 AM but ends at 8:00 AM; start should be before end",
+        )
+    ]
 
 
 def test_R14_start_equal_to_end_is_a_warning() -> None:
@@ -601,9 +618,9 @@ def test_R14_12_am_is_midnight_and_12_pm_is_noon() -> None:
 
 def test_R14_overlapping_blocks_of_one_day_are_a_warning() -> None:
     body = with_(f"{HOURS}/days/1", {"day": "MO", "start": "5:00 PM", "end": "8:00 PM"})
-    assert valid(body).warnings == [Violation(
-        "R14", f"{HOURS}/days/1", "days[1]: MO 5:00 PM-8:00 PM overlaps days[0]"
-    )]
+    assert valid(body).warnings == [
+        Violation("R14", f"{HOURS}/days/1", "days[1]: MO 5:00 PM-8:00 PM overlaps days[0]")
+    ]
 
 
 def test_R14_adjacent_blocks_of_one_day_do_not_overlap() -> None:
@@ -636,11 +653,47 @@ def test_R16_an_undocumented_property_is_valid_and_silent_by_default() -> None:
 
 def test_R16_an_undocumented_property_is_a_warning_under_strict() -> None:
     result = valid(with_("/dialingStrategy/callerId/label", "x"), strict=True)
-    assert result.warnings == [Violation(
-        "R16", "/dialingStrategy/callerId/label",
-        "dialingStrategy.callerId.label: not a documented property (allowed; check its spelling)",
-    )]
+    assert result.warnings == [
+        Violation(
+            "R16",
+            "/dialingStrategy/callerId/label",
+            "dialingStrategy.callerId.label: not a documented property "
+            "(allowed; check its spelling)",
+        )
+    ]
 
 
 def test_R16_strict_on_the_sample_gives_no_warning() -> None:
     assert valid(sample(), strict=True).warnings == []
+
+
+# --- the payload files: tests/payloads/{valid,invalid}/<rule>-<what>.json ---------------
+
+PAYLOADS = Path(__file__).parent / "payloads"
+
+
+@pytest.mark.parametrize(
+    "path", sorted((PAYLOADS / "invalid").glob("*.json")), ids=lambda p: p.stem
+)
+def test_each_invalid_payload_file_breaks_exactly_the_rule_its_name_gives(path: Path) -> None:
+    rule = path.name.split("-", 1)[0]
+    result = validate_text(path.read_bytes(), fixture=load_fixture())
+    assert isinstance(result, Result)
+    assert [v.rule for v in result.violations] == [rule]
+    assert result.warnings == []
+
+
+@pytest.mark.parametrize("path", sorted((PAYLOADS / "valid").glob("*.json")), ids=lambda p: p.stem)
+def test_each_valid_payload_file_is_valid(path: Path) -> None:
+    result = validate_text(path.read_bytes(), fixture=load_fixture(), strict=True)
+    assert isinstance(result, Result)
+    assert result.violations == []
+    expected = path.name.split("-", 1)[0]
+    assert {w.rule for w in result.warnings} == (
+        {expected} if expected in ("R14", "R16") else set()
+    )
+
+
+def test_every_breakable_request_rule_has_an_invalid_payload_file() -> None:
+    named = {p.name.split("-", 1)[0] for p in (PAYLOADS / "invalid").glob("*.json")}
+    assert named == {f"R{n}" for n in range(1, 16)} - {"R14"}

@@ -77,8 +77,11 @@ def test_the_corrected_sample_request_validates() -> None:
     assert (result.violations, result.warnings) == ([], [])
 
 
-@pytest.mark.parametrize(("pointer", "value", "rule"), BROKEN_ALONE,
-                         ids=[f"{rule}{pointer}" for pointer, _, rule in BROKEN_ALONE])
+@pytest.mark.parametrize(
+    ("pointer", "value", "rule"),
+    BROKEN_ALONE,
+    ids=[f"{rule}{pointer}" for pointer, _, rule in BROKEN_ALONE],
+)
 def test_each_sample_field_broken_alone_gives_its_rule_at_its_pointer(
     pointer: str, value: Any, rule: str
 ) -> None:
@@ -86,9 +89,15 @@ def test_each_sample_field_broken_alone_gives_its_rule_at_its_pointer(
     assert [(v.rule, v.pointer) for v in validate_request(body).violations] == [(rule, pointer)]
 
 
-@pytest.mark.parametrize("pointer", [p for p in leaves(SAMPLE) if p.count("/") == 1 or
-                                     p.endswith(("/template_name", "/phoneNumber", "/frequency",
-                                                 "/timezone", "/days"))])
+@pytest.mark.parametrize(
+    "pointer",
+    [
+        p
+        for p in leaves(SAMPLE)
+        if p.count("/") == 1
+        or p.endswith(("/template_name", "/phoneNumber", "/frequency", "/timezone", "/days"))
+    ],
+)
 def test_each_required_sample_field_left_out_gives_its_rule_at_its_own_pointer(
     pointer: str,
 ) -> None:
@@ -131,8 +140,21 @@ def test_the_spec_passes_openapi_spec_validator() -> None:
     validate(copy.deepcopy(spec.load_spec()))  # raises on the first problem
 
 
-CONSTRAINTS = {"type", "enum", "const", "format", "pattern", "minLength", "maxLength",
-               "minItems", "maxItems", "minimum", "maximum", "required", "additionalProperties"}
+CONSTRAINTS = {
+    "type",
+    "enum",
+    "const",
+    "format",
+    "pattern",
+    "minLength",
+    "maxLength",
+    "minItems",
+    "maxItems",
+    "minimum",
+    "maximum",
+    "required",
+    "additionalProperties",
+}
 
 
 def schema_nodes(value: Any, pointer: str = "") -> Iterator[tuple[str, dict[str, Any]]]:
@@ -173,8 +195,6 @@ def test_every_constraint_of_a_body_schema_carries_a_known_rule_id() -> None:
     assert (missing, unknown) == ([], [])
 
 
-@pytest.mark.xfail(strict=True, reason="spec: the streamId and campaignId path parameter "
-                   "schemas have minLength but no x-rule (CONTRACT.md names no rule for them)")
 def test_every_constraint_of_a_parameter_schema_carries_a_known_rule_id() -> None:
     seen, missing, unknown = constraints_without_a_known_rule("/components/parameters")
     assert seen >= 6
@@ -182,6 +202,9 @@ def test_every_constraint_of_a_parameter_schema_carries_a_known_rule_id() -> Non
 
 
 def test_every_request_body_constraint_says_where_in_the_docs_it_comes_from() -> None:
-    missing = [pointer for pointer, node in schema_nodes(spec.request_body_schema())
-               if "x-source" not in node and pointer not in ("/properties/contactLists/items",)]
+    missing = [
+        pointer
+        for pointer, node in schema_nodes(spec.request_body_schema())
+        if "x-source" not in node and pointer not in ("/properties/contactLists/items",)
+    ]
     assert missing == []

@@ -27,23 +27,43 @@ PARALLEL_FROM = 256  # files; below this a pool costs more than it saves
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("paths", nargs="+", metavar="PATH", help="file, folder or - (stdin)")
-    parser.add_argument("--fixture", metavar="F", default=os.environ.get("KORE_FIXTURE"),
-                        help="the account's fixture (JSON): also check that contact lists "
-                             "exist (R4) and the message matches its template (R10)")
-    parser.add_argument("--format", choices=("text", "json", "junit"), default="text",
-                        help="output format (default: text)")
-    parser.add_argument("--strict", action="store_true",
-                        help="warn about properties the spec does not document (R16)")
-    parser.add_argument("--kind", choices=("request", "response"), default="request",
-                        help="request: create bodies (default); response: a captured "
-                             "create, get or delete answer (S rules)")
-    parser.add_argument("--jobs", type=int, default=None, metavar="N",
-                        help="worker processes for large folders (default: every core)")
+    parser.add_argument(
+        "--fixture",
+        metavar="F",
+        default=os.environ.get("KORE_FIXTURE"),
+        help="the account's fixture (JSON): also check that contact lists "
+        "exist (R4) and the message matches its template (R10)",
+    )
+    parser.add_argument(
+        "--format",
+        choices=("text", "json", "junit"),
+        default="text",
+        help="output format (default: text)",
+    )
+    parser.add_argument(
+        "--strict",
+        action="store_true",
+        help="warn about properties the spec does not document (R16)",
+    )
+    parser.add_argument(
+        "--kind",
+        choices=("request", "response"),
+        default="request",
+        help="request: create bodies (default); response: a captured "
+        "create, get or delete answer (S rules)",
+    )
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        default=None,
+        metavar="N",
+        help="worker processes for large folders (default: every core)",
+    )
 
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from kore_contract.validation_run import check_all, exit_code
     from kore_contract.validation_output import render
+    from kore_contract.validation_run import check_all, exit_code
 
     if args.jobs is not None and args.jobs < 1:
         err.write(f"kore-contract validate: --jobs={args.jobs}: must be at least 1\n")
@@ -58,8 +78,12 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             err.write(f"kore-contract validate: {error}\n")
             return 2
     results: list[dict[str, Any]] = check_all(
-        args.paths, kind=args.kind, fixture=fixture, strict=args.strict,
-        jobs=args.jobs or os.cpu_count() or 1, parallel_from=PARALLEL_FROM,
+        args.paths,
+        kind=args.kind,
+        fixture=fixture,
+        strict=args.strict,
+        jobs=args.jobs or os.cpu_count() or 1,
+        parallel_from=PARALLEL_FROM,
     )
     _write(out, render(results, args.format, color=_color(out)))
     return exit_code(results)

@@ -7,6 +7,7 @@ on purpose when the mock runs with a fault (kore_contract.mock.faults).
 from __future__ import annotations
 
 import base64
+import functools
 import uuid
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -27,8 +28,14 @@ def new_id() -> str:
     return f"cd-{uuid.uuid4()}"
 
 
+@functools.lru_cache(maxsize=1024)
 def template_id(name: str) -> str:
     return f"cmt-{uuid.uuid5(_NAMESPACE, name)}"
+
+
+@functools.lru_cache(maxsize=1024)
+def _base64(text: str) -> str:
+    return base64.b64encode(text.encode("utf-8")).decode("ascii")
 
 
 def build_campaign(body: dict[str, Any], fixture: Fixture, *, campaign_id: str | None = None,
@@ -38,8 +45,7 @@ def build_campaign(body: dict[str, Any], fixture: Fixture, *, campaign_id: str |
     message = body["message"]
     template = message["template_name"]
     registered = fixture.templates.get(template)
-    encoded = (base64.b64encode(registered.encode("utf-8")).decode("ascii")
-               if registered is not None else message["message"])
+    encoded = _base64(registered) if registered is not None else message["message"]
     stamp = at or now_iso()
     data: Campaign = {
         "_id": campaign_id or new_id(),
@@ -77,7 +83,7 @@ def with_fault(data: Campaign, fault: str, *, token: str | None = None) -> Campa
     change = _DATA_FAULTS.get(fault)
     if change is None:
         return data
-    broken = _copy(data)
+    broken: Campaign = _copy(data)
     change(broken, token)
     return broken
 
@@ -112,7 +118,8 @@ _DATA_FAULTS: dict[str, Any] = {
     "S2-empty-id": lambda d, _: d.update(_id=""),
     "S3-priority-number": lambda d, _: d.update(priority=int(d["priority"])
                                                 if str(d["priority"]).isdigit() else 5),
-    "S3-name-changed": lambda d, _: d.update(name=d["name"] + " (copy)"),
+    "S3-name-changed": lambda d, _: d.update(name=d["name"] + " (copy)",
+                                             lname=(d["name"] + " (copy)").lower()),
     "S3-description-truncated": lambda d, _: d.update(description=d["description"][:20] + "~"),
     "S3-days-reversed": _reverse_days,
     "S3-contact-lists-missing": lambda d, _: d.pop("contactLists"),

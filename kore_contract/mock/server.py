@@ -121,7 +121,7 @@ class MockServer:
     def _serve(self) -> None:
         try:
             self._server.run(sockets=[self.socket])
-        except BaseException as error:  # noqa: BLE001 - reported by start() and check()
+        except BaseException as error:  # reported by start() and check()
             self._failure = error
 
     def serve_forever(self) -> None:
