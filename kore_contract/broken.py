@@ -294,11 +294,11 @@ def schema_breakers(schema: Mapping[str, Any], path: Path = ()) -> Iterator[Brea
                             lambda _b, _c: outside, lambda _b, _c: outside_named)
     if "maxLength" in schema:
         longest = int(schema["maxLength"])
-        too_long = pieces._sized_text(longest + 1, longest + 16)
+        too_long = st.sampled_from(pieces.text_pool(longest + 1, longest + 16, "too-long"))
         yield field_breaker(rule, path, f"{label}-too-long", lambda _b, _c: too_long,
                             lambda _b, _c: [(f"{longest + 1}-chars", "x" * (longest + 1))])
     if int(schema.get("minLength", 0)) > 0:
-        too_short = pieces._sized_text(0, int(schema["minLength"]) - 1)
+        too_short = st.sampled_from(pieces.text_pool(0, int(schema["minLength"]) - 1))
         yield field_breaker(rule, path, f"{label}-too-short", lambda _b, _c: too_short,
                             lambda _b, _c: [("empty", "")])
     if int(schema.get("minItems", 0)) > 0:
@@ -401,7 +401,7 @@ def account_breakers(fixture: Fixture) -> Iterator[Breaker]:
 
     def unknown(known: set[str] | Mapping[str, str], prefix: str) -> tuple[Strategy[str], str]:
         example = next(f"{prefix} {n}" for n in range(len(known) + 1) if f"{prefix} {n}" not in known)
-        return st.one_of(st.just(example), pieces._sized_text(1, 48).filter(
+        return st.one_of(st.just(example), st.sampled_from(pieces.text_pool(1, 48, "unknown")).filter(
             lambda v: v not in known)), example
 
     no_list, no_list_example = unknown(lists, "No such list")
@@ -419,7 +419,7 @@ def account_breakers(fixture: Fixture) -> Iterator[Breaker]:
         others = sorted({t for t in templates.values() if t != text}) or [text + "!"]
         return st.one_of(
             st.sampled_from(others),
-            pieces._sized_text(1, 8).map(lambda extra: text + extra),
+            st.sampled_from(pieces.text_pool(1, 8, "extra")).map(lambda extra: text + extra),
             st.integers(0, len(text) - 1).map(lambda cut: text[:cut] + "?" + text[cut + 1:]),
         ).filter(lambda v: v != text).map(pieces.encode_text)
 

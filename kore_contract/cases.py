@@ -32,6 +32,7 @@ class PlannedCase:
     query: dict[str, str] | None = None  # None: the standard query
     breaks: str | None = None  # the rule the request breaks
     pointer: str = ""
+    tolerates: str | None = None  # an advisory rule (R14, R16) the accepted body only warns on
     follow_lifecycle: bool = False
     notes: dict[str, Any] = field(default_factory=dict)
 
@@ -62,6 +63,24 @@ def fitted_to_fixture(body: dict[str, Any], fixture: Fixture) -> dict[str, Any]:
 
 def run_prefix() -> str:
     return f"kc{int(time.time()) % 100000:05d} "
+
+
+# --- advisory rules: bodies that only warrant a warning must still be accepted --------------
+
+
+def advisory_cases(body: dict[str, Any]) -> list[PlannedCase]:
+    late = json.loads(json.dumps(body))
+    late["name"] = late["name"][:40] + " r14"
+    late["dialingStrategy"]["callingHours"]["days"][0].update(start="6:00 PM", end="9:00 AM")
+    extra = json.loads(json.dumps(body))
+    extra["name"] = extra["name"][:40] + " r16"
+    extra["isImported"] = False  # documented in the sample response only
+    return [
+        PlannedCase("create-r14-start-after-end-accepted", "positive", "accept", body=late,
+                    tolerates="R14", notes={"what": "a day block that ends before it starts"}),
+        PlannedCase("create-r16-extra-property-accepted", "positive", "accept", body=extra,
+                    tolerates="R16", notes={"what": "a property the body table does not name"}),
+    ]
 
 
 # --- A3: headers, query parameters and content type --------------------------------------
@@ -158,28 +177,81 @@ def docs_sample_case(target: Target, fixture: Fixture, prefix: str) -> PlannedCa
                        follow_lifecycle=True)
 
 
+LIFECYCLE_EVERY = 6  # every sixth accepted create also goes through get, delete, get (S10)
+#: Broken bodies tried first: values just outside the allowed set, then wrong types.
+_NEGATIVE_PRIORITY = ("duplicated-key", "not-in-enum", "not-", "too-long", "too-short", "too-few",
+                      "unknown", "wrong-type-number", "missing", "wrong-type")
+
+
+def negative_budget(max_examples: int) -> int:
+    return 2 * max_examples + 20
+
+
+def select_broken(examples: list[Any], budget: int) -> list[Any]:
+    """Up to `budget` broken bodies, round-robin over the rules, boundary cases first."""
+    def rank(example: Any) -> int:
+        return next((i for i, word in enumerate(_NEGATIVE_PRIORITY) if word in example.case),
+                    len(_NEGATIVE_PRIORITY))
+
+    by_rule: dict[str, list[Any]] = {}
+    for example in examples:
+        by_rule.setdefault(example.rule, []).append(example)
+    queues = [_interleaved(group, rank) for group in by_rule.values()]
+    chosen: list[Any] = []
+    while len(chosen) < budget and any(queues):
+        for queue in queues:
+            if queue and len(chosen) < budget:
+                chosen.append(queue.pop(0))
+    return chosen
+
+
+def _interleaved(group: list[Any], rank: Any) -> list[Any]:
+    """One of each kind (rank) in turn, so a small budget still sees every kind."""
+    buckets: dict[int, list[Any]] = {}
+    for example in group:
+        buckets.setdefault(rank(example), []).append(example)
+    ordered = [buckets[key] for key in sorted(buckets)]
+    result: list[Any] = []
+    while any(ordered):
+        for bucket in ordered:
+            if bucket:
+                result.append(bucket.pop(0))
+    return result
+
+
 def plan_cases(target: Target, fixture: Fixture, *, max_examples: int, seed: int,
                client_id: str | None, client_secret: str | None) -> list[PlannedCase]:
-    """Every case of a run, positive first, for a budget of `max_examples` generated bodies."""
+    """Every case of a run, positive first, for a budget of `max_examples` generated bodies.
+
+    Positive: the docs' sample, the edge bodies, `max_examples` generated ones. Negative:
+    broken bodies (2 x max_examples + 20, every rule), headers and query (A3), tokens (A2).
+    """
     from kore_contract import strategies
+    from kore_contract.broken import broken_examples
 
     prefix = run_prefix()
     sample = docs_sample_case(target, fixture, prefix)
+    positive = [("edge-" + name.removeprefix("edge-"), body)
+                for name, body in strategies.edge_campaigns(fixture)]
+    generated = strategies.generate(strategies.campaigns(fixture), max_examples, seed=seed)
+    positive += [(f"generated-{index + 1}", body) for index, body in enumerate(generated)]
     planned = [sample]
-    for name, body in strategies.edge_campaigns(fixture):
+    for index, (name, body) in enumerate(positive, start=1):
         planned.append(PlannedCase(f"create-{name}", "positive", "accept",
-                                   body=with_run_prefix(body, prefix), follow_lifecycle=True))
-    for index, body in enumerate(strategies.sample_campaigns(fixture, count=max_examples,
-                                                             seed=seed)):
-        planned.append(PlannedCase(f"create-generated-{index + 1}", "positive", "accept",
-                                   body=with_run_prefix(body, prefix), follow_lifecycle=True))
-    for broken in strategies.broken_examples(fixture):
-        raw = broken.payload if isinstance(broken.payload, (bytes, str)) else None
+                                   body=with_run_prefix(body, prefix),
+                                   follow_lifecycle=index % LIFECYCLE_EVERY == 0))
+    planned += advisory_cases(sample.body)
+    seen: set[str] = set()
+    for broken in select_broken(broken_examples(fixture), negative_budget(max_examples)):
+        case_id = f"create-breaks-{broken.rule.lower()}-{broken.case}"
+        if case_id in seen:
+            continue
+        seen.add(case_id)
         planned.append(PlannedCase(
-            f"create-breaks-{broken.rule.lower()}-{broken.name}", "negative", "refuse",
-            body=None if raw is not None else broken.payload,
-            raw=raw.encode() if isinstance(raw, str) else raw,
-            breaks=broken.rule, pointer=broken.pointer, notes={"what": broken.name}))
+            case_id, "negative", "refuse",
+            body=None if broken.raw else broken.payload,
+            raw=broken.payload if broken.raw else None,
+            breaks=broken.rule, pointer=broken.pointer, notes={"what": broken.case}))
     planned += header_and_query_cases(target, sample.body)
     planned += auth_cases(target, sample.body, client_id, client_secret)
     planned.append(PlannedCase("get-unknown-campaign", "negative", "refuse", call="get",

@@ -110,20 +110,19 @@ def _run(options: ContractRunOptions, target: Target, fixture: Any, client_id: s
         raise CannotRun(f"cannot reach {target.base_url}: {probe.error}")
     planned = plan_cases(target, fixture, max_examples=options.max_examples, seed=options.seed,
                          client_id=client_id, client_secret=client_secret)
+    if options.fuzz:
+        from kore_contract.fuzz_phase import plan_fuzz_cases
+
+        planned += plan_fuzz_cases(target, fixture, max_examples=options.max_examples,
+                                   seed=options.seed)
     started, started_at = time.perf_counter(), now_iso()
     runner = Runner(client, secrets=secrets)
     error = None
     try:
-        with progress_bar(err, total=len(planned) + (1 if options.fuzz else 0)) as advance:
+        with progress_bar(err, total=len(planned)) as advance:
             runner.progress = advance
             for case in planned:
                 runner.run_case(case)
-            if options.fuzz:
-                from kore_contract.fuzz_phase import run_fuzz_phase
-
-                run_fuzz_phase(runner, fixture, max_examples=options.max_examples,
-                               seed=options.seed)
-                advance("fuzz")
     except KeyboardInterrupt:
         error = "interrupted"
     finally:

@@ -82,6 +82,12 @@ class Runner:
                 findings.append(Finding(outcome.case.breaks, call, outcome.case.pointer,
                                         f"the server did not refuse a request that breaks "
                                         f"{outcome.case.breaks}: {outcome.case.notes.get('what', outcome.case.id)}"))
+        if outcome.case.tolerates and call == "create":
+            outcome.exercised.add((outcome.case.tolerates, call))
+            if exchange.status not in (200, 201):
+                findings.append(Finding(outcome.case.tolerates, call, outcome.case.pointer,
+                                        f"refused with {exchange.status} a body that only "
+                                        f"warrants a warning: {outcome.case.notes.get('what')}"))
         outcome.findings.extend(findings)
 
     def _lifecycle(self, outcome: CaseOutcome, created_exchange: Exchange) -> None:

@@ -430,7 +430,7 @@ def calling_hours_warnings(payload: dict[str, Any]) -> list[Violation]:
     if type(days) is not list:
         return []
     warnings: list[Violation] = []
-    blocks: dict[object, list[tuple[int, int, int]]] = {}
+    blocks: dict[str, list[tuple[int, int, int]]] = {}
     clock = formats.clock_minutes
     for index, block in enumerate(days):  # a hot loop: every valid body passes here
         if type(block) is not dict:
@@ -452,6 +452,8 @@ def calling_hours_warnings(payload: dict[str, Any]) -> list[Violation]:
             )
             continue
         day = block.get("day")
+        if type(day) is not str:  # not a weekday at all: R13's violation, nothing to compare
+            continue
         same_day = blocks.get(day)
         if same_day is None:
             blocks[day] = [(index, first, last)]

@@ -697,3 +697,16 @@ def test_each_valid_payload_file_is_valid(path: Path) -> None:
 def test_every_breakable_request_rule_has_an_invalid_payload_file() -> None:
     named = {p.name.split("-", 1)[0] for p in (PAYLOADS / "invalid").glob("*.json")}
     assert named == {f"R{n}" for n in range(1, 16)} - {"R14"}
+
+
+def test_R14_day_that_is_not_a_string_gives_R13_and_no_crash() -> None:
+    from kore_contract.validate import validate_request
+    from kore_contract import spec
+    import copy
+
+    body = copy.deepcopy(spec.examples("create", "request")["docsSample"])
+    body["dialingStrategy"]["callingHours"]["days"][0]["day"] = {}
+    result = validate_request(body)
+    assert [(v.rule, v.pointer) for v in result.violations] == [
+        ("R13", "/dialingStrategy/callingHours/days/0/day")]
+    assert result.warnings == []

@@ -99,6 +99,10 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return 2
     server = MockServer(app, sock)
     token = mint_token(client_id, client_secret)
+    import gc
+
+    gc.freeze()  # what start-up loaded (spec, schemas, modules) is never walked again
+    gc.set_threshold(20_000, 20, 20)  # a request makes ~200 objects, freed by refcount
     _banner(out, server, app.fixture.source, token, args)
     if args.host not in ("127.0.0.1", "localhost", "::1"):
         err.write(f"kore-contract mock: warning: listening on {args.host}, not only loopback\n")

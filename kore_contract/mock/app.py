@@ -29,7 +29,7 @@ from kore_contract.fixture import Fixture
 from kore_contract.loader import Unreadable, parse_json
 from kore_contract.mock import campaign as campaigns
 from kore_contract.mock.faults import fault as lookup_fault
-from kore_contract.mock.store import Store
+from kore_contract.mock.store import Store, Stored
 from kore_contract.validate import Violation, validate_request
 
 Scope = MutableMapping[str, Any]
@@ -272,10 +272,13 @@ class MockApp:
         data = campaigns.build_campaign(parsed.payload, self.fixture)
         if self.fault:
             data = campaigns.with_fault(data, self.fault, token=request.token)
-        answer = self._success(201, data, f"Campaign {data.get('name')} creation in progress")
+        encoded = _dumps(data)
+        name = str(data.get("name"))
+        answer = self._success(201, encoded, f"Campaign {name} creation in progress")
         if self.fault == "S1-status-202":
             answer.status = 202
-        self.store.add(request.stream_id, self._account(request), data)
+        self.store.add(request.stream_id, self._account(request), str(data.get("_id")), name,
+                       encoded)
         return answer
 
     def _accepted_rules(self) -> frozenset[str]:
@@ -322,11 +325,15 @@ class MockApp:
         found = self._find(request)
         if isinstance(found, Answer):
             return found
-        if self.fault == "S10-get-returns-other":
-            found = {**found, "_id": campaigns.new_id(), "name": f"{found['name']} (other)"}
-        elif self.fault == "S10-get-drops-field":
-            found = {k: v for k, v in found.items() if k != "description"}
-        return self._success(200, found, f"Campaign {found.get('name')} retrieved successfully",
+        name, data = found
+        if self.fault in ("S10-get-returns-other", "S10-get-drops-field"):
+            campaign = json.loads(data)
+            if self.fault == "S10-get-returns-other":
+                campaign.update(_id=campaigns.new_id(), name=f"{name} (other)")
+            else:
+                del campaign["description"]
+            data = _dumps(campaign)
+        return self._success(200, data, f"Campaign {name} retrieved successfully",
                              request.token)
 
     def _delete(self, request: Request) -> Answer:
@@ -341,12 +348,13 @@ class MockApp:
         found = self._find(request)
         if isinstance(found, Answer):
             return found
+        assert request.campaign_id is not None
         if self.fault != "S10-delete-does-not-delete":
-            self.store.delete(request.stream_id, self._account(request), found["_id"])
-        return self._success(200, found, f"Campaign {found.get('name')} deleted successfully",
+            self.store.delete(request.stream_id, self._account(request), request.campaign_id)
+        return self._success(200, found[1], f"Campaign {found[0]} deleted successfully",
                              request.token)
 
-    def _find(self, request: Request) -> dict[str, Any] | Answer:
+    def _find(self, request: Request) -> Stored | Answer:
         assert request.campaign_id is not None
         found = self.store.get(request.stream_id, self._account(request), request.campaign_id)
         if found is not None:
@@ -360,14 +368,12 @@ class MockApp:
 
     # --- answers ------------------------------------------------------------------
 
-    def _success(self, status: int, data: dict[str, Any], message: str,
+    def _success(self, status: int, data: bytes, message: str,
                  token: str | None = None) -> Answer:
-        content: dict[str, Any] = campaigns.envelope(data, message)
-        if self.fault == "S1-envelope-status-ok":
-            content["status"] = "ok"
-        elif self.fault == "S1-missing-data":
-            del content["data"]
-        body = _dumps(content)
+        """S1: `{"status": "success", "message": ..., "data": ...}`; `data` is JSON already."""
+        state = b'"ok"' if self.fault == "S1-envelope-status-ok" else b'"success"'
+        member = b"" if self.fault == "S1-missing-data" else b',"data":' + data
+        body = b'{"status":' + state + b',"message":' + _dumps(message) + member + b"}"
         if token is not None and self.fault != "S11-token-echo":
             body = self._scrub(body, [token])
         content_type = b"text/plain" if self.fault == "S1-text-content-type" else JSON_TYPE
