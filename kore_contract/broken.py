@@ -94,7 +94,7 @@ def _apply(body: Body, path: Path, pick: Callable[[int], int],
             node = node.setdefault(step, {})
     last: str | int = pick(len(node)) if path[-1] == "[]" else path[-1]
     parts.append(last)
-    current = node[last] if isinstance(node, list) else node.get(last)
+    current = node[int(last)] if isinstance(node, list) else node.get(last)
     new = value(body, current)
     if new is _LEAVE_OUT:
         del node[last]
@@ -133,8 +133,12 @@ def field_breaker(
         current = _current(base, path)
         for suffix, bad_value in examples(base, current):
             body = copy.deepcopy(base)
-            payload, pointer = _apply(body, path, lambda n: 0,
-                                      lambda _body, _current, v=bad_value: v)
+            left_out: Any = _LEAVE_OUT if bad is None else bad_value
+
+            def fixed(_body: Body, _current: Any, v: Any = left_out) -> Any:
+                return v
+
+            payload, pointer = _apply(body, path, lambda n: 0, fixed)
             found.append(Broken(payload, rule, pointer, f"{case}-{suffix}" if suffix else case))
         return found
 
@@ -173,7 +177,7 @@ def _wrong_types(schema: Mapping[str, Any]) -> tuple[Strategy[Any], list[tuple[s
     if kind == "string":
         numbers = [int(e) for e in enum if isinstance(e, str) and e.isdigit()]
         named: list[tuple[str, Any]] = [("number", numbers[-1] if numbers else 5), ("null", None)]
-        others = st.one_of(st.integers(-9, 10**6), st.booleans(), st.none(),
+        others: Strategy[Any] = st.one_of(st.integers(-9, 10**6), st.booleans(), st.none(),
                            st.lists(st.text(max_size=3), max_size=2), st.just({}))
         return (st.one_of(st.sampled_from(numbers), others) if numbers else others), named
     if kind == "object":
@@ -284,7 +288,7 @@ def schema_breakers(schema: Mapping[str, Any], path: Path = ()) -> Iterator[Brea
     if not path:  # the root: a JSON value that is not an object; a list of bodies too
         yield field_breaker(rule, path, "body-not-an-object",
                             lambda body, _c: st.one_of(wrong, st.just([body])),
-                            lambda body, _c: [("list", [body]), *wrong_named])
+                            lambda body, _c: [("list-of-bodies", [body]), *wrong_named])
     else:
         yield field_breaker(rule, path, f"{label}-wrong-type",
                             lambda _b, _c: wrong, lambda _b, _c: wrong_named)

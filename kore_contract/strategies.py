@@ -217,7 +217,7 @@ MAX_CONTACT_LISTS = 4
 def _list_pool(values: tuple[str, ...], low: int, high: int) -> tuple[tuple[str, ...], ...]:
     """Lists of `low` to `high` of `values` (each one alone first, then any mix)."""
     rng = random.Random(f"lists:{low}:{high}:{len(values)}")
-    found = [(value,) for value in values[: POOL_SIZE // 4]] if low <= 1 else []
+    found: list[tuple[str, ...]] = [(v,) for v in values[: POOL_SIZE // 4]] if low <= 1 else []
     while len(found) < POOL_SIZE // 2:
         found.append(tuple(rng.choice(values) for _ in range(rng.randint(max(low, 1), high))))
     return tuple(found)
@@ -601,6 +601,7 @@ def generate(
     count: int,
     *,
     seed: int,
+    unique: bool = True,
     on_example: Callable[[T], None] | None = None,
 ) -> list[T]:
     """`count` examples of `strategy`, the same for the same seed, run after run.
@@ -608,31 +609,46 @@ def generate(
     Drives Hypothesis through its public API: a `@given` function with `@seed`, no
     database, generation phase only. (`.example()` is random and warns; `find`
     shrinks.) Each test case draws `BATCH` examples, which spreads the engine's cost
-    per case. Should Hypothesis stop early (a small search space), it goes on with the
-    next derived seed, so exactly `count` examples come back.
+    per case. Hypothesis starts with its simplest test case, the same for every seed,
+    and may repeat one: `unique` keeps each value once (by `repr`). Should Hypothesis
+    stop early (a small search space), it goes on with the next derived seed; fewer
+    than `count` come back only when the strategy has fewer distinct values.
     """
     from hypothesis import HealthCheck, Phase, Verbosity, given, settings
     from hypothesis import seed as seed_
 
     collected: list[T] = []
+    seen: set[str] = set()
     batch = st.lists(strategy, min_size=BATCH, max_size=BATCH)
-    for round_ in range(count):
+
+    def keep(value: T) -> None:
+        if len(collected) >= count:
+            return
+        if unique:
+            key = repr(value)
+            if key in seen:
+                return
+            seen.add(key)
+        collected.append(value)
+        if on_example is not None:
+            on_example(value)
+
+    for round_ in range(max(count, 8)):
         wanted = count - len(collected)
 
-        @settings(database=None, deadline=None, max_examples=-(-wanted // BATCH),
-                  phases=[Phase.generate],
-                  suppress_health_check=list(HealthCheck), derandomize=False,
-                  verbosity=Verbosity.quiet, print_blob=False, report_multiple_bugs=False)
+        @settings(database=None, deadline=None, max_examples=-(-wanted // BATCH) + 1,
+                  phases=[Phase.generate], suppress_health_check=list(HealthCheck),
+                  derandomize=False, verbosity=Verbosity.quiet, print_blob=False,
+                  report_multiple_bugs=False)
         @seed_(seed * 1_000_003 + round_)
         @given(batch)
         def collect(values: list[T]) -> None:
-            for value in values[: count - len(collected)]:
-                collected.append(value)
-                if on_example is not None:
-                    on_example(value)
+            for value in values:
+                keep(value)
 
+        before = len(collected)
         collect()
-        if len(collected) >= count:
+        if len(collected) >= count or len(collected) == before:  # done, or nothing new left
             break
     return collected
 
@@ -641,16 +657,42 @@ def generate(
 
 from kore_contract.broken import (  # noqa: E402 - broken.py builds on the pieces above
     Broken,
+    breakable_rules,
     broken_campaigns,
     broken_examples,
-    breakable_rules,
 )
 
 __all__ = [
-    "ABSENT", "Broken", "base64_texts", "breakable_rules", "broken_campaigns",
-    "broken_examples", "calling_hours", "caller_ids", "campaign_types", "campaigns",
-    "calling_days", "clock_times", "contact_lists", "day_blocks", "descriptions", "dialing_strategies",
-    "dnc_lists", "e164_numbers", "edge_campaigns", "edge_time_zones", "frequencies",
-    "generate", "message_formats", "message_texts", "messages", "names", "priorities",
-    "schedules", "sender_ids", "text_pool", "time_zones", "weekdays",
+    "ABSENT",
+    "Broken",
+    "base64_texts",
+    "breakable_rules",
+    "broken_campaigns",
+    "broken_examples",
+    "caller_ids",
+    "calling_days",
+    "calling_hours",
+    "campaign_types",
+    "campaigns",
+    "clock_times",
+    "contact_lists",
+    "day_blocks",
+    "descriptions",
+    "dialing_strategies",
+    "dnc_lists",
+    "e164_numbers",
+    "edge_campaigns",
+    "edge_time_zones",
+    "frequencies",
+    "generate",
+    "message_formats",
+    "message_texts",
+    "messages",
+    "names",
+    "priorities",
+    "schedules",
+    "sender_ids",
+    "text_pool",
+    "time_zones",
+    "weekdays",
 ]
