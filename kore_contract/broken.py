@@ -404,9 +404,10 @@ def account_breakers(fixture: Fixture) -> Iterator[Breaker]:
     lists, templates = set(fixture.contact_lists), fixture.templates
 
     def unknown(known: set[str] | Mapping[str, str], prefix: str) -> tuple[Strategy[str], str]:
-        example = next(f"{prefix} {n}" for n in range(len(known) + 1) if f"{prefix} {n}" not in known)
-        return st.one_of(st.just(example), st.sampled_from(pieces.text_pool(1, 48, "unknown")).filter(
-            lambda v: v not in known)), example
+        example = next(f"{prefix} {n}" for n in range(len(known) + 1)
+                       if f"{prefix} {n}" not in known)
+        others = st.sampled_from(pieces.text_pool(1, 48, "unknown"))
+        return st.one_of(st.just(example), others.filter(lambda v: v not in known)), example
 
     no_list, no_list_example = unknown(lists, "No such list")
     yield field_breaker("R4", ("contactLists", "[]"), "contactLists-unknown",

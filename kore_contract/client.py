@@ -246,7 +246,9 @@ class KoreClient:
         left = []
         for campaign_id in list(self.ledger.pending):
             exchange = self.delete(campaign_id)
-            if exchange.status is None or not (200 <= exchange.status < 300 or exchange.status == 404):
+            gone = exchange.status is not None and (200 <= exchange.status < 300
+                                                    or exchange.status == 404)
+            if not gone:
                 left.append(campaign_id)
         return left
 

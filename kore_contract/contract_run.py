@@ -50,8 +50,8 @@ def _target_server(options: ContractRunOptions, fixture_path: str | None) -> Ite
     from kore_contract.fixture import load_fixture
     from kore_contract.mock.server import running_mock
 
-    with running_mock(load_fixture(fixture_path), client_id=options.client_id,
-                      client_secret=options.client_secret, stream_id=options.stream_id,
+    with running_mock(load_fixture(fixture_path), client_id=options.client_id or "",
+                      client_secret=options.client_secret or "", stream_id=options.stream_id,
                       account_id=options.account_id, iid=options.iid,
                       fault=options.fault) as server:
         yield server.base_url
@@ -95,8 +95,8 @@ def run_contract(options: ContractRunOptions, out: TextIO, err: TextIO) -> int:
 def _run(options: ContractRunOptions, target: Target, fixture: Any, client_id: str | None,
          client_secret: str | None, out: TextIO, err: TextIO) -> int:
     from kore_contract.cases import plan_cases
-    from kore_contract.runner import Runner, build_results, elapsed_since, now_iso
     from kore_contract.run_output import print_summary, progress_bar
+    from kore_contract.runner import Runner, build_results, elapsed_since, now_iso
 
     secrets = [s for s in (target.token, client_secret) if s]
     report_dir = Path(options.report_dir)

@@ -56,7 +56,9 @@ def load_fixture(path: str | Path | None = None) -> Fixture:
 
 def fixture_from_json(data: Any, source: str = "<memory>") -> Fixture:
     if not isinstance(data, dict):
-        raise FixtureError(f"{source}: a fixture is a JSON object with contactLists, templates, ...")
+        raise FixtureError(
+            f"{source}: a fixture is a JSON object with contactLists, templates, ..."
+        )
     unknown = sorted(set(data) - {"contactLists", "dncLists", "templates", "callerIds"})
     if unknown:
         raise FixtureError(

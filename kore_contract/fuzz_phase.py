@@ -8,12 +8,13 @@ formats are registered into schemathesis, so its data respects them.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from typing import Any
 
 from kore_contract.cases import PlannedCase, fitted_to_fixture, with_run_prefix
-from kore_contract.fixture import Fixture
 from kore_contract.client import Target
+from kore_contract.fixture import Fixture
 from kore_contract.spec import load_spec
 from kore_contract.validate import validate_request
 
@@ -49,7 +50,8 @@ def format_strategies() -> dict[str, Any]:
     }
 
 
-def draw_cases(operation: Any, mode: Any, count: int, seed: int, fixed: dict[str, Any]) -> list[Any]:
+def draw_cases(operation: Any, mode: Any, count: int, seed: int, fixed: dict[str, Any]
+               ) -> list[Any]:
     """`count` schemathesis cases of one operation, the same for the same seed."""
     from hypothesis import HealthCheck, Phase, given, settings
     from hypothesis import seed as hypothesis_seed
@@ -65,10 +67,8 @@ def draw_cases(operation: Any, mode: Any, count: int, seed: int, fixed: dict[str
         if len(drawn) < count:
             drawn.append(case)
 
-    try:
+    with contextlib.suppress(Unsatisfiable):  # nothing left to negate (fixed headers, query)
         collect()
-    except Unsatisfiable:  # nothing left to negate in this operation (fixed headers, query)
-        pass
     return drawn
 
 
@@ -113,8 +113,8 @@ def _planned(call: str, mode: str, index: int, case: Any, fixture: Fixture) -> P
     body = case.body
     if isinstance(body, dict) and mode == "positive":
         body = with_run_prefix(_fitted(body, fixture), "kcfz ")
-    if isinstance(body, (bytes, str)) or not isinstance(body, (dict, list, int, float, bool)) \
-            and body is not None:
+    if isinstance(body, (bytes, str)) or (not isinstance(body, (dict, list, int, float, bool)) \
+            and body is not None):
         raw = body if isinstance(body, bytes) else str(body).encode()
         return PlannedCase(case_id, "fuzz", "refuse", raw=raw, breaks="R1",
                            notes={"what": "a body that is not a JSON object"})
@@ -131,4 +131,5 @@ def _fitted(body: dict[str, Any], fixture: Fixture) -> dict[str, Any]:
     try:
         return fitted_to_fixture(body, fixture)
     except (KeyError, TypeError, IndexError):
-        return json.loads(json.dumps(body))
+        copied: dict[str, Any] = json.loads(json.dumps(body))
+        return copied

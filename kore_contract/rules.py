@@ -91,7 +91,7 @@ RULES: dict[str, Rule] = {
            f"{JWT_DOC}#generating-the-jwt-token", "response"),
         _r("A1", "auth is an HS256 JWT signed with the client secret, appId = client id",
            f"{JWT_DOC}#generating-the-jwt-token: appId", "auth"),
-        _r("A2", "a missing, malformed, forged, alg-none, wrong-appId or expired token gets 401/403",
+        _r("A2", "a missing, malformed, forged, alg-none, wrong-appId or expired token: 401/403",
            f"{JWT_DOC}#generating-the-jwt-token", "auth"),
         _r("A3", "missing iid or accountId (header or query), or a non-JSON body, gets a 4xx",
            f"{CREATE_DOC}#headers: accountId", "auth"),

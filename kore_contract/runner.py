@@ -14,10 +14,10 @@ from datetime import datetime, timezone
 from typing import Any
 
 from kore_contract import __version__, lifecycle
+from kore_contract.auth import redact
 from kore_contract.cases import PlannedCase
 from kore_contract.checks import Finding, Observation, RunState, run_checks
 from kore_contract.client import Exchange, KoreClient
-from kore_contract.auth import redact
 from kore_contract.rules import RULES
 
 RESULTS_VERSION = 1
@@ -79,9 +79,10 @@ class Runner:
         if outcome.case.breaks and expect != "accept":
             outcome.exercised.add((outcome.case.breaks, call))
             if findings:
+                what = outcome.case.notes.get("what", outcome.case.id)
                 findings.append(Finding(outcome.case.breaks, call, outcome.case.pointer,
                                         f"the server did not refuse a request that breaks "
-                                        f"{outcome.case.breaks}: {outcome.case.notes.get('what', outcome.case.id)}"))
+                                        f"{outcome.case.breaks}: {what}"))
         if outcome.case.tolerates and call == "create":
             outcome.exercised.add((outcome.case.tolerates, call))
             if exchange.status not in (200, 201):

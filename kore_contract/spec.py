@@ -33,7 +33,7 @@ def load_spec() -> dict[str, Any]:
 
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     with spec_path().open(encoding="utf-8") as handle:
-        document: dict[str, Any] = yaml.load(handle, Loader=loader)  # noqa: S506 - safe loader
+        document: dict[str, Any] = yaml.load(handle, Loader=loader)
     return document
 
 

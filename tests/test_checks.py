@@ -32,7 +32,8 @@ def exchange(status: int, body: Any, content_type: str = "application/json") -> 
 
 def findings(expect: str, ex: Exchange, *, sent: Any = SENT, breaks: str | None = None,
              state: RunState | None = None, case_id: str = "case-1") -> list[tuple[str, str]]:
-    observation = Observation(case_id, "create", expect, ex, state or RunState((TOKEN, "s3cr3t-value")),  # type: ignore[arg-type]
+    state = state or RunState((TOKEN, "s3cr3t-value"))
+    observation = Observation(case_id, "create", expect, ex, state,  # type: ignore[arg-type]
                               sent=sent, breaks=breaks)
     return [(f.rule, f.pointer) for f in run_checks(observation)[1]]
 

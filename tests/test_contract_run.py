@@ -72,7 +72,7 @@ def test_injected_defect_is_caught_by_its_rule(fault: str, tmp_path: Path) -> No
 
 
 def test_non_loopback_base_url_needs_allow_writes(tmp_path: Path) -> None:
-    code, out, err = run_line(["test", "--base-url", "https://platform.kore.ai",
+    code, _, err = run_line(["test", "--base-url", "https://platform.kore.ai",
                                "--token", "x.y.z", "--report-dir", str(tmp_path)])
     assert code == 2
     assert "not a loopback address" in err and "--allow-writes" in err
@@ -107,8 +107,8 @@ def test_S11_no_secret_in_any_file_written(tmp_path: Path) -> None:
 
 def test_cleanup_deletes_what_a_crashed_run_left(tmp_path: Path) -> None:
     from kore_contract import auth
-    from kore_contract.strategies import base_campaign
     from kore_contract.fixture import load_fixture
+    from kore_contract.strategies import base_campaign
 
     ledger_path = tmp_path / "ledger.jsonl"
     with running_mock(stream_id="st", account_id="acc", iid="app") as server:

@@ -54,7 +54,8 @@ def test_ids_carry_the_rule_and_the_case(pytester: pytest.Pytester) -> None:
     ids = result.stdout.str()
     assert "test_contract.py::test_S4_lname_lowercased[create-edge-name-48-chars]" in ids
     assert "test_contract.py::test_A2_bad_token_refused[a2-alg-none]" in ids
-    assert "test_contract.py::test_R7_bad_priority_refused[create-breaks-r7-priority-not-in-enum-6]" in ids
+    assert ("test_contract.py::test_R7_bad_priority_refused"
+            "[create-breaks-r7-priority-not-in-enum-6]") in ids
 
 
 def test_max_examples_reads_its_environment_variable(pytester: pytest.Pytester,

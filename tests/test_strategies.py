@@ -55,7 +55,8 @@ def test_R_every_valid_body_passes_the_validator(body: dict[str, Any]) -> None:
 
 
 @given(campaigns(FIXTURE))
-def test_R4_R10_every_valid_body_with_a_fixture_passes_against_the_account(body: dict[str, Any]) -> None:
+def test_R4_R10_every_valid_body_with_a_fixture_passes_against_the_account(
+        body: dict[str, Any]) -> None:
     assert_valid(body, FIXTURE)
     assert set(body["contactLists"]) <= set(FIXTURE.contact_lists)
     template = body["message"]["template_name"]
@@ -103,7 +104,8 @@ def edge_counts(bodies: list[dict[str, Any]]) -> Counter[str]:
         counts["E.164 15 digits"] += phone.startswith("+") and len(phone) == 16
         counts["sender id"] += not phone.startswith("+")
         counts["non-ASCII name"] += not body["name"].isascii()
-        counts["message UTF-8"] += formats.decode_base64_text(body["message"]["message"]) is not None
+        text = formats.decode_base64_text(body["message"]["message"])
+        counts["message UTF-8"] += text is not None
         for optional in ("dncLists", "schedule"):
             counts[f"{optional} present"] += optional in body
             counts[f"{optional} absent"] += optional not in body
@@ -150,7 +152,8 @@ def test_R2_R3_limits_come_from_the_spec() -> None:
     names_ = strategies.text_pool(name["minLength"], name["maxLength"], "name")
     assert {len(n) for n in names_} <= set(range(name["minLength"], name["maxLength"] + 1))
     assert max(len(n) for n in names_) == name["maxLength"]
-    assert min(len(d) for d in strategies.text_pool(0, description["maxLength"], "description")) == 0
+    descriptions = strategies.text_pool(0, description["maxLength"], "description")
+    assert min(len(d) for d in descriptions) == 0
     with pytest.raises(AssertionError, match="lack one"):
         strategies._object({"properties": {"a": {}, "b": {}}}, {"a": st.just(1)})
 
@@ -165,7 +168,8 @@ def test_R11_every_pooled_caller_id_is_a_caller_id() -> None:
 def test_R13_clock_times_round_trip_through_the_format_check() -> None:
     for minutes in range(strategies.MINUTES_PER_DAY):
         for zero in (False, True):
-            assert formats.clock_minutes(strategies.clock_time(minutes, leading_zero=zero)) == minutes
+            shown = strategies.clock_time(minutes, leading_zero=zero)
+            assert formats.clock_minutes(shown) == minutes
 
 
 @given(strategies.clock_times(), strategies.day_blocks(), strategies.time_zones())
@@ -244,7 +248,8 @@ def test_R10_breaking_needs_a_fixture() -> None:
 @pytest.mark.parametrize("rule", rules.BREAKABLE_REQUEST_RULES)
 @FEW
 @given(data=st.data())
-def test_R_broken_bodies_fail_with_exactly_their_rule_and_pointer(rule: str, data: st.DataObject) -> None:
+def test_R_broken_bodies_fail_with_exactly_their_rule_and_pointer(
+        rule: str, data: st.DataObject) -> None:
     broken = data.draw(broken_campaigns(FIXTURE, rule))
     assert broken.rule == rule
     assert rules_at(broken, FIXTURE) == [(rule, broken.pointer)], broken
@@ -257,7 +262,8 @@ def test_R_broken_bodies_fail_with_exactly_their_rule_and_pointer(rule: str, dat
 @pytest.mark.parametrize("rule", [r for r in rules.BREAKABLE_REQUEST_RULES if r != "R10"])
 @FEW
 @given(data=st.data())
-def test_R_broken_bodies_without_a_fixture_fail_with_exactly_their_rule(rule: str, data: st.DataObject) -> None:
+def test_R_broken_bodies_without_a_fixture_fail_with_exactly_their_rule(
+        rule: str, data: st.DataObject) -> None:
     broken = data.draw(broken_campaigns(None, rule))
     assert rules_at(broken, None) == [(rule, broken.pointer)], broken
 
@@ -269,7 +275,8 @@ def test_R_any_rule_broken_bodies_fail_with_exactly_their_rule(broken: Broken) -
 
 
 @pytest.mark.parametrize("fixture", [None, FIXTURE], ids=["no-fixture", "fixture"])
-def test_R_every_broken_example_fails_with_exactly_its_rule_and_pointer(fixture: Fixture | None) -> None:
+def test_R_every_broken_example_fails_with_exactly_its_rule_and_pointer(
+        fixture: Fixture | None) -> None:
     examples = broken_examples(fixture)
     cases = [(b.rule, b.case) for b in examples]
     assert len(cases) == len(set(cases))

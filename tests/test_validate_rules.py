@@ -700,9 +700,10 @@ def test_every_breakable_request_rule_has_an_invalid_payload_file() -> None:
 
 
 def test_R14_day_that_is_not_a_string_gives_R13_and_no_crash() -> None:
-    from kore_contract.validate import validate_request
-    from kore_contract import spec
     import copy
+
+    from kore_contract import spec
+    from kore_contract.validate import validate_request
 
     body = copy.deepcopy(spec.examples("create", "request")["docsSample"])
     body["dialingStrategy"]["callingHours"]["days"][0]["day"] = {}

@@ -47,8 +47,8 @@ def _planned_ids(settings_key: tuple[object, ...]) -> tuple[tuple[str, PlannedCa
     fixture_path, max_examples, seed, stream, account, iid, client_id, has_secret = settings_key
     target = Target("http://planning.invalid", str(stream), str(account), str(iid), "planning")
     fixture = load_fixture(fixture_path)  # type: ignore[arg-type]
-    planned = plan_cases(target, fixture, max_examples=int(max_examples),  # type: ignore[call-overload]
-                         seed=int(seed), client_id=client_id or "planning",  # type: ignore[call-overload]
+    planned = plan_cases(target, fixture, max_examples=int(str(max_examples)),
+                         seed=int(str(seed)), client_id=str(client_id or "planning"),
                          client_secret="planning" if has_secret else None)
     return tuple((case.id, case) for case in planned)
 
