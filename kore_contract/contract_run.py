@@ -6,7 +6,7 @@ import contextlib
 import json
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -35,6 +35,7 @@ class ContractRunOptions:
     allow_writes: bool = False
     fault: str | None = None
     fuzz: bool = True
+    docs: list[str] = field(default_factory=list)
 
 
 class CannotRun(Exception):
@@ -108,6 +109,7 @@ def _run(options: ContractRunOptions, target: Target, fixture: Any, client_id: s
                         headers=target.standard_headers())
     if probe.status is None:
         raise CannotRun(f"cannot reach {target.base_url}: {probe.error}")
+    started, started_at = time.perf_counter(), now_iso()
     planned = plan_cases(target, fixture, max_examples=options.max_examples, seed=options.seed,
                          client_id=client_id, client_secret=client_secret)
     if options.fuzz:
@@ -115,7 +117,6 @@ def _run(options: ContractRunOptions, target: Target, fixture: Any, client_id: s
 
         planned += plan_fuzz_cases(target, fixture, max_examples=options.max_examples,
                                    seed=options.seed)
-    started, started_at = time.perf_counter(), now_iso()
     runner = Runner(client, secrets=secrets)
     error = None
     try:
@@ -140,6 +141,10 @@ def _run(options: ContractRunOptions, target: Target, fixture: Any, client_id: s
     }
     results = build_results(runner.outcomes, run=run_info, secrets=secrets,
                             error=error.strip() if error else None)
+    if options.docs:
+        from kore_contract.trace import trace_documents
+
+        results["trace"] = trace_documents(options.docs).to_json()
     written = write_reports(results, report_dir, err)
     print_summary(results, out, written)
     if error == "interrupted":

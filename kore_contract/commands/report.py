@@ -31,6 +31,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="the results.json of a run")
     parser.add_argument("--format", required=True, choices=FORMATS, help="the report to render")
     parser.add_argument("--out", metavar="FILE", help="write here instead of standard output")
+    parser.add_argument("--docs", nargs="+", default=None, metavar="DOC.md",
+                        help="documentation pages whose trace (fields, defects) the report "
+                             "includes, in place of the one the results hold")
 
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -41,6 +44,15 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return EXIT_UNREADABLE
     from kore_contract.report import render
 
+    if args.docs:
+        from kore_contract.trace import trace_documents
+
+        traced = trace_documents(args.docs)
+        for path, why in traced.unreadable:
+            err.write(f"kore-contract report: {path}: {why}\n")
+        if traced.unreadable:
+            return EXIT_UNREADABLE
+        results["trace"] = traced.to_json()
     text = render(results, args.format)
     if args.out is None:
         out.write(text)

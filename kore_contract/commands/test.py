@@ -66,6 +66,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     run.add_argument("--fault", default=None, help=argparse.SUPPRESS)  # mock self-test only
     run.add_argument("--no-fuzz", action="store_true",
                      help="skip the schemathesis fuzzing phase")
+    run.add_argument("--docs", nargs="+", default=None, metavar="DOC.md",
+                     help="the documentation pages (Markdown): their trace (fields and "
+                          "documentation defects) goes into the reports")
 
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -87,5 +90,6 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         fixture=args.fixture, max_examples=args.max_examples, seed=args.seed,
         report_dir=args.report_dir, timeout=args.timeout, rate=args.rate,
         allow_writes=args.allow_writes, fault=args.fault, fuzz=not args.no_fuzz,
+        docs=args.docs or [],
     )
     return run_contract(options, out, err)
