@@ -158,7 +158,8 @@ def read_bytes(path: Path | str) -> bytes | Unreadable:
 def expand_paths(arguments: Iterable[str]) -> Iterator[tuple[str, Path | Unreadable | None]]:
     """Each argument as (display name, file path); `-` is standard input (path None).
 
-    A folder yields every `*.json` below it, sorted; a folder with none is Unreadable.
+    A folder yields every `*.json` below it, sorted, but `manifest.json` (fuzz's corpus
+    manifest; name it as a file to check it); a folder with none is Unreadable.
     """
     for argument in arguments:
         if argument == "-":
@@ -176,8 +177,13 @@ def expand_paths(arguments: Iterable[str]) -> Iterator[tuple[str, Path | Unreada
             yield argument, Unreadable("no such file or folder")
 
 
+#: `kore-contract fuzz` writes this beside its payloads; a folder's expansion skips it.
+CORPUS_MANIFEST = "manifest.json"
+
+
 def _json_files(folder: str) -> Iterator[str]:
-    """Every regular `*.json` file below `folder` (symlinks to files included)."""
+    """Every regular `*.json` file below `folder` (symlinks to files included), but the
+    corpus manifest of `kore-contract fuzz`."""
     pending = [folder]
     while pending:
         try:
@@ -185,7 +191,8 @@ def _json_files(folder: str) -> Iterator[str]:
                 for entry in entries:
                     if entry.is_dir(follow_symlinks=False):
                         pending.append(entry.path)
-                    elif entry.name.endswith(".json") and entry.is_file():
+                    elif entry.name.endswith(".json") and entry.name != CORPUS_MANIFEST \
+                            and entry.is_file():
                         yield entry.path
         except OSError:
             continue  # a sub-folder we may not read: its files are not found, as with rglob

@@ -363,3 +363,13 @@ def test_validating_one_valid_file_imports_no_fuzzing_http_or_reference_engine(
     # The first run reads the YAML spec and caches the resolved schemas; later runs do not.
     assert runs == [b"['yaml']\n", b"[]\n"]
     assert len(list((tmp_path / "kore-contract").glob("schemas-*.json"))) == 1
+
+
+def test_a_fuzz_corpus_folder_validates_without_its_manifest(tmp_path: Path) -> None:
+    out, err = io.StringIO(), io.StringIO()
+    assert run(["fuzz", "--count", "5", "--out", str(tmp_path), "--seed", "3"], out, err) == 0
+    assert (tmp_path / "manifest.json").exists()
+    out = io.StringIO()
+    assert run(["validate", str(tmp_path), "--format", "json"], out, err) == 0
+    summary = json.loads(out.getvalue())["summary"]
+    assert summary == {"files": 5, "valid": 5, "invalid": 0, "unreadable": 0}

@@ -10,7 +10,8 @@ HELP = "check create bodies (or captured responses) against the contract"
 DESCRIPTION = """\
 Check payload files against the contract (rule ids R.. and S.. of CONTRACT.md).
 
-PATH is a file, a folder (every *.json below it) or - for standard input.
+PATH is a file, a folder (every *.json below it but a fuzz corpus's manifest.json)
+or - for standard input.
 Exit status: 0 every payload valid; 1 at least one violation; 2 something
 unreadable (not a file, not UTF-8, not JSON) or a usage error. Every path is
 reported either way.
