@@ -38,8 +38,14 @@ class PlannedCase:
 
 
 def with_run_prefix(body: dict[str, Any], prefix: str) -> dict[str, Any]:
-    """The body with its name prefixed by the run's id, still within the 48-character limit."""
-    name = str(body.get("name", ""))
+    """The body with its name prefixed by the run's id, still within the 48-character limit.
+
+    A name no longer than the prefix is a deliberate length edge (a 1-character name) and
+    is left as it is; a longer one is cut back to the limit.
+    """
+    name = body.get("name")
+    if not isinstance(name, str) or len(name) <= len(prefix):
+        return body
     named = dict(body)
     named["name"] = (prefix + name)[:NAME_LIMIT]
     return named
