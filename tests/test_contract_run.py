@@ -17,6 +17,7 @@ from kore_contract.mock.faults import FAULTS
 from kore_contract.mock.server import running_mock
 
 SECRET = "kore-contract-secret-for-the-leak-test"
+REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference"
 
 
 def run_line(args: list[str]) -> tuple[int, str, str]:
@@ -146,3 +147,18 @@ def test_interrupted_run_still_deletes_what_it_created(tmp_path: Path,
     assert code == 130
     assert Ledger.read_pending(tmp_path / "ledger.jsonl") == []
     assert results_of(tmp_path)["verdict"] == "error"
+
+
+def test_results_json_keeps_its_published_schema(tmp_path: Path) -> None:
+    import jsonschema
+
+    from kore_contract.report import SCHEMA_FILE
+
+    code, _, err = run_line(["test", "--report-dir", str(tmp_path), "--max-examples", "3",
+                             "--docs", *map(str, sorted(REFERENCE.glob("*.md")))])
+    assert code == 0, err
+    results = results_of(tmp_path)
+    schema = json.loads(Path(SCHEMA_FILE).read_text("utf-8"))
+    jsonschema.Draft202012Validator(schema).validate(results)
+    assert results["version"] == 1
+    assert results["trace"]["defects"], "the reference documents have known defects (D1-D12)"
