@@ -12,19 +12,21 @@ else (base64url, header parsing, the algorithm allow-list, HMAC) is PyJWT's.
 from __future__ import annotations
 
 import json
-import re
 import time
 import uuid
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, TypeVar
+from typing import Any
 
 import jwt
 import requests
 from jwt.algorithms import HMACAlgorithm
 
+from kore_contract.redaction import JWT_SHAPE, MIN_SECRET_LENGTH, REDACTED, redact
 from kore_contract.validate import Violation
+
+__all__ = ["JWT_SHAPE", "MIN_SECRET_LENGTH", "REDACTED", "KoreAuth", "check_token", "mint_token",
+           "redact", "sign_claims"]
 
 #: Credentials the mock accepts and the contract run uses when none are given.
 DEFAULT_CLIENT_ID = "kore-contract-client"
@@ -32,11 +34,6 @@ DEFAULT_CLIENT_SECRET = "kore-contract-secret"
 DEFAULT_SUB = "kore-contract"
 ALGORITHM = "HS256"
 AUTH_HEADER = "auth"
-REDACTED = "[redacted]"
-#: A secret shorter than this is not scrubbed from free text (it would eat ordinary words).
-MIN_SECRET_LENGTH = 8
-
-JWT_SHAPE = re.compile(r"\beyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
 
 
 class _HS256(HMACAlgorithm):
@@ -241,32 +238,6 @@ class KoreAuth(requests.auth.AuthBase):
 
     def __repr__(self) -> str:
         return f"KoreAuth(client_id={self._client_id!r}, secret={REDACTED!r})"
-
-
-T = TypeVar("T")
-
-
-def redact(value: T, secrets: Iterable[str | None] = ()) -> T:
-    """`value` (text, or JSON-like data) with every secret, and anything shaped like a JWT,
-    replaced by "[redacted]". Secrets shorter than MIN_SECRET_LENGTH are left alone."""
-    scrub = sorted({s for s in secrets if s and len(s) >= MIN_SECRET_LENGTH}, key=len,
-                   reverse=True)
-    return _redact(value, scrub)  # type: ignore[no-any-return]
-
-
-def _redact(value: Any, secrets: list[str]) -> Any:
-    if isinstance(value, str):
-        for secret in secrets:
-            if secret in value:
-                value = value.replace(secret, REDACTED)
-        return JWT_SHAPE.sub(REDACTED, value) if "eyJ" in value else value
-    if isinstance(value, dict):
-        return {_redact(k, secrets): _redact(v, secrets) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_redact(item, secrets) for item in value]
-    if isinstance(value, tuple):
-        return tuple(_redact(item, secrets) for item in value)
-    return value
 
 
 def sign_claims(claims: dict[str, Any], secret: str) -> str:

@@ -18,9 +18,9 @@ from kore_contract.auth import redact
 from kore_contract.cases import PlannedCase
 from kore_contract.checks import Finding, Observation, RunState, run_checks
 from kore_contract.client import Exchange, KoreClient
+from kore_contract.report import RESULTS_VERSION
 from kore_contract.rules import RULES
 
-RESULTS_VERSION = 1
 Progress = Callable[[str], None]
 
 

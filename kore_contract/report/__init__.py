@@ -9,6 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+#: The version of results.json's shape (results.schema.json); the runner writes it.
+RESULTS_VERSION = 1
 FORMATS = ("json", "junit", "html", "md")
 FILE_NAMES = {
     "json": "results.json",
@@ -18,7 +20,7 @@ FILE_NAMES = {
 }
 SCHEMA_FILE = Path(__file__).with_name("results.schema.json")
 
-__all__ = ["FILE_NAMES", "FORMATS", "SCHEMA_FILE", "render", "write_reports"]
+__all__ = ["FILE_NAMES", "FORMATS", "RESULTS_VERSION", "SCHEMA_FILE", "render", "write_reports"]
 
 
 def render(results: dict[str, Any], fmt: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from kore_contract.report.model import RESULTS_VERSION
+from kore_contract.report import RESULTS_VERSION
 from kore_contract.report.redact import sanitize
 
 

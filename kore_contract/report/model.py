@@ -12,11 +12,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from kore_contract.report import RESULTS_VERSION
 from kore_contract.report.fields import FieldRow, field_matrix
 from kore_contract.report.redact import sanitize
 from kore_contract.rules import RULES
 
-RESULTS_VERSION = 1
 RULE_STATUSES = ("passed", "failed", "not_exercised")
 STATUS_LABELS = {"passed": "passed", "failed": "failed", "not_exercised": "not exercised"}
 VERDICT_TEXT = {

@@ -10,22 +10,15 @@ echoes them: S11), a curl line's `-H 'auth: ...'`, and anything shaped like a JW
 from __future__ import annotations
 
 import json
-import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
-REDACTED = "[redacted]"
+from kore_contract.redaction import MIN_SECRET_LENGTH, REDACTED, redact, redact_text
+
+__all__ = ["REDACTED", "SECRET_HEADERS", "redact_text", "sanitize"]
+
 SECRET_HEADERS = frozenset(
     {"auth", "authorization", "proxy-authorization", "cookie", "set-cookie"}
-)
-#: A value shorter than this is not scrubbed elsewhere (a test's "x" token would eat text).
-MIN_SECRET_LENGTH = 8
-
-JWT = re.compile(r"""\beyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*""")
-CURL_SECRET_HEADER = re.compile(
-    r"""(?P<flag>(?:-H|--header)\s*)(?P<quote>\\?['"]?)
-        (?P<name>auth|authorization|proxy-authorization|cookie)\s*:[^'"\n\\]*""",
-    re.IGNORECASE | re.VERBOSE,
 )
 
 
@@ -42,34 +35,12 @@ def sanitize(results: dict[str, Any]) -> dict[str, Any]:
     try:
         scrubbed: dict[str, Any] = json.loads(text)
     except ValueError:  # a replacement cut an escape sequence: go string by string
-        scrubbed = _walk(results, secrets)
+        scrubbed = redact(results, secrets)
     for headers in _all_headers(scrubbed):
         for name in headers:
             if str(name).lower() in SECRET_HEADERS:
                 headers[name] = REDACTED
     return scrubbed
-
-
-def redact_text(text: str, secrets: Iterable[str] = ()) -> str:
-    """`text` with secret values, JWTs and curl `-H 'auth: ...'` values replaced."""
-    for secret in secrets:
-        if secret and secret in text:
-            text = text.replace(secret, REDACTED)
-    if "eyJ" in text:
-        text = JWT.sub(REDACTED, text)
-    if "-H" in text or "--header" in text:
-        text = CURL_SECRET_HEADER.sub(
-            lambda m: f"{m['flag']}{m['quote']}{m['name']}: {REDACTED}", text
-        )
-    return text
-
-
-def _walk(value: Any, secrets: list[str]) -> Any:
-    if isinstance(value, dict):
-        return {key: _walk(item, secrets) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_walk(item, secrets) for item in value]
-    return redact_text(value, secrets) if isinstance(value, str) else value
 
 
 def _all_headers(results: dict[str, Any]) -> Iterator[dict[str, Any]]:
