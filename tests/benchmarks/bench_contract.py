@@ -7,10 +7,11 @@ time, and false alarms on the clean mock.
     python tests/benchmarks/bench_contract.py [--max-examples 25] [--faults S4-wrong-lname,...]
 
 schemathesis gets the most favourable spec we can give it without our code: the
-project's spec with the account's lists, templates and caller ids spelled out as enums,
-and each custom format replaced by an enum of valid values, so that it can make valid
-creates at all. A schemathesis run "detects" a defect when it exits non-zero; kore-contract
-must also name the defect's rule.
+project's spec with the account's lists, templates and caller ids, and the ids the mock
+is pinned to (stream, account, application), spelled out as enums, and each custom
+format replaced by an enum of valid values, so that it can make valid creates at all.
+A schemathesis run "detects" a defect when it exits non-zero; kore-contract must also name
+the defect's rule.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from kore_contract.fixture import load_fixture
 from kore_contract.mock.faults import FAULTS
 from kore_contract.mock.server import running_mock
 
+STREAM, ACCOUNT, IID = "st", "acc", "app"
 MAX_TIME = 60  # seconds a schemathesis run may take (its own --max-time)
 FORMAT_VALUES = {
     "caller-id": ["+14155550123", "+919561612345", "KoreAlerts"],
@@ -48,6 +50,10 @@ def schemathesis_spec(path: Path) -> None:
     """The spec with the fixture's values and valid format values as enums."""
     fixture = load_fixture()
     document = copy.deepcopy(spec.load_spec())
+    parameters = document["components"]["parameters"]
+    for name, value in (("streamId", STREAM), ("accountIdQuery", ACCOUNT),
+                        ("accountIdHeader", ACCOUNT), ("iidHeader", IID)):
+        parameters[name]["schema"]["enum"] = [value]  # the ids the mock is pinned to
     body = document["components"]["schemas"]["CreateCampaignRequest"]["properties"]
     body["contactLists"]["items"]["enum"] = list(fixture.contact_lists)
     body["message"]["properties"]["template_name"]["enum"] = list(fixture.templates)
