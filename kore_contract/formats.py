@@ -11,7 +11,9 @@ import binascii
 import functools
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 E164 = re.compile(
     r"""^\+            # a plus sign
@@ -94,9 +96,18 @@ def is_date_time_with_zone(value: object) -> bool:
     return bool(DATE_TIME_WITH_ZONE.match(value)) and parse_date_time(value) is not None
 
 
+_FRACTION = re.compile(r"\.(\d+)")
+
+
 def parse_date_time(value: str) -> datetime | None:
+    """An ISO 8601 date-time (its zone kept), or None. Python 3.10's `fromisoformat` knows
+    no `Z` and only 3 or 6 fraction digits, so both are normalised first."""
+    text = value.replace("t", "T")
+    if text[-1:] in ("Z", "z"):
+        text = text[:-1] + "+00:00"
+    text = _FRACTION.sub(lambda m: "." + (m.group(1) + "000000")[:6], text, count=1)
     try:
-        return datetime.fromisoformat(value.replace("z", "Z").replace("t", "T"))
+        return datetime.fromisoformat(text)
     except ValueError:
         return None
 
@@ -112,6 +123,18 @@ def clock_minutes(value: str) -> int | None:
     return (int(hour) % 12 + (12 if meridiem == "PM" else 0)) * 60 + minutes
 
 
+@functools.lru_cache(maxsize=1)
+def clock_table() -> dict[str, int]:
+    """`clock_minutes` as a table: every 12-hour clock time CLOCK_12H accepts, to its minutes."""
+    hours = [(str(h), h % 12) for h in range(1, 13)] + [(f"0{h}", h) for h in range(1, 10)]
+    return {
+        f"{shown}:{minute:02d} {half}": (hour + noon) * 60 + minute
+        for shown, hour in hours
+        for minute in range(60)
+        for half, noon in (("AM", 0), ("PM", 12))
+    }
+
+
 #: The spec's `format` names and their predicates, for both validation engines.
 FORMATS: dict[str, Callable[[object], bool]] = {
     "caller-id": is_caller_id,
@@ -120,6 +143,116 @@ FORMATS: dict[str, Callable[[object], bool]] = {
     "base64-utf8": is_base64_utf8,
     "date-time-with-zone": is_date_time_with_zone,
 }
+
+
+#: Formats a regex states exactly, for jsonschema-rs's `pattern` (Rust regex syntax: there
+#: `$` matches only at the very end of the text, never before a trailing newline, and
+#: `[0-9]` is ASCII as in the regexes above). tests/test_engines_agree.py proves each
+#: pattern accepts exactly what its predicate accepts.
+PATTERNS: dict[str, str] = {
+    "caller-id": r"^(?:\+[1-9][0-9]{1,14}|(?=[A-Za-z0-9 ]*[A-Za-z])[A-Za-z0-9 ]{1,11})$",
+    "clock-12h": r"^(?:0?[1-9]|1[0-2]):[0-5][0-9] (?:AM|PM)$",
+}
+
+
+_SCHEMA_MAPS = frozenset(
+    ("properties", "patternProperties", "$defs", "definitions", "dependentSchemas")
+)
+_VALUES = frozenset(("enum", "const", "default", "examples", "required"))
+
+
+#: Where a base64-utf8 value sits in a payload: the property names from the root.
+Place = tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class FastSchema:
+    """What the fast engine decides validity with: a payload is valid iff it is valid
+    against `schema` (with the `predicates` as its formats) and `utf8_at_places` holds."""
+
+    schema: Any
+    predicates: dict[str, Callable[[object], bool]]
+    base64_places: tuple[Place, ...]
+
+    def utf8_at_places(self, payload: Any) -> bool:
+        """Each base64 string (already checked by its pattern) decodes to UTF-8 text."""
+        for place in self.base64_places:
+            value = payload
+            for name in place:
+                if type(value) is not dict:
+                    break
+                value = value.get(name)
+            else:
+                if type(value) is str and not _base64_is_utf8(value):
+                    return False
+        return True
+
+
+def _base64_is_utf8(value: str) -> bool:
+    """`is_base64_utf8` of a string BASE64 already matches (`BASE64_PATTERN`)."""
+    if not value:
+        return False
+    try:
+        base64.b64decode(value, validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return False
+    return True
+
+
+#: BASE64 in Rust regex syntax (it matches the empty string, as BASE64 does).
+BASE64_PATTERN = r"^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$"
+
+
+def fast_schema(schema: Any) -> FastSchema:
+    """`schema` with each format a `pattern` or an `enum` can state exactly so stated: what
+    the fast engine decides validity with (the spec's schema explains why not).
+
+    A string's `iana-time-zone` becomes the `enum` of `time_zones()` (an enum would also
+    refuse a non-string, so only where `type` is "string"). A `base64-utf8` reached from
+    the root through `properties` alone (so it applies exactly where its value is) becomes
+    BASE64_PATTERN, and its UTF-8 is checked after (`FastSchema.utf8_at_places`). Other
+    formats stay predicates.
+    """
+    needed: set[str] = set()
+    places: list[Place] = []
+
+    def derive(node: Any, place: Place | None) -> Any:
+        if isinstance(node, list):
+            return [derive(item, None) for item in node]
+        if not isinstance(node, dict):
+            return node
+        out: dict[str, Any] = {}
+        for key, value in node.items():
+            if key in _SCHEMA_MAPS and isinstance(value, dict):  # names to schemas
+                out[key] = {
+                    name: derive(
+                        child, (*place, name) if place is not None and key == "properties"
+                        else None
+                    )
+                    for name, child in value.items()
+                }
+            elif key in _VALUES:
+                out[key] = value
+            else:
+                out[key] = derive(value, None)
+        name = out.get("format")
+        if isinstance(name, str) and name in FORMATS:  # the keyword, not a property
+            if name in PATTERNS and "pattern" not in out:
+                del out["format"]
+                out["pattern"] = PATTERNS[name]
+            elif name == "iana-time-zone" and out.get("type") == "string" and "enum" not in out:
+                del out["format"]
+                out["enum"] = sorted(time_zones())
+            elif name == "base64-utf8" and place is not None and "pattern" not in out:
+                del out["format"]
+                out["pattern"] = BASE64_PATTERN
+                places.append(place)
+            else:
+                needed.add(name)
+        return out
+
+    derived = derive(schema, ())
+    return FastSchema(derived, {name: FORMATS[name] for name in sorted(needed)}, tuple(places))
 
 
 def explain(format_name: str, value: str) -> str:
@@ -181,7 +314,7 @@ def _explain_base64(value: str) -> str:
         return "contains '%': send plain standard base64, not URL-encoded (or redacted) text"
     if any(c in value for c in "-_"):
         return "URL-safe base64 ('-' or '_'): use the standard alphabet with '+' and '/'"
-    if any(c.isspace() for c in value):
+    if value.split() != [value]:  # some whitespace (split() splits where isspace() holds)
         return "contains whitespace or line breaks: send base64 on one line with none"
     if not BASE64.match(value):
         if len(value) % 4:

@@ -59,7 +59,27 @@ class Result:
 
 
 @functools.lru_cache(maxsize=2)
-def _fast_validator(kind: Kind) -> Any:
+def _fast_engine(kind: Kind) -> tuple[Any, formats.FastSchema]:
+    """jsonschema-rs on `formats.fast_schema`: formats a regex or an enum states exactly run
+    in Rust, not as Python callbacks. It only answers "valid?"."""
+    import jsonschema_rs
+
+    fast = formats.fast_schema(_schema(kind))
+    validator = jsonschema_rs.validator_for(
+        fast.schema, formats=fast.predicates, validate_formats=True
+    )
+    return validator, fast
+
+
+def fast_is_valid(payload: Any, kind: Kind) -> bool:
+    """The fast engine's answer: whether the spec's schema finds nothing wrong."""
+    validator, fast = _fast_engine(kind)
+    return bool(validator.is_valid(payload)) and fast.utf8_at_places(payload)
+
+
+@functools.lru_cache(maxsize=2)
+def _explaining_validator(kind: Kind) -> Any:
+    """jsonschema-rs on the spec's own schema: its errors' schema paths are the spec's."""
     import jsonschema_rs
 
     return jsonschema_rs.validator_for(
@@ -126,21 +146,23 @@ def _cache_file() -> Path | None:
 
 def warm_up(kind: Kind) -> None:
     """Compile what validation needs now (before a fork pool shares it with its workers)."""
-    _fast_validator(kind)
-    formats.time_zones()
+    _fast_engine(kind)
+    _explaining_validator(kind)
+    formats.clock_table()
 
 
 def schema_violations(payload: Any, kind: Kind) -> list[Violation]:
     """What the spec's schema says is wrong, one violation per broken field.
 
-    The fast engine (jsonschema-rs) both answers and explains; `reference_schema_violations`
-    gives the same answer from Python jsonschema (tests/test_engines_agree.py proves it).
+    The fast engine (jsonschema-rs) answers on `formats.fast_schema`, then explains on the
+    spec's schema; `reference_schema_violations` gives the same answer from Python
+    jsonschema (tests/test_engines_agree.py proves it).
     """
-    validator = _fast_validator(kind)
-    if validator.is_valid(payload):
+    if fast_is_valid(payload, kind):
         return []
     schema = _schema(kind)
-    return _collect(_RsError(error, schema) for error in validator.iter_errors(payload))
+    errors = _explaining_validator(kind).iter_errors(payload)
+    return _collect(_RsError(error, schema) for error in errors)
 
 
 def reference_schema_violations(payload: Any, kind: Kind) -> list[Violation]:
@@ -429,6 +451,28 @@ def calling_hours_warnings(payload: dict[str, Any]) -> list[Violation]:
     days = hours.get("days") if type(hours) is dict else None
     if type(days) is not list:
         return []
+    # Every valid body passes here, nearly always without a warning: first a quick proof
+    # that there is none, in C loops where possible; anything else takes the full walk.
+    minutes = formats.clock_table()
+    try:
+        spans = [(block["day"], minutes[block["start"]], minutes[block["end"]]) for block in days]
+        spans.sort()  # by day, then start: equal days meet, a str day never meets another type
+    except (TypeError, KeyError):  # not objects, a part missing or no 12-hour time, mixed days
+        return _calling_hours_warnings(days)
+    # Sorted by start, some two blocks of a day overlap iff two neighbouring ones do.
+    previous_day: Any = _NO_DAY
+    previous_last = 0
+    for day, first, last in spans:
+        if first >= last or (first < previous_last and day == previous_day):
+            return _calling_hours_warnings(days)
+        previous_day, previous_last = day, last
+    return []
+
+
+_NO_DAY = object()  # equal to no day
+
+
+def _calling_hours_warnings(days: list[Any]) -> list[Violation]:
     warnings: list[Violation] = []
     blocks: dict[str, list[tuple[int, int, int]]] = {}
     clock = formats.clock_minutes

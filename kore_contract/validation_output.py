@@ -48,13 +48,39 @@ def summary(results: list[dict[str, Any]]) -> dict[str, int]:
 
 def render(results: list[dict[str, Any]], fmt: str, *, color: bool = False) -> str:
     if fmt == "json":
-        # No indent: json's C encoder only runs without one (4x faster on a big folder).
-        return (
-            json.dumps({"summary": summary(results), "results": results}, ensure_ascii=False) + "\n"
-        )
+        return render_json(results)
     if fmt == "junit":
         return render_junit(results)
     return render_text(results, color=color)
+
+
+_KEYS = ("path", "status", "violations", "warnings", "error")
+_VALID_TAIL = ', "status": "valid", "violations": [], "warnings": [], "error": null}'
+
+
+def render_json(results: list[dict[str, Any]]) -> str:
+    """`json.dumps({"summary": ..., "results": results}, ensure_ascii=False)`, and a line
+    break; a valid result without warnings (most of a big folder) is written from a
+    template, only its path encoded."""
+    # No indent: json's C encoder only runs without one (4x faster on a big folder).
+    encode = json.dumps
+    string = json.encoder.encode_basestring  # what json.dumps uses for a str (no ASCII escape)
+    parts = []
+    for result in results:
+        path = result.get("path")
+        if (
+            type(path) is str
+            and result["status"] == "valid"
+            and tuple(result) == _KEYS
+            and result["violations"] == []
+            and result["warnings"] == []
+            and result["error"] is None
+        ):
+            parts.append('{"path": ' + string(path) + _VALID_TAIL)
+        else:
+            parts.append(encode(result, ensure_ascii=False))
+    head = encode({"summary": summary(results)}, ensure_ascii=False)[:-1]
+    return f'{head}, "results": [{", ".join(parts)}]}}\n'
 
 
 def render_text(results: list[dict[str, Any]], *, color: bool = False) -> str:

@@ -7,45 +7,72 @@ A result is DESIGN.md's shape: `{"path", "status": valid|invalid|unreadable,
 from __future__ import annotations
 
 from collections.abc import Iterable
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from kore_contract.loader import Unreadable, expand_paths, read_bytes, read_stdin
-from kore_contract.validate import Kind, validate_text, warm_up
+from kore_contract.loader import Unreadable, expand_names, read_bytes, read_stdin
+from kore_contract.validate import Kind, Violation, validate_text, warm_up
 
 if TYPE_CHECKING:
     from kore_contract.fixture import Fixture
 
 _settings: dict[str, Any] = {}
 
+#: What a worker sends back for one file: None for valid without warnings (most files),
+#: else (status, violations, warnings, error) with each violation a (rule, pointer,
+#: message) tuple. Small to pickle; the parent makes the result dicts.
+Compact = tuple[str, list[tuple[str, str, str]], list[tuple[str, str, str]], "str | None"] | None
+
+# Files of a pool run, set before the fork: a task is a range of indices into it.
+_files: list[str] = []
+
 
 def check_bytes(
     name: str, data: bytes | Unreadable, kind: Kind, fixture: Fixture | None, strict: bool
 ) -> dict[str, Any]:
-    if not isinstance(data, Unreadable):
-        outcome = validate_text(data, kind=kind, fixture=fixture, strict=strict)
-    else:
-        outcome = data
+    return _expand(name, _check(data, kind, fixture, strict))
+
+
+def _check(
+    data: bytes | Unreadable, kind: Kind, fixture: Fixture | None, strict: bool
+) -> Compact:
+    outcome = (
+        data
+        if isinstance(data, Unreadable)
+        else validate_text(data, kind=kind, fixture=fixture, strict=strict)
+    )
     if isinstance(outcome, Unreadable):
-        return {
-            "path": name,
-            "status": "unreadable",
-            "violations": [],
-            "warnings": [],
-            "error": outcome.reason,
-        }
+        return ("unreadable", [], [], outcome.reason)
+    if not outcome.violations and not outcome.warnings:
+        return None
+    return (
+        "invalid" if outcome.violations else "valid",
+        [_triple(v) for v in outcome.violations],
+        [_triple(w) for w in outcome.warnings],
+        None,
+    )
+
+
+def _triple(violation: Violation) -> tuple[str, str, str]:
+    return (violation.rule, violation.pointer, violation.message)
+
+
+def _expand(name: str, compact: Compact) -> dict[str, Any]:
+    if compact is None:
+        return {"path": name, "status": "valid", "violations": [], "warnings": [], "error": None}
+    status, violations, warnings, error = compact
     return {
         "path": name,
-        "status": "valid" if outcome.ok else "invalid",
-        "violations": [v.to_json() for v in outcome.violations],
-        "warnings": [w.to_json() for w in outcome.warnings],
-        "error": None,
+        "status": status,
+        "violations": [{"rule": r, "pointer": p, "message": m} for r, p, m in violations],
+        "warnings": [{"rule": r, "pointer": p, "message": m} for r, p, m in warnings],
+        "error": error,
     }
 
 
-def _check_path(item: tuple[str, str]) -> dict[str, Any]:
-    name, path = item
-    return check_bytes(name, read_bytes(path), **_settings)
+def _check_range(bounds: tuple[int, int]) -> list[Compact]:
+    settings = _settings
+    kind, fixture, strict = settings["kind"], settings["fixture"], settings["strict"]
+    return [_check(read_bytes(path), kind, fixture, strict) for path in _files[slice(*bounds)]]
 
 
 def _init_worker(settings: dict[str, Any]) -> None:
@@ -63,32 +90,36 @@ def check_all(
 ) -> list[dict[str, Any]]:
     """One result per path, in the order given (folders expanded, sorted)."""
     settings = {"kind": kind, "fixture": fixture, "strict": strict}
-    entries = list(expand_paths(arguments))
-    files = [(name, str(path)) for name, path in entries if isinstance(path, Path)]
-    checked: dict[str, dict[str, Any]] = {}
+    entries = list(expand_names(arguments))
+    files = [path for _, path in entries if isinstance(path, str)]
+    checked: list[Compact] = []
     if jobs > 1 and len(files) >= parallel_from:
         import multiprocessing
 
         warm_up(kind)  # compiled once here; the forked workers inherit it
-        # Each worker gets a few large chunks: fewer round trips, and still balanced.
-        chunk = max(16, min(1024, len(files) // (jobs * 4)))
-        with multiprocessing.get_context("fork").Pool(
-            jobs, initializer=_init_worker, initargs=(settings,)
-        ) as pool:
-            for result in pool.imap(_check_path, files, chunksize=chunk):
-                checked[result["path"]] = result
+        _files[:] = files  # the workers inherit the list too: a task is just a range
+        # A few large ranges per worker: few round trips, and still balanced on a busy machine.
+        step = max(64, -(-len(files) // (jobs * 4)))
+        ranges = [(start, start + step) for start in range(0, len(files), step)]
+        try:
+            with multiprocessing.get_context("fork").Pool(
+                jobs, initializer=_init_worker, initargs=(settings,)
+            ) as pool:
+                for part in pool.imap(_check_range, ranges):
+                    checked += part
+        finally:
+            _files.clear()
     else:
-        _init_worker(settings)
-        for item in files:
-            checked[item[0]] = _check_path(item)
+        checked = [_check(read_bytes(path), kind, fixture, strict) for path in files]
     results = []
+    done = iter(checked)
     for name, path in entries:
         if path is None:
             results.append(check_bytes("-", read_stdin(), kind, fixture, strict))
         elif isinstance(path, Unreadable):
             results.append(check_bytes(name, path, kind, fixture, strict))
         else:
-            results.append(checked[name])
+            results.append(_expand(name, next(done)))
     return results
 
 

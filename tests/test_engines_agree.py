@@ -1,16 +1,31 @@
 """The fast engine (jsonschema-rs, which explains too) and the reference engine (Python
-jsonschema) give the same violations, over valid-ish bodies with random fields broken."""
+jsonschema) give the same violations, over valid-ish bodies with random fields broken.
+
+The fast paths beside them are proved the same way: the fast engine's derived schema
+(formats as patterns and an enum) against the spec's formats, orjson's parse against the
+strict parse, and R14's quick proof of no warning against its full walk.
+"""
 
 from __future__ import annotations
 
+import base64
 import copy
+import json
 from typing import Any
 
-from hypothesis import given
+import jsonschema_rs
+import pytest
+from hypothesis import example, given
 from hypothesis import strategies as st
 
-from kore_contract import spec
-from kore_contract.validate import reference_schema_violations, schema_violations
+from kore_contract import formats, loader, spec
+from kore_contract.validate import (
+    _calling_hours_warnings,
+    calling_hours_warnings,
+    fast_is_valid,
+    reference_schema_violations,
+    schema_violations,
+)
 
 REQUEST = spec.examples("create", "request")["docsSample"]
 RESPONSE = spec.examples("create", "response")["docsSample"]
@@ -110,12 +125,16 @@ def mutated(draw: st.DrawFn, base: dict[str, Any]) -> dict[str, Any]:
 
 @given(mutated(REQUEST))
 def test_engines_agree_on_request_bodies(body: dict[str, Any]) -> None:
-    assert schema_violations(body, "request") == reference_schema_violations(body, "request")
+    reference = reference_schema_violations(body, "request")
+    assert schema_violations(body, "request") == reference
+    assert fast_is_valid(body, "request") == (not reference)
 
 
 @given(mutated(RESPONSE))
 def test_engines_agree_on_responses(body: dict[str, Any]) -> None:
-    assert schema_violations(body, "response") == reference_schema_violations(body, "response")
+    reference = reference_schema_violations(body, "response")
+    assert schema_violations(body, "response") == reference
+    assert fast_is_valid(body, "response") == (not reference)
 
 
 @given(
@@ -129,7 +148,9 @@ def test_engines_agree_on_responses(body: dict[str, Any]) -> None:
 )
 def test_engines_agree_on_roots_that_are_not_objects(root: Any) -> None:
     for kind in ("request", "response"):
-        assert schema_violations(root, kind) == reference_schema_violations(root, kind)
+        reference = reference_schema_violations(root, kind)
+        assert schema_violations(root, kind) == reference
+        assert fast_is_valid(root, kind) == (not reference)
 
 
 def test_engines_agree_on_the_samples() -> None:
@@ -143,3 +164,205 @@ def test_engines_agree_on_the_samples() -> None:
         == []
         == reference_schema_violations(RESPONSE, "response")
     )
+
+
+# --- the fast engine's patterns and enum state the spec's formats exactly ---------------
+
+TRICKY = [
+    "",
+    " ",
+    "\n",
+    "9:00 AM",
+    "9:00 AM\n",
+    "\n9:00 AM",
+    "9:00 AM\r",
+    "09:59 PM",
+    "12:00 PM",
+    "13:00 PM",
+    "0:00 AM",
+    "00:00 AM",
+    "10:60 AM",
+    "9:00 am",
+    "9:00  AM",
+    "9:0 AM",
+    "\uff19:00 AM",  # a full-width digit: Unicode, not [0-9]
+    "\u0669:00 AM",
+    "+919561612345",
+    "+919561612345\n",
+    "+0123",
+    "+1",
+    "+12",
+    "+123456789012345",
+    "+1234567890123456",
+    "+\u0661\u0662\u0663",
+    "KoreAlerts",
+    "KoreAlerts\n",
+    "KoreAlerts12",
+    "12345",
+    "123 45",
+    "   ",
+    "a",
+    "A1 2",
+    "\u00e9t\u00e9",
+    "K\u0130",
+    "YWJj",
+    "YWI=",
+    "YQ==",
+    "YWI%3D",
+    "YW I=",
+    "YWJj\n",
+    "_-_-",
+    "/w==",
+    "//8=",
+    "7g==",
+    "7aCA",  # the UTF-8 bytes of a surrogate: not UTF-8 text
+    "====",
+    "YQ=",
+    "Asia/Kolkata",
+    "asia/kolkata",
+    "Asia/Kolkata\n",
+    "Etc/GMT+5",
+    "UTC",
+]
+STRINGS = st.one_of(
+    st.sampled_from(TRICKY),
+    st.text(max_size=16),
+    st.text(alphabet="0123456789: APM+\n", max_size=10),
+    st.text(alphabet="ABCab019 +\n", max_size=13),
+    st.from_regex(r"\A(0?[0-9]|1[0-9]):[0-6][0-9] [AP]M\n?\Z"),
+    st.from_regex(r"\A\+?[0-9]{0,16}\n?\Z"),
+    st.binary(max_size=12).map(lambda raw: base64.b64encode(raw).decode()),
+    st.text(max_size=6).map(lambda text: base64.b64encode(text.encode()).decode()),
+)
+
+
+@pytest.mark.parametrize("name", sorted(formats.PATTERNS))
+@given(value=STRINGS)
+def test_each_pattern_accepts_exactly_what_its_format_accepts(name: str, value: str) -> None:
+    validator = jsonschema_rs.validator_for({"pattern": formats.PATTERNS[name]})
+    assert validator.is_valid(value) == formats.FORMATS[name](value)
+
+
+@given(value=STRINGS)
+def test_base64_pattern_then_utf8_is_the_base64_utf8_format(value: str) -> None:
+    validator = jsonschema_rs.validator_for({"pattern": formats.BASE64_PATTERN})
+    fast = validator.is_valid(value) and formats._base64_is_utf8(value)
+    assert fast == formats.is_base64_utf8(value)
+
+
+def test_the_fast_schemas_keep_only_predicates_no_pattern_can_state() -> None:
+    request = formats.fast_schema(spec.request_body_schema())
+    assert request.predicates == {}  # every request format runs in Rust
+    assert request.base64_places == (("message", "message"),)
+    response = formats.fast_schema(spec.response_envelope_schema())
+    assert set(response.predicates) == {"date-time-with-zone"}
+
+
+@given(value=st.one_of(STRINGS, st.sampled_from(sorted(formats.time_zones()))))
+@example(value="Zulu")
+def test_the_zone_enum_is_the_tz_database(value: str) -> None:
+    zones = jsonschema_rs.validator_for({"type": "string", "enum": sorted(formats.time_zones())})
+    assert zones.is_valid(value) == formats.is_iana_time_zone(value)
+    assert zones.is_valid(value.casefold()) == formats.is_iana_time_zone(value.casefold())
+
+
+def test_the_clock_table_is_every_time_the_clock_regex_accepts() -> None:
+    table = formats.clock_table()
+    assert len(table) == 21 * 60 * 2  # 1-12, 01-09; 00-59; AM, PM
+    assert all(formats.clock_minutes(text) == minutes for text, minutes in table.items())
+    assert "9:00 AM\n" not in table and "13:00 PM" not in table
+
+
+# --- orjson's parse where it is taken equals the strict parse ----------------------------
+
+JSON_VALUES = st.recursive(
+    st.one_of(
+        st.none(),
+        st.booleans(),
+        st.integers(),
+        st.integers(min_value=2**62, max_value=2**70),
+        st.floats(allow_nan=False, allow_infinity=False),
+        st.text(max_size=8),
+        st.sampled_from(["a:b", "::", "9:00 AM", "\u00e9", "\\", '"', "\ud83d\ude00"]),
+    ),
+    lambda children: st.one_of(
+        st.lists(children, max_size=4),
+        st.dictionaries(st.sampled_from(["a", "b", ":", "a:b", "c"]), children, max_size=4),
+    ),
+    max_leaves=12,
+)
+
+
+@st.composite
+def json_texts(draw: st.DrawFn) -> bytes:
+    """JSON text, at times with a key duplicated, escapes, odd spacing, or a byte changed."""
+    text = json.dumps(draw(JSON_VALUES), ensure_ascii=draw(st.booleans()))
+    if draw(st.booleans()) and "{" in text:  # duplicate a key: {"k": v, ... } -> {"k": 1, "k": v
+        at = text.index("{")
+        key = draw(st.sampled_from(['"a"', '"b"', '":"', '"a:b"']))
+        text = f"{text[: at + 1]}{key}: 1, {text[at + 1 :]}".replace(", }", "}")
+    if draw(st.booleans()):
+        text = text.replace(": ", draw(st.sampled_from([":", " : ", ":\n"])))
+    data = text.encode("utf-8", "surrogatepass")
+    if draw(st.booleans()) and data:
+        at = draw(st.integers(0, len(data) - 1))
+        data = data[:at] + draw(st.binary(min_size=1, max_size=2)) + data[at + 1 :]
+    return data
+
+
+def _strict(data: bytes) -> loader.Parsed | loader.Unreadable:
+    orjson, loader._orjson = loader._orjson, None
+    try:
+        return loader.parse_json(data)
+    finally:
+        loader._orjson = orjson
+
+
+@given(json_texts())
+@example(b'{"a": 1, "a": 2}')
+@example(b'{"a": {"b": 1, "b": 1}}')
+@example(b'{"a": 123456789012345678901234567890}')
+@example(b'{"a": NaN}')
+@example(b'{"a": 1e400}')
+@example(b'{"a": "\\ud800"}')
+@example(b'{"a\\u003a": 1, "a:": 2}')
+@example(b"\xef\xbb\xbf{}")
+@example(b"  ")
+def test_the_fast_parse_is_the_strict_parse(data: bytes) -> None:
+    strict = _strict(data)
+    fast = loader._parse_plain(data)
+    if fast is not None:  # where it is taken, it is the same to the last type and float
+        assert isinstance(strict, loader.Parsed)
+        assert fast.duplicate_keys == strict.duplicate_keys == ()
+        assert repr(fast.payload) == repr(strict.payload)
+    assert loader.parse_json(data) == strict  # and so parse_json's answer never changes
+
+
+# --- R14's quick proof of no warning agrees with its full walk ---------------------------
+
+CLOCKS = st.sampled_from(["1:00 AM", "2:00 AM", "9:00 AM", "12:00 PM", "6:00 PM", "13:00 PM"])
+BLOCK_PARTS = st.one_of(CLOCKS, st.none(), st.integers(0, 2), st.just([]))
+BLOCKS = st.one_of(
+    st.fixed_dictionaries(
+        {"day": st.sampled_from(["MO", "TU"]), "start": CLOCKS, "end": CLOCKS}
+    ),
+    st.dictionaries(st.sampled_from(["day", "start", "end"]), BLOCK_PARTS, max_size=3),
+    st.fixed_dictionaries(
+        {"day": st.one_of(st.sampled_from(["MO", "TU"]), BLOCK_PARTS), "start": CLOCKS,
+         "end": CLOCKS}
+    ),
+    st.sampled_from([None, 1, "MO", []]),
+)
+
+
+@given(st.lists(BLOCKS, max_size=6))
+def test_calling_hours_fast_path_is_the_full_walk(days: list[Any]) -> None:
+    payload = {"dialingStrategy": {"callingHours": {"days": days}}}
+    assert calling_hours_warnings(payload) == _calling_hours_warnings(days)
+
+
+@given(st.text(min_size=1, max_size=8))
+@example("\u2028")
+@example("\x1c")
+def test_split_finds_whitespace_as_isspace_does(value: str) -> None:
+    assert (value.split() != [value]) == any(c.isspace() for c in value)

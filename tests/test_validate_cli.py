@@ -373,3 +373,21 @@ def test_a_fuzz_corpus_folder_validates_without_its_manifest(tmp_path: Path) -> 
     assert run(["validate", str(tmp_path), "--format", "json"], out, err) == 0
     summary = json.loads(out.getvalue())["summary"]
     assert summary == {"files": 5, "valid": 5, "invalid": 0, "unreadable": 0}
+
+
+def test_json_output_is_json_dumps_of_the_results() -> None:
+    from kore_contract.validation_output import render, summary
+
+    valid = {"path": "a", "status": "valid", "violations": [], "warnings": [], "error": None}
+    results = [
+        valid,
+        {**valid, "path": 'q"\\\u2028\u00e9\ud800'},
+        {**valid, "extra": 1},
+        {"status": "valid", "path": "b", "violations": [], "warnings": [], "error": None},
+        {**valid, "path": 1},
+        {**valid, "warnings": [{"rule": "R14", "pointer": "/x", "message": "m"}]},
+        {"path": "c", "status": "unreadable", "violations": [], "warnings": [], "error": "e"},
+    ]
+    for shown in (results, [], [valid]):
+        expected = json.dumps({"summary": summary(shown), "results": shown}, ensure_ascii=False)
+        assert render(shown, "json") == expected + "\n"
