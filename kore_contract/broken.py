@@ -115,7 +115,7 @@ def field_breaker(
     def strategy(valid: Strategy[Body]) -> Strategy[Broken]:
         @st.composite
         def broken(draw: st.DrawFn) -> Broken:
-            body = copy.deepcopy(draw(valid))
+            body = draw(valid)  # campaigns() makes a fresh body on every draw: no copy
 
             def pick(n: int) -> int:
                 return draw(st.integers(0, n - 1))

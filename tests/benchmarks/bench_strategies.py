@@ -8,7 +8,7 @@ Every row is measured in the same run, on the same machine, over N examples (1,0
 default); a row that cannot reach N within the time budget reports what it made:
 
 - `generate()` (ours): what `kore-contract fuzz` and the contract run use; a seeded
-  `@given` that draws 8 bodies per Hypothesis test case.
+  `@given` that draws one body per Hypothesis test case and keeps each body once.
 - `@given(campaigns())` (ours): one body per test case, as a user's property test sees it.
 - `from_schema` (hypothesis-jsonschema) on an equivalent plain JSON Schema of the request
   body: custom formats become patterns (`clock-12h`, `caller-id`, `base64-utf8`), the
