@@ -14,7 +14,7 @@ REPO = Path(__file__).resolve().parents[1]
 def test_the_wheel_carries_the_spec_fixture_schema_and_templates(tmp_path: Path) -> None:
     source = tmp_path / "source"  # a copy: building leaves build/ behind
     shutil.copytree(REPO, source, symlinks=True, ignore=shutil.ignore_patterns(
-        ".git", ".tox", "build", "reports", "__pycache__", "*.egg-info", ".*_cache"))
+        ".*", "build", "reports", "__pycache__", "*.egg-info"))
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w",
                     str(tmp_path), str(source)], check=True, timeout=300, cwd=tmp_path)
     wheel = next(tmp_path.glob("kore_contract-*.whl"))
