@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -145,19 +144,15 @@ def _run(options: ContractRunOptions, target: Target, fixture: Any, client_id: s
         from kore_contract.trace import trace_documents
 
         results["trace"] = trace_documents(options.docs).to_json()
-    written = write_reports(results, report_dir, err)
+    written = write_reports(results, report_dir)
     print_summary(results, out, written)
     if error == "interrupted":
         return 130
     return EXIT_FINDINGS if results["verdict"] != "pass" else EXIT_OK
 
 
-def write_reports(results: dict[str, Any], report_dir: Path, err: TextIO) -> list[Path]:
+def write_reports(results: dict[str, Any], report_dir: Path) -> list[Path]:
+    from kore_contract.report import write_reports as write_all
+
     report_dir.mkdir(parents=True, exist_ok=True)
-    try:
-        from kore_contract.report import write_reports as write_all
-    except ImportError:
-        path = report_dir / "results.json"
-        path.write_text(json.dumps(results, indent=2, ensure_ascii=False), encoding="utf-8")
-        return [path]
     return list(write_all(results, report_dir))
