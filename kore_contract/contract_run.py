@@ -121,13 +121,12 @@ def _run(options: ContractRunOptions, target: Target, fixture: Any, client_id: s
     try:
         with progress_bar(err, total=len(planned)) as advance:
             runner.progress = advance
-            for case in planned:
-                runner.run_case(case)
+            runner.run_plan(planned)
     except KeyboardInterrupt:
         error = "interrupted"
     finally:
-        left = runner.cleanup()
         client.close()
+    left = runner.left_behind
     if left:
         error = (error or "") + f" {len(left)} campaign(s) could not be deleted; run " \
                                 f"kore-contract cleanup --ledger {ledger.path}"

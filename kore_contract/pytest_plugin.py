@@ -224,15 +224,14 @@ def run_suite_contract(settings: KoreSettings, target: Any, fixture: Any,
     runner = Runner(client, secrets=[s for s in (target.token, secret) if s])
     started, started_at = elapsed_since(0), now_iso()
     try:
-        for case in plan_cases(target, fixture, max_examples=settings.max_examples,
-                               seed=settings.seed, client_id=client_id, client_secret=secret):
-            runner.run_case(case)
+        runner.run_plan(plan_cases(target, fixture, max_examples=settings.max_examples,
+                                   seed=settings.seed, client_id=client_id,
+                                   client_secret=secret))
     finally:
-        left = runner.cleanup()
         client.close()
     run = {"base_url": target.base_url, "target": "mock" if settings.base_url is None else "live",
            "stream_id": target.stream_id, "account_id": target.account_id, "seed": settings.seed,
            "max_examples": settings.max_examples, "started_at": started_at,
            "finished_at": now_iso(), "duration_s": round(elapsed_since(0) - started, 3),
-           "requests": client.requests_sent, "left_behind": left}
+           "requests": client.requests_sent, "left_behind": runner.left_behind}
     return build_results(runner.outcomes, run=run, secrets=runner.secrets)

@@ -45,6 +45,7 @@ class Runner:
         self.progress = progress or (lambda _: None)
         self.outcomes: list[CaseOutcome] = []
         self.lifecycles = 0
+        self.left_behind: list[str] = []
 
     # --- one case ---------------------------------------------------------------------
 
@@ -119,6 +120,17 @@ class Runner:
             self.client.delete(campaign_id)
 
     # --- the whole run ----------------------------------------------------------------
+
+    def run_plan(self, planned: Iterable[PlannedCase]) -> None:
+        """Run every case; whatever happens (Ctrl-C, a crash), delete what was created.
+
+        The ids that could not be deleted are in `left_behind` afterwards.
+        """
+        try:
+            for case in planned:
+                self.run_case(case)
+        finally:
+            self.left_behind = self.cleanup()
 
     def cleanup(self) -> list[str]:
         """Delete whatever the ledger still holds; the ids left behind."""
