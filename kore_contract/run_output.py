@@ -57,8 +57,11 @@ def print_summary(results: dict[str, Any], out: TextIO, written: list[Path]) -> 
                       str(row["checks"]), str(row["failures"]), rule.title if rule else "")
     console.print(table)
     cases = {case["id"]: case for case in results["cases"]}
-    failed = [row for row in results["rules"] if row["status"] == "failed"]
+    failed, shown = [row for row in results["rules"] if row["status"] == "failed"], set()
     for row in failed:
+        if row["id"] in shown:  # the first failing case of each rule, once
+            continue
+        shown.add(row["id"])
         case = cases.get(row["first_failure"] or "")
         if case is None:
             continue
@@ -68,7 +71,7 @@ def print_summary(results: dict[str, Any], out: TextIO, written: list[Path]) -> 
                       f"[bold]{case['id']}[/]:", highlight=False)
         if finding:
             console.print(f"  {finding['pointer'] or '/'}: {finding['message']}", markup=False,
-                          highlight=False)
+                          highlight=False, soft_wrap=True)
         console.print(f"  Reproduce with: {case['curl']}", markup=False, highlight=False,
                       soft_wrap=True)
     counts = {s: sum(1 for r in results["rules"] if r["status"] == s)
