@@ -7,6 +7,7 @@ uniqueness, lifecycle and leaks are code here.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -155,12 +156,15 @@ def response_keeps_the_documented_shape(obs: Observation) -> Iterator[Finding]:
         yield _finding(obs, violation.rule, violation.pointer, violation.message)
 
 
-def _data(obs: Observation) -> dict[str, Any] | None:
-    answer = obs.exchange.response_json
-    if obs.exchange.status not in (200, 201) or not isinstance(answer, dict):
-        return None
-    data = answer.get("data")
+def campaign_of(exchange: Exchange) -> dict[str, Any] | None:
+    """The `data` object of an answer, when there is one."""
+    answer = exchange.response_json
+    data = answer.get("data") if isinstance(answer, dict) else None
     return data if isinstance(data, dict) else None
+
+
+def _data(obs: Observation) -> dict[str, Any] | None:
+    return campaign_of(obs.exchange) if obs.exchange.status in (200, 201) else None
 
 
 @check("S2", applies_to=("accept",))
@@ -186,7 +190,7 @@ def fields_echo_what_was_sent(obs: Observation) -> Iterator[Finding]:
     for name in _ECHOED:
         if name in sent and name in data and data[name] != sent[name]:
             yield _finding(obs, "S3", f"/data/{name}", f"data.{name}: answered "
-                           f"{_show(data[name])}; sent {_show(sent[name])}")
+                           f"{show(data[name])}; sent {show(sent[name])}")
     yield from _dialing_strategy_echo(obs, data, sent)
 
 
@@ -204,8 +208,8 @@ def _dialing_strategy_echo(obs: Observation, data: dict[str, Any], sent: dict[st
         if expected is not None and answered is not None and answered != expected:
             what = "days (in order)" if inner == "days" else label.replace("/", ".")
             yield _finding(obs, "S3", f"/data/dialingStrategy/{label}",
-                           f"data.dialingStrategy.{what}: answered {_show(answered)}; "
-                           f"sent {_show(expected)}")
+                           f"data.dialingStrategy.{what}: answered {show(answered)}; "
+                           f"sent {show(expected)}")
 
 
 def _dig(value: Any, *keys: str) -> Any:
@@ -216,9 +220,8 @@ def _dig(value: Any, *keys: str) -> Any:
     return value
 
 
-def _show(value: Any) -> str:
-    import json
-
+def show(value: Any) -> str:
+    """A value as JSON, cut to 80 characters, for a finding's message."""
     text = json.dumps(value, ensure_ascii=False)
     return text if len(text) <= 80 else text[:77] + "..."
 
@@ -237,8 +240,8 @@ def template_name_is_echoed(obs: Observation) -> Iterator[Finding]:
     got_name = message.get("template_name") if isinstance(message, dict) else None
     if got_name is not None and sent_name is not None and got_name != sent_name:
         yield _finding(obs, "S6", "/data/message/template_name",
-                       f"data.message.template_name: answered {_show(got_name)}; sent "
-                       f"{_show(sent_name)}")
+                       f"data.message.template_name: answered {show(got_name)}; sent "
+                       f"{show(sent_name)}")
 
 
 @check("S8", applies_to=("accept",))
@@ -248,7 +251,7 @@ def dnc_lists_are_echoed(obs: Observation) -> Iterator[Finding]:
         return
     if data.get("dncLists") != sent["dncLists"]:
         yield _finding(obs, "S8", "/data/dncLists", f"data.dncLists: answered "
-                       f"{_show(data.get('dncLists'))}; sent {_show(sent['dncLists'])}")
+                       f"{show(data.get('dncLists'))}; sent {show(sent['dncLists'])}")
 
 
 # --- requests that must be refused -------------------------------------------------------

@@ -7,6 +7,7 @@ retried create could make a second campaign.
 
 from __future__ import annotations
 
+import functools
 import json
 import shlex
 import threading
@@ -57,9 +58,10 @@ class Exchange:
     elapsed_ms: float = 0.0
     error: str | None = None
 
-    @property
+    @functools.cached_property
     def response_json(self) -> Any:
-        """The response body as JSON, or None when it is not JSON."""
+        """The response body as JSON, or None when it is not JSON (parsed once: every check
+        reads it; `send` sets the response before anyone asks)."""
         try:
             return json.loads(self.response_text)
         except ValueError:

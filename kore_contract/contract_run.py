@@ -96,7 +96,7 @@ def _run(options: ContractRunOptions, target: Target, fixture: Any, client_id: s
          client_secret: str | None, out: TextIO, err: TextIO) -> int:
     from kore_contract.cases import plan_cases
     from kore_contract.run_output import print_summary, progress_bar
-    from kore_contract.runner import Runner, build_results, elapsed_since, now_iso
+    from kore_contract.runner import Runner, build_results, now_iso, run_record
 
     secrets = [s for s in (target.token, client_secret) if s]
     report_dir = Path(options.report_dir)
@@ -130,13 +130,9 @@ def _run(options: ContractRunOptions, target: Target, fixture: Any, client_id: s
     if left:
         error = (error or "") + f" {len(left)} campaign(s) could not be deleted; run " \
                                 f"kore-contract cleanup --ledger {ledger.path}"
-    run_info = {
-        "base_url": target.base_url, "target": "mock" if options.base_url is None else "live",
-        "stream_id": target.stream_id, "account_id": target.account_id, "seed": options.seed,
-        "max_examples": options.max_examples, "started_at": started_at,
-        "finished_at": now_iso(), "duration_s": elapsed_since(started),
-        "requests": client.requests_sent,
-    }
+    run_info = run_record(client, live=options.base_url is not None, seed=options.seed,
+                          max_examples=options.max_examples, started=started,
+                          started_at=started_at)
     results = build_results(runner.outcomes, run=run_info, secrets=secrets,
                             error=error.strip() if error else None)
     if options.docs:

@@ -2,19 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from typing import Any
 
-from kore_contract.checks import Finding
+from kore_contract.checks import Finding, campaign_of, show
 from kore_contract.client import Exchange
 from kore_contract.validate import validate_response
-
-
-def _data(exchange: Exchange) -> dict[str, Any] | None:
-    answer = exchange.response_json
-    data = answer.get("data") if isinstance(answer, dict) else None
-    return data if isinstance(data, dict) else None
 
 
 def _envelope_findings(exchange: Exchange, call: str) -> Iterator[Finding]:
@@ -32,13 +25,13 @@ def get_answers_the_campaign(created: dict[str, Any], exchange: Exchange) -> Ite
                       f"{exchange.status}; expected 200")
         return
     yield from _envelope_findings(exchange, "get")
-    data = _data(exchange)
+    data = campaign_of(exchange)
     if data is None:
         return
     for name, value in created.items():
         if data.get(name) != value:
             yield Finding("S10", "get", f"/data/{name}", f"data.{name}: get answered "
-                          f"{_show(data.get(name))}; create answered {_show(value)}")
+                          f"{show(data.get(name))}; create answered {show(value)}")
 
 
 def delete_answers_the_campaign(created: dict[str, Any], exchange: Exchange) -> Iterator[Finding]:
@@ -47,10 +40,10 @@ def delete_answers_the_campaign(created: dict[str, Any], exchange: Exchange) -> 
                       f"{exchange.status}; expected 200")
         return
     yield from _envelope_findings(exchange, "delete")
-    data = _data(exchange)
+    data = campaign_of(exchange)
     if data is not None and data.get("_id") != created.get("_id"):
         yield Finding("S10", "delete", "/data/_id", f"delete answered campaign "
-                      f"{_show(data.get('_id'))}; deleted {_show(created.get('_id'))}")
+                      f"{show(data.get('_id'))}; deleted {show(created.get('_id'))}")
 
 
 def deleted_campaign_is_gone(exchange: Exchange) -> Iterator[Finding]:
@@ -60,8 +53,3 @@ def deleted_campaign_is_gone(exchange: Exchange) -> Iterator[Finding]:
                       "should be gone (404)")
     elif status < 400:
         yield Finding("S10", "get", "", f"get after delete answered {status}; expected 404")
-
-
-def _show(value: Any) -> str:
-    text = json.dumps(value, ensure_ascii=False)
-    return text if len(text) <= 80 else text[:77] + "..."

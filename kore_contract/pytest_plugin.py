@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -216,22 +217,20 @@ def run_suite_contract(settings: KoreSettings, target: Any, fixture: Any,
     """Plan, run and clean up the whole contract; the results.json dict."""
     from kore_contract.cases import plan_cases
     from kore_contract.client import KoreClient, Ledger, is_loopback
-    from kore_contract.runner import Runner, build_results, elapsed_since, now_iso
+    from kore_contract.runner import Runner, build_results, now_iso, run_record
 
     client_id, secret = credentials
     rate = None if is_loopback(target.base_url) else 5.0
     client = KoreClient(target, rate=rate, ledger=Ledger(ledger_path))
     runner = Runner(client, secrets=[s for s in (target.token, secret) if s])
-    started, started_at = elapsed_since(0), now_iso()
+    started, started_at = time.perf_counter(), now_iso()
     try:
         runner.run_plan(plan_cases(target, fixture, max_examples=settings.max_examples,
                                    seed=settings.seed, client_id=client_id,
                                    client_secret=secret))
     finally:
         client.close()
-    run = {"base_url": target.base_url, "target": "mock" if settings.base_url is None else "live",
-           "stream_id": target.stream_id, "account_id": target.account_id, "seed": settings.seed,
-           "max_examples": settings.max_examples, "started_at": started_at,
-           "finished_at": now_iso(), "duration_s": round(elapsed_since(0) - started, 3),
-           "requests": client.requests_sent, "left_behind": runner.left_behind}
+    run = run_record(client, live=settings.base_url is not None, seed=settings.seed,
+                     max_examples=settings.max_examples, started=started, started_at=started_at)
+    run["left_behind"] = runner.left_behind
     return build_results(runner.outcomes, run=run, secrets=runner.secrets)

@@ -217,6 +217,16 @@ def build_results(outcomes: list[CaseOutcome], *, run: dict[str, Any], secrets: 
     return redacted
 
 
+def run_record(client: KoreClient, *, live: bool, seed: int, max_examples: int,
+               started: float, started_at: str) -> dict[str, Any]:
+    """results.json's `run`: where, with what budget, when, how many requests."""
+    target = client.target
+    return {"base_url": target.base_url, "target": "live" if live else "mock",
+            "stream_id": target.stream_id, "account_id": target.account_id, "seed": seed,
+            "max_examples": max_examples, "started_at": started_at, "finished_at": now_iso(),
+            "duration_s": elapsed_since(started), "requests": client.requests_sent}
+
+
 def now_iso() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
