@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from kore_contract import auth
-from kore_contract.client import KoreClient, Ledger, Target, is_loopback
+from kore_contract.client import KoreClient, Target, is_loopback
+from kore_contract.ledger import Ledger
 
 EXIT_OK, EXIT_FINDINGS, EXIT_CANNOT_RUN = 0, 1, 2
 LIVE_DEFAULT_RATE = 5.0

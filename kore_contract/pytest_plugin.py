@@ -216,7 +216,8 @@ def run_suite_contract(settings: KoreSettings, target: Any, fixture: Any,
                        ) -> dict[str, Any]:
     """Plan, run and clean up the whole contract; the results.json dict."""
     from kore_contract.cases import plan_cases
-    from kore_contract.client import KoreClient, Ledger, is_loopback
+    from kore_contract.client import KoreClient, is_loopback
+    from kore_contract.ledger import Ledger
     from kore_contract.runner import Runner, build_results, now_iso, run_record
 
     client_id, secret = credentials

@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 
 from kore_contract.cli import run as cli_run
-from kore_contract.client import KoreClient, Ledger, Target
+from kore_contract.client import KoreClient, Target
+from kore_contract.ledger import Ledger
 from kore_contract.mock.faults import FAULTS
 from kore_contract.mock.server import running_mock
 

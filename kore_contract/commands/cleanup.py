@@ -32,7 +32,8 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from pathlib import Path
 
     from kore_contract import auth
-    from kore_contract.client import KoreClient, Ledger, Target
+    from kore_contract.client import KoreClient, Target
+    from kore_contract.ledger import Ledger
 
     path = Path(args.ledger)
     try:
