@@ -41,8 +41,13 @@ def progress_bar(stream: TextIO, total: int) -> Iterator[Callable[[str], None]]:
 
 
 def print_summary(results: dict[str, Any], out: TextIO, written: list[Path]) -> None:
+    """The table by rule, the first failure of each failing rule, the verdict. What a server
+    said is printed as text: no markup, and every control character escaped (`terminal`)."""
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
+
+    from kore_contract.report.escape import terminal
 
     console = Console(file=out, no_color=bool(os.environ.get("NO_COLOR")), width=max(
         100, int(os.environ.get("COLUMNS", "100"))))
@@ -52,7 +57,7 @@ def print_summary(results: dict[str, Any], out: TextIO, written: list[Path]) -> 
     styles = {"passed": "green", "failed": "bold red", "not_exercised": "yellow"}
     for row in results["rules"]:
         rule = RULES.get(row["id"])
-        table.add_row(row["id"], row["call"],
+        table.add_row(escape(terminal(row["id"])), escape(terminal(row["call"])),
                       f"[{styles[row['status']]}]{row['status'].replace('_', ' ')}[/]",
                       str(row["checks"]), str(row["failures"]), rule.title if rule else "")
     console.print(table)
@@ -67,21 +72,24 @@ def print_summary(results: dict[str, Any], out: TextIO, written: list[Path]) -> 
             continue
         finding = next((f for f in case["findings"] if f["rule"] == row["id"]),
                        case["findings"][0] if case["findings"] else None)
-        console.print(f"\n[bold red]{row['id']}[/] ({row['call']}) first failed in case "
-                      f"[bold]{case['id']}[/]:", highlight=False)
+        console.print(f"\n[bold red]{escape(terminal(row['id']))}[/] "
+                      f"({escape(terminal(row['call']))}) first failed in case "
+                      f"[bold]{escape(terminal(case['id']))}[/]:", highlight=False)
         if finding:
-            console.print(f"  {finding['pointer'] or '/'}: {finding['message']}", markup=False,
-                          highlight=False, soft_wrap=True)
-        console.print(f"  Reproduce with: {case['curl']}", markup=False, highlight=False,
-                      soft_wrap=True)
+            console.print(terminal(f"  {finding['pointer'] or '/'}: {finding['message']}"),
+                          markup=False, highlight=False, soft_wrap=True)
+        console.print(terminal(f"  Reproduce with: {case['curl']}"), markup=False,
+                      highlight=False, soft_wrap=True)
     counts = {s: sum(1 for r in results["rules"] if r["status"] == s)
               for s in ("passed", "failed", "not_exercised")}
     run = results["run"]
     verdict = {"pass": "[bold green]PASS[/]: the server keeps the contract",
                "fail": "[bold red]FAIL[/]: the server breaks the contract",
-               "error": f"[bold red]ERROR[/]: {results.get('error')}"}[results["verdict"]]
+               "error": f"[bold red]ERROR[/]: {escape(terminal(results.get('error')))}",
+               }[results["verdict"]]
     console.print(f"\n{verdict}  ({counts['passed']} rule rows passed, {counts['failed']} failed, "
                   f"{counts['not_exercised']} not exercised; {len(results['cases'])} cases, "
                   f"{run['requests']} requests, {run['duration_s']:.1f} s)")
     if written:
-        console.print("reports: " + ", ".join(str(p) for p in written), highlight=False)
+        console.print(terminal("reports: " + ", ".join(str(p) for p in written)), markup=False,
+                      highlight=False)

@@ -401,7 +401,7 @@ def test_markdown_for_a_pull_request(results: dict[str, Any]) -> None:
 def test_markdown_escapes_cells(results: dict[str, Any]) -> None:
     results["cases"][1]["findings"][0]["message"] = "a | b <script>x</script>"
     text = render(results, "md")
-    assert "a \\| b \\<script\\>x\\</script\\>" in text
+    assert "a \\| b &lt;script&gt;x&lt;/script&gt;" in text
     assert "<script>" not in text
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
+import sys
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -15,11 +17,17 @@ Render the results.json of a contract run (`kore-contract test`) as one report:
   md     Markdown for a pull-request comment
   json   the results again, redacted and pretty-printed
 
-Without --out the report goes to standard output.
+Without --out the report goes to standard output; with it, the file is replaced whole or
+not at all.
 exit 0: written; 2: the results file is missing, unreadable or not a results file.
 """
 FORMATS = ("html", "junit", "md", "json")
 EXIT_OK, EXIT_UNREADABLE = 0, 2
+#: A results file larger than this is refused (a run of 1,000 cases writes about 5 MB).
+MAX_RESULTS_BYTES = 256 * 1024 * 1024
+#: Deeper JSON is refused: a results file nests about ten levels around the bodies it holds,
+#: and every writer must be able to walk what it reads.
+MAX_DEPTH = 512
 
 
 class Unreadable(Exception):
@@ -37,52 +45,115 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from kore_contract.report.escape import terminal
+
+    def refuse(problem: object) -> int:
+        err.write(f"kore-contract report: {terminal(problem)}\n")
+        return EXIT_UNREADABLE
+
     try:
         results = load_results(Path(args.results))
     except Unreadable as problem:
-        err.write(f"kore-contract report: {problem}\n")
-        return EXIT_UNREADABLE
+        return refuse(problem)
     from kore_contract.report import render
+    from kore_contract.report.files import write_atomic
 
     if args.docs:
         from kore_contract.trace import trace_documents
 
         traced = trace_documents(args.docs)
         for path, why in traced.unreadable:
-            err.write(f"kore-contract report: {path}: {why}\n")
+            refuse(f"{path}: {why}")
         if traced.unreadable:
             return EXIT_UNREADABLE
         results["trace"] = traced.to_json()
-    text = render(results, args.format)
+    try:
+        text = render(results, args.format)
+    except (ValueError, RecursionError) as error:  # a results file no writer can show
+        return refuse(f"{args.results}: cannot render it as {args.format}: {error}")
     if args.out is None:
         out.write(text)
         return EXIT_OK
     try:
-        Path(args.out).write_text(text, encoding="utf-8")
+        write_atomic(args.out, text)
     except OSError as error:
-        err.write(f"kore-contract report: cannot write {args.out}: {error.strerror or error}\n")
-        return EXIT_UNREADABLE
+        return refuse(f"cannot write {args.out}: {error.strerror or error}")
     return EXIT_OK
 
 
 def load_results(path: Path) -> dict[str, Any]:
-    """The results dict in `path`, valid against results.schema.json; `Unreadable` if not."""
+    """The results dict in `path`, valid against results.schema.json; `Unreadable` if not.
+
+    Only a regular file is opened (a FIFO or /dev/zero is refused at once), up to
+    MAX_RESULTS_BYTES; the JSON must be strict (no NaN, no infinity, no integer of more
+    digits than Python converts) and nest at most MAX_DEPTH levels."""
+    from kore_contract.report.files import NotRegular, read_regular
+
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_regular(path, MAX_RESULTS_BYTES).decode("utf-8")
+    except NotRegular as refused:
+        raise Unreadable(f"{path}: {refused}") from None
     except UnicodeDecodeError as error:
         raise Unreadable(f"{path}: not UTF-8 text (byte {error.start})") from None
     except OSError as error:
         raise Unreadable(f"cannot read {path}: {error.strerror or error}") from None
-    try:
-        results = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise Unreadable(
-            f"{path}: not JSON ({error.msg} at line {error.lineno} column {error.colno})"
-        ) from None
+    results = parse_strict(text, path)
     problem = schema_problem(results)
     if problem:
         raise Unreadable(f"{path}: not a kore-contract results file: {problem}")
     return results  # type: ignore[no-any-return]
+
+
+def parse_strict(text: str, path: Path) -> Any:
+    """The JSON value of `text`, or `Unreadable` saying why it is no usable JSON."""
+    try:
+        value = json.loads(text, parse_constant=_no_constant, parse_int=_integer,
+                           parse_float=_finite)
+    except json.JSONDecodeError as error:
+        raise Unreadable(
+            f"{path}: not JSON ({error.msg} at line {error.lineno} column {error.colno})"
+        ) from None
+    except RecursionError:
+        raise Unreadable(f"{path}: not usable JSON: nested too deeply") from None
+    except ValueError as error:  # raised by the hooks below
+        raise Unreadable(f"{path}: not usable JSON: {error}") from None
+    depth = nesting(value)
+    if depth > MAX_DEPTH:
+        raise Unreadable(f"{path}: not usable JSON: nested too deeply ({depth} levels; "
+                         f"at most {MAX_DEPTH} are read)")
+    return value
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _integer(digits: str) -> int:
+    limit = sys.get_int_max_str_digits()
+    if limit and len(digits.lstrip("-")) > limit:
+        raise ValueError(f"an integer of {len(digits.lstrip('-')):,} digits "
+                         f"(an integer of more than {limit} digits is not read)")
+    return int(digits)
+
+
+def _finite(text: str) -> float:
+    number = float(text)
+    if not math.isfinite(number):
+        raise ValueError(f"the number {text[:40]} is too large for a float")
+    return number
+
+
+def nesting(value: Any) -> int:
+    """How many arrays and objects deep `value` goes (without recursion)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list):
+            deepest = max(deepest, depth)
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children
+                         if isinstance(child, dict | list))
+    return deepest
 
 
 def schema_problem(results: Any) -> str | None:

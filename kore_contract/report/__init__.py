@@ -1,7 +1,8 @@
 """The report writers: results.json, junit.xml, report.html and report.md from one results dict.
 
 `render(results, fmt)` gives one report as text; `write_reports(results, out_dir)` writes all
-four. Every writer redacts again (`redact.sanitize`) whatever it is given.
+four. Every writer redacts again (`redact.sanitize`) whatever it is given, and takes any text
+(`escape`); each file is written whole or not at all (`files.write_atomic`).
 """
 
 from __future__ import annotations
@@ -20,7 +21,20 @@ FILE_NAMES = {
 }
 SCHEMA_FILE = Path(__file__).with_name("results.schema.json")
 
-__all__ = ["FILE_NAMES", "FORMATS", "RESULTS_VERSION", "SCHEMA_FILE", "render", "write_reports"]
+__all__ = ["FILE_NAMES", "FORMATS", "RESULTS_VERSION", "SCHEMA_FILE", "ReportsNotWritten",
+           "render", "write_reports"]
+
+
+class ReportsNotWritten(Exception):
+    """Some reports could not be written; the others were. `str()` is one line naming the
+    first failure; each failed file kept what it held before."""
+
+    def __init__(self, written: list[Path], failures: list[tuple[Path, str]]) -> None:
+        path, why = failures[0]
+        more = f" (and {len(failures) - 1} more reports)" if len(failures) > 1 else ""
+        super().__init__(f"cannot write {path}: {why}{more}")
+        self.written = written
+        self.failures = failures
 
 
 def render(results: dict[str, Any], fmt: str) -> str:
@@ -37,19 +51,52 @@ def render(results: dict[str, Any], fmt: str) -> str:
 
 
 def write_reports(results: dict[str, Any], out_dir: Path) -> list[Path]:
-    """Write the four reports under `out_dir` (made if need be); their paths in FORMATS order."""
-    from kore_contract.report import json_report, model
+    """Write the four reports under `out_dir` (made if need be); their paths in FORMATS order.
+
+    Each is written atomically, and one that fails does not stop the others: then
+    `ReportsNotWritten` says which failed and why, and lists those written."""
+    from kore_contract.report import model
+    from kore_contract.report.files import write_atomic
 
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    view = model.build(results)  # built once for the three rendered formats
-    written = []
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise ReportsNotWritten([], [(out_dir, _reason(error))]) from None
+    try:
+        view: Any = model.build(results)  # built once for the three rendered formats
+    except Exception as error:  # the JSON report does not need it
+        view = error
+    written, failures = [], []
     for fmt in FORMATS:
-        text = json_report.render(results) if fmt == "json" else _render_view(view, fmt)
         path = out_dir / FILE_NAMES[fmt]
-        path.write_text(text, encoding="utf-8")
+        try:
+            if fmt == "json":
+                text = _render_json(results)
+            elif isinstance(view, Exception):
+                raise view
+            else:
+                text = _render_view(view, fmt)
+            write_atomic(path, text)
+        except Exception as error:  # a bulkhead: one report's failure costs only that report
+            failures.append((path, _reason(error)))
+            continue
         written.append(path)
+    if failures:
+        raise ReportsNotWritten(written, failures)
     return written
+
+
+def _reason(error: BaseException) -> str:
+    if isinstance(error, OSError) and error.strerror:
+        return error.strerror
+    return " ".join(str(error).split()) or type(error).__name__
+
+
+def _render_json(results: dict[str, Any]) -> str:
+    from kore_contract.report import json_report
+
+    return json_report.render(results)
 
 
 def _render_view(view: Any, fmt: str) -> str:

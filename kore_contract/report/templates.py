@@ -1,4 +1,9 @@
-"""The Jinja2 environments: HTML and XML autoescaped, Markdown with explicit filters."""
+"""The Jinja2 environments: HTML and XML autoescaped, Markdown with explicit filters.
+
+Every value a template prints passes `finalize`: control characters and lone surrogates
+become visible escapes in HTML and Markdown (`escape.visible`); XML replaces what it
+cannot carry (`escape.xml_safe`).
+"""
 
 from __future__ import annotations
 
@@ -7,24 +12,32 @@ import re
 from typing import Any
 
 import jinja2
+import markupsafe
 
-#: Characters XML 1.0 cannot carry at all, even escaped.
-NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-MD_SPECIAL = re.compile(r"([\\|`*_\[\]<>#])")
+from kore_contract.report.escape import visible, xml_safe
 
-
-def xml_safe(value: Any) -> Any:
-    return NOT_XML.sub("\ufffd", value) if isinstance(value, str) else value
+#: Markdown's punctuation that can start markup in a cell (HTML's `<`, `>`, `&` are
+#: written as entities, which Markdown and HTML alike read as the character).
+MD_SPECIAL = re.compile(r"([\\|`*_\[\]#~!])")
+HTML_CHARACTERS = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
 
 
 def md_cell(value: Any) -> str:
     """Text for a Markdown table cell: one line, Markdown and HTML characters escaped."""
+    text = " ".join(str(value).split()).translate(HTML_CHARACTERS)
+    return MD_SPECIAL.sub(r"\\\1", text)
+
+
+def md_html(value: Any) -> str:
+    """Text inside a raw HTML line of a Markdown page (`<summary>`): one line, HTML-escaped,
+    and `|` escaped so that a table cannot start there."""
     text = " ".join(str(value).split())
-    return MD_SPECIAL.sub(r"\\\1", text).replace("&", "&amp;")
+    return str(markupsafe.escape(text)).replace("|", "&#124;")
 
 
 def md_code(value: Any) -> str:
-    """Inline code that survives backticks and pipes in the text."""
+    """Inline code that survives backticks and pipes in the text (`<` needs nothing: code
+    spans show HTML as text)."""
     text = " ".join(str(value).split()).replace("|", "\\|")
     ticks = "`" * (max((len(run) for run in re.findall("`+", text)), default=0) + 1)
     pad = " " if text.startswith("`") or text.endswith("`") else ""
@@ -45,8 +58,8 @@ def environment(kind: str) -> jinja2.Environment:
     if kind == "md":
         env = jinja2.Environment(loader=loader, autoescape=False, keep_trailing_newline=True,
                                  trim_blocks=True, lstrip_blocks=True,
-                                 undefined=jinja2.StrictUndefined)
-        env.filters.update(cell=md_cell, code=md_code, fence=md_fence)
+                                 undefined=jinja2.StrictUndefined, finalize=visible)
+        env.filters.update(cell=md_cell, code=md_code, fence=md_fence, html=md_html)
         return env
     return jinja2.Environment(
         loader=loader,
@@ -55,7 +68,7 @@ def environment(kind: str) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         undefined=jinja2.StrictUndefined,
-        finalize=xml_safe if kind == "xml" else None,
+        finalize=xml_safe if kind == "xml" else visible,
     )
 
 
