@@ -4,12 +4,15 @@ Generic Markdown reading, no knowledge of this API: headings (their GitHub-style
 the sections, as the spec's `x-source` does), pipe tables, fenced code blocks, the
 `Endpoint` row of the page's key/value table, and the samples: the JSON a curl command
 sends (`--data '...'`) and the JSON code block under a "Sample Response" heading.
+
+A page is read only if it is a regular file of at most MAX_DOCUMENT_BYTES; a sample that
+looks like JSON but is no usable JSON (a missing comma, a NaN, nested deeper than
+MAX_SAMPLE_DEPTH, an integer too long to convert) is kept as a `BrokenSample`, not dropped.
 """
 
 from __future__ import annotations
 
 import itertools
-import json
 import re
 import shlex
 from collections.abc import Iterator
@@ -30,6 +33,11 @@ ROLE_WORDS: tuple[tuple[str, Role], ...] = (
     ("respons", "response"), ("body", "request"), ("path", "path"),
     ("quer", "query"), ("header", "header"), ("request", "request"),
 )
+#: A documentation page is a few tens of KB.
+MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
+#: A sample nested deeper than this is not traced (a documented payload nests a few levels;
+#: the validator and the path walk must be able to walk what is traced).
+MAX_SAMPLE_DEPTH = 32
 
 
 class Unreadable(Exception):
@@ -61,6 +69,15 @@ class Sample:
 
 
 @dataclass(frozen=True)
+class BrokenSample:
+    """A code block (or curl `--data`) that looks like JSON but is no usable JSON."""
+
+    section: str
+    role: Role
+    reason: str  # "not JSON: Expecting ',' delimiter (line 63, column 9)"
+
+
+@dataclass(frozen=True)
 class Endpoint:
     method: str  # "POST", or "" when the page does not say
     url: str  # as written, `\&` unescaped
@@ -74,6 +91,7 @@ class Document:
     name: str  # file name ("create-sms-campaign-using-template-v2.md")
     tables: list[Table] = field(default_factory=list)
     samples: list[Sample] = field(default_factory=list)
+    broken_samples: list[BrokenSample] = field(default_factory=list)
     endpoint: Endpoint | None = None
     sent_headers: list[tuple[str, str]] = field(default_factory=list)  # (section, name)
 
@@ -106,21 +124,26 @@ def role_of(section: str) -> Role:
 
 
 def read_document(path: Path) -> Document:
-    """Parse one page; raise `Unreadable` (one-line reason) when there is nothing to trace."""
+    """Parse one page; raise `Unreadable` (one-line reason) when there is nothing to trace.
+
+    Only a regular file is opened: a FIFO, /dev/zero or a folder is refused at once."""
+    from kore_contract.report.files import NotRegular, read_regular
+
+    data = b""
     try:
-        data = path.read_bytes()
+        data = read_regular(path, MAX_DOCUMENT_BYTES)
         text = data.decode("utf-8")
     except FileNotFoundError:
         raise Unreadable("no such file") from None
-    except IsADirectoryError:
-        raise Unreadable("is a directory, not a Markdown document") from None
+    except NotRegular as refused:
+        raise Unreadable(str(refused)) from None
     except UnicodeDecodeError as error:
         raise Unreadable(f"not UTF-8 (byte 0x{data[error.start]:02x} at offset {error.start})"
                          ) from None
     except OSError as error:
         raise Unreadable(error.strerror or str(error)) from None
     document = parse_markdown(text, path)
-    if not document.tables and not document.samples:
+    if not document.tables and not document.samples and not document.broken_samples:
         raise Unreadable("no Markdown table and no JSON sample: nothing to trace")
     return document
 
@@ -252,16 +275,23 @@ def _add_code(document: Document, section: str, body: list[str]) -> None:
     if text.startswith("curl"):
         _add_curl(document, section, text)
         return
-    payload = _json(text)
-    if isinstance(payload, dict):
-        document.samples.append(Sample(section, sample_role, payload, text))
+    _add_sample(document, section, sample_role, text)
 
 
-def _json(text: str) -> Any:
+def _add_sample(document: Document, section: str, role: Role, text: str) -> None:
+    """A JSON object is a sample; text that looks like JSON (it opens with `{` or `[`) but
+    does not parse is a broken sample; anything else is not a sample."""
+    from kore_contract.report.files import NotUsable, parse_strict
+
+    if not text.lstrip().startswith(("{", "[")):
+        return
     try:
-        return json.loads(text)
-    except ValueError:
-        return None
+        payload = parse_strict(text, MAX_SAMPLE_DEPTH)
+    except NotUsable as problem:
+        document.broken_samples.append(BrokenSample(section, role, str(problem)))
+        return
+    if isinstance(payload, dict):
+        document.samples.append(Sample(section, role, payload, text))
 
 
 def _add_curl(document: Document, section: str, text: str) -> None:
@@ -274,6 +304,4 @@ def _add_curl(document: Document, section: str, text: str) -> None:
         if option in ("--header", "-H"):
             document.sent_headers.append((section, value.partition(":")[0].strip()))
         elif option in ("--data", "--data-raw", "--data-binary", "-d"):
-            payload = _json(value)
-            if isinstance(payload, dict):
-                document.samples.append(Sample(section, "request", payload, value))
+            _add_sample(document, section, "request", value)

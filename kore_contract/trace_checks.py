@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from kore_contract.docs_parser import Document, Role, Row, Sample, Table
+from kore_contract.docs_parser import BrokenSample, Document, Role, Row, Sample, Table
 from kore_contract.trace_paths import (
     Resolved,
     ResolvedTable,
@@ -32,6 +32,7 @@ KINDS = (
     "parameter-missing-from-table",
     "description-contradicts-sample",
     "description-contradicts-description",
+    "sample-not-json",
 )
 BODY_ROLES: tuple[Role, ...] = ("request", "response")
 JSON_TYPES = {"string": "string", "number": "number", "integer": "number", "boolean": "boolean",
@@ -118,6 +119,7 @@ def analyse(doc: Document, call: str | None) -> Analysed:
 def find_defects(pages: list[Analysed], *, has_request_body: set[str]) -> list[Defect]:
     found: list[Defect] = []
     for page in pages:
+        found += broken_samples(page)
         found += prefix_mismatches(page)
         found += missing_fields(page)
         found += parameters(page)
@@ -155,6 +157,22 @@ def table_label(page: Analysed, table: Table) -> str:
 
 def sample_label(page: Analysed, view: SampleView) -> str:
     return f"the sample {view.sample.role} ({page.where(view.sample.section)})"
+
+
+# --- samples that are no usable JSON ------------------------------------------------------
+
+
+def broken_samples(page: Analysed) -> Iterator[Defect]:
+    """A sample that looks like JSON but does not parse (or nests too deeply to trace): the
+    page's readers cannot use it either, and the trace cannot compare it."""
+    for broken in page.doc.broken_samples:
+        yield Defect("sample-not-json", (), (page.name,),
+                     f"{broken_label(page, broken)} is {broken.reason}")
+
+
+def broken_label(page: Analysed, broken: BrokenSample) -> str:
+    what = f"sample {broken.role}" if broken.role in BODY_ROLES else "JSON sample"
+    return f"the {what} ({page.where(broken.section)})"
 
 
 # --- tables against their own page's sample ----------------------------------------------

@@ -454,8 +454,8 @@ def test_report_command_writes_out(results_file: Path, tmp_path: Path) -> None:
 @pytest.mark.parametrize(("content", "message"), [
     (None, "cannot read {path}: No such file or directory"),
     (b"\xff\xfe{}", "{path}: not UTF-8 text (byte 0)"),
-    (b'{"version": 1,', "{path}: not JSON (Expecting property name enclosed in double quotes"
-                        " at line 1 column 15)"),
+    (b'{"version": 1,', "{path}: not JSON: Expecting property name enclosed in double quotes"
+                        " (line 1, column 15)"),
     (b"[]", "{path}: not a kore-contract results file: expected a JSON object; got list"),
     (b'{"version": "1"}', '{path}: not a kore-contract results file: version: got "1"; '
                           "expected 1"),

@@ -183,7 +183,7 @@ def test_item13_report_refuses_results_nested_past_what_a_writer_can_take(tmp_pa
 def test_item13_report_refuses_a_5000_digit_integer(tmp_path: Path) -> None:
     path = tmp_path / "big.json"
     path.write_text('{"version": 1, "seed": ' + "7" * 5000 + "}")
-    one_line_exit_2(*report_on(path), path, "integer of more than")
+    one_line_exit_2(*report_on(path), path, "an integer of 5,000 digits")
 
 
 def test_item13_report_refuses_what_json_has_no_number_for(tmp_path: Path) -> None:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
-import sys
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -87,7 +85,7 @@ def load_results(path: Path) -> dict[str, Any]:
     Only a regular file is opened (a FIFO or /dev/zero is refused at once), up to
     MAX_RESULTS_BYTES; the JSON must be strict (no NaN, no infinity, no integer of more
     digits than Python converts) and nest at most MAX_DEPTH levels."""
-    from kore_contract.report.files import NotRegular, read_regular
+    from kore_contract.report.files import NotRegular, NotUsable, parse_strict, read_regular
 
     try:
         text = read_regular(path, MAX_RESULTS_BYTES).decode("utf-8")
@@ -97,63 +95,14 @@ def load_results(path: Path) -> dict[str, Any]:
         raise Unreadable(f"{path}: not UTF-8 text (byte {error.start})") from None
     except OSError as error:
         raise Unreadable(f"cannot read {path}: {error.strerror or error}") from None
-    results = parse_strict(text, path)
+    try:
+        results = parse_strict(text, MAX_DEPTH)
+    except NotUsable as refused:
+        raise Unreadable(f"{path}: {refused}") from None
     problem = schema_problem(results)
     if problem:
         raise Unreadable(f"{path}: not a kore-contract results file: {problem}")
     return results  # type: ignore[no-any-return]
-
-
-def parse_strict(text: str, path: Path) -> Any:
-    """The JSON value of `text`, or `Unreadable` saying why it is no usable JSON."""
-    try:
-        value = json.loads(text, parse_constant=_no_constant, parse_int=_integer,
-                           parse_float=_finite)
-    except json.JSONDecodeError as error:
-        raise Unreadable(
-            f"{path}: not JSON ({error.msg} at line {error.lineno} column {error.colno})"
-        ) from None
-    except RecursionError:
-        raise Unreadable(f"{path}: not usable JSON: nested too deeply") from None
-    except ValueError as error:  # raised by the hooks below
-        raise Unreadable(f"{path}: not usable JSON: {error}") from None
-    depth = nesting(value)
-    if depth > MAX_DEPTH:
-        raise Unreadable(f"{path}: not usable JSON: nested too deeply ({depth} levels; "
-                         f"at most {MAX_DEPTH} are read)")
-    return value
-
-
-def _no_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a JSON number")
-
-
-def _integer(digits: str) -> int:
-    limit = sys.get_int_max_str_digits()
-    if limit and len(digits.lstrip("-")) > limit:
-        raise ValueError(f"an integer of {len(digits.lstrip('-')):,} digits "
-                         f"(an integer of more than {limit} digits is not read)")
-    return int(digits)
-
-
-def _finite(text: str) -> float:
-    number = float(text)
-    if not math.isfinite(number):
-        raise ValueError(f"the number {text[:40]} is too large for a float")
-    return number
-
-
-def nesting(value: Any) -> int:
-    """How many arrays and objects deep `value` goes (without recursion)."""
-    deepest, stack = 0, [(value, 1)]
-    while stack:
-        item, depth = stack.pop()
-        if isinstance(item, dict | list):
-            deepest = max(deepest, depth)
-            children = item.values() if isinstance(item, dict) else item
-            stack.extend((child, depth + 1) for child in children
-                         if isinstance(child, dict | list))
-    return deepest
 
 
 def schema_problem(results: Any) -> str | None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:
@@ -21,6 +20,9 @@ other.
 
 With no DOC, list the fields the spec records as taken from the documentation.
 
+A sample that looks like JSON but does not parse is a defect too (sample-not-json); a
+document that is not a regular file (a folder, a FIFO, a device) is unreadable.
+
 exit status: 0 no defect, 1 defects found, 2 a document unreadable (the others are
 still traced)."""
 
@@ -33,13 +35,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """What documents say is shown, never obeyed: text output escapes control characters,
+    Markdown escapes its own and HTML's characters, JSON escapes lone surrogates (the file
+    name that is not UTF-8)."""
+    from kore_contract.report.escape import json_text, terminal
     from kore_contract.trace import trace_documents, trace_spec_only
 
     result = trace_documents(args.documents) if args.documents else trace_spec_only()
     for path, reason in result.unreadable:
-        err.write(f"kore-contract trace: {path}: {reason}\n")
+        err.write(terminal(f"kore-contract trace: {path}: {reason}") + "\n")
     if args.format == "json":
-        out.write(json.dumps(result.to_json(), indent=2, ensure_ascii=False) + "\n")
+        out.write(json_text(result.to_json()) + "\n")
     elif args.format == "md":
         out.write(markdown(result))
     else:
@@ -48,6 +54,9 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def text(result: TraceResult) -> str:
+    """One line per item; whatever a document or a file name holds, escaped (`terminal`)."""
+    from kore_contract.report.escape import terminal
+
     lines = [f"Fields ({len(result.fields)})"]
     for found in result.fields:
         spec = found.spec_pointer or "not in the spec"
@@ -64,29 +73,35 @@ def text(result: TraceResult) -> str:
             lines.append(f"      documents: {', '.join(defect.documents)}")
     lines.append("")
     lines.append(_summary(result))
-    return "\n".join(lines) + "\n"
+    return "\n".join(terminal(line) for line in lines) + "\n"
 
 
 def markdown(result: TraceResult) -> str:
+    """Tables for a pull-request comment: every cell one line of literal text (Markdown and
+    HTML characters escaped, code in code spans), control characters shown as escapes."""
+    from kore_contract.report.escape import visible
+    from kore_contract.report.templates import md_cell, md_code
+
     lines = ["## Documentation trace", "", _summary(result), ""]
     if result.defects:
         lines += ["### Defects", "", "| kind | fields | documents | message |",
                   "|---|---|---|---|"]
         lines += [
-            f"| {d.kind} | {_cell(', '.join(f'`{f}`' for f in d.fields))} "
-            f"| {_cell(', '.join(d.documents))} | {_cell(d.message)} |"
+            f"| {md_cell(d.kind)} | {', '.join(md_code(f) for f in d.fields)} "
+            f"| {md_cell(', '.join(d.documents))} | {md_cell(d.message)} |"
             for d in result.defects
         ]
         lines.append("")
     lines += ["### Fields", "", "| field | role | documented in | spec | rules |",
               "|---|---|---|---|---|"]
     lines += [
-        f"| `{_cell(f.path)}` | {f.role} | {_cell('<br>'.join(str(p) for p in f.documented))} "
-        f"| {_cell(f'`{f.spec_pointer}`' if f.spec_pointer else 'not in the spec')} "
-        f"| {', '.join(f.rules)} |"
+        f"| {md_code(f.path)} | {md_cell(f.role)} "
+        f"| {'<br>'.join(md_cell(p) for p in f.documented)} "
+        f"| {md_code(f.spec_pointer) if f.spec_pointer else 'not in the spec'} "
+        f"| {md_cell(', '.join(f.rules))} |"
         for f in result.fields
     ]
-    return "\n".join(lines) + "\n"
+    return str(visible("\n".join(lines))) + "\n"
 
 
 def _by_kind(result: TraceResult) -> dict[str, list[Any]]:
@@ -105,6 +120,3 @@ def _summary(result: TraceResult) -> str:
         summary += f", {count} unreadable document{'s' if count != 1 else ''}"
     return summary
 
-
-def _cell(value: str) -> str:
-    return value.replace("|", "\\|").replace("\n", " ")

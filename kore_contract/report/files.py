@@ -1,13 +1,22 @@
-"""Write a report whole or not at all (a reader, or the next run, never finds half a file);
-read a user's file only if it is a regular one, and only so much of it."""
+"""The files a report writes and reads, safely.
+
+- `write_atomic`: a report is written whole or not at all (a reader, or the next run, never
+  finds half a file).
+- `read_regular`: a user's file is read only if it is a regular one, and only so much of it.
+- `parse_strict`: its JSON only if every writer and walker can take it.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import json
+import math
 import os
 import secrets
 import stat
+import sys
 from pathlib import Path
+from typing import Any
 
 
 def write_atomic(path: Path | str, text: str) -> Path:
@@ -88,3 +97,60 @@ def _check_regular(mode: int) -> None:
 
 def _too_big(size: int, limit: int) -> str:
     return f"{size / 1e6:.1f} MB, more than the {limit / 1e6:.0f} MB read at most"
+
+
+class NotUsable(ValueError):
+    """JSON text that is no usable JSON value; the message says why, on one line."""
+
+
+def parse_strict(text: str, max_depth: int) -> Any:
+    """The JSON value of `text`, strictly: no NaN or infinity, no integer of more digits than
+    Python converts, at most `max_depth` arrays and objects deep (so that every walk over it
+    is safe); `NotUsable` otherwise. Never raises anything else for any text."""
+    try:
+        value = json.loads(text, parse_constant=_no_constant, parse_int=_integer,
+                           parse_float=_finite)
+    except json.JSONDecodeError as error:
+        raise NotUsable(f"not JSON: {error.msg} (line {error.lineno}, column {error.colno})"
+                        ) from None
+    except RecursionError:
+        raise NotUsable("not usable JSON: nested too deeply") from None
+    except ValueError as error:  # raised by the hooks below
+        raise NotUsable(f"not usable JSON: {error}") from None
+    depth = nesting(value)
+    if depth > max_depth:
+        raise NotUsable(f"not usable JSON: nested too deeply ({depth} levels; at most "
+                        f"{max_depth} are read)")
+    return value
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _integer(digits: str) -> int:
+    count, limit = len(digits.lstrip("-")), sys.get_int_max_str_digits()
+    if limit and count > limit:
+        raise ValueError(f"an integer of {count:,} digits (one of more than {limit:,} digits "
+                         "is not read)")
+    return int(digits)
+
+
+def _finite(text: str) -> float:
+    number = float(text)
+    if not math.isfinite(number):
+        raise ValueError(f"the number {text[:40]} is too large for a float")
+    return number
+
+
+def nesting(value: Any) -> int:
+    """How many arrays and objects deep `value` goes (without recursion)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list):
+            deepest = max(deepest, depth)
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children
+                         if isinstance(child, dict | list))
+    return deepest
