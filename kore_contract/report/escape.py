@@ -5,8 +5,9 @@
 - `terminal(text)`: one line for a terminal: `visible`, and newlines and the bidirectional
   overrides escaped too.
 - `xml_safe(text)`: what XML 1.0 cannot carry, even escaped, replaced by U+FFFD.
-- `json_text(value)`: JSON with non-ASCII text as is, but lone surrogates and C1 controls
-  as `\\uXXXX` escapes (JSON itself escapes C0), so that it always encodes as UTF-8.
+- `json_text(value)`: JSON with non-ASCII text as is, C1 controls as `\\u0085` escapes (JSON
+  itself escapes C0) and lone surrogates as U+FFFD, so that it always encodes as UTF-8 and
+  every strict parser (this project's loader, orjson, serde) reads it.
 """
 
 from __future__ import annotations
@@ -22,9 +23,10 @@ CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
 TERMINAL = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 #: Characters XML 1.0 cannot carry at all, even escaped.
 NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-#: What JSON text written with ensure_ascii=False may hold raw but should not: DEL, C1 (a
-#: terminal may obey them) and lone surrogates (UTF-8 cannot encode them).
-JSON_UNSAFE = re.compile("[\x7f-\x9f\ud800-\udfff]")
+#: What JSON text written with ensure_ascii=False may hold raw but should not: DEL and C1
+#: (a terminal may obey them).
+JSON_CONTROL = re.compile("[\x7f-\x9f]")
+SURROGATE = re.compile("[\ud800-\udfff]")
 NAMED = {"\t": "\\t", "\n": "\\n", "\r": "\\r"}
 
 
@@ -52,14 +54,16 @@ def xml_safe(value: Any) -> Any:
 
 
 def json_text(value: Any, indent: int | None = 2) -> str:
-    """`value` as JSON that always encodes as UTF-8 and always parses: a lone surrogate or a
-    C1 control (only ever inside a string) is written as its `\\u` escape, which reads back
-    as the same string; a number JSON has no form for (NaN, infinity) as a string ("Infinity")."""
+    """`value` as JSON that always encodes as UTF-8 and always parses, strictly: a C1 control
+    (only ever inside a string) is written as its `\\u` escape; a lone surrogate, which UTF-8
+    cannot encode and strict parsers refuse even escaped, as U+FFFD; a number JSON has no
+    form for (NaN, infinity) as a string ("Infinity")."""
     try:
         text = json.dumps(value, indent=indent, ensure_ascii=False, allow_nan=False)
     except ValueError:  # a NaN or an infinity somewhere: rare, so found only when there
         text = json.dumps(_finite(value), indent=indent, ensure_ascii=False, allow_nan=False)
-    return JSON_UNSAFE.sub(lambda match: f"\\u{ord(match[0]):04x}", text)
+    text = SURROGATE.sub("\ufffd", text)
+    return JSON_CONTROL.sub(lambda match: f"\\u{ord(match[0]):04x}", text)
 
 
 def _finite(value: Any) -> Any:
