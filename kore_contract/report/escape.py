@@ -24,9 +24,8 @@ TERMINAL = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff\u2028\u2029\u202a-\u202e
 #: Characters XML 1.0 cannot carry at all, even escaped.
 NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 #: What JSON text written with ensure_ascii=False may hold raw but should not: DEL and C1
-#: (a terminal may obey them).
-JSON_CONTROL = re.compile("[\x7f-\x9f]")
-SURROGATE = re.compile("[\ud800-\udfff]")
+#: (a terminal may obey them), lone surrogates (UTF-8 cannot encode them).
+JSON_UNSAFE = re.compile("[\x7f-\x9f\ud800-\udfff]")
 NAMED = {"\t": "\\t", "\n": "\\n", "\r": "\\r"}
 
 
@@ -62,8 +61,12 @@ def json_text(value: Any, indent: int | None = 2) -> str:
         text = json.dumps(value, indent=indent, ensure_ascii=False, allow_nan=False)
     except ValueError:  # a NaN or an infinity somewhere: rare, so found only when there
         text = json.dumps(_finite(value), indent=indent, ensure_ascii=False, allow_nan=False)
-    text = SURROGATE.sub("\ufffd", text)
-    return JSON_CONTROL.sub(lambda match: f"\\u{ord(match[0]):04x}", text)
+    return JSON_UNSAFE.sub(_json_escaped, text)  # one pass: most texts have none of them
+
+
+def _json_escaped(match: re.Match[str]) -> str:
+    code = ord(match[0])
+    return "\ufffd" if code >= 0xD800 else f"\\u{code:04x}"
 
 
 def _finite(value: Any) -> Any:
