@@ -174,11 +174,13 @@ def test_item14_text_output_escapes_control_characters(hostile_page: Path) -> No
     assert "gone\\x1b[2J.md: no such file" in err
 
 
-def test_item14_json_output_keeps_file_names_that_are_not_utf8(tmp_path: Path) -> None:
+def test_item14_json_output_stays_valid_for_file_names_that_are_not_utf8(tmp_path: Path) -> None:
     name = os.fsdecode(b"caf\xe9.md")  # a lone surrogate, as Python gives such a name
     (tmp_path / name).write_text(HOSTILE_PAGE, encoding="utf-8")
     code, out, _ = run_cli(str(tmp_path / name), "--format", "json")
     assert code == 1
     out.encode("utf-8")  # strict: it can be written to any UTF-8 stream
     report = json.loads(out)
-    assert report["fields"][0]["document"] == name
+    assert report["fields"][0]["document"] == "caf\ufffd.md"  # as every strict parser reads it
+    code, out, _ = run_cli(str(tmp_path / name))
+    assert "caf\\udce9.md#sample-response" in out  # the text output names the byte
