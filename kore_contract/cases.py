@@ -16,6 +16,7 @@ from typing import Any
 from kore_contract.checks import Expectation
 from kore_contract.client import Target
 from kore_contract.fixture import Fixture
+from kore_contract.redaction import RunSecrets
 
 NAME_LIMIT = 48
 
@@ -127,8 +128,11 @@ def header_and_query_cases(target: Target, body: dict[str, Any]) -> list[Planned
 
 
 def auth_cases(target: Target, body: dict[str, Any], client_id: str | None,
-               client_secret: str | None) -> list[PlannedCase]:
+               client_secret: str | None, *, secrets: RunSecrets | None = None
+               ) -> list[PlannedCase]:
+    """A2 cases; every token minted here joins `secrets` at once (S11: it is one)."""
     base = {**target.standard_headers(), "Content-Type": "application/json"}
+    secrets = secrets if secrets is not None else RunSecrets()
     tokens: list[tuple[str, str | None, str]] = [
         ("a2-no-auth-header", None, "no auth header"),
         ("a2-not-a-jwt", "not-a-jwt", "a value that is not a JWT"),
@@ -152,6 +156,8 @@ def auth_cases(target: Target, body: dict[str, Any], client_id: str | None,
         ]
     cases = []
     for case_id, token, what in tokens:
+        if token is not None and token.count(".") == 2:
+            secrets.add(token)
         headers = {k: v for k, v in base.items() if k != "auth"}
         if token is not None:
             headers["auth"] = token
@@ -235,11 +241,13 @@ def _interleaved(group: list[Any], rank: Any) -> list[Any]:
 
 
 def plan_cases(target: Target, fixture: Fixture, *, max_examples: int, seed: int,
-               client_id: str | None, client_secret: str | None) -> list[PlannedCase]:
+               client_id: str | None, client_secret: str | None,
+               secrets: RunSecrets | None = None) -> list[PlannedCase]:
     """Every case of a run, positive first, for a budget of `max_examples` generated bodies.
 
     Positive: the docs' sample, the edge bodies, `max_examples` generated ones. Negative:
     broken bodies (2 x max_examples + 20, every rule), headers and query (A3), tokens (A2).
+    The tokens minted for A2 join `secrets`, the run's redaction list.
     """
     from kore_contract import strategies
     from kore_contract.broken import broken_examples
@@ -268,7 +276,7 @@ def plan_cases(target: Target, fixture: Fixture, *, max_examples: int, seed: int
             raw=broken.payload if broken.raw else None,
             breaks=broken.rule, pointer=broken.pointer, notes={"what": broken.case}))
     planned += header_and_query_cases(target, sample.body)
-    planned += auth_cases(target, sample.body, client_id, client_secret)
+    planned += auth_cases(target, sample.body, client_id, client_secret, secrets=secrets)
     planned.append(PlannedCase("get-unknown-campaign", "negative", "refuse", call="get",
                                breaks="S10", notes={"campaign_id": "cd-kore-contract-unknown",
                                                     "what": "get of an id that does not exist"}))

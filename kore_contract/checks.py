@@ -8,11 +8,12 @@ uniqueness, lifecycle and leaks are code here.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from kore_contract.client import Exchange
+from kore_contract.redaction import encoded_forms
 from kore_contract.validate import validate_response
 
 Expectation = Literal["accept", "refuse", "unauthorized"]
@@ -32,9 +33,10 @@ class Finding:
 
 @dataclass
 class RunState:
-    """What checks remember across cases: ids seen (S2) and the secrets that must not leak."""
+    """What checks remember across cases: ids seen (S2) and the secrets that must not leak
+    (a `RunSecrets` grows as the run mints tokens)."""
 
-    secrets: tuple[str, ...] = ()
+    secrets: Iterable[str] = ()
     seen_ids: dict[str, str] = field(default_factory=dict)
 
 
@@ -81,8 +83,8 @@ def run_checks(observation: Observation, *, only_universal: bool = False
     """
     exercised: set[str] = set()
     findings: list[Finding] = []
-    if observation.exchange.status is None:
-        return exercised, findings
+    if observation.exchange.status is None or observation.exchange.error:
+        return exercised, findings  # no answer, or one not read whole (too large)
     for registered in CHECKS:
         universal = "any" in registered.applies_to
         if universal or (not only_universal and observation.expect in registered.applies_to):
@@ -116,7 +118,8 @@ def no_secret_in_response(obs: Observation) -> Iterator[Finding]:
     exposed = obs.exchange.response_text + " " + " ".join(obs.exchange.response_headers.values())
     for secret in obs.state.secrets:
         pieces = [secret] + ([secret.rsplit(".", 1)[-1]] if secret.count(".") == 2 else [])
-        if any(piece and len(piece) >= 8 and piece in exposed for piece in pieces):
+        forms = {form for piece in pieces for form in encoded_forms(piece)}
+        if any(form and len(form) >= 8 and form in exposed for form in forms):
             yield _finding(obs, "S11", "", "the response contains the auth token or the client "
                            "secret (shown here redacted)")
             return
@@ -139,10 +142,12 @@ def create_is_accepted_as_json(obs: Observation) -> Iterator[Finding]:
         yield _finding(obs, "S1", "", f"a valid create was answered {exchange.status}; expected "
                        f"200 or 201 (server said: {_server_says(exchange)})")
         return
-    if not exchange.is_json_response:
+    if exchange.response_json_problem:
+        yield _finding(obs, "S1", "", f"answered a body that is not parseable JSON "
+                       f"({exchange.response_json_problem}); expected a JSON object")
+    elif not exchange.is_json_response:
         content_type = exchange.response_headers.get("content-type", "(none)")
-        yield _finding(obs, "S1", "", f"answered Content-Type {content_type} with "
-                       f"{'a non-JSON body' if exchange.response_json is None else 'JSON'}; "
+        yield _finding(obs, "S1", "", f"answered Content-Type {content_type} with JSON; "
                        "expected application/json")
 
 
@@ -266,7 +271,8 @@ def refusal_is_a_4xx_with_json(obs: Observation) -> Iterator[Finding]:
         yield _finding(obs, rule, "", f"a request that breaks {breaks} was accepted with "
                        f"{status}; expected a 4xx refusal")
     elif 400 <= status < 500 and exchange.response_json is None:
-        yield _finding(obs, "S9", "", f"refused with {status} but the body is not JSON: "
+        yield _finding(obs, "S9", "", f"refused with {status} but the body is not parseable "
+                       f"JSON ({exchange.response_json_problem or 'null'}): "
                        f"{_server_says(exchange)!r}")
     elif status < 400:  # a 5xx is reported by not_a_server_error
         yield _finding(obs, rule, "", f"a request that breaks {breaks} was answered "

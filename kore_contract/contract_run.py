@@ -10,8 +10,15 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from kore_contract import auth
-from kore_contract.client import KoreClient, Target, is_loopback
+from kore_contract.client import (
+    KoreClient,
+    ServerStoppedAnswering,
+    Target,
+    base_url_problem,
+    is_loopback,
+)
 from kore_contract.ledger import Ledger
+from kore_contract.redaction import RunSecrets
 
 EXIT_OK, EXIT_FINDINGS, EXIT_CANNOT_RUN = 0, 1, 2
 LIVE_DEFAULT_RATE = 5.0
@@ -58,14 +65,18 @@ def _target_server(options: ContractRunOptions, fixture_path: str | None) -> Ite
         yield server.base_url
 
 
-def _credentials(options: ContractRunOptions) -> tuple[str, str | None, str | None]:
-    """The token to send, and the client id and secret when known."""
+def _credentials(options: ContractRunOptions, secrets: RunSecrets
+                 ) -> tuple[str, str | None, str | None]:
+    """The token to send, and the client id and secret when known (all in `secrets`)."""
     if options.base_url is None and not options.token:
         options.client_id = options.client_id or auth.DEFAULT_CLIENT_ID
         options.client_secret = options.client_secret or auth.DEFAULT_CLIENT_SECRET
+    secrets.add(options.client_secret)
+    secrets.add(options.token)
     if options.client_id and options.client_secret:
         token = options.token or auth.mint_token(options.client_id, options.client_secret,
                                                  ttl=3600)
+        secrets.add(token)
         return token, options.client_id, options.client_secret
     if options.token:
         return options.token, options.client_id, None
@@ -76,30 +87,41 @@ def _credentials(options: ContractRunOptions) -> tuple[str, str | None, str | No
 def run_contract(options: ContractRunOptions, out: TextIO, err: TextIO) -> int:
     from kore_contract.fixture import FixtureError, load_fixture
 
+    secrets = RunSecrets()
     try:
-        if options.base_url and not is_loopback(options.base_url) and not options.allow_writes:
-            raise CannotRun(f"{options.base_url} is not a loopback address: creating campaigns "
-                            "there writes to a real account; pass --allow-writes to go ahead")
+        _check_base_url(options)
         fixture = load_fixture(options.fixture)
         if not fixture.contact_lists or not fixture.templates:
             raise CannotRun(f"{fixture.source}: the fixture needs at least one contact list and "
                             "one template to build valid creates")
-        token, client_id, client_secret = _credentials(options)
-        with _target_server(options, options.fixture) as base_url:
+        token, client_id, client_secret = _credentials(options, secrets)
+        with _target_server(options, options.fixture) as base_url, secrets.active():
             target = Target(base_url, options.stream_id, options.account_id, options.iid, token)
-            return _run(options, target, fixture, client_id, client_secret, out, err)
+            return _run(options, target, fixture, client_id, client_secret, secrets, out, err)
     except (CannotRun, FixtureError) as error:
         err.write(f"kore-contract test: {error}\n")
         return EXIT_CANNOT_RUN
 
 
+def _check_base_url(options: ContractRunOptions) -> None:
+    """Refuse, before any request, a base URL that is ambiguous or, without --allow-writes,
+    not loopback (decided on the host the HTTP client would connect to)."""
+    if not options.base_url:
+        return
+    problem = base_url_problem(options.base_url)
+    if problem:
+        raise CannotRun(f"--base-url {options.base_url!r} {problem}")
+    if not is_loopback(options.base_url) and not options.allow_writes:
+        raise CannotRun(f"{options.base_url} is not a loopback address: creating campaigns "
+                        "there writes to a real account; pass --allow-writes to go ahead")
+
+
 def _run(options: ContractRunOptions, target: Target, fixture: Any, client_id: str | None,
-         client_secret: str | None, out: TextIO, err: TextIO) -> int:
+         client_secret: str | None, secrets: RunSecrets, out: TextIO, err: TextIO) -> int:
     from kore_contract.cases import plan_cases
     from kore_contract.run_output import print_summary, progress_bar
     from kore_contract.runner import Runner, build_results, now_iso, run_record
 
-    secrets = [s for s in (target.token, client_secret) if s]
     report_dir = Path(options.report_dir)
     ledger = Ledger(report_dir / "ledger.jsonl")
     rate = options.rate or (None if is_loopback(target.base_url) else LIVE_DEFAULT_RATE)
@@ -111,20 +133,22 @@ def _run(options: ContractRunOptions, target: Target, fixture: Any, client_id: s
         raise CannotRun(f"cannot reach {target.base_url}: {probe.error}")
     started, started_at = time.perf_counter(), now_iso()
     planned = plan_cases(target, fixture, max_examples=options.max_examples, seed=options.seed,
-                         client_id=client_id, client_secret=client_secret)
+                         client_id=client_id, client_secret=client_secret, secrets=secrets)
     if options.fuzz:
         from kore_contract.fuzz_phase import plan_fuzz_cases
 
         planned += plan_fuzz_cases(target, fixture, max_examples=options.max_examples,
                                    seed=options.seed)
     runner = Runner(client, secrets=secrets)
-    error = None
+    error, stopped = None, False
     try:
         with progress_bar(err, total=len(planned)) as advance:
             runner.progress = advance
             runner.run_plan(planned)
     except KeyboardInterrupt:
         error = "interrupted"
+    except ServerStoppedAnswering as why:
+        error, stopped = f"{why}; the reports hold the cases run before", True
     finally:
         client.close()
     left = runner.left_behind
@@ -144,6 +168,9 @@ def _run(options: ContractRunOptions, target: Target, fixture: Any, client_id: s
     print_summary(results, out, written)
     if error == "interrupted":
         return 130
+    if stopped:
+        err.write(f"kore-contract test: {results['error']}\n")
+        return EXIT_CANNOT_RUN
     return EXIT_FINDINGS if results["verdict"] != "pass" else EXIT_OK
 
 

@@ -13,7 +13,8 @@ from kore_contract.validate import validate_response
 def _envelope_findings(exchange: Exchange, call: str) -> Iterator[Finding]:
     answer = exchange.response_json
     if answer is None:
-        yield Finding("S10", call, "", f"{call} answered a body that is not JSON")
+        yield Finding("S10", call, "", f"{call} answered a body that is not parseable JSON "
+                      f"({exchange.response_json_problem or 'null'})")
         return
     for violation in validate_response(answer).violations:
         yield Finding(violation.rule, call, violation.pointer, violation.message)

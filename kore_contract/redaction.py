@@ -3,17 +3,28 @@
 One place for it: the runner redacts results before they are written, the report writers
 redact again whatever they are given, the mock redacts its log lines. Secrets shorter than
 MIN_SECRET_LENGTH are left alone (a test's "x" token would eat ordinary text).
+
+A run keeps its secrets in one `RunSecrets`: the client secret and every token it mints
+(its own, and the A2 probes signed with the real secret), added the moment they exist.
+While a run writes its reports, that registry is the active one (`RunSecrets.active`), so
+the report writers redact it too. A known secret is also redacted percent-encoded and
+JSON-escaped; anything shaped like a JWT is redacted wherever it starts (no word boundary:
+`token%3DeyJ...` and `_eyJ...` are caught).
 """
 
 from __future__ import annotations
 
+import contextlib
+import json
 import re
-from collections.abc import Iterable
+import threading
+from collections.abc import Iterable, Iterator
 from typing import Any, TypeVar
+from urllib.parse import quote, quote_plus
 
 REDACTED = "[redacted]"
 MIN_SECRET_LENGTH = 8
-JWT_SHAPE = re.compile(r"\beyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
+JWT_SHAPE = re.compile(r"eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
 CURL_SECRET_HEADER = re.compile(
     r"""(?P<flag>(?:-H|--header)\s*)(?P<quote>\\?['"]?)
         (?P<name>auth|authorization|proxy-authorization|cookie)\s*:[^'"\n\\]*""",
@@ -21,6 +32,61 @@ CURL_SECRET_HEADER = re.compile(
 )
 
 T = TypeVar("T")
+
+
+class RunSecrets:
+    """The secrets of one run, added as they are minted; iterating gives them as added."""
+
+    def __init__(self, secrets: Iterable[str | None] = ()) -> None:
+        self._secrets: dict[str, None] = {}
+        self._lock = threading.Lock()
+        for secret in secrets:
+            self.add(secret)
+
+    def add(self, secret: str | None) -> str | None:
+        """Remember `secret` (and a JWT's signature on its own); returns it unchanged."""
+        if not secret:
+            return secret
+        with self._lock:
+            self._secrets[secret] = None
+            signature = secret.rsplit(".", 1)[-1] if secret.count(".") == 2 else ""
+            if len(signature) >= MIN_SECRET_LENGTH:
+                self._secrets[signature] = None
+        return secret
+
+    def __iter__(self) -> Iterator[str]:
+        with self._lock:
+            return iter(list(self._secrets))
+
+    def __len__(self) -> int:
+        return len(self._secrets)
+
+    @contextlib.contextmanager
+    def active(self) -> Iterator[RunSecrets]:
+        """Make this the registry every redaction also uses, for the block's length."""
+        _ACTIVE.append(self)
+        try:
+            yield self
+        finally:
+            _ACTIVE.remove(self)
+
+
+_ACTIVE: list[RunSecrets] = []
+
+
+def active_secrets() -> list[str]:
+    """The secrets of the runs writing right now (see `RunSecrets.active`)."""
+    return [secret for registry in list(_ACTIVE) for secret in registry]
+
+
+def encoded_forms(secret: str) -> set[str]:
+    """`secret` as it may appear in an echo: raw, percent-encoded (either hex case, `+`
+    for space), JSON-escaped (with and without \\u escapes)."""
+    forms = {secret, quote_plus(secret, safe="")}
+    percent = quote(secret, safe="")
+    forms |= {percent, re.sub(r"%[0-9A-F]{2}", lambda m: m[0].lower(), percent)}
+    forms |= {json.dumps(secret)[1:-1], json.dumps(secret, ensure_ascii=False)[1:-1]}
+    return forms
 
 
 def redact_text(text: str, secrets: Iterable[str] = ()) -> str:
@@ -39,9 +105,11 @@ def redact_text(text: str, secrets: Iterable[str] = ()) -> str:
 
 
 def usable_secrets(secrets: Iterable[str | None]) -> list[str]:
-    """The secrets long enough to scrub, longest first (a secret may contain another)."""
-    return sorted({s for s in secrets if s and len(s) >= MIN_SECRET_LENGTH}, key=len,
-                  reverse=True)
+    """The secrets (and those of the active runs) long enough to scrub, in every encoded
+    form, longest first (a secret may contain another)."""
+    known = {s for s in (*secrets, *active_secrets()) if s and len(s) >= MIN_SECRET_LENGTH}
+    forms = {form for secret in known for form in encoded_forms(secret)}
+    return sorted(forms, key=len, reverse=True)
 
 
 def redact(value: T, secrets: Iterable[str | None] = ()) -> T:

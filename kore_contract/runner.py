@@ -14,10 +14,10 @@ from datetime import datetime, timezone
 from typing import Any
 
 from kore_contract import __version__, lifecycle
-from kore_contract.auth import redact
 from kore_contract.cases import PlannedCase
 from kore_contract.checks import Finding, Observation, RunState, run_checks
-from kore_contract.client import Exchange, KoreClient
+from kore_contract.client import Exchange, KoreClient, ServerStoppedAnswering
+from kore_contract.redaction import RunSecrets, redact
 from kore_contract.report import RESULTS_VERSION
 from kore_contract.rules import RULES
 
@@ -37,10 +37,10 @@ class CaseOutcome:
 
 
 class Runner:
-    def __init__(self, client: KoreClient, *, secrets: Iterable[str] = (),
+    def __init__(self, client: KoreClient, *, secrets: Iterable[str] | RunSecrets = (),
                  progress: Progress | None = None) -> None:
         self.client = client
-        self.secrets = tuple(s for s in secrets if s)
+        self.secrets = secrets if isinstance(secrets, RunSecrets) else RunSecrets(secrets)
         self.state = RunState(secrets=self.secrets)
         self.progress = progress or (lambda _: None)
         self.outcomes: list[CaseOutcome] = []
@@ -51,6 +51,7 @@ class Runner:
 
     def run_case(self, case: PlannedCase) -> CaseOutcome:
         outcome = CaseOutcome(case)
+        self._remember_token(case)
         if case.call == "create":
             exchange = self.client.create(case.body, headers=case.headers, query=case.query,
                                           raw=case.raw)
@@ -68,6 +69,12 @@ class Runner:
         self.outcomes.append(outcome)
         self.progress(case.id)
         return outcome
+
+    def _remember_token(self, case: PlannedCase) -> None:
+        """A JWT a case sends is a secret of the run, however it was planned (S11)."""
+        token = (case.headers or {}).get("auth")
+        if token and token.count(".") == 2:
+            self.secrets.add(token)
 
     def _observe(self, outcome: CaseOutcome, call: str, exchange: Exchange, expect: Any,
                  ) -> None:
@@ -133,8 +140,12 @@ class Runner:
             self.left_behind = self.cleanup()
 
     def cleanup(self) -> list[str]:
-        """Delete whatever the ledger still holds; the ids left behind."""
-        return self.client.delete_pending()
+        """Delete whatever the ledger still holds; the ids left behind (all of them when
+        the server has stopped answering: the ledger keeps them for `cleanup`)."""
+        try:
+            return self.client.delete_pending()
+        except ServerStoppedAnswering:
+            return list(self.client.ledger.pending)
 
 
 def rule_rows(outcomes: list[CaseOutcome]) -> list[dict[str, Any]]:

@@ -202,3 +202,49 @@ def test_S10_delete_answering_another_campaign_is_a_finding() -> None:
     deleted = exchange(200, mutated(_id="cd-other"))
     assert [(f.rule, f.pointer) for f in lifecycle.delete_answers_the_campaign(created, deleted)
             ] == [("S10", "/data/_id")]
+
+
+# --- issue 10 item 13: an answer nested 100,000 deep is a finding, not a crash ---------------
+
+
+DEEP = "[" * 100_000 + "]" * 100_000
+
+
+def messages(expect: str, ex: Exchange) -> list[tuple[str, str]]:
+    observation = Observation("case-1", "create", expect, ex, RunState(),  # type: ignore[arg-type]
+                              sent=SENT)
+    return [(f.rule, f.message) for f in run_checks(observation)[1]]
+
+
+def test_deeply_nested_answer_is_not_parseable_json() -> None:
+    answer = exchange(201, DEEP)
+    assert answer.response_json is None
+    assert answer.response_json_problem == "nested deeper than 100 levels"
+    assert exchange(201, "[" * 101 + "]" * 101).response_json_problem == \
+        "nested deeper than 100 levels"
+    assert exchange(201, "[" * 100 + "]" * 100).response_json_problem is None
+
+
+def test_S1_deeply_nested_create_answer_is_a_finding() -> None:
+    assert messages("accept", exchange(201, DEEP)) == [
+        ("S1", "answered a body that is not parseable JSON (nested deeper than 100 levels); "
+               "expected a JSON object")]
+
+
+def test_S9_deeply_nested_refusal_is_a_finding() -> None:
+    found = messages("refuse", exchange(400, DEEP))
+    assert [rule for rule, _ in found] == ["S9"]
+    assert found[0][1].startswith("refused with 400 but the body is not parseable JSON "
+                                  "(nested deeper than 100 levels): ")
+
+
+def test_S9_answer_with_a_5000_digit_integer_is_not_parseable_json() -> None:
+    found = messages("refuse", exchange(400, '{"n": ' + "9" * 5000 + "}"))
+    assert [rule for rule, _ in found] == ["S9"]
+    assert "integer string conversion" in found[0][1]
+
+
+def test_an_answer_not_read_whole_is_not_judged() -> None:
+    too_large = exchange(201, "")
+    too_large.error = "response larger than 8388608 bytes"
+    assert messages("accept", too_large) == []

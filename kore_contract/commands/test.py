@@ -18,7 +18,9 @@ and every campaign the run creates is recorded in a ledger and deleted at the en
 (`kore-contract cleanup --ledger FILE` finishes the job after a crash).
 
 Exit status: 0 the server keeps the contract; 1 violations found; 2 the run could
-not be made (unreachable server, bad options). Reports go to --report-dir.
+not be made (unreachable server, bad options) or the server stopped answering
+mid-run (the reports then hold what was gathered). Reports go to --report-dir.
+An answer larger than 8 MB is recorded as an error and the run goes on.
 
 Every option also reads an environment variable: KORE_BASE_URL, KORE_STREAM_ID,
 KORE_ACCOUNT_ID, KORE_IID, KORE_CLIENT_ID, KORE_CLIENT_SECRET, KORE_TOKEN, KORE_FIXTURE.
@@ -57,7 +59,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     run.add_argument("--report-dir", default="reports", metavar="DIR",
                      help="where results.json and the reports go (default: reports)")
     run.add_argument("--timeout", type=float, default=10.0, metavar="SECONDS",
-                     help="per-request timeout (default: 10)")
+                     help="deadline of each request, answer included: a server "
+                          "that trickles its answer is cut off (default: 10)")
     run.add_argument("--rate", type=float, default=None, metavar="PER_SECOND",
                      help="at most this many requests a second (default: no cap on "
                           "loopback, 5 on a live server)")

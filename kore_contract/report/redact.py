@@ -4,7 +4,9 @@
 because a report is the one place a leaked token would be published (a CI artefact, a
 pull-request comment). Header values of `auth` and `Authorization` (any case) become
 "[redacted]"; so do those values wherever else they appear (a curl line, a response that
-echoes them: S11), a curl line's `-H 'auth: ...'`, and anything shaped like a JWT.
+echoes them: S11), the secrets of the run writing the reports (`RunSecrets.active`), all of
+them also percent-encoded or JSON-escaped, a curl line's `-H 'auth: ...'`, and anything
+shaped like a JWT.
 """
 
 from __future__ import annotations
@@ -13,7 +15,13 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from kore_contract.redaction import MIN_SECRET_LENGTH, REDACTED, redact, redact_text
+from kore_contract.redaction import (
+    MIN_SECRET_LENGTH,
+    REDACTED,
+    redact,
+    redact_text,
+    usable_secrets,
+)
 
 __all__ = ["REDACTED", "SECRET_HEADERS", "redact_text", "sanitize"]
 
@@ -27,10 +35,10 @@ def sanitize(results: dict[str, Any]) -> dict[str, Any]:
 
     Every string is scrubbed at once, on the results' JSON text (fast for big runs).
     """
-    secrets = sorted(set(_header_secrets(results)), key=len, reverse=True)
+    secrets = list(_header_secrets(results))
     # JSON escapes character by character, so a secret inside any string of the text
     # appears there as its own encoding.
-    encoded = [json.dumps(secret, ensure_ascii=False)[1:-1] for secret in secrets]
+    encoded = [json.dumps(form, ensure_ascii=False)[1:-1] for form in usable_secrets(secrets)]
     text = redact_text(json.dumps(results, ensure_ascii=False), encoded)
     try:
         scrubbed: dict[str, Any] = json.loads(text)
