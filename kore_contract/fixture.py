@@ -6,7 +6,6 @@ seeded from a fixture, and the contract run draws its values from it.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -40,18 +39,15 @@ def example_fixture_path() -> Path:
 
 def load_fixture(path: str | Path | None = None) -> Fixture:
     """Read a fixture file (DESIGN.md's format); None reads the bundled example."""
+    from kore_contract.loader import NOT_FOUND, Unreadable, read_json_file
+
     where = Path(path) if path is not None else example_fixture_path()
-    try:
-        data = json.loads(where.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise FixtureError(f"{where}: fixture file not found") from None
-    except (OSError, UnicodeDecodeError) as error:
-        raise FixtureError(f"{where}: cannot read the fixture: {error}") from None
-    except json.JSONDecodeError as error:
-        raise FixtureError(
-            f"{where}: fixture is not JSON (line {error.lineno} column {error.colno}: {error.msg})"
-        ) from None
-    return fixture_from_json(data, source=str(where))
+    parsed = read_json_file(where)  # a regular file, size-bounded, strict JSON: never raises
+    if isinstance(parsed, Unreadable):
+        if parsed.reason == NOT_FOUND:
+            raise FixtureError(f"{where}: fixture file not found")
+        raise FixtureError(f"{where}: cannot use the fixture: {parsed.reason}")
+    return fixture_from_json(parsed.payload, source=str(where))
 
 
 def fixture_from_json(data: Any, source: str = "<memory>") -> Fixture:

@@ -2,10 +2,15 @@
 
 Python's `json` keeps the last of duplicated keys and accepts NaN; a payload checker must
 not. Unreadable input is a value, not a crash: every path gets a result.
+
+`read_json_file(path, limit=...)` is the one way a command reads a JSON file a user names
+(a payload, a fixture, a results file): a regular file only (never a device, a pipe or a
+socket, which could block or never end), at most `limit` bytes, parsed strictly.
 """
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import stat
@@ -84,18 +89,24 @@ def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not allowed in JSON")
 
 
-def parse_json(data: bytes | str) -> Parsed | Unreadable:
+def too_large(size: int, limit: int = MAX_BYTES) -> Unreadable:
+    if limit == MAX_BYTES:
+        return Unreadable(
+            f"{size / 1e6:.1f} MB is larger than the {MAX_BYTES // 2**20} MB limit "
+            "(a create body is a few KB)"
+        )
+    return Unreadable(f"{size:,} bytes is larger than the limit of {limit:,} bytes")
+
+
+def parse_json(data: bytes | str, *, limit: int = MAX_BYTES) -> Parsed | Unreadable:
     """Parse a payload; never raises for bad input."""
     if isinstance(data, bytes):
-        if _orjson is not None and len(data) <= MAX_BYTES:
+        if len(data) > limit:
+            return too_large(len(data), limit)
+        if _orjson is not None:
             fast = _parse_plain(data)
             if fast is not None:
                 return fast
-        if len(data) > MAX_BYTES:
-            return Unreadable(
-                f"{len(data) / 1e6:.1f} MB is larger than the {MAX_BYTES // 2**20} MB limit "
-                "(a create body is a few KB)"
-            )
         if data.startswith(b"\xef\xbb\xbf"):
             return Unreadable("starts with a byte-order mark; save it as UTF-8 without BOM")
         try:
@@ -111,7 +122,11 @@ def parse_json(data: bytes | str) -> Parsed | Unreadable:
         payload = decoder.decode(text)
     except json.JSONDecodeError as error:
         return Unreadable(f"not JSON: {error.msg} (line {error.lineno}, column {error.colno})")
-    except ValueError as error:  # NaN, Infinity
+    except ValueError as error:  # NaN, Infinity, an integer of more digits than int() takes
+        if "integer string conversion" in str(error):
+            return Unreadable(
+                f"not usable JSON: a number with more than {sys.get_int_max_str_digits()} digits"
+            )
         return Unreadable(f"not JSON: {error}")
     except RecursionError:
         return Unreadable("not usable JSON: nested too deeply")
@@ -119,7 +134,7 @@ def parse_json(data: bytes | str) -> Parsed | Unreadable:
         return Unreadable("not UTF-8 text: a \\uXXXX escape is half of a surrogate pair")
     if not decoder.seen_duplicates:
         return Parsed(payload)
-    return Parsed(payload, tuple(sorted(_duplicate_pointers(payload))))
+    return Parsed(payload, tuple(sorted(set(_duplicate_pointers(payload)))))
 
 
 # Bytes to b"0" for a digit, b" " for any other: a run of 19 zeros is a number orjson may
@@ -173,57 +188,101 @@ def _duplicate_pointers(payload: Any) -> Iterator[str]:
             stack.extend((f"{pointer}/{i}", v) for i, v in enumerate(value))
 
 
-def read_bytes(path: Path | str) -> bytes | Unreadable:
-    # Three system calls for a regular file (open, fstat, read and close), no file object.
+def read_json_file(path: Path | str, *, limit: int = MAX_BYTES) -> Parsed | Unreadable:
+    """A JSON file a user names, read safely: a regular file of at most `limit` bytes,
+    parsed strictly (`parse_json`). Never raises and never blocks: anything else is an
+    Unreadable whose one-line reason does not repeat the path (prefix it to show it)."""
+    data = read_bytes(path, limit=limit)
+    if isinstance(data, Unreadable):
+        return data
+    return parse_json(data, limit=limit)
+
+
+#: Flags that make opening a pipe or a terminal harmless: no wait for a writer, no
+#: controlling terminal. A regular file reads the same with them.
+_OPEN_FLAGS = (
+    os.O_RDONLY
+    | getattr(os, "O_CLOEXEC", 0)
+    | getattr(os, "O_NONBLOCK", 0)
+    | getattr(os, "O_NOCTTY", 0)
+)
+
+NOT_FOUND = "no such file or folder"
+
+
+def read_bytes(path: Path | str, *, limit: int = MAX_BYTES) -> bytes | Unreadable:
+    """The bytes of a regular file of at most `limit` bytes, or why not (one line).
+
+    Opened without blocking and checked on the open file (fstat): a folder, a device
+    (/dev/zero never ends), a named pipe (no writer: open would wait forever) or a socket
+    is refused, never read.
+    """
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
-    except OSError:
-        return _read_bytes_slowly(path)  # the error, told as below
+        fd = os.open(path, _OPEN_FLAGS)
+    except OSError as error:
+        return _cannot_open(path, error)
     try:
         status = os.fstat(fd)
-        size = status.st_size
         if not stat.S_ISREG(status.st_mode):
-            return _read_bytes_slowly(path)  # a folder, a pipe: as below
-        if size > MAX_BYTES:
-            return Unreadable(
-                f"{size / 1e6:.1f} MB is larger than the {MAX_BYTES // 2**20} MB limit "
-                "(a create body is a few KB)"
-            )
-        data = os.read(fd, size + 1)
-        if len(data) > size:  # grown since fstat: read the rest as below
-            return _read_bytes_slowly(path)
-        return data
-    except OSError:
-        return _read_bytes_slowly(path)
+            return not_a_regular_file(status.st_mode)
+        if status.st_size > limit:
+            return too_large(status.st_size, limit)
+        data = os.read(fd, status.st_size + 1)  # one read for a file as fstat saw it
+        if len(data) <= status.st_size:
+            return data
+        chunks = [data]  # grown since fstat: read on, but not past the limit
+        size = len(data)
+        while chunks[-1] and size <= limit:
+            chunks.append(os.read(fd, limit + 1 - size))
+            size += len(chunks[-1])
+        return too_large(size, limit) if size > limit else b"".join(chunks)
+    except OSError as error:
+        return Unreadable(f"cannot read: {error.strerror or error}")
     finally:
         os.close(fd)
 
 
-def _read_bytes_slowly(path: Path | str) -> bytes | Unreadable:
-    try:
-        with open(path, "rb") as handle:
-            size = os.fstat(handle.fileno()).st_size
-            if size > MAX_BYTES:
-                return Unreadable(
-                    f"{size / 1e6:.1f} MB is larger than the {MAX_BYTES // 2**20} MB limit "
-                    "(a create body is a few KB)"
-                )
-            return handle.read()
-    except FileNotFoundError:
-        return Unreadable("no such file or folder")
-    except IsADirectoryError:
-        return Unreadable("is a folder")
-    except PermissionError:
+_FILE_KINDS = (
+    (stat.S_ISDIR, "a folder"),
+    (stat.S_ISFIFO, "a named pipe"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+)
+
+
+def not_a_regular_file(mode: int) -> Unreadable:
+    kind = next((name for test, name in _FILE_KINDS if test(mode)), "a special file")
+    return Unreadable(f"not a regular file ({kind})")
+
+
+def _cannot_open(path: Path | str, error: OSError) -> Unreadable:
+    """Why `path` could not be opened, said for a person."""
+    if isinstance(error, FileNotFoundError):
+        try:
+            target = os.readlink(path)
+        except OSError:
+            return Unreadable(NOT_FOUND)
+        return Unreadable(f"a symbolic link to nothing ({target} does not exist)")
+    if isinstance(error, PermissionError):
         return Unreadable("permission denied")
-    except OSError as error:
-        return Unreadable(f"cannot read: {error.strerror or error}")
+    if error.errno == errno.ELOOP:
+        return Unreadable("a symbolic link loop (it never reaches a file)")
+    if error.errno == errno.ENXIO:  # a socket, or a device without its driver
+        try:
+            return not_a_regular_file(os.stat(path).st_mode)
+        except OSError:
+            pass
+    return Unreadable(f"cannot read: {error.strerror or error}")
 
 
 def expand_paths(arguments: Iterable[str]) -> Iterator[tuple[str, Path | Unreadable | None]]:
     """Each argument as (display name, file path); `-` is standard input (path None).
 
     A folder yields every `*.json` below it, sorted, but `manifest.json` (fuzz's corpus
-    manifest; name it as a file to check it); a folder with none is Unreadable.
+    manifest; name it as a file to check it); a folder with none is Unreadable. What the
+    walk cannot read (a sub-folder, a broken or looping link) comes as an Unreadable in
+    its place.
     """
     for name, path in expand_names(arguments):
         yield name, Path(path) if isinstance(path, str) else path
@@ -237,36 +296,59 @@ def expand_names(arguments: Iterable[str]) -> Iterator[tuple[str, str | Unreadab
             yield "-", None
             continue
         if os.path.isdir(argument):
-            found = sorted(_json_files(argument))
+            found = sorted(_json_files(argument), key=lambda entry: entry[0])
             if not found:
                 yield argument, Unreadable("folder holds no *.json file")
-            for file in found:
-                yield file, file
-        elif os.path.exists(argument):
-            yield argument, argument
+            for file, problem in found:
+                yield file, problem or file
         else:
-            yield argument, Unreadable("no such file or folder")
+            yield argument, argument  # read_bytes says why, if it cannot be read
 
 
 #: `kore-contract fuzz` writes this beside its payloads; a folder's expansion skips it.
 CORPUS_MANIFEST = "manifest.json"
 
 
-def _json_files(folder: str) -> Iterator[str]:
-    """Every regular `*.json` file below `folder` (symlinks to files included), but the
-    corpus manifest of `kore-contract fuzz`."""
+def _json_files(folder: str) -> Iterator[tuple[str, Unreadable | None]]:
+    """Every `*.json` entry below `folder` that is a file or should be one (symlinks to files
+    included), but the corpus manifest of `kore-contract fuzz`: (path, None) for a regular
+    file, (path, why) for an entry that cannot be read, a sub-folder included. Sub-folders
+    are entered, symlinks to folders not (a link may loop)."""
     pending = [folder]
     while pending:
+        current = pending.pop()
         try:
-            with os.scandir(pending.pop()) as entries:
+            with os.scandir(current) as entries:
                 for entry in entries:
-                    name = entry.name  # a file first: most entries are (a folder is no file)
-                    if name.endswith(".json") and name != CORPUS_MANIFEST and entry.is_file():
-                        yield entry.path
-                    elif entry.is_dir(follow_symlinks=False):
+                    problem = _entry_problem(entry)
+                    if problem is _FOLDER:
                         pending.append(entry.path)
-        except OSError:
-            continue  # a sub-folder we may not read: its files are not found, as with rglob
+                    elif problem is not _SKIP:
+                        yield entry.path, problem
+        except OSError as error:
+            reason = _cannot_open(current, error).reason
+            yield current, Unreadable(f"folder not readable ({reason}); its files were not checked")
+
+
+_FOLDER = Unreadable("a folder: entered")
+_SKIP = Unreadable("not a JSON file: skipped")
+
+
+def _entry_problem(entry: os.DirEntry[str]) -> Unreadable | None:
+    """None for a regular `*.json` file to check; _FOLDER, _SKIP, or why it cannot be read."""
+    name = entry.name
+    try:
+        if entry.is_dir(follow_symlinks=False):
+            return _FOLDER
+        if not name.endswith(".json") or name == CORPUS_MANIFEST:
+            return _SKIP
+        if entry.is_file():  # most entries: one stat at most, often none
+            return None
+        if entry.is_dir():
+            return _SKIP  # a symlink to a folder named *.json: not followed
+        return not_a_regular_file(entry.stat().st_mode)
+    except OSError as error:  # a looping or broken link, an entry gone meanwhile
+        return _cannot_open(entry.path, error)
 
 
 def read_stdin() -> bytes:

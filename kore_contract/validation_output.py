@@ -1,10 +1,18 @@
-"""Render `validate` results as text (for a terminal), JSON (DESIGN.md's shape) or JUnit XML."""
+"""Render `validate` results as text (for a terminal), JSON (DESIGN.md's shape) or JUnit XML.
+
+A file name or a property name is anyone's text: the text output shows control characters
+(an ANSI or OSC escape, a newline) as escapes (`printable`), and every format stays valid
+for a file name that is not UTF-8 (its undecodable bytes shown as `\\xe9`).
+"""
 
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from typing import Any
+
+from kore_contract.validate import printable
 
 # xml.sax.saxutils would do, but imports urllib and http.client: 20 ms of a one-file run.
 _XML_TEXT = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
@@ -19,9 +27,11 @@ _XML_ATTR = str.maketrans(
         "\t": "&#9;",
     }
 )
-# Characters XML 1.0 cannot hold at all, even escaped (a payload's text may contain them).
+# Characters XML 1.0 cannot hold at all, even escaped (a payload's text may contain them),
+# lone surrogates included (UTF-8 cannot encode them).
 _XML_INVALID = dict.fromkeys(
-    [*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0xFFFE, 0xFFFF], "\ufffd"
+    [*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), *range(0xD800, 0xE000), 0xFFFE, 0xFFFF],
+    "\ufffd",
 )
 
 
@@ -58,16 +68,39 @@ _KEYS = ("path", "status", "violations", "warnings", "error")
 _VALID_TAIL = ', "status": "valid", "violations": [], "warnings": [], "error": null}'
 
 
+#: A byte of a file name that is not UTF-8, as os.fsdecode keeps it (U+DC80 to U+DCFF).
+_UNDECODED_BYTE = re.compile("[\udc80-\udcff]")
+#: What JSON written with ensure_ascii=False would hold raw but should not: DEL and C1
+#: controls (a terminal may obey them) and lone surrogates (UTF-8 cannot encode them).
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\ud800-\udfff]")
+
+
+def shown_name(path: Any) -> Any:
+    """A file name with each byte that is not UTF-8 written `\\xe9`: text every format can
+    hold, as the user would recognise it."""
+    if type(path) is not str:
+        return path
+    return _UNDECODED_BYTE.sub(lambda match: f"\\x{ord(match[0]) - 0xDC00:02x}", path)
+
+
+def _json_safe(text: str) -> str:
+    """JSON text with DEL, C1 controls and lone surrogates as `\\uXXXX` escapes (in JSON they
+    only occur inside strings, which read back the same)."""
+    if _JSON_UNSAFE.search(text) is None:
+        return text
+    return _JSON_UNSAFE.sub(lambda match: f"\\u{ord(match[0]):04x}", text)
+
+
 def render_json(results: list[dict[str, Any]]) -> str:
     """`json.dumps({"summary": ..., "results": results}, ensure_ascii=False)`, and a line
-    break; a valid result without warnings (most of a big folder) is written from a
-    template, only its path encoded."""
+    break, but file names `shown_name` and `_json_safe`; a valid result without warnings
+    (most of a big folder) is written from a template, only its path encoded."""
     # No indent: json's C encoder only runs without one (4x faster on a big folder).
     encode = json.dumps
     string = json.encoder.encode_basestring  # what json.dumps uses for a str (no ASCII escape)
     parts = []
     for result in results:
-        path = result.get("path")
+        path = shown_name(result.get("path"))
         if (
             type(path) is str
             and result["status"] == "valid"
@@ -78,44 +111,65 @@ def render_json(results: list[dict[str, Any]]) -> str:
         ):
             parts.append('{"path": ' + string(path) + _VALID_TAIL)
         else:
-            parts.append(encode(result, ensure_ascii=False))
+            parts.append(encode({**result, "path": path}, ensure_ascii=False))
     head = encode({"summary": summary(results)}, ensure_ascii=False)[:-1]
-    return f'{head}, "results": [{", ".join(parts)}]}}\n'
+    return _json_safe(f'{head}, "results": [{", ".join(parts)}]}}\n')
 
 
 def render_text(results: list[dict[str, Any]], *, color: bool = False) -> str:
+    """One line per file, its violations and warnings below it, then a summary; every name
+    and message `printable`."""
+
     def paint(code: str, text: str) -> str:
         return f"{code}{text}{_RESET}" if color else text
 
     lines: list[str] = []
     for result in results:
         status = result["status"]
+        path = printable(shown_name(str(result["path"])))
         if status == "valid":
-            lines.append(f"{paint(_GREEN, 'ok')}      {result['path']}")
+            lines.append(f"{paint(_GREEN, 'ok')}      {path}")
         elif status == "unreadable":
-            lines.append(f"{paint(_RED, 'error')}   {result['path']}: {result['error']}")
+            lines.append(f"{paint(_RED, 'error')}   {path}: {printable(str(result['error']))}")
         else:
-            count = len(result["violations"])
-            lines.append(
-                f"{paint(_RED, 'invalid')} {result['path']}: "
-                f"{count} violation{'s' if count != 1 else ''}"
-            )
+            lines.append(f"{paint(_RED, 'invalid')} {path}: {_count(result)}")
         for violation in result["violations"]:
             lines.append(
-                f"  {paint(_BOLD, violation['rule']):>4} {violation['pointer'] or '/'}"
-                f"  {violation['message']}"
+                f"  {paint(_BOLD, printable(violation['rule'])):>4} "
+                f"{printable(violation['pointer']) or '/'}  {printable(violation['message'])}"
             )
+        lines += _more_lines(result, "violations")
         for warning in result["warnings"]:
             lines.append(
-                f"  {paint(_YELLOW, 'warn')} {warning['rule']} "
-                f"{warning['pointer'] or '/'}  {warning['message']}"
+                f"  {paint(_YELLOW, 'warn')} {printable(warning['rule'])} "
+                f"{printable(warning['pointer']) or '/'}  {printable(warning['message'])}"
             )
+        lines += _more_lines(result, "warnings")
     counts = summary(results)
     lines.append(
         f"{counts['files']} file{'s' if counts['files'] != 1 else ''}: {counts['valid']} valid, "
         f"{counts['invalid']} invalid, {counts['unreadable']} unreadable"
     )
     return "\n".join(lines) + "\n"
+
+
+def _count(result: dict[str, Any]) -> str:
+    """`3 violations`, `130 violations` (100 listed), or `more than 100 violations`."""
+    listed = len(result["violations"])
+    if not result.get("more_exact", True) and result.get("more_violations"):
+        return f"more than {listed:,} violations"
+    total = listed + result.get("more_violations", 0)
+    return f"{total:,} violation{'s' if total != 1 else ''}"
+
+
+def _more_lines(result: dict[str, Any], kind: str) -> list[str]:
+    """What follows a capped list: `  ... and 30 more violations`."""
+    more = result.get(f"more_{kind}", 0)
+    if not more:
+        return []
+    if not result.get("more_exact", True):
+        return [f"  ... and more {kind} (the listing stops at {len(result[kind]):,})"]
+    return [f"  ... and {more:,} more {kind if more != 1 else kind[:-1]}"]
 
 
 def render_junit(results: list[dict[str, Any]]) -> str:
@@ -128,20 +182,22 @@ def render_junit(results: list[dict[str, Any]]) -> str:
         f'failures="{counts["invalid"]}" errors="{counts["unreadable"]}">',
     ]
     for result in results:
-        out.append(
-            f'    <testcase classname="kore-contract.validate" name={quoteattr(result["path"])}>'
-        )
+        name = printable(shown_name(str(result["path"])))
+        out.append(f'    <testcase classname="kore-contract.validate" name={quoteattr(name)}>')
         if result["status"] == "invalid":
-            text = "\n".join(
-                f"{v['rule']} {v['pointer'] or '/'}: {v['message']}" for v in result["violations"]
-            )
+            lines = [
+                printable(f"{v['rule']} {v['pointer'] or '/'}: {v['message']}")
+                for v in result["violations"]
+            ] + [line.strip() for line in _more_lines(result, "violations")]
             first = result["violations"][0]
+            message = printable(first["rule"] + ": " + first["message"])
             out.append(
-                f"      <failure message={quoteattr(first['rule'] + ': ' + first['message'])} "
-                f'type="violation">{escape(text)}</failure>'
+                f"      <failure message={quoteattr(message)} "
+                f'type="violation">{escape(chr(10).join(lines))}</failure>'
             )
         elif result["status"] == "unreadable":
-            out.append(f'      <error message={quoteattr(result["error"])} type="unreadable"/>')
+            error = printable(str(result["error"]))
+            out.append(f'      <error message={quoteattr(error)} type="unreadable"/>')
         out.append("    </testcase>")
     out += ["  </testsuite>", "</testsuites>"]
     return "\n".join(out) + "\n"

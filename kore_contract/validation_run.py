@@ -1,7 +1,10 @@
 """Validate many paths: every path gets a result dict, on every core for large sets.
 
 A result is DESIGN.md's shape: `{"path", "status": valid|invalid|unreadable,
-"violations": [...], "warnings": [...], "error": str | None}`.
+"violations": [...], "warnings": [...], "error": str | None}`. A payload with more than
+MAX_VIOLATIONS violations (or warnings) lists that many, and its result adds
+`"more_violations": N` and `"more_warnings": N` (how many more were found) and
+`"more_exact": false` when the search stopped past the cap (there are at least N more).
 """
 
 from __future__ import annotations
@@ -18,9 +21,19 @@ if TYPE_CHECKING:
 _settings: dict[str, Any] = {}
 
 #: What a worker sends back for one file: None for valid without warnings (most files),
-#: else (status, violations, warnings, error) with each violation a (rule, pointer,
-#: message) tuple. Small to pickle; the parent makes the result dicts.
-Compact = tuple[str, list[tuple[str, str, str]], list[tuple[str, str, str]], "str | None"] | None
+#: else (status, violations, warnings, error, more) with each violation a (rule, pointer,
+#: message) tuple and `more` (more violations, more warnings, exact) or None. Small to
+#: pickle; the parent makes the result dicts.
+Compact = (
+    tuple[
+        str,
+        list[tuple[str, str, str]],
+        list[tuple[str, str, str]],
+        "str | None",
+        "tuple[int, int, bool] | None",
+    ]
+    | None
+)
 
 # Files of a pool run, set before the fork: a task is a range of indices into it.
 _files: list[str] = []
@@ -41,14 +54,16 @@ def _check(
         else validate_text(data, kind=kind, fixture=fixture, strict=strict)
     )
     if isinstance(outcome, Unreadable):
-        return ("unreadable", [], [], outcome.reason)
+        return ("unreadable", [], [], outcome.reason, None)
     if not outcome.violations and not outcome.warnings:
         return None
+    more = outcome.more_violations, outcome.more_warnings, outcome.more_exact
     return (
         "invalid" if outcome.violations else "valid",
         [_triple(v) for v in outcome.violations],
         [_triple(w) for w in outcome.warnings],
         None,
+        more if more[0] or more[1] else None,
     )
 
 
@@ -59,14 +74,22 @@ def _triple(violation: Violation) -> tuple[str, str, str]:
 def _expand(name: str, compact: Compact) -> dict[str, Any]:
     if compact is None:
         return {"path": name, "status": "valid", "violations": [], "warnings": [], "error": None}
-    status, violations, warnings, error = compact
-    return {
+    status, violations, warnings, error, more = compact
+    result: dict[str, Any] = {
         "path": name,
         "status": status,
         "violations": [{"rule": r, "pointer": p, "message": m} for r, p, m in violations],
         "warnings": [{"rule": r, "pointer": p, "message": m} for r, p, m in warnings],
         "error": error,
     }
+    if more is not None:
+        more_violations, more_warnings, exact = more
+        if more_violations:
+            result["more_violations"] = more_violations
+        if more_warnings:
+            result["more_warnings"] = more_warnings
+        result["more_exact"] = exact
+    return result
 
 
 def _check_range(bounds: tuple[int, int]) -> list[Compact]:
