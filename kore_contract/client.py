@@ -6,8 +6,9 @@ retried create could make a second campaign.
 
 The server may be hostile: each call has a total deadline (connect, headers and body,
 however slowly they trickle in), an answer is read up to MAX_RESPONSE_BYTES, cookies are
-never kept, ids go into paths percent-encoded, and after MAX_CONSECUTIVE_FAILURES requests
-in a row without an answer the client raises `ServerStoppedAnswering`.
+never kept, ids go into paths percent-encoded, and after `max_failures` requests in a row
+without an answer (MAX_CONSECUTIVE_FAILURES for a contract run) the client raises
+`ServerStoppedAnswering`.
 """
 
 from __future__ import annotations
@@ -301,13 +302,13 @@ class KoreClient:
     def __init__(self, target: Target, *, timeout: float = DEFAULT_TIMEOUT,
                  rate: float | None = None, ledger: Ledger | None = None,
                  max_response_bytes: int = MAX_RESPONSE_BYTES,
-                 max_failures: int = MAX_CONSECUTIVE_FAILURES) -> None:
+                 max_failures: int | None = None) -> None:
         self.target = target
         self.timeout = timeout  # the whole call: connect, headers and body
         self.limiter = RateLimiter(rate)
         self.ledger = ledger or Ledger(None)
         self.max_response_bytes = max_response_bytes
-        self.max_failures = max_failures
+        self.max_failures = max_failures  # None: never give up on the server
         self.session = cookieless_session()
         self.requests_sent = 0
         self.failures_in_a_row = 0
@@ -321,7 +322,8 @@ class KoreClient:
              headers: Mapping[str, str] | None = None, body: bytes | None = None,
              retries: int = 0) -> Exchange:
         """One call (retried `retries` times without an answer); raises
-        `ServerStoppedAnswering` once `max_failures` attempts in a row got no answer."""
+        `ServerStoppedAnswering` once `max_failures` attempts in a row got no answer (when
+        the caller set that limit: `kore-contract test` does)."""
         url = self.target.base_url.rstrip("/") + path
         if query:
             url += "?" + urlencode(query)
@@ -398,7 +400,8 @@ class KoreClient:
     def _unanswered(self, exchange: Exchange) -> None:
         with self._count_lock:
             self.failures_in_a_row += 1
-            stopped = self.failures_in_a_row >= self.max_failures
+            stopped = self.max_failures is not None and \
+                self.failures_in_a_row >= self.max_failures
         if stopped:
             raise ServerStoppedAnswering(
                 f"{self.target.base_url} stopped answering: {self.failures_in_a_row} requests "

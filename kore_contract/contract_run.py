@@ -11,6 +11,7 @@ from typing import Any, TextIO
 
 from kore_contract import auth
 from kore_contract.client import (
+    MAX_CONSECUTIVE_FAILURES,
     KoreClient,
     ServerStoppedAnswering,
     Target,
@@ -125,7 +126,8 @@ def _run(options: ContractRunOptions, target: Target, fixture: Any, client_id: s
     report_dir = Path(options.report_dir)
     ledger = Ledger(report_dir / "ledger.jsonl")
     rate = options.rate or (None if is_loopback(target.base_url) else LIVE_DEFAULT_RATE)
-    client = KoreClient(target, timeout=options.timeout, rate=rate, ledger=ledger)
+    client = KoreClient(target, timeout=options.timeout, rate=rate, ledger=ledger,
+                        max_failures=MAX_CONSECUTIVE_FAILURES)
     probe = client.send("GET", target.call_path("get", "kore-contract-probe"),
                         query={"accountId": target.account_id},
                         headers=target.standard_headers())

@@ -15,6 +15,7 @@ JSON-escaped; anything shaped like a JWT is redacted wherever it starts (no word
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import re
 import threading
@@ -79,14 +80,15 @@ def active_secrets() -> list[str]:
     return [secret for registry in list(_ACTIVE) for secret in registry]
 
 
-def encoded_forms(secret: str) -> set[str]:
+@functools.lru_cache(maxsize=1024)
+def encoded_forms(secret: str) -> frozenset[str]:
     """`secret` as it may appear in an echo: raw, percent-encoded (either hex case, `+`
     for space), JSON-escaped (with and without \\u escapes)."""
-    forms = {secret, quote_plus(secret, safe="")}
     percent = quote(secret, safe="")
-    forms |= {percent, re.sub(r"%[0-9A-F]{2}", lambda m: m[0].lower(), percent)}
-    forms |= {json.dumps(secret)[1:-1], json.dumps(secret, ensure_ascii=False)[1:-1]}
-    return forms
+    return frozenset({
+        secret, quote_plus(secret, safe=""), percent,
+        re.sub(r"%[0-9A-F]{2}", lambda m: m[0].lower(), percent),
+        json.dumps(secret)[1:-1], json.dumps(secret, ensure_ascii=False)[1:-1]})
 
 
 def redact_text(text: str, secrets: Iterable[str] = ()) -> str:
