@@ -20,7 +20,11 @@ from hypothesis import strategies as st
 
 from kore_contract import formats, loader, spec
 from kore_contract.validate import (
+    WINDOW,
+    Kind,
     _calling_hours_warnings,
+    _collect,
+    _reference_validator,
     calling_hours_warnings,
     fast_is_valid,
     reference_schema_violations,
@@ -151,6 +155,53 @@ def test_engines_agree_on_roots_that_are_not_objects(root: Any) -> None:
         reference = reference_schema_violations(root, kind)
         assert schema_violations(root, kind) == reference
         assert fast_is_valid(root, kind) == (not reference)
+
+
+# --- long lists: the bounded explanation (a skeleton, then windows) is the full one ------
+
+BLOCK = {"day": "MO", "start": "9:00 AM", "end": "10:00 AM"}
+
+
+@st.composite
+def long_lists(draw: st.DrawFn, base: dict[str, Any], inside: tuple[str, ...]) -> dict[str, Any]:
+    """`base` with its contact lists and calling hours a few windows long, a few items odd
+    (anywhere: in the first window, beyond it, last) and an extra key or two in a block."""
+    body = copy.deepcopy(base)
+    holder = body
+    for name in inside:
+        holder = holder[name]
+    lists = ["list"] * draw(st.integers(0, 3 * WINDOW + 1))
+    days = [dict(BLOCK) for _ in range(draw(st.integers(0, 3 * WINDOW + 1)))]
+    for items in (lists, days):
+        for _ in range(draw(st.integers(0, 4)) if items else 0):
+            at = draw(st.sampled_from([0, WINDOW - 1, WINDOW, len(items) - 1, len(items) // 2]))
+            items[min(at, len(items) - 1)] = odd_value(draw)
+    if days and draw(st.booleans()):
+        days[-1] = {**BLOCK, "extra": odd_value(draw), "start": odd_value(draw)}
+    holder["contactLists"] = lists
+    holder["dialingStrategy"]["callingHours"]["days"] = days
+    return body
+
+
+def _full_explanation(body: Any, kind: Kind) -> list[Any]:
+    """What the reference engine says of the whole payload, every error explained."""
+    return _collect(_reference_validator(kind).iter_errors(body))
+
+
+@given(long_lists(REQUEST, ()))
+def test_engines_agree_on_long_lists_in_requests(body: dict[str, Any]) -> None:
+    reference = reference_schema_violations(body, "request")
+    assert schema_violations(body, "request") == reference
+    assert fast_is_valid(body, "request") == (not reference)
+    assert reference == _full_explanation(body, "request")
+
+
+@given(long_lists(RESPONSE, ("data",)))
+def test_engines_agree_on_long_lists_in_responses(body: dict[str, Any]) -> None:
+    reference = reference_schema_violations(body, "response")
+    assert schema_violations(body, "response") == reference
+    assert fast_is_valid(body, "response") == (not reference)
+    assert reference == _full_explanation(body, "response")
 
 
 def test_engines_agree_on_the_samples() -> None:
@@ -343,13 +394,14 @@ def test_the_fast_parse_is_the_strict_parse(data: bytes) -> None:
 CLOCKS = st.sampled_from(["1:00 AM", "2:00 AM", "9:00 AM", "12:00 PM", "6:00 PM", "13:00 PM"])
 BLOCK_PARTS = st.one_of(CLOCKS, st.none(), st.integers(0, 2), st.just([]))
 BLOCKS = st.one_of(
-    st.fixed_dictionaries(
-        {"day": st.sampled_from(["MO", "TU"]), "start": CLOCKS, "end": CLOCKS}
-    ),
+    st.fixed_dictionaries({"day": st.sampled_from(["MO", "TU"]), "start": CLOCKS, "end": CLOCKS}),
     st.dictionaries(st.sampled_from(["day", "start", "end"]), BLOCK_PARTS, max_size=3),
     st.fixed_dictionaries(
-        {"day": st.one_of(st.sampled_from(["MO", "TU"]), BLOCK_PARTS), "start": CLOCKS,
-         "end": CLOCKS}
+        {
+            "day": st.one_of(st.sampled_from(["MO", "TU"]), BLOCK_PARTS),
+            "start": CLOCKS,
+            "end": CLOCKS,
+        }
     ),
     st.sampled_from([None, 1, "MO", []]),
 )
@@ -359,6 +411,39 @@ BLOCKS = st.one_of(
 def test_calling_hours_fast_path_is_the_full_walk(days: list[Any]) -> None:
     payload = {"dialingStrategy": {"callingHours": {"days": days}}}
     assert calling_hours_warnings(payload) == _calling_hours_warnings(days)
+
+
+def _every_pair(days: list[Any]) -> list[tuple[str, str]]:
+    """R14 by comparing every block with every earlier one (quadratic: small lists only)."""
+    found = []
+    spans: list[tuple[int, Any, int, int]] = []
+    for index, block in enumerate(days):
+        if type(block) is not dict or type(block.get("start")) is not str:
+            continue
+        if type(block.get("end")) is not str:
+            continue
+        first, last = formats.clock_minutes(block["start"]), formats.clock_minutes(block["end"])
+        if first is None or last is None:
+            continue
+        if first >= last:
+            found.append((f"/dialingStrategy/callingHours/days/{index}", "before end"))
+            continue
+        if type(block.get("day")) is str:
+            for other, day, other_first, other_last in spans:
+                if day == block["day"] and first < other_last and other_first < last:
+                    where = f"/dialingStrategy/callingHours/days/{index}"
+                    found.append((where, f"overlaps days[{other}]"))
+            spans.append((index, block["day"], first, last))
+    return found
+
+
+@given(st.lists(BLOCKS, max_size=12))
+def test_calling_hours_sweep_finds_every_overlapping_pair_in_block_order(days: list[Any]) -> None:
+    payload = {"dialingStrategy": {"callingHours": {"days": days}}}
+    told = calling_hours_warnings(payload, limit=1000)
+    expected = _every_pair(days)
+    assert [w.pointer for w in told] == [pointer for pointer, _ in expected]
+    assert all(w.message.endswith(tail) for w, (_, tail) in zip(told, expected, strict=True))
 
 
 @given(st.text(min_size=1, max_size=8))
