@@ -411,25 +411,37 @@ class KoreClient:
 
     def create(self, body: Any, *, headers: Mapping[str, str] | None = None,
                query: Mapping[str, str] | None = None, raw: bytes | None = None) -> Exchange:
-        """POST a create; a 2xx answer's `_id` goes to the ledger before returning."""
+        """POST a create. The ledger gets an intent line (the name, no token) before it is
+        sent, so a run killed mid-create leaves the name; then the answer's `_id`."""
+        from kore_contract.ledger import campaign_name
+
         payload = raw if raw is not None else json.dumps(body, ensure_ascii=False).encode()
         sent_headers = {**self.target.standard_headers(), "Content-Type": "application/json"}
+        name = campaign_name(body, raw)
+        intent = self.ledger.intent(name, self.target)
         exchange = self.send(
             "POST", self.target.call_path("create"),
             query=query if query is not None else {"accountId": self.target.account_id,
                                                    "campaignType": "sms"},
             headers=headers if headers is not None else sent_headers, body=payload)
-        self.record_created(exchange)
+        self.record_created(exchange, intent=intent, name=name)
         return exchange
 
-    def record_created(self, exchange: Exchange) -> str | None:
-        if exchange.status is None or not 200 <= exchange.status < 300:
+    def record_created(self, exchange: Exchange, *, intent: str | None = None,
+                       name: str | None = None) -> str | None:
+        """The `_id` of a 2xx create answer, recorded in the ledger (once). A refusal settles
+        the intent; no answer, or a 2xx without an id, leaves it open (the campaign may exist)."""
+        if exchange.status is None:
+            return None
+        if not 200 <= exchange.status < 300:
+            if intent is not None:
+                self.ledger.answered(intent, exchange.status)
             return None
         answer = exchange.response_json
         data = answer.get("data") if isinstance(answer, dict) else None
         campaign_id = data.get("_id") if isinstance(data, dict) else None
         if isinstance(campaign_id, str) and campaign_id:
-            self.ledger.created(campaign_id, self.target)
+            self.ledger.created(campaign_id, self.target, intent=intent, name=name)
             return campaign_id
         return None
 

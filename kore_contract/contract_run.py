@@ -156,7 +156,8 @@ def _run(options: ContractRunOptions, target: Target, fixture: Any, client_id: s
     left = runner.left_behind
     if left:
         error = (error or "") + f" {len(left)} campaign(s) could not be deleted; run " \
-                                f"kore-contract cleanup --ledger {ledger.path}"
+                                f"kore-contract cleanup --ledger {ledger.path} " \
+                                f"--base-url {target.base_url}"
     run_info = run_record(client, live=options.base_url is not None, seed=options.seed,
                           max_examples=options.max_examples, started=started,
                           started_at=started_at)

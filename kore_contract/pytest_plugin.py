@@ -4,12 +4,17 @@ Installing the package is enough: `pytest --pyargs kore_contract.suite` runs the
 as pytest tests, and users' own tests get fixtures: `kore_target`, `kore_client`,
 `kore_fixture`, `kore_mock`, `kore_token`, `kore_strategies`. Options read their KORE_*
 environment variable when not given on the command line.
+
+The suite runs the contract once per session (shared by that session's xdist workers only)
+and writes its ledger of created campaigns to `<report dir>/ledger.jsonl` (default
+`reports/` under the rootdir); the terminal summary names it.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -30,7 +35,12 @@ OPTIONS = (
     ("--kore-client-id", "KORE_CLIENT_ID", "client id (the appId claim)"),
     ("--kore-client-secret", "KORE_CLIENT_SECRET", "client secret (prefer the variable)"),
     ("--kore-token", "KORE_TOKEN", "a ready JWT for the auth header"),
+    ("--kore-report-dir", "KORE_REPORT_DIR",
+     "where the suite writes its ledger.jsonl (default: reports/ under the rootdir)"),
 )
+#: The suite's run, as the terminal summary reports it (set where the contract ran).
+RUN_NOTE = pytest.StashKey[dict[str, Any]]()
+_NOTE_KEY = "kore_contract_run"  # the same note, sent by an xdist worker to the controller
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -55,6 +65,7 @@ class KoreSettings:
     client_secret: str | None
     token: str | None
     allow_writes: bool
+    report_dir: Path
 
 
 def read_settings(config: pytest.Config) -> KoreSettings:
@@ -73,6 +84,7 @@ def read_settings(config: pytest.Config) -> KoreSettings:
             raise pytest.UsageError(f"{flag}={text}: must be a whole number") from None
 
     allow = config.getoption("kore_allow_writes")
+    report_dir = value("--kore-report-dir", "KORE_REPORT_DIR")
     return KoreSettings(
         base_url=value("--kore-base-url", "KORE_BASE_URL"),
         fixture=value("--kore-fixture", "KORE_FIXTURE"),
@@ -86,6 +98,8 @@ def read_settings(config: pytest.Config) -> KoreSettings:
         token=value("--kore-token", "KORE_TOKEN"),
         allow_writes=bool(allow) if allow is not None else
         os.environ.get("KORE_ALLOW_WRITES", "").lower() in ("1", "true", "yes"),
+        report_dir=(config.invocation_params.dir / report_dir if report_dir
+                    else config.rootpath / "reports"),
     )
 
 
@@ -193,22 +207,75 @@ def kore_strategies() -> ModuleType:
 # --- the contract run shared by the suite (once per session, also under xdist) ---------------
 
 
+def shared_results_path(config: Any, tmp_path_factory: Any) -> Path:
+    """Where one session keeps its contract run: shared by its own xdist workers, no one else.
+
+    An xdist worker's basetemp is `<the session's basetemp>/popen-gwN`: its parent, with the
+    run's uid in the name. Without xdist, the session's own basetemp (its parent is shared by
+    every session). xdist's environment variables are not trusted: a pytest started inside an
+    xdist worker inherits them without being one.
+    """
+    workerinput = getattr(config, "workerinput", None)
+    uid = workerinput.get("testrunuid") if isinstance(workerinput, dict) else None
+    if uid:
+        safe = re.sub(r"[^A-Za-z0-9_.-]", "_", str(uid))
+        return Path(tmp_path_factory.getbasetemp()).parent / f"kore-contract-results-{safe}.json"
+    return Path(tmp_path_factory.getbasetemp()) / "kore-contract-results.json"
+
+
 @pytest.fixture(scope="session")
-def kore_contract_results(tmp_path_factory: pytest.TempPathFactory, kore_settings: KoreSettings,
-                          kore_target: Any, kore_fixture: Any,
+def kore_contract_results(pytestconfig: pytest.Config, tmp_path_factory: pytest.TempPathFactory,
+                          kore_settings: KoreSettings, kore_target: Any, kore_fixture: Any,
                           kore_credentials: tuple[str | None, str | None]) -> dict[str, Any]:
-    """The results of one contract run, shared by every xdist worker (run once, by one)."""
+    """The results of this session's contract run (run once, by one xdist worker)."""
     from filelock import FileLock
 
-    shared = tmp_path_factory.getbasetemp().parent / "kore-contract-results.json"
+    shared = shared_results_path(pytestconfig, tmp_path_factory)
     with FileLock(str(shared) + ".lock"):
         if shared.is_file():
             results: dict[str, Any] = json.loads(shared.read_text(encoding="utf-8"))
             return results
+        ledger_path = kore_settings.report_dir / "ledger.jsonl"
         results = run_suite_contract(kore_settings, kore_target, kore_fixture, kore_credentials,
-                                     shared.parent / "kore-contract-ledger.jsonl")
+                                     ledger_path)
+        note_run(pytestconfig, ledger_path, results)
         shared.write_text(json.dumps(results), encoding="utf-8")
         return results
+
+
+def note_run(config: pytest.Config, ledger_path: Path, results: dict[str, Any]) -> None:
+    """Keep what the terminal summary says about the run (sent on by an xdist worker)."""
+    run = results.get("run", {})
+    note = {"ledger": str(ledger_path), "base_url": str(run.get("base_url", "")),
+            "left": len(run.get("left_behind", [])),
+            "possibly_created": len(run.get("possibly_created", []))}
+    config.stash[RUN_NOTE] = note
+    workeroutput = getattr(config, "workeroutput", None)
+    if isinstance(workeroutput, dict):
+        workeroutput[_NOTE_KEY] = note
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    """xdist's controller: keep the note of the worker that ran the contract."""
+    note = (getattr(node, "workeroutput", None) or {}).get(_NOTE_KEY)
+    config = getattr(node, "config", None)
+    if note and config is not None:
+        config.stash[RUN_NOTE] = note
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    note = config.stash.get(RUN_NOTE, None)
+    if note is None:
+        return
+    ledger, base_url = note["ledger"], note["base_url"]
+    if note["left"] or note["possibly_created"]:
+        state = (f"{note['left']} campaign(s) not deleted, {note['possibly_created']} possibly "
+                 f"created: run kore-contract cleanup --ledger {ledger} --base-url {base_url}")
+    else:
+        state = "every campaign the run created is deleted"
+    terminalreporter.write_sep("-", "kore-contract")
+    terminalreporter.write_line(f"ledger: {ledger} ({state})")
 
 
 def run_suite_contract(settings: KoreSettings, target: Any, fixture: Any,
@@ -234,4 +301,5 @@ def run_suite_contract(settings: KoreSettings, target: Any, fixture: Any,
     run = run_record(client, live=settings.base_url is not None, seed=settings.seed,
                      max_examples=settings.max_examples, started=started, started_at=started_at)
     run["left_behind"] = runner.left_behind
+    run["possibly_created"] = [entry["name"] for entry in client.ledger.unresolved.values()]
     return build_results(runner.outcomes, run=run, secrets=runner.secrets)

@@ -120,7 +120,8 @@ def test_cleanup_deletes_what_a_crashed_run_left(tmp_path: Path) -> None:
         created = [client.create(base_campaign(load_fixture())) for _ in range(3)]
         assert [c.status for c in created] == [201, 201, 201]
         assert len(Ledger.read_pending(ledger_path)) == 3  # the run "crashes" here
-        code, out, _ = run_line(["cleanup", "--ledger", str(ledger_path), "--client-id",
+        code, out, _ = run_line(["cleanup", "--ledger", str(ledger_path), "--base-url",
+                                 server.base_url, "--client-id",
                                  auth.DEFAULT_CLIENT_ID, "--client-secret",
                                  auth.DEFAULT_CLIENT_SECRET])
         assert code == 0, out

@@ -1,25 +1,41 @@
-"""`kore-contract cleanup --ledger FILE`: delete the campaigns a run left behind."""
+"""`kore-contract cleanup --ledger FILE --base-url URL`: delete the campaigns a run left behind."""
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
-from typing import TextIO
+from collections import defaultdict
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
+
+if TYPE_CHECKING:
+    from kore_contract.ledger import LedgerState
 
 HELP = "delete campaigns a run created and did not delete (from its ledger)"
 DESCRIPTION = """\
-Every campaign a contract run creates is written to a ledger (reports/ledger.jsonl)
-before the run goes on, and deleted at its end. After a crash or a lost connection,
-this command deletes what the ledger still holds.
+Every create a contract run sends is written to a ledger (reports/ledger.jsonl) before it
+is sent and once it is answered; campaigns are deleted at the run's end. After a crash or
+a lost connection, this command deletes what the ledger still holds, on the --base-url
+server only (the token goes nowhere else): lines naming another server are skipped and
+listed. A create that was sent and never answered is listed by name ("possibly created"):
+check the account for it. Bad ledger lines are skipped and reported on stderr.
 
-Exit status: 0 nothing left; 1 some campaigns could not be deleted (run it again);
+Exit status: 0 nothing left; 1 something may be left (a delete failed: run it again; a
+campaign possibly created, or created on another server: see the listing);
 2 bad options or an unreadable ledger.
 """
+
+LIVE_RATE = 5.0  # requests a second on a non-loopback server, as `test`
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--ledger", required=True, metavar="FILE",
                         help="the ledger of a run, e.g. reports/ledger.jsonl")
+    parser.add_argument("--base-url", default=os.environ.get("KORE_BASE_URL"), metavar="URL",
+                        help="the server to delete on [env KORE_BASE_URL]")
+    parser.add_argument("--allow-writes", action="store_true",
+                        help="needed to delete on a base URL that is not loopback")
     parser.add_argument("--client-id", default=os.environ.get("KORE_CLIENT_ID"))
     parser.add_argument("--client-secret", default=os.environ.get("KORE_CLIENT_SECRET"),
                         help="prefer KORE_CLIENT_SECRET, which stays out of shell history")
@@ -27,44 +43,122 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--timeout", type=float, default=10.0, metavar="SECONDS")
 
 
-def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    import json
-    from pathlib import Path
+class Refused(Exception):
+    """The cleanup cannot be made; the message says why and what to do."""
 
-    from kore_contract import auth
-    from kore_contract.client import KoreClient, Target
-    from kore_contract.ledger import Ledger
+
+def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    from kore_contract.ledger import LedgerError, read_ledger
 
     path = Path(args.ledger)
     try:
-        pending = Ledger.read_pending(path)
-    except (OSError, ValueError) as error:
-        err.write(f"kore-contract cleanup: {path}: cannot read the ledger: {error}\n")
+        base_url = _base_url(args)
+        state = read_ledger(path)
+    except (Refused, LedgerError) as error:
+        err.write(f"kore-contract cleanup: {error}\n")
         return 2
-    if not pending:
-        out.write(f"{path}: nothing to delete\n")
-        return 0
+    for bad in state.bad_lines:
+        err.write(f"kore-contract cleanup: {path}:{bad.number}: skipped: {bad.problem}\n")
+    here, elsewhere = _split_by_server(state, base_url)
+    try:
+        token = _token(args) if here else ""
+    except Refused as error:
+        err.write(f"kore-contract cleanup: {error}\n")
+        return 2
+    for other_url, count in sorted(elsewhere.items()):
+        out.write(f"skipped {count} campaign(s) created on {shown(other_url)} (not the "
+                  f"--base-url): run cleanup with --base-url {shown(other_url)} for them\n")
+    unresolved = [entry for entry in state.unresolved if _same_server(entry, base_url)]
+    left = _delete_all(args, path, base_url, token, here, out)
+    for entry in unresolved:
+        out.write(f"possibly created, name {shown_name(entry.get('name'))}: check the account "
+                  "(the create was sent and its answer never recorded)\n")
+    out.write(json.dumps({"deleted": len(here) - left, "left": left,
+                          "possibly_created": len(unresolved),
+                          "skipped": sum(elsewhere.values())}) + "\n")
+    return 1 if left or unresolved or elsewhere else 0
+
+
+def _base_url(args: argparse.Namespace) -> str:
+    from kore_contract.client import is_loopback
+
+    base_url: str | None = args.base_url
+    if not base_url:
+        raise Refused("pass --base-url URL (or KORE_BASE_URL): the server to delete on; "
+                      "ledger lines naming another server are skipped")
+    if not is_loopback(base_url) and not args.allow_writes:
+        raise Refused(f"{shown(base_url)} is not a loopback address: deleting there changes "
+                      "a real account; pass --allow-writes to go ahead")
+    return base_url
+
+
+def _normal(url: str) -> str:
+    return url.strip().rstrip("/").lower()
+
+
+def _same_server(entry: dict[str, Any], base_url: str) -> bool:
+    return _normal(str(entry.get("base_url", ""))) == _normal(base_url)
+
+
+def _split_by_server(state: LedgerState, base_url: str
+                     ) -> tuple[list[dict[str, Any]], dict[str, int]]:
+    """The campaigns on `base_url`, and how many each other server holds."""
+    here: list[dict[str, Any]] = []
+    elsewhere: defaultdict[str, int] = defaultdict(int)
+    for entry in state.pending:
+        if _same_server(entry, base_url):
+            here.append(entry)
+        else:
+            elsewhere[str(entry["base_url"])] += 1
+    return here, dict(elsewhere)
+
+
+def _token(args: argparse.Namespace) -> str:
+    from kore_contract import auth
+
     if args.token:
-        token = args.token
-    elif args.client_id and args.client_secret:
-        token = auth.mint_token(args.client_id, args.client_secret, ttl=600)
-    else:
-        err.write("kore-contract cleanup: pass --client-id and --client-secret (or "
-                  "KORE_CLIENT_ID/KORE_CLIENT_SECRET), or --token\n")
-        return 2
+        return str(args.token)
+    if args.client_id and args.client_secret:
+        return auth.mint_token(args.client_id, args.client_secret, ttl=600)
+    raise Refused("pass --client-id and --client-secret (or KORE_CLIENT_ID/KORE_CLIENT_SECRET), "
+                  "or --token")
+
+
+def _delete_all(args: argparse.Namespace, path: Path, base_url: str, token: str,
+                entries: list[dict[str, Any]], out: TextIO) -> int:
+    """Delete each campaign on `base_url` (the token goes there only); how many are left."""
+    from kore_contract.client import KoreClient, RateLimiter, Target, is_loopback
+    from kore_contract.ledger import Ledger
+
+    if not entries:
+        out.write(f"{path}: nothing to delete on {shown(base_url)}\n")
+        return 0
     ledger = Ledger(path)
+    limiter = RateLimiter(None if is_loopback(base_url) else LIVE_RATE)  # one cap for all
     left = 0
-    for entry in pending:
-        target = Target(entry["base_url"], entry["stream_id"], entry["account_id"],
-                        entry["iid"], token)
+    for entry in entries:
+        target = Target(base_url, entry["stream_id"], entry["account_id"], entry["iid"], token)
         client = KoreClient(target, timeout=args.timeout, ledger=ledger)
+        client.limiter = limiter
         ledger.pending[entry["created"]] = entry
         exchange = client.delete(entry["created"])
-        ok = exchange.status is not None and (200 <= exchange.status < 300
-                                              or exchange.status == 404)
-        left += not ok
-        status = exchange.status if exchange.status is not None else exchange.error
-        out.write(f"{'deleted' if ok else 'NOT deleted'} {entry['created']} ({status})\n")
         client.close()
-    out.write(json.dumps({"deleted": len(pending) - left, "left": left}) + "\n")
-    return 1 if left else 0
+        gone = exchange.status is not None and (200 <= exchange.status < 300
+                                                or exchange.status == 404)
+        left += not gone
+        status = exchange.status if exchange.status is not None else exchange.error
+        out.write(f"{'deleted' if gone else 'NOT deleted'} {shown(entry['created'])} "
+                  f"({shown(str(status))})\n")
+    return left
+
+
+def shown(text: str) -> str:
+    """Text from a ledger or a server, with control characters escaped (safe on a terminal)."""
+    return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii")
+                   for ch in text)
+
+
+def shown_name(name: object) -> str:
+    if not isinstance(name, str):
+        return "unknown (the body had no name)"
+    return shown(json.dumps(name, ensure_ascii=False))
