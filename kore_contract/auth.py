@@ -15,7 +15,7 @@ import json
 import time
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import jwt
@@ -125,7 +125,12 @@ class TokenChecker:
             return None if self.holes.missing else _MISSING
         cached = self._cache.get(token)
         if cached is None:
-            checked = self._verify(token)
+            try:
+                checked = self._verify(token)
+            except (ValueError, TypeError, OverflowError, RecursionError) as error:
+                # PyJWT parses the header with json (deep nesting: RecursionError); a
+                # token is the client's input, so anything it makes fail is a refusal
+                checked = _refused(f"not a usable JWT ({type(error).__name__})")
             if isinstance(checked, Refusal):
                 return checked
             if len(self._cache) >= self.CACHE_SIZE:
@@ -159,19 +164,24 @@ class TokenChecker:
         except jwt.PyJWTError as error:
             return _refused(f"not a usable JWT: {error}")
         try:
-            claims = json.loads(decoded["payload"])
-        except ValueError:
+            claims = json.loads(decoded["payload"], parse_constant=_no_constant)
+        except (ValueError, RecursionError):
             claims = None
         if not isinstance(claims, dict):
             return _refused("the token's payload is not a JSON object of claims")
         times: list[float | None] = []
         for name in ("exp", "nbf"):
             value = claims.get(name)
-            if value is not None and (isinstance(value, bool)
-                                      or not isinstance(value, (int, float))):
-                return _refused(f"claim {name}: got {value!r}; expected a number "
+            if value is None:
+                times.append(None)
+                continue
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                return _refused(f"claim {name}: got {_shown(value)}; expected a number "
                                 "(seconds since 1970)")
-            times.append(None if value is None else float(value))
+            if not _EARLIEST <= value <= _LATEST:  # False for NaN too
+                return _refused(f"claim {name}: got {_shown(value)}; expected seconds since "
+                                f"1970 between {_EARLIEST} and {_LATEST} (years 1 to 9999)")
+            times.append(float(value))
         app_id = claims.get("appId")
         if not self.holes.app_id:
             if app_id is None:
@@ -187,12 +197,30 @@ class TokenChecker:
 
     def _timing(self, exp: float | None, nbf: float | None, now: float) -> Refusal | None:
         if exp is not None and now >= exp and not self.holes.expiry:
-            when = datetime.fromtimestamp(exp, timezone.utc).isoformat().replace("+00:00", "Z")
-            return _refused(f"the token expired at {when} (exp); mint a new one")
+            return _refused(f"the token expired at {_when(exp)} (exp); mint a new one")
         if nbf is not None and now < nbf and not self.holes.expiry:
-            when = datetime.fromtimestamp(nbf, timezone.utc).isoformat().replace("+00:00", "Z")
-            return _refused(f"the token is not valid before {when} (nbf)")
+            return _refused(f"the token is not valid before {_when(nbf)} (nbf)")
         return None
+
+
+#: The claim times a date can show (years 1 to 9999, in seconds since 1970).
+_EARLIEST = -62135596800
+_LATEST = 253402300799
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+def _when(seconds: float) -> str:
+    """A claim time in `_EARLIEST`..`_LATEST` as an ISO date (any platform, any sign)."""
+    return (_EPOCH + timedelta(seconds=seconds)).isoformat().replace("+00:00", "Z")
+
+
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else f"{text[:20]}...({len(text)} characters)"
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
 
 
 def check_token(token: str | None, client_id: str, client_secret: str) -> Violation | None:

@@ -5,10 +5,13 @@ from __future__ import annotations
 import argparse
 import os
 import shlex
+import textwrap
 from typing import TextIO
 
+from kore_contract.mock import limits
+
 HELP = "serve the three calls (create, get, delete) from the spec on 127.0.0.1"
-DESCRIPTION = """\
+DESCRIPTION = f"""\
 Serve the Kore.ai SMS campaign v2 calls of CONTRACT.md (create, get by id, delete)
 from the spec, seeded from a fixture (default: the bundled example). Requests are
 checked like a conforming server would: the auth JWT (A1, A2), the iid and accountId
@@ -19,6 +22,8 @@ The stream, account and application ids accept any non-empty value unless pinned
 with --stream-id, --account-id, --iid. The base URL, the ids and a ready token are
 printed at start; one line per request is logged on standard error (token redacted).
 Ctrl-C stops it.
+
+{textwrap.fill(limits.describe(), 88)}
 
 examples:
   kore-contract mock
@@ -51,6 +56,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "(names: --list-faults)")
     parser.add_argument("--list-faults", action="store_true",
                         help="list the fault names and exit")
+    parser.add_argument("--max-campaigns", metavar="N", type=int, default=limits.MAX_CAMPAIGNS,
+                        help="campaigns the store holds at most (default: "
+                             f"{limits.MAX_CAMPAIGNS:,}); past it a create is refused 409")
+    parser.add_argument("--max-store-mb", metavar="MB", type=int,
+                        default=limits.MAX_STORED_BYTES // 2**20,
+                        help="megabytes of campaigns the store holds at most (default: "
+                             f"{limits.MAX_STORED_BYTES // 2**20}); past it a create is "
+                             "refused 409")
 
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -67,6 +80,11 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if not 0 <= args.port <= 65535:
         err.write(f"kore-contract mock: --port={args.port}: must be 0 to 65535\n")
         return 2
+    for option in ("max_campaigns", "max_store_mb"):
+        if getattr(args, option) < 1:
+            err.write(f"kore-contract mock: --{option.replace('_', '-')}={getattr(args, option)}"
+                      ": must be at least 1\n")
+            return 2
     for option in ("stream_id", "account_id", "iid", "client_id", "client_secret"):
         value = getattr(args, option)
         if value is not None and not value.strip():
@@ -75,7 +93,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     from kore_contract.auth import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, mint_token
     from kore_contract.fixture import FixtureError
-    from kore_contract.mock.server import MockServer, bind, make_app
+    from kore_contract.mock.server import MockServer, bind, make_app, raise_open_file_limit
 
     client_id = args.client_id or DEFAULT_CLIENT_ID
     client_secret = args.client_secret or DEFAULT_CLIENT_SECRET
@@ -84,10 +102,13 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         err.write(line + "\n")
         err.flush()
 
+    raise_open_file_limit()  # every connection is a file; 1,024 is a low ceiling
     try:
         app = make_app(args.fixture, client_id=client_id, client_secret=client_secret,
                        stream_id=args.stream_id, account_id=args.account_id, iid=args.iid,
-                       fault=args.fault, log=None if args.quiet else log)
+                       fault=args.fault, log=None if args.quiet else log,
+                       max_campaigns=args.max_campaigns,
+                       max_stored_bytes=args.max_store_mb * 2**20)
     except FixtureError as error:
         err.write(f"kore-contract mock: {error}\n")
         return 2

@@ -4,9 +4,14 @@ Order of checks on every call: the `auth` token (A1, A2: 401, or 403 for another
 token), then the `iid`/`accountId` headers and the `accountId` query (A3: 400), then on a
 create the content type (415), the size (413), JSON (R1: 400) and the validator with the
 fixture and the query (R1 to R13: 400). Every refusal is JSON:
-`{"errors": [{"msg": ..., "code": 400, "rule": "R2", "pointer": "/name"}]}`.
+`{"errors": [{"msg": ..., "code": 400, "rule": "R2", "pointer": "/name"}]}`, at most
+`MAX_ERRORS_LISTED` entries (the last one then says how many more there were).
 Nothing a client sends is answered 5xx; an unexpected exception is logged, recorded in
 `errors` (tests re-raise it) and answered 500.
+
+A body larger than `OFFLOAD_BYTES` is parsed, validated and stored on a small thread pool,
+never on the event loop: a costly body delays only its own answer. The store is bounded
+(kore_contract.mock.limits): past it a create is refused 409.
 """
 
 from __future__ import annotations
@@ -14,11 +19,13 @@ from __future__ import annotations
 import asyncio
 import functools
 import json
+import math
 import re
 import sys
 import time
 import traceback
 from collections.abc import Awaitable, Callable, Iterable, MutableMapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
@@ -28,7 +35,9 @@ from kore_contract.auth import JWT_SHAPE, MIN_SECRET_LENGTH, REDACTED, Holes, To
 from kore_contract.fixture import Fixture
 from kore_contract.loader import Unreadable, parse_json
 from kore_contract.mock import campaign as campaigns
+from kore_contract.mock import limits
 from kore_contract.mock.faults import fault as lookup_fault
+from kore_contract.mock.logs import RateLimitedLog, printable
 from kore_contract.mock.store import Store, Stored
 from kore_contract.validate import Violation, validate_request
 
@@ -37,13 +46,18 @@ Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 
-MAX_BODY_BYTES = 1024 * 1024  # a create body is a few KB
-BODY_TIMEOUT = 30.0  # seconds to send a body once the headers are in
+MAX_BODY_BYTES = limits.MAX_BODY_BYTES
+BODY_TIMEOUT = limits.BODY_TIMEOUT  # read at each request (tests shorten it)
 JSON_TYPE = b"application/json"
+#: Threads that validate large bodies: a few at once keeps the memory of the worst
+#: bodies bounded; more wait their turn (and only they wait).
+VALIDATION_THREADS = 2
 
 _REASONS = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
-            405: "Method Not Allowed", 408: "Request Timeout", 413: "Payload Too Large",
-            415: "Unsupported Media Type", 500: "Internal Server Error"}
+            405: "Method Not Allowed", 408: "Request Timeout", 409: "Conflict",
+            413: "Payload Too Large", 414: "URI Too Long", 415: "Unsupported Media Type",
+            431: "Request Header Fields Too Large", 500: "Internal Server Error",
+            503: "Service Unavailable"}
 
 
 @dataclass
@@ -96,6 +110,8 @@ class MockApp:
         log: Callable[[str], None] | None = None,
         max_body: int = MAX_BODY_BYTES,
         store: Store | None = None,
+        max_campaigns: int = limits.MAX_CAMPAIGNS,
+        max_stored_bytes: int = limits.MAX_STORED_BYTES,
     ) -> None:
         lookup_fault(fault)  # unknown names fail here, not at the first request
         self.fixture = fixture
@@ -107,7 +123,10 @@ class MockApp:
         self.fault = fault or ""
         self.log = log
         self.max_body = max_body
-        self.store = store or Store()
+        self.store = store or Store(max_campaigns=max_campaigns, max_bytes=max_stored_bytes)
+        self.offload_bytes = limits.OFFLOAD_BYTES
+        self._pool: ThreadPoolExecutor | None = None
+        self.error_log = RateLimitedLog(self.write_error)
         self.errors: list[BaseException] = []
         #: Exceptions of `validate_request` (bugs there); the answer then comes from the
         #: validator's violation functions alone, without its warnings.
@@ -124,6 +143,12 @@ class MockApp:
             if len(client_secret) >= MIN_SECRET_LENGTH else None
         self._routes = _routes()
 
+    def close(self) -> None:
+        """Stop the validation threads (the server calls this when it stops)."""
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+
     # --- ASGI ---------------------------------------------------------------------
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -137,7 +162,7 @@ class MockApp:
         try:
             answer = await self._handle(scope, receive)
         except Exception as error:  # answered 500, recorded, logged
-            self.errors.append(error)
+            _keep(self.errors, error)
             self._log_error(scope, error)
             answer = self._refuse(500, [Violation("S9", "", "the mock failed unexpectedly; "
                                                   "this is a bug in kore-contract")])
@@ -246,11 +271,26 @@ class MockApp:
         body = await self._read_body(receive)
         if isinstance(body, Answer):
             return body
+        if len(body) <= self.offload_bytes:
+            return self._create_from(request, body)
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(VALIDATION_THREADS,
+                                            thread_name_prefix="kore-mock-validate")
+        return await asyncio.get_running_loop().run_in_executor(
+            self._pool, self._create_from, request, body)
+
+    def _create_from(self, request: Request, body: bytes) -> Answer:
+        """Parse, check and store a create body (on the loop, or a thread for a large one)."""
         parsed = parse_json(body)
         if isinstance(parsed, Unreadable):
             if self.fault == "S9-500-on-malformed-json":
                 return self._refuse(500, [Violation("R1", "", "cannot parse")], request)
             return self._refuse(400, [Violation("R1", "", f"body: {parsed.reason}")], request)
+        overflow = _overflowing_number(body, parsed.payload)
+        if overflow is not None:
+            return self._refuse(400, [Violation("R1", overflow, f"{overflow or 'body'}: a "
+                                "number too large for a double (it reads as infinity); send "
+                                "a number within +-1.7e308")], request)
         if self._holds_secret(body, request.token):
             return self._refuse(400, [Violation("S11", "", "body: holds the auth token or the "
                                 "client secret, which a campaign must not echo; remove it")],
@@ -260,7 +300,7 @@ class MockApp:
             found = validate_request(parsed.payload, fixture=self.fixture, query=request.query,
                                      duplicate_keys=duplicates).violations
         except Exception as error:  # a validator bug: answer from its parts that do work
-            self.validator_errors.append(error)
+            _keep(self.validator_errors, error)
             self._log_error(None, error)
             found = _violations_without_warnings(parsed.payload, self.fixture, request.query,
                                                  duplicates)
@@ -274,11 +314,13 @@ class MockApp:
             data = campaigns.with_fault(data, self.fault, token=request.token)
         encoded = _dumps(data)
         name = str(data.get("name"))
+        full = self.store.add(request.stream_id, self._account(request), str(data.get("_id")),
+                              name, encoded)
+        if full is not None:
+            return self._refuse(409, [Violation("S9", "", full.message())], request)
         answer = self._success(201, encoded, f"Campaign {name} creation in progress")
         if self.fault == "S1-status-202":
             answer.status = 202
-        self.store.add(request.stream_id, self._account(request), str(data.get("_id")), name,
-                       encoded)
         return answer
 
     def _accepted_rules(self) -> frozenset[str]:
@@ -381,7 +423,7 @@ class MockApp:
 
     def _refuse(self, status: int, violations: Iterable[Violation],
                 request: Request | None = None) -> Answer:
-        listed = list(violations)
+        listed = _bounded(list(violations))
         rules = ",".join(dict.fromkeys(v.rule for v in listed))
         if self.fault == "S9-error-not-json" and status < 500:
             text = "\n".join(str(v) for v in listed)
@@ -409,30 +451,107 @@ class MockApp:
 
     def _log_request(self, scope: Scope, answer: Answer, seconds: float) -> None:
         assert self.log is not None
-        client = scope.get("client")
-        where = f"{client[0]}:{client[1]}" if client else "-"
         target = scope["path"]
         if scope["query_string"]:
             target += "?" + scope["query_string"].decode("latin-1")
         rules = f" {answer.rules}" if answer.rules and answer.status >= 400 else ""
-        line = f"{where} {scope['method']} {target} {answer.status}{rules} {seconds * 1000:.1f}ms"
-        self.log(self._redact_line(line))
+        line = (f"{_client(scope.get('client'))} {printable(scope['method'], 20)} "
+                f"{_printable_target(self._redact_line(target))} "
+                f"{answer.status}{rules} {seconds * 1000:.1f}ms")
+        self.log(line)
+
+    def log_refusal(self, client: tuple[str, int] | None, status: int, message: str) -> None:
+        """A line for a request refused before it reached the app (the HTTP layer)."""
+        if self.log is not None:
+            self.log(f"{_client(client)} - - {status} {printable(message, 200)}")
 
     def _log_error(self, scope: Scope | None, error: BaseException) -> None:
+        """A traceback, at most once per `LOG_INTERVAL` for the same error at the same place
+        (then with the count of the others): a client that trips a bug in a loop costs a
+        line, not a disk."""
         text = "".join(traceback.format_exception(error))
-        where = f"on {scope.get('method')} {scope.get('path')}" if scope else "in the validator"
-        line = f"mock: unexpected error {where}:\n{text}"
+        if len(text) > MAX_TRACEBACK_CHARS:
+            text = "..." + text[-MAX_TRACEBACK_CHARS:]
+        where = (f"on {printable(str(scope.get('method')), 20)} "
+                 f"{printable(str(scope.get('path')), LOGGED_TARGET_CHARS)}"
+                 if scope else "in the validator")
+        frames = traceback.extract_tb(error.__traceback__)
+        kind = f"{type(error).__name__} at {frames[-1].filename}:{frames[-1].lineno}" \
+            if frames else type(error).__name__
+        self.error_log.error(kind, self._redact_line(f"mock: unexpected error {where}:\n{text}"))
+
+    def write_error(self, line: str) -> None:
+        """Where server errors go: the request log if there is one, else Python's logging."""
         if self.log is not None:
-            self.log(self._redact_line(line))
+            self.log(line)
         else:
             import logging
 
-            logging.getLogger("kore_contract.mock").error(self._redact_line(line))
+            logging.getLogger("kore_contract.mock").error(line)
 
     def _redact_line(self, line: str) -> str:
         if len(self.client_secret) >= MIN_SECRET_LENGTH:
             line = line.replace(self.client_secret, REDACTED)
         return JWT_SHAPE.sub(REDACTED, line) if "eyJ" in line else line
+
+
+#: Characters of a request target an access-log line shows.
+LOGGED_TARGET_CHARS = 300
+#: Characters of a logged traceback (its end: where it failed).
+MAX_TRACEBACK_CHARS = 4000
+#: Unexpected errors kept in `errors` for `check()` (the first ones).
+MAX_KEPT_ERRORS = 100
+
+
+def _keep(errors: list[BaseException], error: BaseException) -> None:
+    if len(errors) < MAX_KEPT_ERRORS:
+        errors.append(error)
+
+
+def _printable_target(target: str) -> str:
+    """A request target for the log: printable, and one field (a space shows as %20)."""
+    return printable(target, LOGGED_TARGET_CHARS).replace(" ", "%20")
+
+
+def _client(client: Any) -> str:
+    return f"{client[0]}:{client[1]}" if client else "-"
+
+
+def _bounded(violations: list[Violation]) -> list[Violation]:
+    """At most `MAX_ERRORS_LISTED` violations, each message at most `MAX_MESSAGE_CHARS`; the
+    last entry then says how many more there were (rule of the first one left out)."""
+    listed = [v if len(v.message) <= limits.MAX_MESSAGE_CHARS else
+              Violation(v.rule, v.pointer, v.message[:limits.MAX_MESSAGE_CHARS] + "...")
+              for v in violations[:limits.MAX_ERRORS_LISTED]]
+    more = len(violations) - len(listed)
+    if more > 0:
+        first = violations[len(listed)]
+        listed.append(Violation(first.rule, "", f"... and {more:,} more violations, not "
+                                f"listed (the first {len(listed)} are)"))
+    return listed
+
+
+# A number a float cannot hold needs an exponent of 3 digits or over 308 digits written
+# out; bodies without either (nearly all) are not walked.
+_HUGE_NUMBER = re.compile(rb"[eE][+]?0*[1-9][0-9]{2}|[0-9]{309}")
+
+
+def _overflowing_number(body: bytes, payload: Any) -> str | None:
+    """The JSON pointer of the first number that parsed as infinity, else None."""
+    if not _HUGE_NUMBER.search(body):
+        return None
+    stack: list[tuple[str, Any]] = [("", payload)]
+    while stack:
+        pointer, value = stack.pop()
+        if isinstance(value, float):
+            if math.isinf(value):
+                return pointer
+        elif isinstance(value, dict):
+            stack.extend((f"{pointer}/{spec.escape_token(k)}", v)
+                         for k, v in reversed(value.items()))
+        elif isinstance(value, list):
+            stack.extend((f"{pointer}/{i}", v) for i, v in reversed(list(enumerate(value))))
+    return None
 
 
 def _violations_without_warnings(payload: Any, fixture: Fixture, query: dict[str, str],
@@ -455,7 +574,9 @@ _ACCEPTED: dict[str, frozenset[str]] = {
 }
 
 
-_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False)
+# allow_nan=False: an answer is JSON or an error, never `Infinity` (not JSON).
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False,
+                            allow_nan=False)
 
 
 def _dumps(content: Any) -> bytes:

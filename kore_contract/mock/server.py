@@ -1,11 +1,16 @@
 """Run the mock: in the foreground (the CLI) or in a background thread (tests, contract run).
 
 uvicorn with httptools serves the ASGI app of `app.py` on a socket bound here, so a port
-of 0 gives a free port whose number is known before the first request.
+of 0 gives a free port whose number is known before the first request. The HTTP layer
+(kore_contract.mock.http) bounds what a connection may hold: a head within
+`HEADER_TIMEOUT`, limited in size, and at most `MAX_CONNECTIONS` connections at once.
+Errors of the server itself (an `accept` out of file descriptors) are logged once per
+`LOG_INTERVAL` with a count.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import socket
 import threading
@@ -16,7 +21,10 @@ from typing import Any
 
 from kore_contract.auth import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
 from kore_contract.fixture import Fixture, load_fixture
+from kore_contract.mock import limits
 from kore_contract.mock.app import MAX_BODY_BYTES, MockApp
+from kore_contract.mock.limits import ServerLimits, connection_budget
+from kore_contract.mock.logs import RateLimitedLog, printable
 
 STARTUP_TIMEOUT = 10.0
 
@@ -38,7 +46,7 @@ def bind(host: str, port: int) -> socket.socket:
     except OSError:
         sock.close()
         raise
-    sock.listen(2048)
+    sock.listen(limits.LISTEN_BACKLOG)
     sock.setblocking(False)
     return sock
 
@@ -54,12 +62,15 @@ def make_app(
     fault: str | None = None,
     log: Callable[[str], None] | None = None,
     max_body: int = MAX_BODY_BYTES,
+    max_campaigns: int = limits.MAX_CAMPAIGNS,
+    max_stored_bytes: int = limits.MAX_STORED_BYTES,
 ) -> MockApp:
     if not isinstance(fixture, Fixture):
         fixture = load_fixture(fixture)
     app = MockApp(fixture, client_id=client_id, client_secret=client_secret,
                   stream_id=stream_id, account_id=account_id, iid=iid, fault=fault, log=log,
-                  max_body=max_body)
+                  max_body=max_body, max_campaigns=max_campaigns,
+                  max_stored_bytes=max_stored_bytes)
     warm_up(app)
     return app
 
@@ -73,30 +84,103 @@ def warm_up(app: MockApp) -> None:
         validate_request(body, fixture=app.fixture, query={"campaignType": "sms"})
 
 
-def uvicorn_config(app: MockApp, host: str, port: int) -> Any:
+def open_file_limit() -> int | None:
+    """The soft limit of open files (None where there is none to read)."""
+    try:
+        import resource
+    except ImportError:  # pragma: no cover - Windows
+        return None
+    soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+    return None if soft == resource.RLIM_INFINITY else soft
+
+
+def raise_open_file_limit() -> int | None:
+    """Raise the soft limit of open files to the hard one (as far as the system lets);
+    the limit then in effect. Every connection is a file: 1,024 is a low ceiling."""
+    try:
+        import resource
+    except ImportError:  # pragma: no cover - Windows
+        return None
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft in (resource.RLIM_INFINITY, hard):
+        return open_file_limit()
+    ceiling = 1 << 20 if hard == resource.RLIM_INFINITY else hard
+    for wanted in (ceiling, 65536, 10240):  # macOS refuses past its OPEN_MAX
+        if min(wanted, ceiling) <= soft:
+            break
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (min(wanted, ceiling), hard))
+            break
+        except (ValueError, OSError):
+            continue
+    return open_file_limit()
+
+
+def uvicorn_config(app: MockApp, host: str, port: int,
+                   server_limits: ServerLimits | None = None) -> Any:
     import uvicorn
 
+    from kore_contract.mock.http import protocol_class
+
+    chosen = server_limits or ServerLimits()
+    cap, burst = connection_budget(chosen.max_connections, open_file_limit())
     return uvicorn.Config(
-        app, host=host, port=port, http="httptools", loop="asyncio", ws="none",
-        lifespan="off", interface="asgi3", log_config=None, log_level="warning",
+        app, host=host, port=port, http=protocol_class(app, chosen, cap), loop="asyncio",
+        ws="none", lifespan="off", interface="asgi3", log_config=None, log_level="warning",
         access_log=False, proxy_headers=False, server_header=False,
-        timeout_keep_alive=5, timeout_graceful_shutdown=1, backlog=2048,
+        timeout_keep_alive=max(1, round(chosen.keep_alive_timeout)),
+        timeout_graceful_shutdown=1, backlog=burst,  # asyncio accepts this many at once
     )
+
+
+def _uvicorn_server(config: Any, errors: RateLimitedLog) -> Any:
+    import uvicorn
+
+    class Server(uvicorn.Server):
+        """uvicorn's server, with the loop's own errors logged once per interval."""
+
+        async def serve(self, sockets: list[socket.socket] | None = None) -> None:
+            asyncio.get_running_loop().set_exception_handler(_loop_error_handler(errors))
+            await super().serve(sockets)
+
+        async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+            await super().startup(sockets)
+            # asyncio listens with its accept burst as the backlog; the system may queue
+            # more, which cost the mock no file until accepted (a flood then waits there)
+            for sock in sockets or ():
+                with contextlib.suppress(OSError):
+                    sock.listen(limits.LISTEN_BACKLOG)
+
+    return Server(config)
+
+
+def _loop_error_handler(errors: RateLimitedLog) -> Callable[[Any, dict[str, Any]], None]:
+    """Log an error of the event loop (an `accept` out of file descriptors, a transport
+    that failed) in one line, once per interval for each kind: never a traceback flood."""
+
+    def handle(loop: Any, context: dict[str, Any]) -> None:
+        message = str(context.get("message") or "error in the event loop")
+        error = context.get("exception")
+        kind = f"{message}|{type(error).__name__}"
+        detail = f": {printable(str(error), 300)}" if error is not None else ""
+        errors.error(kind, f"mock: {printable(message, 300)}{detail}")
+
+    return handle
 
 
 class MockServer:
     """A running mock: `base_url`, the app (its store and errors), `stop()`, `check()`."""
 
-    def __init__(self, app: MockApp, sock: socket.socket) -> None:
-        import uvicorn
-
+    def __init__(self, app: MockApp, sock: socket.socket, *,
+                 server_limits: ServerLimits | None = None) -> None:
         self.app = app
         self.socket = sock
         host, port = sock.getsockname()[:2]
         self.host, self.port = host, port
         shown = f"[{host}]" if ":" in host else host
         self.base_url = f"http://{shown}:{port}"
-        self._server = uvicorn.Server(uvicorn_config(app, host, port))
+        self._server = _uvicorn_server(uvicorn_config(app, host, port, server_limits),
+                                       app.error_log)
         self._thread: threading.Thread | None = None
         self._failure: BaseException | None = None
 
@@ -126,7 +210,10 @@ class MockServer:
 
     def serve_forever(self) -> None:
         """Serve in this thread until Ctrl-C or SIGTERM (uvicorn shuts down gracefully)."""
-        self._server.run(sockets=[self.socket])
+        try:
+            self._server.run(sockets=[self.socket])
+        finally:
+            self.app.close()
 
     def stop(self) -> None:
         self._server.should_exit = True
@@ -137,6 +224,7 @@ class MockServer:
                 self._thread.join(timeout=5)
         with contextlib.suppress(OSError):
             self.socket.close()
+        self.app.close()
 
     def check(self) -> None:
         """Re-raise, in the caller's thread, what went wrong inside the mock."""
@@ -163,16 +251,23 @@ def running_mock(
     fault: str | None = None,
     log: Callable[[str], None] | None = None,
     max_body: int = MAX_BODY_BYTES,
+    max_campaigns: int = limits.MAX_CAMPAIGNS,
+    max_stored_bytes: int = limits.MAX_STORED_BYTES,
+    header_timeout: float = limits.HEADER_TIMEOUT,
+    max_connections: int = limits.MAX_CONNECTIONS,
 ) -> Iterator[MockServer]:
     """Start the mock on `host:port` (0: a free port) in a thread; stop it on exit.
 
     `fixture` is a Fixture, a path, or None for the bundled example. `fault` names one
-    deliberate defect of kore_contract.mock.faults.FAULTS.
+    deliberate defect of kore_contract.mock.faults.FAULTS. The limits default to those of
+    kore_contract.mock.limits.
     """
     app = make_app(fixture, client_id=client_id, client_secret=client_secret,
                    stream_id=stream_id, account_id=account_id, iid=iid, fault=fault, log=log,
-                   max_body=max_body)
-    server = MockServer(app, bind(host, port)).start()
+                   max_body=max_body, max_campaigns=max_campaigns,
+                   max_stored_bytes=max_stored_bytes)
+    server_limits = ServerLimits(header_timeout=header_timeout, max_connections=max_connections)
+    server = MockServer(app, bind(host, port), server_limits=server_limits).start()
     try:
         yield server
     finally:
