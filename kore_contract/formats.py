@@ -34,12 +34,18 @@ CLOCK_12H = re.compile(
     \Z""",
     re.VERBOSE | re.ASCII,
 )
-BASE64 = re.compile(
-    r"""^(?:[A-Za-z0-9+/]{4})*                      # whole quanta
-    (?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?       # a padded last quantum
-    \Z""",
-    re.VERBOSE | re.ASCII,
-)
+# Standard base64 is whole quanta of 4 characters of the alphabet, the last one maybe
+# padded (`xx==`, `xxx=`): the alphabet then at most two `=`, in a length that is a multiple
+# of 4. Said so, in one pass: `^(?:[A-Za-z0-9+/]{4})*...` keeps a backtracking mark per
+# quantum (30 MB and 60 ms for a 1 MB string).
+_BASE64_TEXT = re.compile(r"[A-Za-z0-9+/]*={0,2}\Z", re.ASCII)
+
+
+def is_base64_text(value: str) -> bool:
+    """Whether `value` is standard base64 (RFC 4648 section 4); the empty string is."""
+    return len(value) % 4 == 0 and _BASE64_TEXT.match(value) is not None
+
+
 DATE_TIME_WITH_ZONE = re.compile(
     r"""^\d{4}-\d{2}-\d{2}
     [Tt]\d{2}:\d{2}:\d{2}(?:\.\d+)?
@@ -76,7 +82,7 @@ def is_iana_time_zone(value: object) -> bool:
 
 def decode_base64_text(value: str) -> str | None:
     """The text a strict standard base64 string encodes, or None if it is not one."""
-    if not value or not BASE64.match(value):
+    if not value or not is_base64_text(value):
         return None
     try:
         return base64.b64decode(value, validate=True).decode("utf-8")
@@ -199,7 +205,7 @@ def _base64_is_utf8(value: str) -> bool:
     return True
 
 
-#: BASE64 in Rust regex syntax (it matches the empty string, as BASE64 does).
+#: `is_base64_text` in Rust regex syntax (it matches the empty string too).
 BASE64_PATTERN = r"^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$"
 
 
@@ -226,8 +232,7 @@ def fast_schema(schema: Any) -> FastSchema:
             if key in _SCHEMA_MAPS and isinstance(value, dict):  # names to schemas
                 out[key] = {
                     name: derive(
-                        child, (*place, name) if place is not None and key == "properties"
-                        else None
+                        child, (*place, name) if place is not None and key == "properties" else None
                     )
                     for name, child in value.items()
                 }
@@ -314,9 +319,9 @@ def _explain_base64(value: str) -> str:
         return "contains '%': send plain standard base64, not URL-encoded (or redacted) text"
     if any(c in value for c in "-_"):
         return "URL-safe base64 ('-' or '_'): use the standard alphabet with '+' and '/'"
-    if value.split() != [value]:  # some whitespace (split() splits where isspace() holds)
+    if value.split(maxsplit=1) != [value]:  # some whitespace (where isspace() holds)
         return "contains whitespace or line breaks: send base64 on one line with none"
-    if not BASE64.match(value):
+    if not is_base64_text(value):
         if len(value) % 4:
             return f"length {len(value)} is not a multiple of 4: add '=' padding"
         return "not standard base64 (letters, digits, '+', '/', then '=' padding only at the end)"

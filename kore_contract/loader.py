@@ -10,14 +10,18 @@ socket, which could block or never end), at most `limit` bytes, parsed strictly.
 
 from __future__ import annotations
 
+import contextlib
 import errno
+import gc
 import json
 import os
 import stat
 import sys
 import threading
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -65,12 +69,8 @@ class _Decoder(json.JSONDecoder):
             return result
         self.seen_duplicates = True
         marked = _DuplicatesSeen(result)
-        seen: set[str] = set()
-        marked.duplicates = []
-        for key, _ in pairs:
-            if key in seen:
-                marked.duplicates.append(key)
-            seen.add(key)
+        counts = Counter(map(itemgetter(0), pairs))  # counted in C: an object may be large
+        marked.duplicates = [key for key, count in counts.items() if count > 1]
         return marked
 
 
@@ -100,6 +100,27 @@ def too_large(size: int, limit: int = MAX_BYTES) -> Unreadable:
 
 def parse_json(data: bytes | str, *, limit: int = MAX_BYTES) -> Parsed | Unreadable:
     """Parse a payload; never raises for bad input."""
+    if len(data) < 65536:
+        return _parse_json(data, limit)
+    with _collector_paused():
+        return _parse_json(data, limit)
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's cycle collector off meanwhile (JSON makes no cycles): it would walk the
+    objects a large payload is parsed into again and again (4x the parse of 150,000 nested
+    objects). Only who turned it off turns it on, so concurrent parses leave it on."""
+    was_on = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_on:
+            gc.enable()
+
+
+def _parse_json(data: bytes | str, limit: int) -> Parsed | Unreadable:
     if isinstance(data, bytes):
         if len(data) > limit:
             return too_large(len(data), limit)
@@ -152,17 +173,57 @@ def _parse_plain(data: bytes) -> Parsed | None:
     bad syntax): those go the slow way, which says why. Duplicated keys: orjson keeps one
     pair of each, and serialising its result writes strings exactly as read, so a
     serialisation with fewer colons than the input lost a pair, and one with as many did
-    not (every pair has a colon of its own).
+    not (every pair has a colon of its own). orjson serialises 255 levels at most: deeper,
+    the pairs are counted instead (`_pairs_written`, `_pairs_kept`).
     """
     if b"\\" in data or _LONG_NUMBER in data.translate(_DIGITS):
         return None
     try:
         payload = _orjson.loads(data)
-        if data.count(b":") != _orjson.dumps(payload).count(b":"):
-            return None  # duplicated keys: the slow parse names them
-    except (ValueError, TypeError, RecursionError):  # orjson's decode and encode errors
+    except (ValueError, TypeError, RecursionError):  # orjson's decode errors
         return None
+    try:
+        lost_a_pair = data.count(b":") != _orjson.dumps(payload).count(b":")
+    except TypeError:  # nested too deeply to serialise: count instead
+        kept = _pairs_kept(payload)  # as many colons as pairs kept: no colon was in a string
+        lost_a_pair = data.count(b":") != kept and _pairs_written(data) != kept
+    if lost_a_pair:
+        return None  # duplicated keys: the slow parse names them
     return Parsed(payload)
+
+
+def _pairs_written(data: bytes) -> int:
+    """The key-value pairs of JSON text without a backslash: its colons outside strings
+    (each string is the bytes between two quotes, none escaped)."""
+    inside = data.split(b'"')[1::2]
+    return data.count(b":") - sum(map(bytes.count, inside, [b":"] * len(inside)))
+
+
+def _pairs_kept(payload: Any) -> int:
+    """The key-value pairs of a parsed payload, every object's."""
+    count = 0
+    stack = [payload]
+    pop, push = stack.pop, stack.append
+    while stack:  # a hot loop on a deeply nested body: plain statements, no comprehension
+        value = pop()
+        if type(value) is dict:
+            count += len(value)
+            for item in value.values():
+                if type(item) is dict or type(item) is list:
+                    push(item)
+        elif type(value) is list:
+            for item in value:
+                if type(item) is dict or type(item) is list:
+                    push(item)
+    return count
+
+
+def escape_token(key: str | int) -> str:
+    """A key as an RFC 6901 pointer token (`~` as `~0`, `/` as `~1`)."""
+    text = str(key)
+    if "~" in text or "/" in text:
+        return text.replace("~", "~0").replace("/", "~1")
+    return text
 
 
 def _has_lone_surrogate(payload: Any) -> bool:
@@ -175,17 +236,24 @@ def _has_lone_surrogate(payload: Any) -> bool:
 
 
 def _duplicate_pointers(payload: Any) -> Iterator[str]:
-    from kore_contract.spec import escape_token
-
     stack: list[tuple[str, Any]] = [("", payload)]
-    while stack:
+    while stack:  # into objects and lists only: nothing else can hold a duplicated key
         pointer, value = stack.pop()
         if isinstance(value, dict):
             if isinstance(value, _DuplicatesSeen):
                 yield from (f"{pointer}/{escape_token(key)}" for key in value.duplicates)
-            stack.extend((f"{pointer}/{escape_token(k)}", v) for k, v in value.items())
+            stack += [
+                (f"{pointer}/{escape_token(k)}", v)
+                for k, v in value.items()
+                if type(v) in _CONTAINERS and v
+            ]
         elif isinstance(value, list):
-            stack.extend((f"{pointer}/{i}", v) for i, v in enumerate(value))
+            stack += [
+                (f"{pointer}/{i}", v) for i, v in enumerate(value) if type(v) in _CONTAINERS and v
+            ]
+
+
+_CONTAINERS = (dict, list, _DuplicatesSeen)
 
 
 def read_json_file(path: Path | str, *, limit: int = MAX_BYTES) -> Parsed | Unreadable:

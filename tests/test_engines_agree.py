@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import copy
 import json
+import re
 from typing import Any
 
 import jsonschema_rs
@@ -450,4 +451,20 @@ def test_calling_hours_sweep_finds_every_overlapping_pair_in_block_order(days: l
 @example("\u2028")
 @example("\x1c")
 def test_split_finds_whitespace_as_isspace_does(value: str) -> None:
-    assert (value.split() != [value]) == any(c.isspace() for c in value)
+    assert (value.split(maxsplit=1) != [value]) == any(c.isspace() for c in value)
+
+
+BASE64_QUANTA = re.compile(
+    r"^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?\Z", re.ASCII
+)
+
+
+@given(st.text(alphabet="AZaz09+/=-_ \n\u00e9", max_size=14))
+@example("")
+@example("====")
+@example("A===")
+@example("AB==")
+@example("ABC=")
+@example("AB=C")
+def test_base64_in_one_pass_is_base64_in_quanta(value: str) -> None:
+    assert formats.is_base64_text(value) == bool(BASE64_QUANTA.match(value))
