@@ -69,7 +69,7 @@ class Ledger:
         self.pending: dict[str, Entry] = {}
         self.unresolved: dict[str, Entry] = {}
         self.lock = threading.Lock()
-        self._run = secrets.token_hex(4)
+        self._run = secrets.token_hex(8)
         self._numbers = itertools.count(1)
         self._line_start_checked = False
 
@@ -78,7 +78,7 @@ class Ledger:
             return
         line = json.dumps(entry, ensure_ascii=True) + "\n"
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        descriptor = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
+        descriptor = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
         try:
             if not self._line_start_checked:
                 line = self._newline_if_cut(descriptor) + line

@@ -79,6 +79,9 @@ def holding_server() -> Iterator[HoldingServer]:
                 connection, _ = listener.accept()
             except OSError:
                 return
+            if stop.is_set():  # the wake-up connection of the teardown
+                connection.close()
+                return
             server.connections += 1
             head = _read_head(connection)
             if head.startswith(b"POST"):
@@ -97,6 +100,7 @@ def holding_server() -> Iterator[HoldingServer]:
         yield server
     finally:
         stop.set()
+        socket.create_connection(listener.getsockname(), timeout=5).close()  # wakes accept()
         listener.close()
         for connection in server.held:
             connection.close()
@@ -198,7 +202,7 @@ def test_ledger_truncated_last_line_is_skipped_and_the_rest_cleaned_up(
     assert "Traceback" not in err
 
 
-BAD_LINES = {
+BAD_LINES: dict[str, str | bytes] = {
     "not JSON": "this is not json",
     "not a JSON object": "[1, 2, 3]",
     "'created' must be a non-empty string": '{"created": 5, "base_url": "x"}',
