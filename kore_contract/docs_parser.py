@@ -126,22 +126,18 @@ def role_of(section: str) -> Role:
 def read_document(path: Path) -> Document:
     """Parse one page; raise `Unreadable` (one-line reason) when there is nothing to trace.
 
-    Only a regular file is opened: a FIFO, /dev/zero or a folder is refused at once."""
-    from kore_contract.report.files import NotRegular, read_regular
+    Read by the loader (`read_bytes`): only a regular file is opened, so a FIFO, /dev/zero
+    or a folder is refused at once, and at most MAX_DOCUMENT_BYTES of it."""
+    from kore_contract import loader
 
-    data = b""
+    data = loader.read_bytes(path, limit=MAX_DOCUMENT_BYTES)
+    if isinstance(data, loader.Unreadable):
+        raise Unreadable(data.reason)
     try:
-        data = read_regular(path, MAX_DOCUMENT_BYTES)
         text = data.decode("utf-8")
-    except FileNotFoundError:
-        raise Unreadable("no such file") from None
-    except NotRegular as refused:
-        raise Unreadable(str(refused)) from None
     except UnicodeDecodeError as error:
         raise Unreadable(f"not UTF-8 (byte 0x{data[error.start]:02x} at offset {error.start})"
                          ) from None
-    except OSError as error:
-        raise Unreadable(error.strerror or str(error)) from None
     document = parse_markdown(text, path)
     if not document.tables and not document.samples and not document.broken_samples:
         raise Unreadable("no Markdown table and no JSON sample: nothing to trace")
@@ -279,19 +275,25 @@ def _add_code(document: Document, section: str, body: list[str]) -> None:
 
 
 def _add_sample(document: Document, section: str, role: Role, text: str) -> None:
-    """A JSON object is a sample; text that looks like JSON (it opens with `{` or `[`) but
-    does not parse is a broken sample; anything else is not a sample."""
-    from kore_contract.report.files import NotUsable, parse_strict
+    """A JSON object is a sample; text that looks like JSON (it opens with `{` or `[`) but is
+    no usable JSON, read as the validator reads a payload (`loader.parse_json`), or nests
+    deeper than MAX_SAMPLE_DEPTH, is a broken sample; anything else is not a sample."""
+    from kore_contract import loader
+    from kore_contract.report.files import nesting
 
     if not text.lstrip().startswith(("{", "[")):
         return
-    try:
-        payload = parse_strict(text, MAX_SAMPLE_DEPTH)
-    except NotUsable as problem:
-        document.broken_samples.append(BrokenSample(section, role, str(problem)))
+    parsed = loader.parse_json(text)
+    if isinstance(parsed, loader.Unreadable):
+        document.broken_samples.append(BrokenSample(section, role, parsed.reason))
         return
-    if isinstance(payload, dict):
-        document.samples.append(Sample(section, role, payload, text))
+    depth = nesting(parsed.payload)
+    if depth > MAX_SAMPLE_DEPTH:
+        document.broken_samples.append(BrokenSample(
+            section, role, f"nested too deeply to trace ({depth} levels; at most "
+                           f"{MAX_SAMPLE_DEPTH} are traced)"))
+    elif isinstance(parsed.payload, dict):
+        document.samples.append(Sample(section, role, parsed.payload, text))
 
 
 def _add_curl(document: Document, section: str, text: str) -> None:

@@ -452,8 +452,8 @@ def test_report_command_writes_out(results_file: Path, tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("content", "message"), [
-    (None, "cannot read {path}: No such file or directory"),
-    (b"\xff\xfe{}", "{path}: not UTF-8 text (byte 0)"),
+    (None, "{path}: no such file or folder"),
+    (b"\xff\xfe{}", "{path}: not UTF-8 (byte 0: 0xff)"),
     (b'{"version": 1,', "{path}: not JSON: Expecting property name enclosed in double quotes"
                         " (line 1, column 15)"),
     (b"[]", "{path}: not a kore-contract results file: expected a JSON object; got list"),

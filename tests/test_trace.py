@@ -348,7 +348,7 @@ def test_cli_unreadable_documents_exit_2_and_the_others_are_traced(tmp_path: Pat
                              str(REFERENCE / CREATE), "--format", "json")
     assert code == 2
     assert err.splitlines() == [
-        f"kore-contract trace: {missing}: no such file",
+        f"kore-contract trace: {missing}: no such file or folder",
         f"kore-contract trace: {latin1}: not UTF-8 (byte 0xe9 at offset 22)",
         f"kore-contract trace: {prose}: no Markdown table and no JSON sample: nothing to trace",
     ]

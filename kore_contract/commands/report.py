@@ -21,7 +21,7 @@ exit 0: written; 2: the results file is missing, unreadable or not a results fil
 """
 FORMATS = ("html", "junit", "md", "json")
 EXIT_OK, EXIT_UNREADABLE = 0, 2
-#: A results file larger than this is refused (a run of 1,000 cases writes about 5 MB).
+#: A results file larger than this is refused (a run of 1,000 cases writes about 3.4 MB).
 MAX_RESULTS_BYTES = 256 * 1024 * 1024
 #: Deeper JSON is refused: a results file nests about ten levels around the bodies it holds,
 #: and every writer must be able to walk what it reads.
@@ -82,23 +82,22 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 def load_results(path: Path) -> dict[str, Any]:
     """The results dict in `path`, valid against results.schema.json; `Unreadable` if not.
 
-    Only a regular file is opened (a FIFO or /dev/zero is refused at once), up to
-    MAX_RESULTS_BYTES; the JSON must be strict (no NaN, no infinity, no integer of more
-    digits than Python converts) and nest at most MAX_DEPTH levels."""
-    from kore_contract.report.files import NotRegular, NotUsable, parse_strict, read_regular
+    Read by the loader (`read_json_file`): a regular file only (a FIFO or /dev/zero is
+    refused at once), at most MAX_RESULTS_BYTES, strict JSON (no NaN, no integer of more
+    digits than Python converts, no lone surrogate); and nested at most MAX_DEPTH levels,
+    so that every writer can walk it."""
+    from kore_contract.loader import Unreadable as NotRead
+    from kore_contract.loader import read_json_file
+    from kore_contract.report.files import nesting
 
-    try:
-        text = read_regular(path, MAX_RESULTS_BYTES).decode("utf-8")
-    except NotRegular as refused:
-        raise Unreadable(f"{path}: {refused}") from None
-    except UnicodeDecodeError as error:
-        raise Unreadable(f"{path}: not UTF-8 text (byte {error.start})") from None
-    except OSError as error:
-        raise Unreadable(f"cannot read {path}: {error.strerror or error}") from None
-    try:
-        results = parse_strict(text, MAX_DEPTH)
-    except NotUsable as refused:
-        raise Unreadable(f"{path}: {refused}") from None
+    parsed = read_json_file(path, limit=MAX_RESULTS_BYTES)
+    if isinstance(parsed, NotRead):
+        raise Unreadable(f"{path}: {parsed.reason}")
+    results = parsed.payload
+    depth = nesting(results)
+    if depth > MAX_DEPTH:
+        raise Unreadable(f"{path}: not usable JSON: nested too deeply ({depth} levels; at "
+                         f"most {MAX_DEPTH} are read)")
     problem = schema_problem(results)
     if problem:
         raise Unreadable(f"{path}: not a kore-contract results file: {problem}")
