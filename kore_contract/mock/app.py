@@ -531,14 +531,19 @@ def _bounded(violations: list[Violation]) -> list[Violation]:
     return listed
 
 
-# A number a float cannot hold needs an exponent of 3 digits or over 308 digits written
-# out; bodies without either (nearly all) are not walked.
-_HUGE_NUMBER = re.compile(rb"[eE][+]?0*[1-9][0-9]{2}|[0-9]{309}")
+# A number a float cannot hold has an exponent of 3 digits or 200 digits and more written
+# out (1e999, or 1 and 250 zeros e99). With digits read as 0, e and E as e, `+` kept and
+# everything else a space, such a number shows one of these; bodies without (nearly all)
+# are not walked. A byte translation and three finds: 3 us for a create body.
+_NUMBER_SHAPE = bytes(48 if 48 <= b <= 57 else 101 if b in (69, 101) else 43 if b == 43 else 32
+                      for b in range(256))
+_HUGE_SHAPES = (b"0e000", b"0e+000", b"0" * 200)
 
 
 def _overflowing_number(body: bytes, payload: Any) -> str | None:
     """The JSON pointer of the first number that parsed as infinity, else None."""
-    if not _HUGE_NUMBER.search(body):
+    shape = body.translate(_NUMBER_SHAPE)
+    if not any(huge in shape for huge in _HUGE_SHAPES):
         return None
     stack: list[tuple[str, Any]] = [("", payload)]
     while stack:
