@@ -24,7 +24,7 @@ import re
 import sys
 import time
 import traceback
-from collections.abc import Awaitable, Callable, Iterable, MutableMapping
+from collections.abc import Awaitable, Callable, Iterable, Iterator, MutableMapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -545,17 +545,27 @@ def _overflowing_number(body: bytes, payload: Any) -> str | None:
     shape = body.translate(_NUMBER_SHAPE)
     if not any(huge in shape for huge in _HUGE_SHAPES):
         return None
-    stack: list[tuple[str, Any]] = [("", payload)]
+    # depth first, one iterator per open container: no pointer is built for a member
+    # unless it is the one
+    path: list[str] = []  # the keys of the open containers
+    stack: list[Iterator[tuple[str, Any]]] = [iter((("", payload),))]
     while stack:
-        pointer, value = stack.pop()
+        member = next(stack[-1], None)
+        if member is None:
+            stack.pop()
+            if stack:
+                path.pop()
+            continue
+        key, value = member
         if isinstance(value, float):
             if math.isinf(value):
-                return pointer
+                return "".join(path) + key
         elif isinstance(value, dict):
-            stack.extend((f"{pointer}/{spec.escape_token(k)}", v)
-                         for k, v in reversed(value.items()))
+            path.append(key)
+            stack.append((f"/{spec.escape_token(k)}", v) for k, v in value.items())
         elif isinstance(value, list):
-            stack.extend((f"{pointer}/{i}", v) for i, v in reversed(list(enumerate(value))))
+            path.append(key)
+            stack.append((f"/{i}", v) for i, v in enumerate(value))
     return None
 
 

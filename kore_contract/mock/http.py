@@ -140,8 +140,10 @@ class BoundedHttpProtocol(HttpToolsProtocol):
         except httptools.HttpParserUpgrade:
             pass  # no WebSocket here: the request goes on as plain HTTP
         except httptools.HttpParserError as error:
+            reason = ("its request line or headers cannot be read"
+                      if isinstance(error, httptools.HttpParserCallbackError) else str(error))
             status, message, pointer = self._refusal or (
-                400, f"malformed HTTP request: {error}; send HTTP/1.1 with a valid request "
+                400, f"malformed HTTP request: {reason}; send HTTP/1.1 with a valid request "
                 "line, headers and Content-Length or chunked body", "")
             self._answer_and_close(status, message, pointer)
             return
