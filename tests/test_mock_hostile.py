@@ -316,6 +316,14 @@ def test_8_the_limits_are_printed_by_mock_help(capsys: pytest.CaptureFixture[str
     assert f"{limits.MAX_STORED_BYTES // 2**20} MB" in text
 
 
+def test_8_store_limit_options_must_be_positive(capsys: pytest.CaptureFixture[str]) -> None:
+    from kore_contract.cli import main
+
+    assert main(["mock", "--max-store-mb", "0"]) == 2
+    assert capsys.readouterr().err == ("kore-contract mock: --max-store-mb=0: must be at "
+                                       "least 1\n")
+
+
 # --- item 9: numbers JSON cannot carry, tokens with absurd times -------------------------
 
 
