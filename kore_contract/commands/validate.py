@@ -13,8 +13,10 @@ Check payload files against the contract (rule ids R.. and S.. of CONTRACT.md).
 PATH is a file, a folder (every *.json below it but a fuzz corpus's manifest.json)
 or - for standard input.
 Exit status: 0 every payload valid; 1 at least one violation; 2 something
-unreadable (not a file, not UTF-8, not JSON) or a usage error. Every path is
-reported either way.
+unreadable (not a regular file, not UTF-8, not JSON) or a usage error. Every path
+is reported either way, every entry of a folder that cannot be read included.
+A payload with very many violations lists the first ones and counts the rest
+("... and 30 more violations"; in JSON "more_violations").
 
 examples:
   kore-contract validate campaign.json
