@@ -8,9 +8,11 @@ line) in plain text. This subclass adds, per connection:
 - a head deadline (`header_timeout`): a connection that has not sent a complete request
   line and headers that long after it opened, or after its previous answer, is closed,
   with a 408 if it had begun one. Bytes arriving do not restart the clock (a client that
-  sends one byte a second is as idle as one that sends none);
+  sends one byte a second is as idle as one that sends none). One timer per server
+  checks the deadlines, a few times per timeout;
 - limits on the request target (414), the number of headers and the bytes of the head
-  (431), checked while the head arrives, so a huge head is never held whole;
+  (431); the target and the bytes are checked while the head arrives, so a huge head is
+  never held whole;
 - a cap on connections: past it the longest-idle connection (no request in progress) is
   closed to make room, and if every connection is busy the new one is answered 503;
 - JSON refusals for everything httptools refuses (400), like every refusal of the app.
@@ -43,37 +45,58 @@ def refusal_body(status: int, message: str, pointer: str = "") -> bytes:
                                    "pointer": pointer}]}).encode()
 
 
+class _Sweep:
+    """The one timer of a server: every `interval` it closes the connections whose
+    deadline has passed (a timer per request would cost more than the request's parse)."""
+
+    def __init__(self, interval: float) -> None:
+        self.interval = interval
+        self.handle: Any = None
+
+    def start(self, loop: Any, connections: set[Any]) -> None:
+        if self.handle is None:
+            self.handle = loop.call_later(self.interval, self._run, loop, connections)
+
+    def _run(self, loop: Any, connections: set[Any]) -> None:
+        self.handle = None
+        now = loop.time()
+        for connection in list(connections):
+            deadline = getattr(connection, "_deadline", None)
+            if deadline is not None and now >= deadline:
+                connection.deadline_passed()
+        if connections:
+            self.start(loop, connections)
+
+
 class BoundedHttpProtocol(HttpToolsProtocol):
-    """One connection. `mock`, `limits` and `max_connections` are set by `protocol_class`."""
+    """One connection. `mock`, `limits`, `max_connections` and `sweep` are set by
+    `protocol_class`."""
 
     mock: MockApp
     limits: ServerLimits
     max_connections: int
+    sweep: _Sweep
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._head_timer: Any = None
+        #: When the connection is closed unless a request head completes first (or, once
+        #: refused, when lingering ends); None while a request is in progress.
+        self._deadline: float | None = None
         self._awaiting_head = True  # no request line and headers complete yet
         self._head_bytes = 0  # bytes received while awaiting the head
-        self._header_count = 0
         self._refusal: tuple[int, str, str] | None = None
-        self._idle_since = 0.0
         self._lingering = -1  # bytes dropped since a refusal; -1: not refused
 
     # --- connections ----------------------------------------------------------------
 
     def connection_made(self, transport: Any) -> None:
         super().connection_made(transport)
-        self._idle_since = self.loop.time()
+        self._deadline = self.loop.time() + self.limits.header_timeout
         if len(self.connections) > self.max_connections and not self._make_room():
             self._answer_and_close(503, f"the mock holds {self.max_connections:,} connections, "
                                    "its limit, and all are busy; retry shortly", linger=False)
             return
-        self._arm_head_timer()
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        self._cancel_head_timer()
-        super().connection_lost(exc)
+        self.sweep.start(self.loop, self.connections)
 
     def _is_idle(self) -> bool:
         return self._lingering >= 0 or (
@@ -89,7 +112,7 @@ class BoundedHttpProtocol(HttpToolsProtocol):
         idle = [c for c in open_ones if isinstance(c, BoundedHttpProtocol) and c._is_idle()]
         if not idle:
             return False
-        min(idle, key=lambda c: c._idle_since)._evict()
+        min(idle, key=lambda c: (c._lingering < 0, c._deadline or 0.0))._evict()
         return True
 
     def _evict(self) -> None:
@@ -100,24 +123,16 @@ class BoundedHttpProtocol(HttpToolsProtocol):
         else:
             self.transport.close()
 
-    # --- the head deadline ----------------------------------------------------------
-
-    def _arm_head_timer(self) -> None:
-        self._cancel_head_timer()
-        self._head_timer = self.loop.call_later(self.limits.header_timeout,
-                                                self._head_timed_out)
-
-    def _cancel_head_timer(self) -> None:
-        if self._head_timer is not None:
-            self._head_timer.cancel()
-            self._head_timer = None
-
-    def _head_timed_out(self) -> None:
-        self._head_timer = None
-        if self.transport.is_closing() or (self.cycle is not None
-                                           and not self.cycle.response_complete):
+    def deadline_passed(self) -> None:
+        """The head deadline (or the lingering) is over: close, with a 408 if a head began."""
+        self._deadline = None
+        if self.transport.is_closing():
+            return
+        if self._lingering >= 0:
+            self.transport.close()
+        elif self.cycle is not None and not self.cycle.response_complete:
             return  # a request in progress: the app's body timeout governs it
-        if self._awaiting_head and self._head_bytes:
+        elif self._awaiting_head and self._head_bytes:
             self._answer_and_close(408, f"request head not complete after "
                                    f"{self.limits.header_timeout:g} s; send the request line "
                                    "and headers at once")
@@ -152,10 +167,6 @@ class BoundedHttpProtocol(HttpToolsProtocol):
                                    f"{self.limits.max_head_bytes:,} bytes of request line and "
                                    "headers", "/headers")
 
-    def on_message_begin(self) -> None:
-        super().on_message_begin()
-        self._header_count = 0
-
     def on_url(self, url: bytes) -> None:
         super().on_url(url)
         if len(self.url) > self.limits.max_url_bytes:
@@ -163,16 +174,14 @@ class BoundedHttpProtocol(HttpToolsProtocol):
                              "bytes (path and query)", "/path")
             raise _Refused
 
-    def on_header(self, name: bytes, value: bytes) -> None:
-        self._header_count += 1
-        if self._header_count > self.limits.max_header_count:
-            self._refusal = (431, f"request head: more than {self.limits.max_header_count} "
-                             "headers", "/headers")
-            raise _Refused
-        super().on_header(name, value)
-
     def on_headers_complete(self) -> None:
-        self._cancel_head_timer()
+        # the count is checked here, not per header (a call less per header); the head's
+        # bytes, checked as they arrive, bound how many can pile up before
+        if len(self.headers) > self.limits.max_header_count:
+            self._refusal = (431, f"request head: {len(self.headers)} headers, at most "
+                             f"{self.limits.max_header_count}", "/headers")
+            raise _Refused
+        self._deadline = None
         self._awaiting_head = False
         self._head_bytes = 0
         super().on_headers_complete()
@@ -185,8 +194,8 @@ class BoundedHttpProtocol(HttpToolsProtocol):
         super().on_response_complete()
         if self.transport.is_closing() or not self.cycle.response_complete:
             return  # closing, or a pipelined request started
-        self._idle_since = self.loop.time()
-        self._arm_head_timer()  # the next head, or the rest of an unread body, in time
+        # the next head (or the rest of a body the app did not read) must come in time
+        self._deadline = self.loop.time() + self.limits.header_timeout
 
     def _unsupported_upgrade_warning(self) -> None:
         pass  # uvicorn logs two lines per upgrade request; the mock answers it as HTTP
@@ -220,14 +229,14 @@ class BoundedHttpProtocol(HttpToolsProtocol):
             self.transport.close()
             return
         self._lingering = 0
-        self._idle_since = 0.0  # the first to go if room is needed
         self.flow.resume_reading()
-        self._cancel_head_timer()
-        self._head_timer = self.loop.call_later(LINGER_SECONDS, self.transport.close)
+        self._deadline = self.loop.time() + LINGER_SECONDS
 
 
 def protocol_class(mock: MockApp, limits: ServerLimits,
                    max_connections: int) -> type[BoundedHttpProtocol]:
     """The protocol uvicorn instantiates per connection, bound to one mock and its limits."""
+    sweep = _Sweep(max(0.01, min(1.0, limits.header_timeout / 4)))
     return type("MockHttpProtocol", (BoundedHttpProtocol,),
-                {"mock": mock, "limits": limits, "max_connections": max_connections})
+                {"mock": mock, "limits": limits, "max_connections": max_connections,
+                 "sweep": sweep})
