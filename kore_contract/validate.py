@@ -420,13 +420,15 @@ def _listed(found: list[_Found]) -> list[Violation]:
 
 
 def _collect(errors: Iterable[_SchemaError]) -> list[Violation]:
+    """The violations `errors` tell, the first MAX_VIOLATIONS (the tests compare a bounded
+    explanation with an engine's every error told so)."""
     return _listed(_found(errors))
 
 
 class _Relocated:
     """An error of a window of a list, told at its place in the payload."""
 
-    __slots__ = ("absolute_path", "instance", "message", "schema", "validator", "validator_value")
+    __slots__ = ("_error", "absolute_path", "instance", "schema", "validator", "validator_value")
 
     def __init__(self, error: _SchemaError, place: tuple[str, ...], offset: int) -> None:
         index, *rest = error.absolute_path  # a window (a list) is never wrong as a whole
@@ -435,7 +437,11 @@ class _Relocated:
         self.validator_value: Any = error.validator_value
         self.schema: Any = error.schema
         self.instance: Any = error.instance
-        self.message: str = error.message
+        self._error = error
+
+    @property
+    def message(self) -> str:
+        return self._error.message
 
 
 class _SchemaError(Protocol):
