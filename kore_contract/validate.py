@@ -268,24 +268,61 @@ def _list_places(kind: Kind) -> tuple[tuple[tuple[str, ...], dict[str, Any]], ..
     return tuple(places)
 
 
-def _skeleton(value: Any, node: Any, path: tuple[str, ...] | None, cut: frozenset[Any]) -> Any:
-    """What of `value` the schema `node` looks at: the properties it names, and each list at
-    a place in `cut` (`path` is where `value` is; None inside a list) to its first WINDOW
-    items. Every error of the skeleton is an error of `value` at the same place."""
-    if isinstance(value, dict) and _object_node(node):
-        properties = node["properties"]
-        kept = {}
-        for name, child in properties.items():
+@dataclass(frozen=True)
+class _Shape:
+    """What the skeleton keeps of a value: of an object a schema names properties of, those
+    properties (each with its shape) and the required ones; of a list at a place, the first
+    WINDOW items (each with the items' shape); of anything else, all of it."""
+
+    properties: dict[str, _Shape] | None = None
+    required: tuple[str, ...] = ()
+    items: _Shape | None = None
+
+
+_WHOLE = _Shape()
+
+
+def _shape(node: Any, path: tuple[str, ...] | None, cut: frozenset[Any]) -> _Shape:
+    """The shape of what `node` looks at; `path` is where it is (None inside a list)."""
+    if _object_node(node):
+        properties = {
+            name: _shape(child, None if path is None else (*path, name), cut)
+            for name, child in node["properties"].items()
+        }
+        required = tuple(name for name in node.get("required", ()) if name not in properties)
+        return _Shape(properties, required)
+    if path in cut:
+        return _Shape(items=_shape(node["items"], None, cut))
+    return _WHOLE
+
+
+@functools.lru_cache(maxsize=2)
+def _shapes(kind: Kind) -> tuple[_Shape, dict[tuple[str, ...], _Shape]]:
+    """The shape of a payload, and of an item of each list place."""
+    places = _list_places(kind)
+    cut = frozenset(path for path, _ in places)
+    return _shape(_schema(kind), (), cut), {
+        path: _shape(node["items"], None, cut) for path, node in places
+    }
+
+
+def _skeleton(value: Any, shape: _Shape) -> Any:
+    """What of `value` its schema looks at (`_Shape`). Every error of the skeleton is an
+    error of `value` at the same place."""
+    properties = shape.properties
+    if properties is not None and isinstance(value, dict):
+        kept = {
+            name: value[name] if child is _WHOLE else _skeleton(value[name], child)
+            for name, child in properties.items()
+            if name in value
+        }
+        for name in shape.required:
             if name in value:
-                where = None if path is None else (*path, name)
-                kept[name] = _skeleton(value[name], child, where, cut)
-        for name in node.get("required", ()):
-            if name in value and name not in kept:
                 kept[name] = value[name]
         return kept
-    if isinstance(value, list) and path in cut:
-        items = node["items"]
-        return [_skeleton(item, items, None, cut) for item in value[:WINDOW]]
+    if shape.items is not None and isinstance(value, list):
+        items = shape.items
+        return [_skeleton(item, items) for item in value[:WINDOW]]
     return value
 
 
@@ -368,10 +405,9 @@ def _explained(payload: Any, kind: Kind, engine: _Engine) -> tuple[list[Violatio
     """The first MAX_VIOLATIONS violations `engine` finds in `payload`, in order; how many
     more it found; and whether the search went through the whole payload (it stops once
     more than MAX_VIOLATIONS are known)."""
-    places = _list_places(kind)
-    cut = frozenset(path for path, _ in places)
-    found = _found(engine.errors(_skeleton(payload, _schema(kind), (), cut)))
-    for place, node in places:
+    shape, item_shapes = _shapes(kind)
+    found = _found(engine.errors(_skeleton(payload, shape)))
+    for place, item_shape in item_shapes.items():
         value = _value_at(payload, place)
         if not isinstance(value, list):
             continue
@@ -381,7 +417,7 @@ def _explained(payload: Any, kind: Kind, engine: _Engine) -> tuple[list[Violatio
             window = value[offset : offset + WINDOW]
             if engine.window_is_valid(place, window):
                 continue
-            items = [_skeleton(item, node["items"], None, cut) for item in window]
+            items = [_skeleton(item, item_shape) for item in window]
             errors = engine.window_errors(place, items)
             found += _found(_Relocated(error, place, offset) for error in errors)
     return _listed(found), max(len(found) - MAX_VIOLATIONS, 0), True
@@ -695,7 +731,7 @@ def fixture_violations(
     warnings: list[Violation] = []
     lists = payload.get("contactLists")
     if isinstance(lists, list) and limit > 0:
-        known = frozenset(fixture.contact_lists)
+        known = fixture.contact_lists if len(lists) < 8 else frozenset(fixture.contact_lists)
         for index, name in enumerate(lists):
             if isinstance(name, str) and name and name not in known:
                 if len(violations) == limit:
@@ -999,6 +1035,9 @@ class _Capped:
 
     def add(self, found: Sequence[Violation], *, complete: bool = True, beyond: int = 0) -> None:
         """`found`, and `beyond` more not given; `complete`: nothing else was left unsought."""
+        if not found and not beyond:  # the usual case
+            self.exact = self.exact and complete
+            return
         room = max(MAX_VIOLATIONS - len(self.listed), 0)
         self.listed += found[:room]
         self.more += max(len(found) - room, 0) + beyond
