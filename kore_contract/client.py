@@ -49,8 +49,9 @@ class ServerStoppedAnswering(Exception):
 
 def path_segment(value: str) -> str:
     """`value` percent-encoded as one path segment: "/", "?", "#" cannot change which path
-    is called. (A bare "." or ".." cannot be encoded: `send` refuses such a path.)"""
-    return quote(value, safe="")
+    is called. (A bare "." or ".." cannot be encoded: `send` refuses such a path.) A lone
+    surrogate (a JSON escape no UTF-8 text can hold) is sent as "?", percent-encoded."""
+    return quote(value.encode("utf-8", "replace").decode("utf-8"), safe="")
 
 
 @dataclass(frozen=True)

@@ -166,7 +166,7 @@ def test_cookies_a_server_sets_are_never_sent_back() -> None:
 
 
 HOSTILE_IDS = {"../../x": "..%2F..%2Fx", "a/b?c": "a%2Fb%3Fc", "x#y": "x%23y", "a b": "a%20b",
-               "%2F": "%252F"}
+               "%2F": "%252F", "\ud800": "%3F"}
 
 
 @pytest.mark.parametrize("hostile", sorted(HOSTILE_IDS))
