@@ -12,18 +12,18 @@ __version__ = "0.1.0"
 __all__ = ["__version__", "load_fixture", "validate_request", "validate_response"]
 
 if TYPE_CHECKING:
-    from kore_contract.fixture import load_fixture
-    from kore_contract.validate import validate_request, validate_response
+    from kore_contract.contract.fixture import load_fixture
+    from kore_contract.validate.engine import validate_request, validate_response
 
 
 def __getattr__(name: str) -> Any:
     # Lazy, so that `kore-contract validate` on one file imports only what it needs.
     if name in ("validate_request", "validate_response"):
-        from kore_contract import validate
+        from kore_contract.validate import engine
 
-        return getattr(validate, name)
+        return getattr(engine, name)
     if name == "load_fixture":
-        from kore_contract.fixture import load_fixture
+        from kore_contract.contract.fixture import load_fixture
 
         return load_fixture
     raise AttributeError(f"module 'kore_contract' has no attribute {name!r}")

@@ -23,7 +23,7 @@ import requests
 from jwt.algorithms import HMACAlgorithm
 
 from kore_contract.redaction import JWT_SHAPE, MIN_SECRET_LENGTH, REDACTED, redact
-from kore_contract.validate import Violation
+from kore_contract.validate.engine import Violation
 
 __all__ = ["JWT_SHAPE", "MIN_SECRET_LENGTH", "REDACTED", "KoreAuth", "check_token", "mint_token",
            "redact", "sign_claims"]

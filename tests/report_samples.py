@@ -13,7 +13,7 @@ import copy
 import json
 from typing import Any
 
-from kore_contract.rules import RULES
+from kore_contract.contract.rules import RULES
 
 TOKEN = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJhcHBJZCI6ImNzLWFwcCJ9.c2VjcmV0LXNpZ25hdHVyZQ"
 CLIENT_SECRET = "s3cr3t-client-KEY-0042"

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from kore_contract.cli import run as cli_run
-from kore_contract.client import base_url_problem, is_loopback
+from kore_contract.run.client import base_url_problem, is_loopback
 
 TOKEN = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl"
 
@@ -91,7 +91,7 @@ def test_names_like_127_evil_example_need_allow_writes(url: str, tmp_path: Path,
 def test_the_client_itself_sends_nothing_to_an_ambiguous_base_url(url: str,
                                                                   no_connection: None) -> None:
     """A backstop for every caller (the pytest plugin, cleanup): no request, an error."""
-    from kore_contract.client import KoreClient, Target
+    from kore_contract.run.client import KoreClient, Target
 
     exchange = KoreClient(Target(url, "st", "acc", "app", TOKEN)).get("cd-1")
     assert exchange.status is None

@@ -8,9 +8,10 @@ from typing import Any
 
 import pytest
 
-from kore_contract import lifecycle, spec
-from kore_contract.checks import Observation, RunState, run_checks
-from kore_contract.client import Exchange
+from kore_contract.contract import spec
+from kore_contract.run import lifecycle
+from kore_contract.run.checks import Observation, RunState, run_checks
+from kore_contract.run.client import Exchange
 
 SENT = spec.examples("create", "request")["docsSample"]
 TOKEN = "eyJhbGciOiJIUzI1NiJ9.eyJhcHBJZCI6ImNsaWVudCJ9.c2lnbmF0dXJlLW9mLXRoZS10b2tlbg"

@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 
 from kore_contract.cli import run as cli_run
-from kore_contract.client import KoreClient, Target
-from kore_contract.ledger import Ledger
 from kore_contract.mock.faults import FAULTS
 from kore_contract.mock.server import running_mock
+from kore_contract.run.client import KoreClient, Target
+from kore_contract.run.ledger import Ledger
 
 SECRET = "kore-contract-secret-for-the-leak-test"
 REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference"
@@ -109,7 +109,7 @@ def test_S11_no_secret_in_any_file_written(tmp_path: Path) -> None:
 
 def test_cleanup_deletes_what_a_crashed_run_left(tmp_path: Path) -> None:
     from kore_contract import auth
-    from kore_contract.fixture import load_fixture
+    from kore_contract.contract.fixture import load_fixture
     from kore_contract.strategies import base_campaign
 
     ledger_path = tmp_path / "ledger.jsonl"
@@ -133,7 +133,7 @@ def test_cleanup_deletes_what_a_crashed_run_left(tmp_path: Path) -> None:
 
 def test_interrupted_run_still_deletes_what_it_created(tmp_path: Path,
                                                        monkeypatch: pytest.MonkeyPatch) -> None:
-    from kore_contract import runner as runner_module
+    from kore_contract.run import runner as runner_module
 
     original = runner_module.Runner.run_case
     calls = {"n": 0}

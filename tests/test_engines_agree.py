@@ -19,8 +19,8 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from kore_contract import formats, loader, spec
-from kore_contract.validate import (
+from kore_contract.contract import formats, loader, spec
+from kore_contract.validate.engine import (
     WINDOW,
     Kind,
     _calling_hours_warnings,

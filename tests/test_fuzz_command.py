@@ -9,13 +9,14 @@ import subprocess
 import sys
 from pathlib import Path
 
-from kore_contract import rules
 from kore_contract.cli import run
-from kore_contract.fixture import load_fixture
-from kore_contract.loader import Unreadable
-from kore_contract.validate import validate_text
+from kore_contract.contract import rules
+from kore_contract.contract.fixture import load_fixture
+from kore_contract.contract.loader import Unreadable
+from kore_contract.validate.engine import validate_text
 
-FIXTURE_PATH = Path(__file__).parents[1] / "kore_contract" / "data" / "example-fixture.json"
+FIXTURE_PATH = (Path(__file__).parents[1] / "kore_contract" / "contract" / "data"
+                / "example-fixture.json")
 FIXTURE = load_fixture(FIXTURE_PATH)
 
 

@@ -18,7 +18,7 @@ import pytest
 from hostile_servers import Handler, serving, url_of
 
 from kore_contract.cli import run as cli_run
-from kore_contract.client import KoreClient, ServerStoppedAnswering, Target
+from kore_contract.run.client import KoreClient, ServerStoppedAnswering, Target
 
 STREAM = "st"
 CAMPAIGNS = f"/campaign/api/v2/public/{STREAM}/campaign"

@@ -24,10 +24,10 @@ import pytest
 
 from kore_contract import auth
 from kore_contract.cli import run as cli_run
-from kore_contract.client import KoreClient, Target
-from kore_contract.fixture import load_fixture
-from kore_contract.ledger import Ledger, read_ledger
+from kore_contract.contract.fixture import load_fixture
 from kore_contract.mock.server import MockServer, running_mock
+from kore_contract.run.client import KoreClient, Target
+from kore_contract.run.ledger import Ledger, read_ledger
 from kore_contract.strategies import base_campaign
 
 CREDENTIALS = ["--client-id", auth.DEFAULT_CLIENT_ID, "--client-secret", auth.DEFAULT_CLIENT_SECRET]

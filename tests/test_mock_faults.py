@@ -13,13 +13,7 @@ import time
 from typing import Any
 
 import pytest
-
-from kore_contract import spec
-from kore_contract.auth import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, mint_token, sign_claims
-from kore_contract.mock.app import MockApp
-from kore_contract.mock.faults import FAULTS, fault
-from kore_contract.mock.server import make_app
-from kore_contract.mock.testing import (
+from mock_testing import (
     ACCOUNT,
     Reply,
     call,
@@ -27,7 +21,13 @@ from kore_contract.mock.testing import (
     create_path,
     curl_headers,
 )
-from kore_contract.validate import validate_response
+
+from kore_contract.auth import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, mint_token, sign_claims
+from kore_contract.contract import spec
+from kore_contract.mock.app import MockApp
+from kore_contract.mock.faults import FAULTS, fault
+from kore_contract.mock.server import make_app
+from kore_contract.validate.engine import validate_response
 
 TOKEN = mint_token(DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET)
 CREATE_QUERY = f"accountId={ACCOUNT}&campaignType=sms"

@@ -11,15 +11,17 @@ from typing import Any
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from mock_load import bodies, run_load
+from mock_testing import ACCOUNT, call, campaign_path, create_path, curl_headers
 
-from kore_contract import broken, spec, strategies
+from kore_contract import strategies
 from kore_contract.auth import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, mint_token
-from kore_contract.fixture import load_fixture
+from kore_contract.contract import spec
+from kore_contract.contract.fixture import load_fixture
 from kore_contract.mock import MockServer, running_mock
-from kore_contract.mock.load import bodies, run_load
 from kore_contract.mock.server import make_app
-from kore_contract.mock.testing import ACCOUNT, call, campaign_path, create_path, curl_headers
-from kore_contract.validate import validate_response
+from kore_contract.strategies import _broken as broken
+from kore_contract.validate.engine import validate_response
 
 FIXTURE = load_fixture()
 APP = make_app(FIXTURE)

@@ -17,19 +17,7 @@ from typing import Any
 
 import pytest
 import requests
-
-from kore_contract import spec
-from kore_contract.auth import (
-    DEFAULT_CLIENT_ID,
-    DEFAULT_CLIENT_SECRET,
-    TokenChecker,
-    check_token,
-    mint_token,
-    sign_claims,
-)
-from kore_contract.mock import MockServer, running_mock
-from kore_contract.mock.server import make_app
-from kore_contract.mock.testing import (
+from mock_testing import (
     ACCOUNT,
     IID,
     Reply,
@@ -40,7 +28,19 @@ from kore_contract.mock.testing import (
     create_url,
     curl_headers,
 )
-from kore_contract.validate import Result, Violation
+
+from kore_contract.auth import (
+    DEFAULT_CLIENT_ID,
+    DEFAULT_CLIENT_SECRET,
+    TokenChecker,
+    check_token,
+    mint_token,
+    sign_claims,
+)
+from kore_contract.contract import spec
+from kore_contract.mock import MockServer, running_mock
+from kore_contract.mock.server import make_app
+from kore_contract.validate.engine import Result, Violation
 
 TIMEOUT = 10
 TOKEN = mint_token(DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET)

@@ -12,13 +12,14 @@ from typing import Any
 
 import pytest
 import requests
+from mock_testing import ACCOUNT, campaign_url, create_url, curl_headers
 
-from kore_contract import broken, spec
 from kore_contract.auth import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, mint_token, sign_claims
-from kore_contract.fixture import load_fixture
+from kore_contract.contract import spec
+from kore_contract.contract.fixture import load_fixture
 from kore_contract.mock import MockServer, running_mock
-from kore_contract.mock.testing import ACCOUNT, campaign_url, create_url, curl_headers
-from kore_contract.validate import validate_response
+from kore_contract.strategies import _broken as broken
+from kore_contract.validate.engine import validate_response
 
 TIMEOUT = 10
 FIXTURE = load_fixture()

@@ -16,13 +16,7 @@ from typing import Any
 
 import pytest
 import requests
-
-from kore_contract import spec
-from kore_contract.auth import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, mint_token
-from kore_contract.mock import MockError, MockServer, running_mock
-from kore_contract.mock.app import MAX_BODY_BYTES
-from kore_contract.mock.server import make_app
-from kore_contract.mock.testing import (
+from mock_testing import (
     ACCOUNT,
     IID,
     call,
@@ -31,6 +25,12 @@ from kore_contract.mock.testing import (
     create_url,
     curl_headers,
 )
+
+from kore_contract.auth import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, mint_token
+from kore_contract.contract import spec
+from kore_contract.mock import MockError, MockServer, running_mock
+from kore_contract.mock.app import MAX_BODY_BYTES
+from kore_contract.mock.server import make_app
 
 TIMEOUT = 10
 TOKEN = mint_token(DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET)

@@ -75,8 +75,8 @@ def test_known_secrets_are_redacted_percent_encoded_and_json_escaped() -> None:
 
 
 def test_minted_tokens_join_the_registry_as_they_are_minted() -> None:
-    from kore_contract.cases import auth_cases
-    from kore_contract.client import Target
+    from kore_contract.run.client import Target
+    from kore_contract.run.planning import auth_cases
 
     registry = RunSecrets()
     target = Target("http://127.0.0.1:1", "st", "acc", "app", JWT)

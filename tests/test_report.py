@@ -15,8 +15,8 @@ import jsonschema
 import pytest
 from report_samples import CLIENT_SECRET, TOKEN, sample_results
 
-from kore_contract import spec
 from kore_contract.cli import run
+from kore_contract.contract import spec
 from kore_contract.report import FILE_NAMES, FORMATS, SCHEMA_FILE, render, write_reports
 from kore_contract.report.model import build
 from kore_contract.report.redact import REDACTED, sanitize

@@ -22,6 +22,7 @@ from report_samples import sample_results
 
 from kore_contract import cli
 from kore_contract.report import FILE_NAMES, FORMATS, ReportsNotWritten, render, write_reports
+from kore_contract.run import session as contract_run
 
 HOSTILE = "lone \ud800 nul \x00 ansi \x1b[31m cdata ]]> script </script> osc \x1b]0;title\x07 end"
 
@@ -114,7 +115,6 @@ def test_item11_a_write_that_fails_midway_leaves_the_previous_file(
 
 def test_item11_the_test_command_says_which_report_failed_in_one_line(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from kore_contract import contract_run
     from kore_contract.report import html
 
     def broken(report: object) -> str:
@@ -143,7 +143,7 @@ def test_item11_report_reads_back_what_a_hostile_run_wrote(tmp_path: Path) -> No
 
 
 def test_item14_the_run_summary_prints_no_control_character() -> None:
-    from kore_contract.run_output import print_summary
+    from kore_contract.run.console import print_summary
 
     results = hostile_results()
     results["cases"][1]["id"] = "case-\x1b]8;;http://x\x07[bold]"

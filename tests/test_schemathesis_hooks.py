@@ -1,4 +1,4 @@
-"""`st run` with kore_contract.schemathesis_hooks: our formats and checks inside schemathesis."""
+"""`st run` with the project's schemathesis hooks: our formats and checks inside schemathesis."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ def st_run(base_url: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
     if st is None:
         pytest.fail("schemathesis' st command is not installed (a test dependency)")
     token = auth.mint_token(auth.DEFAULT_CLIENT_ID, auth.DEFAULT_CLIENT_SECRET)
-    env = {**os.environ, "SCHEMATHESIS_HOOKS": "kore_contract.schemathesis_hooks"}
+    env = {**os.environ, "SCHEMATHESIS_HOOKS": "kore_contract.integrations.schemathesis_hooks"}
     return subprocess.run(
         [st, "run", str(SPEC), "--url", base_url, "--checks", "kore_contract_rules",
          "--phases", "examples,fuzzing", "--max-examples", "10", "--seed", "7",

@@ -14,12 +14,19 @@ import pytest
 from hypothesis import HealthCheck, find, given, settings
 from hypothesis import strategies as st
 
-from kore_contract import formats, rules, spec, strategies
-from kore_contract.broken import Broken, breakable_rules, broken_campaigns, broken_examples, dump
-from kore_contract.fixture import Fixture, FixtureError, load_fixture
-from kore_contract.loader import Unreadable
-from kore_contract.strategies import ABSENT, campaigns, edge_campaigns, generate
-from kore_contract.validate import validate_request, validate_text
+from kore_contract import strategies
+from kore_contract.contract import formats, rules, spec
+from kore_contract.contract.fixture import Fixture, FixtureError, load_fixture
+from kore_contract.contract.loader import Unreadable
+from kore_contract.strategies import ABSENT, _valid, campaigns, edge_campaigns, generate
+from kore_contract.strategies._broken import (
+    Broken,
+    breakable_rules,
+    broken_campaigns,
+    broken_examples,
+    dump,
+)
+from kore_contract.validate.engine import validate_request, validate_text
 
 FIXTURE = load_fixture()
 BUDGET = settings().max_examples  # the loaded profile's
@@ -81,7 +88,7 @@ def edge_counts(bodies: list[dict[str, Any]]) -> Counter[str]:
         counts[f"{key}-min"] = 0
     for value in schema["priority"]["enum"]:
         counts[f"priority-{value}"] = 0
-    for day in strategies.schema_at("dialingStrategy", "callingHours", "days", "[]", "day")["enum"]:
+    for day in _valid.schema_at("dialingStrategy", "callingHours", "days", "[]", "day")["enum"]:
         counts[f"day-{day}"] = 0
     for body in bodies:
         for key in ("name", "description"):
@@ -148,27 +155,27 @@ def test_R4_R10_an_empty_fixture_raises_a_clear_error() -> None:
 
 
 def test_R2_R3_limits_come_from_the_spec() -> None:
-    name, description = strategies.schema_at("name"), strategies.schema_at("description")
+    name, description = _valid.schema_at("name"), _valid.schema_at("description")
     names_ = strategies.text_pool(name["minLength"], name["maxLength"], "name")
     assert {len(n) for n in names_} <= set(range(name["minLength"], name["maxLength"] + 1))
     assert max(len(n) for n in names_) == name["maxLength"]
     descriptions = strategies.text_pool(0, description["maxLength"], "description")
     assert min(len(d) for d in descriptions) == 0
     with pytest.raises(AssertionError, match="lack one"):
-        strategies._object({"properties": {"a": {}, "b": {}}}, {"a": st.just(1)})
+        _valid._object({"properties": {"a": {}, "b": {}}}, {"a": st.just(1)})
 
 
 def test_R11_every_pooled_caller_id_is_a_caller_id() -> None:
-    for value in strategies._e164_pool() + strategies._sender_id_pool():
+    for value in _valid._e164_pool() + _valid._sender_id_pool():
         assert formats.is_caller_id(value), value
-    lengths = {len(v) - 1 for v in strategies._e164_pool()}
+    lengths = {len(v) - 1 for v in _valid._e164_pool()}
     assert {2, 15} <= lengths
 
 
 def test_R13_clock_times_round_trip_through_the_format_check() -> None:
-    for minutes in range(strategies.MINUTES_PER_DAY):
+    for minutes in range(_valid.MINUTES_PER_DAY):
         for zero in (False, True):
-            shown = strategies.clock_time(minutes, leading_zero=zero)
+            shown = _valid.clock_time(minutes, leading_zero=zero)
             assert formats.clock_minutes(shown) == minutes
 
 
@@ -327,3 +334,10 @@ def test_R4_a_contact_list_the_account_lacks_needs_a_fixture() -> None:
     assert unknown.pointer == "/contactLists/0"
     assert rules_at(unknown, None) == []  # without the account it is a fine list name
     assert "contactLists-unknown" not in {b.case for b in broken_examples(None, "R4")}
+
+
+def test_the_facade_exports_exactly_its_public_names() -> None:
+    """`kore_contract.strategies` is a facade over private modules (_valid, _broken)."""
+    public = {name for name in vars(strategies)
+              if name.isidentifier() and not name.startswith("_")} - {"annotations"}
+    assert set(strategies.__all__) == public

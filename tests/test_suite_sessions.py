@@ -75,7 +75,7 @@ class FakeFactory:
 
 def test_suite_results_path_is_the_sessions_own_without_xdist(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from kore_contract.pytest_plugin import shared_results_path
+    from kore_contract.integrations.pytest_plugin import shared_results_path
 
     # an outer xdist run leaks its variables into a nested, non-xdist session: not ours
     monkeypatch.setenv("PYTEST_XDIST_TESTRUNUID", "outer-run")
@@ -87,7 +87,7 @@ def test_suite_results_path_is_the_sessions_own_without_xdist(
 
 
 def test_suite_results_path_is_shared_by_one_runs_workers_only(tmp_path: Path) -> None:
-    from kore_contract.pytest_plugin import shared_results_path
+    from kore_contract.integrations.pytest_plugin import shared_results_path
 
     run = tmp_path / "pytest-7"
     gw0 = shared_results_path(fake_config({"testrunuid": "abc", "workerid": "gw0"}),

@@ -17,10 +17,10 @@ from pathlib import Path
 import pytest
 
 from kore_contract import cli
-from kore_contract.docs_parser import endpoint, parse_markdown, slug
-from kore_contract.trace import Defect, TraceResult, trace_documents, trace_spec_only
-from kore_contract.trace_checks import KINDS
-from kore_contract.trace_paths import normalise
+from kore_contract.trace.checks import KINDS
+from kore_contract.trace.docs import endpoint, parse_markdown, slug
+from kore_contract.trace.paths import normalise
+from kore_contract.trace.tracer import Defect, TraceResult, trace_documents, trace_spec_only
 
 REPO = Path(__file__).resolve().parents[1]
 REFERENCE = REPO / ".." / "shared" / "reference"

@@ -19,7 +19,7 @@ import pytest
 from markdown_it import MarkdownIt
 
 from kore_contract import cli
-from kore_contract.trace import trace_documents
+from kore_contract.trace.tracer import trace_documents
 
 REFERENCE = Path(__file__).resolve().parents[1] / ".." / "shared" / "reference"
 JWT = str(REFERENCE / "jwt-token.md")

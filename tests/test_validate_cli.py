@@ -18,7 +18,7 @@ from kore_contract.cli import run
 PAYLOADS = Path(__file__).parent / "payloads"
 VALID = PAYLOADS / "valid" / "docs-sample-corrected.json"
 R7 = PAYLOADS / "invalid" / "R7-priority-number.json"
-FIXTURE = Path(__file__).parents[1] / "kore_contract" / "data" / "example-fixture.json"
+FIXTURE = Path(__file__).parents[1] / "kore_contract" / "contract" / "data" / "example-fixture.json"
 R7_LINE = (
     "    R7 /priority  priority: got the number 5; expected a string, one of "
     '"1" "2" "3" "4" "5"; send the string "5"'
@@ -217,7 +217,7 @@ def test_strict_reports_undocumented_properties_as_warnings_and_still_exits_0() 
 
 
 def test_kind_response_checks_s_rules(tmp_path: Path) -> None:
-    from kore_contract import spec
+    from kore_contract.contract import spec
 
     answer = spec.examples("create", "response")["docsSample"]
     (tmp_path / "ok.json").write_text(json.dumps(answer))
@@ -376,7 +376,7 @@ def test_a_fuzz_corpus_folder_validates_without_its_manifest(tmp_path: Path) -> 
 
 
 def test_json_output_is_json_dumps_of_the_results() -> None:
-    from kore_contract.validation_output import render, summary
+    from kore_contract.validate.output import render, summary
 
     valid = {"path": "a", "status": "valid", "violations": [], "warnings": [], "error": None}
     results = [

@@ -23,9 +23,9 @@ from typing import Any
 
 import pytest
 
-from kore_contract import loader
 from kore_contract.cli import run
-from kore_contract.validate import (
+from kore_contract.contract import loader
+from kore_contract.validate.engine import (
     MAX_VIOLATIONS,
     Result,
     calling_hours_warnings,
@@ -39,7 +39,7 @@ from kore_contract.validate import (
 PAYLOADS = Path(__file__).parent / "payloads"
 VALID = PAYLOADS / "valid" / "docs-sample-corrected.json"
 R7 = PAYLOADS / "invalid" / "R7-priority-number.json"
-FIXTURE = Path(__file__).parents[1] / "kore_contract" / "data" / "example-fixture.json"
+FIXTURE = Path(__file__).parents[1] / "kore_contract" / "contract" / "data" / "example-fixture.json"
 
 
 def run_line(*argv: str) -> tuple[int, str, str]:
@@ -268,7 +268,7 @@ def test_6_a_list_of_empty_days_lists_the_cap() -> None:
 def test_6_the_memory_of_checking_a_1_mb_hostile_body_is_small() -> None:
     """Memory past the parsed payload is measured (deterministic); time belongs to
     tests/benchmarks/bench_validate_worst.py. (Before the cap: over 1 GB.)"""
-    from kore_contract.fixture import load_fixture
+    from kore_contract.contract.fixture import load_fixture
 
     fixture = load_fixture(FIXTURE)
     bodies = [
@@ -324,7 +324,7 @@ def test_6_a_key_repeated_many_times_is_one_violation() -> None:
 
 
 def test_6_unknown_contact_lists_stop_at_the_cap() -> None:
-    from kore_contract.fixture import load_fixture
+    from kore_contract.contract.fixture import load_fixture
 
     body = sample()
     body["contactLists"] = [f"list {i}" for i in range(100_000)]
@@ -376,7 +376,7 @@ def test_6_deep_legal_nesting_is_validated() -> None:
 
 
 def test_6_a_response_with_a_long_wrong_list_is_capped() -> None:
-    from kore_contract import spec
+    from kore_contract.contract import spec
 
     answer = copy.deepcopy(spec.examples("create", "response")["docsSample"])
     answer["data"]["contactLists"] = [0] * 100_000
@@ -464,7 +464,7 @@ def test_14_json_and_junit_stay_valid_for_a_file_name_that_is_not_utf8(tmp_path:
 
 
 def test_14_json_output_escapes_c1_controls_and_lone_surrogates() -> None:
-    from kore_contract.validation_output import render
+    from kore_contract.validate.output import render
 
     results = [
         {

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:
-    from kore_contract.ledger import LedgerState
+    from kore_contract.run.ledger import LedgerState
 
 HELP = "delete campaigns a run created and did not delete (from its ledger)"
 DESCRIPTION = """\
@@ -48,7 +48,7 @@ class Refused(Exception):
 
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from kore_contract.ledger import LedgerError, read_ledger
+    from kore_contract.run.ledger import LedgerError, read_ledger
 
     path = Path(args.ledger)
     try:
@@ -80,7 +80,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def _base_url(args: argparse.Namespace) -> str:
-    from kore_contract.client import is_loopback
+    from kore_contract.run.client import is_loopback
 
     base_url: str | None = args.base_url
     if not base_url:
@@ -127,8 +127,8 @@ def _token(args: argparse.Namespace) -> str:
 def _delete_all(args: argparse.Namespace, path: Path, base_url: str, token: str,
                 entries: list[dict[str, Any]], out: TextIO) -> int:
     """Delete each campaign on `base_url` (the token goes there only); how many are left."""
-    from kore_contract.client import KoreClient, RateLimiter, Target, is_loopback
-    from kore_contract.ledger import Ledger
+    from kore_contract.run.client import KoreClient, RateLimiter, Target, is_loopback
+    from kore_contract.run.ledger import Ledger
 
     if not entries:
         out.write(f"{path}: nothing to delete on {shown(base_url)}\n")

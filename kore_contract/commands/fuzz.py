@@ -52,7 +52,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.count < 1:
         err.write(f"kore-contract fuzz: --count={args.count}: must be at least 1\n")
         return 2
-    from kore_contract.fixture import FixtureError, load_fixture
+    from kore_contract.contract.fixture import FixtureError, load_fixture
 
     fixture = None
     if args.fixture:
@@ -116,8 +116,8 @@ def _write(folder: Path, count: int, *, seed: int, invalid: bool, fixture: Any,
            progress: bool, err: TextIO) -> dict[str, dict[str, Any]]:
     import json
 
-    from kore_contract import broken as broken_bodies
     from kore_contract import strategies
+    from kore_contract.strategies import _broken as broken_bodies
 
     width = len(str(count))
     manifest: dict[str, dict[str, Any]] = {}

@@ -92,7 +92,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             return 2
 
     from kore_contract.auth import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, mint_token
-    from kore_contract.fixture import FixtureError
+    from kore_contract.contract.fixture import FixtureError
     from kore_contract.mock.server import MockServer, bind, make_app, raise_open_file_limit
 
     client_id = args.client_id or DEFAULT_CLIENT_ID

@@ -57,7 +57,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from kore_contract.report.files import write_atomic
 
     if args.docs:
-        from kore_contract.trace import trace_documents
+        from kore_contract.trace.tracer import trace_documents
 
         traced = trace_documents(args.docs)
         for path, why in traced.unreadable:
@@ -86,8 +86,8 @@ def load_results(path: Path) -> dict[str, Any]:
     refused at once), at most MAX_RESULTS_BYTES, strict JSON (no NaN, no integer of more
     digits than Python converts, no lone surrogate); and nested at most MAX_DEPTH levels,
     so that every writer can walk it."""
-    from kore_contract.loader import Unreadable as NotRead
-    from kore_contract.loader import read_json_file
+    from kore_contract.contract.loader import Unreadable as NotRead
+    from kore_contract.contract.loader import read_json_file
     from kore_contract.report.files import nesting
 
     parsed = read_json_file(path, limit=MAX_RESULTS_BYTES)

@@ -75,7 +75,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from kore_contract.contract_run import ContractRunOptions, run_contract
+    from kore_contract.run.session import ContractRunOptions, run_contract
 
     if args.max_examples < 1:
         err.write(f"kore-contract test: --max-examples={args.max_examples}: must be at least 1\n")

@@ -6,7 +6,7 @@ import argparse
 from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:
-    from kore_contract.trace import TraceResult
+    from kore_contract.trace.tracer import TraceResult
 
 HELP = "trace documentation fields to the spec and report documentation defects"
 DESCRIPTION = """\
@@ -39,7 +39,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     Markdown escapes its own and HTML's characters, JSON escapes lone surrogates (the file
     name that is not UTF-8)."""
     from kore_contract.report.escape import json_text, terminal
-    from kore_contract.trace import trace_documents, trace_spec_only
+    from kore_contract.trace.tracer import trace_documents, trace_spec_only
 
     result = trace_documents(args.documents) if args.documents else trace_spec_only()
     for path, reason in result.unreadable:

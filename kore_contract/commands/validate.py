@@ -65,15 +65,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from kore_contract.validation_output import render
-    from kore_contract.validation_run import check_all, exit_code
+    from kore_contract.validate.batch import check_all, exit_code
+    from kore_contract.validate.output import render
 
     if args.jobs is not None and args.jobs < 1:
         err.write(f"kore-contract validate: --jobs={args.jobs}: must be at least 1\n")
         return 2
     fixture = None
     if args.fixture:
-        from kore_contract.fixture import FixtureError, load_fixture
+        from kore_contract.contract.fixture import FixtureError, load_fixture
 
         try:
             fixture = load_fixture(args.fixture)

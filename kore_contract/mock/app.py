@@ -30,16 +30,17 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
 
-from kore_contract import spec
 from kore_contract.auth import JWT_SHAPE, MIN_SECRET_LENGTH, REDACTED, Holes, TokenChecker
-from kore_contract.fixture import Fixture
-from kore_contract.loader import Unreadable, parse_json
+from kore_contract.contract import spec
+from kore_contract.contract.fixture import Fixture
+from kore_contract.contract.loader import Unreadable, parse_json
 from kore_contract.mock import campaign as campaigns
 from kore_contract.mock import limits
 from kore_contract.mock.faults import fault as lookup_fault
 from kore_contract.mock.logs import RateLimitedLog, printable
 from kore_contract.mock.store import Store, Stored
-from kore_contract.validate import Violation, validate_request
+from kore_contract.validate import engine
+from kore_contract.validate.engine import Violation, validate_request
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -572,13 +573,12 @@ def _overflowing_number(body: bytes, payload: Any) -> str | None:
 def _violations_without_warnings(payload: Any, fixture: Fixture, query: dict[str, str],
                                  duplicates: tuple[str, ...]) -> list[Violation]:
     """What `validate_request` answers, from its parts that yield violations (no warnings)."""
-    from kore_contract import validate
 
-    found = validate.duplicate_key_violations(duplicates)
-    found += validate.schema_violations(payload, "request")
-    found += validate.query_violations(payload, query)
+    found = engine.duplicate_key_violations(duplicates)
+    found += engine.schema_violations(payload, "request")
+    found += engine.query_violations(payload, query)
     if isinstance(payload, dict):
-        found += validate.fixture_violations(payload, fixture)[0]
+        found += engine.fixture_violations(payload, fixture)[0]
     return found
 
 

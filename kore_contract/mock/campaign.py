@@ -12,7 +12,7 @@ import uuid
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from kore_contract.fixture import Fixture
+from kore_contract.contract.fixture import Fixture
 
 Campaign = dict[str, Any]
 

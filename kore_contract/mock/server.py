@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from kore_contract.auth import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
-from kore_contract.fixture import Fixture, load_fixture
+from kore_contract.contract.fixture import Fixture, load_fixture
 from kore_contract.mock import limits
 from kore_contract.mock.app import MAX_BODY_BYTES, MockApp
 from kore_contract.mock.limits import ServerLimits, connection_budget
@@ -77,8 +77,8 @@ def make_app(
 
 def warm_up(app: MockApp) -> None:
     """Compile the validator and load the zone names before the first request."""
-    from kore_contract import spec
-    from kore_contract.validate import validate_request
+    from kore_contract.contract import spec
+    from kore_contract.validate.engine import validate_request
 
     for body in spec.examples("create", "request").values():
         validate_request(body, fixture=app.fixture, query={"campaignType": "sms"})

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 from urllib.parse import parse_qsl, urlsplit
 
-from kore_contract import spec
+from kore_contract.contract import spec
 
 Side = Literal["body", "response", "query", "header", "path"]
 Location = tuple[Side, str]  # ("body", "/dialingStrategy/callingHours/days/*/day")
@@ -98,7 +98,7 @@ def _groups(trace: Any) -> dict[tuple[str, str], _Group]:
 
 
 def _add_traced(groups: dict[tuple[str, str], _Group], raw: dict[str, Any]) -> None:
-    """A field of `kore_contract.trace` (one per place that documents it), if new here."""
+    """A field of `kore_contract.trace.tracer` (one per place that documents it), if new here."""
     pointer = raw.get("spec_pointer") if isinstance(raw.get("spec_pointer"), str) else None
     places = [p for p in raw.get("documented") or [raw] if isinstance(p, dict)]
     for place in places:

@@ -1,5 +1,5 @@
 """The files a report writes and reads, safely (a user's file is read by the loader,
-`kore_contract.loader.read_json_file`).
+`kore_contract.contract.loader.read_json_file`).
 
 - `write_atomic`: a report is written whole or not at all (a reader, or the next run, never
   finds half a file).

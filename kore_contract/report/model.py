@@ -12,10 +12,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from kore_contract.contract.rules import RULES
 from kore_contract.report import RESULTS_VERSION
 from kore_contract.report.fields import FieldRow, field_matrix
 from kore_contract.report.redact import sanitize
-from kore_contract.rules import RULES
 
 RULE_STATUSES = ("passed", "failed", "not_exercised")
 STATUS_LABELS = {"passed": "passed", "failed": "failed", "not_exercised": "not exercised"}

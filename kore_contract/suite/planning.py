@@ -6,7 +6,7 @@ import functools
 
 import pytest
 
-from kore_contract.cases import PlannedCase
+from kore_contract.run.planning import PlannedCase
 
 #: The suite's test per rule: test_<rule>_<name>.
 RULE_TESTS = {
@@ -40,9 +40,9 @@ def applies(rule: str, case: PlannedCase) -> bool:
 
 @functools.lru_cache(maxsize=4)
 def _planned_ids(settings_key: tuple[object, ...]) -> tuple[tuple[str, PlannedCase], ...]:
-    from kore_contract.cases import plan_cases
-    from kore_contract.client import Target
-    from kore_contract.fixture import load_fixture
+    from kore_contract.contract.fixture import load_fixture
+    from kore_contract.run.client import Target
+    from kore_contract.run.planning import plan_cases
 
     fixture_path, max_examples, seed, stream, account, iid, client_id, has_secret = settings_key
     target = Target("http://planning.invalid", str(stream), str(account), str(iid), "planning")
@@ -54,7 +54,7 @@ def _planned_ids(settings_key: tuple[object, ...]) -> tuple[tuple[str, PlannedCa
 
 
 def applicable_cases(config: pytest.Config, rule: str) -> list[str]:
-    from kore_contract.pytest_plugin import read_settings
+    from kore_contract.integrations.pytest_plugin import read_settings
 
     settings = read_settings(config)
     mock = settings.base_url is None and not settings.token

@@ -34,9 +34,10 @@ from typing import Any
 
 import yaml
 
-from kore_contract import auth, spec
+from kore_contract import auth
 from kore_contract.cli import run as cli_run
-from kore_contract.fixture import load_fixture
+from kore_contract.contract import spec
+from kore_contract.contract.fixture import load_fixture
 from kore_contract.mock.faults import FAULTS
 from kore_contract.mock.server import running_mock
 

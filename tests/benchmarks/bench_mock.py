@@ -4,11 +4,11 @@
 
 1. Throughput: wrk (2 threads, 32 connections) posts one valid create body with the
    documentation's curl headers (post_create.lua) to each server: creates/s and p99.
-2. Refusals: the same set of invalid bodies (kore_contract.broken's named examples, plus
+2. Refusals: the same set of invalid bodies (kore_contract.strategies._broken's named examples, plus
    malformed JSON, a wrong content type, bad tokens and a non-ASCII refusal) to each
    server; which each refuses (4xx), accepts (2xx), fails (5xx) or drops.
 3. Load (ours only): 32 clients, N generated valid and N invalid creates, then a get of
-   every created campaign (kore_contract.mock.load).
+   every created campaign (mock_load).
 
 Needs `wrk` (Debian package) and `prism` (npm @stoplight/prism-cli) on PATH; a missing
 one is reported and skipped. Not collected by pytest (bench_*.py).
@@ -31,10 +31,13 @@ from typing import Any
 
 import requests
 
-from kore_contract import broken, spec
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: the mock helpers
+from mock_testing import create_url, curl_headers
+
 from kore_contract.auth import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, mint_token, sign_claims
-from kore_contract.fixture import load_fixture
-from kore_contract.mock.testing import create_url, curl_headers
+from kore_contract.contract import spec
+from kore_contract.contract.fixture import load_fixture
+from kore_contract.strategies import _broken as broken
 
 HERE = Path(__file__).resolve().parent
 LUA = HERE / "post_create.lua"
@@ -226,7 +229,7 @@ def main(argv: list[str] | None = None) -> int:
             report[server.name] = entry
             server.stop()
         if args.load:
-            from kore_contract.mock.load import bodies, run_load
+            from mock_load import bodies, run_load
 
             started = time.perf_counter()
             valid, invalid = bodies(args.load, seed=1)

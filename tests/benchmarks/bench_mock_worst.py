@@ -26,10 +26,12 @@ from typing import Any
 
 import requests
 
-from kore_contract import spec
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: the mock helpers
+from mock_testing import campaign_url, create_url, curl_headers
+
 from kore_contract.auth import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, mint_token
+from kore_contract.contract import spec
 from kore_contract.mock.limits import MAX_BODY_BYTES
-from kore_contract.mock.testing import campaign_url, create_url, curl_headers
 
 TOKEN = mint_token(DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET)
 HEADERS = curl_headers(TOKEN)

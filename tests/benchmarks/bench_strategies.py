@@ -36,8 +36,10 @@ from typing import Any
 from hypothesis import HealthCheck, Phase, Verbosity, given, settings
 from hypothesis import strategies as st
 
-from kore_contract import formats, spec, strategies
-from kore_contract.validate import validate_request
+from kore_contract import strategies
+from kore_contract.contract import formats, spec
+from kore_contract.strategies import _valid
+from kore_contract.validate.engine import validate_request
 
 PATTERNS = {
     "caller-id": r"^(\+[1-9][0-9]{1,14}|(?=[A-Za-z0-9 ]*[A-Za-z])[A-Za-z0-9 ]{1,11})$",
@@ -94,7 +96,7 @@ def given_loop(strategy: st.SearchStrategy[Any], count: int, budget: float) -> l
 
 def edge_counts(bodies: list[Any]) -> Counter[str]:
     schema = spec.request_body_schema()["properties"]
-    week = strategies.schema_at("dialingStrategy", "callingHours", "days", "[]", "day")["enum"]
+    week = _valid.schema_at("dialingStrategy", "callingHours", "days", "[]", "day")["enum"]
     odd = set(strategies.edge_time_zones())
     counts: Counter[str] = Counter({f"priority {p}": 0 for p in schema["priority"]["enum"]})
     counts.update({f"day {d}": 0 for d in week})

@@ -161,7 +161,7 @@ def generate(
 
 def equivalent_schema() -> dict[str, Any]:
     """The request body schema as plain JSON Schema: custom formats become patterns."""
-    from kore_contract import spec
+    from kore_contract.contract import spec
 
     patterns = {
         "caller-id": r"^(\+[1-9][0-9]{1,14}|(?=[A-Za-z0-9 ]*[A-Za-z])[A-Za-z0-9 ]{1,11})$",

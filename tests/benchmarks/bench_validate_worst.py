@@ -11,7 +11,7 @@ three tables, every row measured in the same run:
    violations and warnings listed, and found beyond them (`>=`: the search stopped there).
    Goal: under 100 ms and 50 MB.
 2. and 3. Whole processes on the same bodies written as files, at 1 MB and at the file
-   limit (`kore_contract.loader.MAX_BYTES`, 10 MB): `kore-contract validate FILE --format json`
+   limit (`contract.loader.MAX_BYTES`, 10 MB): `kore-contract validate FILE --format json`
    beside `check-jsonschema --schemafile` (the equivalent schema of bench_validate.py),
    wall time and peak RSS of each, and their ratio. A tool is stopped at `--timeout`
    seconds or `--memory` MB (shown as `>`).
@@ -143,9 +143,9 @@ def _reset_peak() -> None:
 
 def child(case: str, body_file: str, repeat: int) -> dict[str, Any]:
     """What the mock does with one body: parse it, check it with the fixture."""
-    from kore_contract.fixture import load_fixture
-    from kore_contract.loader import Parsed, parse_json
-    from kore_contract.validate import validate_request, validate_text, warm_up
+    from kore_contract.contract.fixture import load_fixture
+    from kore_contract.contract.loader import Parsed, parse_json
+    from kore_contract.validate.engine import validate_request, validate_text, warm_up
 
     strict = CASES[case][1]
     body = Path(body_file).read_bytes()
@@ -266,7 +266,7 @@ def files(args: argparse.Namespace, tmp: Path) -> None:
     """Table 2: both tools, whole processes, on the bodies written as files."""
     from bench_validate import equivalent_schema
 
-    from kore_contract.loader import MAX_BYTES
+    from kore_contract.contract.loader import MAX_BYTES
     from kore_contract.mock.app import MAX_BODY_BYTES
 
     kore = shutil.which("kore-contract") or "kore-contract"

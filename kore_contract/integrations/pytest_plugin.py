@@ -114,8 +114,8 @@ def kore_settings(pytestconfig: pytest.Config) -> KoreSettings:
 
 @pytest.fixture(scope="session")
 def kore_fixture(kore_settings: KoreSettings) -> Any:
-    """The account under test (kore_contract.fixture.Fixture)."""
-    from kore_contract.fixture import FixtureError, load_fixture
+    """The account under test (kore_contract.contract.fixture.Fixture)."""
+    from kore_contract.contract.fixture import FixtureError, load_fixture
 
     try:
         return load_fixture(kore_settings.fixture)
@@ -166,7 +166,7 @@ def kore_mock(kore_settings: KoreSettings, kore_fixture: Any,
 @pytest.fixture(scope="session")
 def kore_base_url(request: pytest.FixtureRequest, kore_settings: KoreSettings) -> str:
     """The server under test: --kore-base-url, or the session's embedded mock."""
-    from kore_contract.client import is_loopback
+    from kore_contract.run.client import is_loopback
 
     if kore_settings.base_url is None:
         return str(request.getfixturevalue("kore_mock").base_url)
@@ -178,8 +178,8 @@ def kore_base_url(request: pytest.FixtureRequest, kore_settings: KoreSettings) -
 
 @pytest.fixture(scope="session")
 def kore_target(kore_settings: KoreSettings, kore_base_url: str, kore_token: str) -> Any:
-    """Where and as whom to call (kore_contract.client.Target)."""
-    from kore_contract.client import Target
+    """Where and as whom to call (kore_contract.run.client.Target)."""
+    from kore_contract.run.client import Target
 
     return Target(kore_base_url, kore_settings.stream_id, kore_settings.account_id,
                   kore_settings.iid, kore_token)
@@ -188,7 +188,7 @@ def kore_target(kore_settings: KoreSettings, kore_base_url: str, kore_token: str
 @pytest.fixture
 def kore_client(kore_target: Any) -> Iterator[Any]:
     """A client for the three calls; campaigns it creates are deleted after the test."""
-    from kore_contract.client import KoreClient
+    from kore_contract.run.client import KoreClient
 
     client = KoreClient(kore_target)
     yield client
@@ -282,10 +282,10 @@ def run_suite_contract(settings: KoreSettings, target: Any, fixture: Any,
                        credentials: tuple[str | None, str | None], ledger_path: Path
                        ) -> dict[str, Any]:
     """Plan, run and clean up the whole contract; the results.json dict."""
-    from kore_contract.cases import plan_cases
-    from kore_contract.client import KoreClient, is_loopback
-    from kore_contract.ledger import Ledger
-    from kore_contract.runner import Runner, build_results, now_iso, run_record
+    from kore_contract.run.client import KoreClient, is_loopback
+    from kore_contract.run.ledger import Ledger
+    from kore_contract.run.planning import plan_cases
+    from kore_contract.run.runner import Runner, build_results, now_iso, run_record
 
     client_id, secret = credentials
     rate = None if is_loopback(target.base_url) else 5.0

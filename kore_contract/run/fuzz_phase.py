@@ -12,11 +12,11 @@ import contextlib
 import json
 from typing import Any
 
-from kore_contract.cases import PlannedCase, fitted_to_fixture, with_run_prefix
-from kore_contract.client import Target
-from kore_contract.fixture import Fixture
-from kore_contract.spec import load_spec
-from kore_contract.validate import validate_request
+from kore_contract.contract.fixture import Fixture
+from kore_contract.contract.spec import load_spec
+from kore_contract.run.client import Target
+from kore_contract.run.planning import PlannedCase, fitted_to_fixture, with_run_prefix
+from kore_contract.validate.engine import validate_request
 
 _registered = False
 

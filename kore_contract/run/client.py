@@ -33,8 +33,8 @@ from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
-from kore_contract.ledger import Ledger
-from kore_contract.spec import operations
+from kore_contract.contract.spec import operations
+from kore_contract.run.ledger import Ledger
 
 DEFAULT_TIMEOUT = 10.0
 MAX_RESPONSE_BYTES = 8 * 1024 * 1024
@@ -414,7 +414,7 @@ class KoreClient:
                query: Mapping[str, str] | None = None, raw: bytes | None = None) -> Exchange:
         """POST a create. The ledger gets an intent line (the name, no token) before it is
         sent, so a run killed mid-create leaves the name; then the answer's `_id`."""
-        from kore_contract.ledger import campaign_name
+        from kore_contract.run.ledger import campaign_name
 
         payload = raw if raw is not None else json.dumps(body, ensure_ascii=False).encode()
         sent_headers = {**self.target.standard_headers(), "Content-Type": "application/json"}

@@ -13,10 +13,10 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from kore_contract.checks import Expectation
-from kore_contract.client import Target
-from kore_contract.fixture import Fixture
+from kore_contract.contract.fixture import Fixture
 from kore_contract.redaction import RunSecrets
+from kore_contract.run.checks import Expectation
+from kore_contract.run.client import Target
 
 NAME_LIMIT = 48
 
@@ -188,7 +188,7 @@ def _hs256(claims: dict[str, Any], secret: str) -> str:
 
 def docs_sample_case(target: Target, fixture: Fixture, prefix: str) -> PlannedCase:
     """The docs' sample request (completed, D11), sent with the sample's curl-like headers."""
-    from kore_contract.spec import examples
+    from kore_contract.contract.spec import examples
 
     body = with_run_prefix(fitted_to_fixture(examples("create", "request")["docsSample"],
                                              fixture), prefix)
@@ -250,7 +250,7 @@ def plan_cases(target: Target, fixture: Fixture, *, max_examples: int, seed: int
     The tokens minted for A2 join `secrets`, the run's redaction list.
     """
     from kore_contract import strategies
-    from kore_contract.broken import broken_examples
+    from kore_contract.strategies._broken import broken_examples
 
     prefix = run_prefix()
     sample = docs_sample_case(target, fixture, prefix)

@@ -13,8 +13,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from kore_contract.docs_parser import BrokenSample, Document, Role, Row, Sample, Table
-from kore_contract.trace_paths import (
+from kore_contract.trace.docs import BrokenSample, Document, Role, Row, Sample, Table
+from kore_contract.trace.paths import (
     Resolved,
     ResolvedTable,
     normalise,
@@ -299,8 +299,8 @@ def sample_rule_breaks(page: Analysed, has_request_body: bool,
     `broken`, so that a description's claim about the same value is not said twice."""
     if page.call is None:
         return
-    from kore_contract.loader import Parsed, parse_json
-    from kore_contract.validate import validate_request, validate_response
+    from kore_contract.contract.loader import Parsed, parse_json
+    from kore_contract.validate.engine import validate_request, validate_response
 
     for role, view in page.samples.items():
         if role == "request" and not has_request_body:
@@ -324,7 +324,7 @@ def sample_rule_breaks(page: Analysed, has_request_body: bool,
 def descriptions_vs_sample(page: Analysed, broken: set[tuple[str, str]]) -> Iterator[Defect]:
     """A description that claims a letter case or a format the contract defines, and a
     sample value at that field which does not have it."""
-    from kore_contract import formats
+    from kore_contract.contract import formats
 
     checks = {"E.164": lambda v: bool(formats.E164.match(v)),
               "ISO 8601": lambda v: formats.parse_date_time(v) is not None,

@@ -12,11 +12,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from kore_contract.loader import Unreadable, expand_names, read_bytes, read_stdin
-from kore_contract.validate import Kind, Violation, validate_text, warm_up
+from kore_contract.contract.loader import Unreadable, expand_names, read_bytes, read_stdin
+from kore_contract.validate.engine import Kind, Violation, validate_text, warm_up
 
 if TYPE_CHECKING:
-    from kore_contract.fixture import Fixture
+    from kore_contract.contract.fixture import Fixture
 
 _settings: dict[str, Any] = {}
 

@@ -23,8 +23,9 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from kore_contract import formats, rules, spec
-from kore_contract.fixture import Fixture
+from kore_contract.contract import formats, rules, spec
+from kore_contract.contract.fixture import Fixture
+from kore_contract.strategies import _valid as pieces
 
 Strategy = st.SearchStrategy
 Body = dict[str, Any]
@@ -479,6 +480,3 @@ def broken_examples(fixture: Fixture | None = None, rule: str | None = None) -> 
     return [broken for found in chosen.values() for breaker in found
             for broken in breaker.examples(copy.deepcopy(base))]
 
-
-# Last, so that either module may be imported first (strategies re-exports this one).
-from kore_contract import strategies as pieces  # noqa: E402

@@ -18,12 +18,9 @@ CALLS: tuple[Call, ...] = ("create", "get", "delete")
 
 
 def spec_path() -> Path:
-    """Where the OpenAPI document is: inside the installed package, or the checkout's openapi/."""
-    here = Path(__file__).resolve().parent
-    for candidate in (here / "openapi" / SPEC_FILE_NAME, here.parent / "openapi" / SPEC_FILE_NAME):
-        if candidate.is_file():
-            return candidate
-    raise FileNotFoundError(f"the OpenAPI document {SPEC_FILE_NAME} is not installed beside {here}")
+    """The OpenAPI document, shipped inside the package (`openapi/` at the top of a checkout
+    links to it)."""
+    return Path(__file__).resolve().parent / SPEC_FILE_NAME
 
 
 @functools.lru_cache(maxsize=1)

@@ -12,9 +12,9 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from kore_contract.client import Exchange
 from kore_contract.redaction import encoded_forms
-from kore_contract.validate import validate_response
+from kore_contract.run.client import Exchange
+from kore_contract.validate.engine import validate_response
 
 Expectation = Literal["accept", "refuse", "unauthorized"]
 

@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from kore_contract.docs_parser import Row, Table
+from kore_contract.trace.docs import Row, Table
 
 Offset = tuple[str, str]
 EXACT: Offset = ("exact", "")

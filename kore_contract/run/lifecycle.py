@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from kore_contract.checks import Finding, campaign_of, show
-from kore_contract.client import Exchange
-from kore_contract.validate import validate_response
+from kore_contract.run.checks import Finding, campaign_of, show
+from kore_contract.run.client import Exchange
+from kore_contract.validate.engine import validate_response
 
 
 def _envelope_findings(exchange: Exchange, call: str) -> Iterator[Finding]:

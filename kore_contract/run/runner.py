@@ -13,13 +13,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-from kore_contract import __version__, lifecycle
-from kore_contract.cases import PlannedCase
-from kore_contract.checks import Finding, Observation, RunState, run_checks
-from kore_contract.client import Exchange, KoreClient, ServerStoppedAnswering
+from kore_contract import __version__
+from kore_contract.contract.rules import RULES
 from kore_contract.redaction import RunSecrets, redact
 from kore_contract.report import RESULTS_VERSION
-from kore_contract.rules import RULES
+from kore_contract.run import lifecycle
+from kore_contract.run.checks import Finding, Observation, RunState, run_checks
+from kore_contract.run.client import Exchange, KoreClient, ServerStoppedAnswering
+from kore_contract.run.planning import PlannedCase
 
 Progress = Callable[[str], None]
 

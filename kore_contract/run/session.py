@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from kore_contract import auth
-from kore_contract.client import (
+from kore_contract.redaction import RunSecrets
+from kore_contract.run.client import (
     MAX_CONSECUTIVE_FAILURES,
     KoreClient,
     ServerStoppedAnswering,
@@ -18,8 +19,7 @@ from kore_contract.client import (
     base_url_problem,
     is_loopback,
 )
-from kore_contract.ledger import Ledger
-from kore_contract.redaction import RunSecrets
+from kore_contract.run.ledger import Ledger
 
 EXIT_OK, EXIT_FINDINGS, EXIT_CANNOT_RUN = 0, 1, 2
 LIVE_DEFAULT_RATE = 5.0
@@ -56,7 +56,7 @@ def _target_server(options: ContractRunOptions, fixture_path: str | None) -> Ite
     if options.base_url:
         yield options.base_url
         return
-    from kore_contract.fixture import load_fixture
+    from kore_contract.contract.fixture import load_fixture
     from kore_contract.mock.server import running_mock
 
     with running_mock(load_fixture(fixture_path), client_id=options.client_id or "",
@@ -86,7 +86,7 @@ def _credentials(options: ContractRunOptions, secrets: RunSecrets
 
 
 def run_contract(options: ContractRunOptions, out: TextIO, err: TextIO) -> int:
-    from kore_contract.fixture import FixtureError, load_fixture
+    from kore_contract.contract.fixture import FixtureError, load_fixture
 
     secrets = RunSecrets()
     try:
@@ -119,9 +119,9 @@ def _check_base_url(options: ContractRunOptions) -> None:
 
 def _run(options: ContractRunOptions, target: Target, fixture: Any, client_id: str | None,
          client_secret: str | None, secrets: RunSecrets, out: TextIO, err: TextIO) -> int:
-    from kore_contract.cases import plan_cases
-    from kore_contract.run_output import print_summary, progress_bar
-    from kore_contract.runner import Runner, build_results, now_iso, run_record
+    from kore_contract.run.console import print_summary, progress_bar
+    from kore_contract.run.planning import plan_cases
+    from kore_contract.run.runner import Runner, build_results, now_iso, run_record
 
     report_dir = Path(options.report_dir)
     ledger = Ledger(report_dir / "ledger.jsonl")
@@ -137,7 +137,7 @@ def _run(options: ContractRunOptions, target: Target, fixture: Any, client_id: s
     planned = plan_cases(target, fixture, max_examples=options.max_examples, seed=options.seed,
                          client_id=client_id, client_secret=client_secret, secrets=secrets)
     if options.fuzz:
-        from kore_contract.fuzz_phase import plan_fuzz_cases
+        from kore_contract.run.fuzz_phase import plan_fuzz_cases
 
         planned += plan_fuzz_cases(target, fixture, max_examples=options.max_examples,
                                    seed=options.seed)
@@ -164,7 +164,7 @@ def _run(options: ContractRunOptions, target: Target, fixture: Any, client_id: s
     results = build_results(runner.outcomes, run=run_info, secrets=secrets,
                             error=error.strip() if error else None)
     if options.docs:
-        from kore_contract.trace import trace_documents
+        from kore_contract.trace.tracer import trace_documents
 
         results["trace"] = trace_documents(options.docs).to_json()
     written = write_reports(results, report_dir)

@@ -16,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from kore_contract.mock.testing import campaign_url, create_url, curl_headers
+from mock_testing import campaign_url, create_url, curl_headers
 
 TIMEOUT = 30
 
@@ -117,8 +117,9 @@ def run_load(base_url: str, valid: Sequence[bytes], invalid: Sequence[bytes], *,
 def bodies(count: int, *, seed: int = 0, fixture: Any = None) -> tuple[list[bytes], list[bytes]]:
     """`count` generated valid create bodies and `count` invalid ones (each breaking one
     rule, R1 to R13 spread evenly), the same for the same seed."""
-    from kore_contract import broken, strategies
-    from kore_contract.fixture import load_fixture
+    from kore_contract import strategies
+    from kore_contract.contract.fixture import load_fixture
+    from kore_contract.strategies import _broken as broken
 
     fixture = fixture or load_fixture()
     valid = strategies.generate(strategies.campaigns(fixture), count, seed=seed)

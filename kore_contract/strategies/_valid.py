@@ -43,8 +43,8 @@ from typing import Any, TypeVar
 
 from hypothesis import strategies as st
 
-from kore_contract import formats, spec
-from kore_contract.fixture import Fixture, FixtureError
+from kore_contract.contract import formats, spec
+from kore_contract.contract.fixture import Fixture, FixtureError
 
 T = TypeVar("T")
 Strategy = st.SearchStrategy
@@ -807,48 +807,3 @@ def generate(
         if len(collected) >= count or len(collected) == before:  # done, or nothing new left
             break
     return collected
-
-
-# --- broken bodies: kore_contract/broken.py -----------------------------------------
-
-from kore_contract.broken import (  # noqa: E402 - broken.py builds on the pieces above
-    Broken,
-    breakable_rules,
-    broken_campaigns,
-    broken_examples,
-)
-
-__all__ = [
-    "ABSENT",
-    "Broken",
-    "base64_texts",
-    "breakable_rules",
-    "broken_campaigns",
-    "broken_examples",
-    "caller_ids",
-    "calling_days",
-    "calling_hours",
-    "campaign_types",
-    "campaigns",
-    "clock_times",
-    "contact_lists",
-    "day_blocks",
-    "descriptions",
-    "dialing_strategies",
-    "dnc_lists",
-    "e164_numbers",
-    "edge_campaigns",
-    "edge_time_zones",
-    "frequencies",
-    "generate",
-    "message_formats",
-    "message_texts",
-    "messages",
-    "names",
-    "priorities",
-    "schedules",
-    "sender_ids",
-    "text_pool",
-    "time_zones",
-    "weekdays",
-]

@@ -34,12 +34,12 @@ class Fixture:
 
 
 def example_fixture_path() -> Path:
-    return Path(str(resources.files("kore_contract") / "data" / "example-fixture.json"))
+    return Path(str(resources.files("kore_contract.contract") / "data" / "example-fixture.json"))
 
 
 def load_fixture(path: str | Path | None = None) -> Fixture:
     """Read a fixture file (DESIGN.md's format); None reads the bundled example."""
-    from kore_contract.loader import NOT_FOUND, Unreadable, read_json_file
+    from kore_contract.contract.loader import NOT_FOUND, Unreadable, read_json_file
 
     where = Path(path) if path is not None else example_fixture_path()
     parsed = read_json_file(where)  # a regular file, size-bounded, strict JSON: never raises

@@ -1,6 +1,6 @@
 """The project's formats and checks registered into schemathesis, for `st run` users.
 
-    SCHEMATHESIS_HOOKS=kore_contract.schemathesis_hooks \\
+    SCHEMATHESIS_HOOKS=kore_contract.integrations.schemathesis_hooks \\
         st run openapi/kore-sms-campaign-v2.yaml --url http://127.0.0.1:8080 \\
         -H "auth: $TOKEN" -H "iid: st-1" -H "accountId: acc-1" --checks all
 
@@ -22,11 +22,11 @@ from urllib.parse import parse_qsl, urlsplit
 
 import schemathesis
 
-from kore_contract.checks import Expectation, Observation, RunState, run_checks
-from kore_contract.client import Exchange
-from kore_contract.fixture import Fixture, load_fixture
-from kore_contract.fuzz_phase import format_strategies
-from kore_contract.validate import validate_request
+from kore_contract.contract.fixture import Fixture, load_fixture
+from kore_contract.run.checks import Expectation, Observation, RunState, run_checks
+from kore_contract.run.client import Exchange
+from kore_contract.run.fuzz_phase import format_strategies
+from kore_contract.validate.engine import validate_request
 
 for _name, _strategy in format_strategies().items():
     schemathesis.openapi.format(_name, _strategy)

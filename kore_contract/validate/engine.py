@@ -23,11 +23,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
-from kore_contract import formats, spec
-from kore_contract.loader import Parsed, Unreadable, parse_json
+from kore_contract.contract import formats, spec
+from kore_contract.contract.loader import Parsed, Unreadable, parse_json
 
 if TYPE_CHECKING:
-    from kore_contract.fixture import Fixture
+    from kore_contract.contract.fixture import Fixture
 
 Kind = Literal["request", "response"]
 

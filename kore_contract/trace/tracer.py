@@ -18,9 +18,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from kore_contract import spec
-from kore_contract.docs_parser import Document, Role, Unreadable, read_document, role_of
-from kore_contract.trace_checks import KINDS, Analysed, Defect, analyse, find_defects
+from kore_contract.contract import spec
+from kore_contract.trace.checks import KINDS, Analysed, Defect, analyse, find_defects
+from kore_contract.trace.docs import Document, Role, Unreadable, read_document, role_of
 
 __all__ = ["KINDS", "Defect", "Place", "TraceResult", "TracedField", "trace_documents",
            "trace_spec_only"]
@@ -198,7 +198,7 @@ def _occurrences(page: Analysed) -> Iterable[tuple[Key, Place]]:
 
 
 def _paths(payload: Any) -> dict[str, list[Any]]:
-    from kore_contract.trace_paths import sample_paths
+    from kore_contract.trace.paths import sample_paths
 
     return sample_paths(payload)
 

@@ -128,7 +128,7 @@ def read_document(path: Path) -> Document:
 
     Read by the loader (`read_bytes`): only a regular file is opened, so a FIFO, /dev/zero
     or a folder is refused at once, and at most MAX_DOCUMENT_BYTES of it."""
-    from kore_contract import loader
+    from kore_contract.contract import loader
 
     data = loader.read_bytes(path, limit=MAX_DOCUMENT_BYTES)
     if isinstance(data, loader.Unreadable):
@@ -278,7 +278,7 @@ def _add_sample(document: Document, section: str, role: Role, text: str) -> None
     """A JSON object is a sample; text that looks like JSON (it opens with `{` or `[`) but is
     no usable JSON, read as the validator reads a payload (`loader.parse_json`), or nests
     deeper than MAX_SAMPLE_DEPTH, is a broken sample; anything else is not a sample."""
-    from kore_contract import loader
+    from kore_contract.contract import loader
     from kore_contract.report.files import nesting
 
     if not text.lstrip().startswith(("{", "[")):

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
-from kore_contract.rules import RULES
+from kore_contract.contract.rules import RULES
 
 
 @contextlib.contextmanager

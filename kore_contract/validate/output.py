@@ -12,7 +12,7 @@ import re
 from collections import Counter
 from typing import Any
 
-from kore_contract.validate import printable
+from kore_contract.validate.engine import printable
 
 # xml.sax.saxutils would do, but imports urllib and http.client: 20 ms of a one-file run.
 _XML_TEXT = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
