@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -99,6 +100,35 @@ def request_body_schema() -> dict[str, Any]:
 def response_envelope_schema() -> dict[str, Any]:
     """The success envelope's JSON Schema (create, get and delete answer the same)."""
     return with_dialect(resolve(load_spec()["components"]["schemas"]["CampaignEnvelope"]))
+
+
+def request_field(*path: str) -> dict[str, Any]:
+    """The create body's schema at `path` ("[]" steps into a list's items): where a field's
+    limits and enums are read from (`request_field("name")["maxLength"]`)."""
+    node: dict[str, Any] = request_body_schema()
+    for step in path:
+        node = node["items"] if step == "[]" else node["properties"][step]
+    return node
+
+
+def max_length(*path: str) -> int:
+    """The most characters the spec allows in the create body's field at `path`."""
+    return int(request_field(*path)["maxLength"])
+
+
+@functools.lru_cache(maxsize=1)
+def campaign_type() -> str:
+    """The campaign type every call of this API names (body and query): the one value of
+    the create body's `campaignType` enum."""
+    (only,) = request_field("campaignType")["enum"]
+    return str(only)
+
+
+def call_path(call: Call, **parameters: str) -> str:
+    """The path of `call` with its path parameters filled in as given (already encoded for
+    a URL where need be); a KeyError names a parameter the path needs and was not given."""
+    template: str = operations()[call]["path"]
+    return re.sub(r"\{(\w+)\}", lambda found: parameters[found[1]], template)
 
 
 def with_dialect(schema: dict[str, Any]) -> dict[str, Any]:
