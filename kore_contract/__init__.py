@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+from kore_contract.common.version import __version__
+
 __all__ = ["__version__", "load_fixture", "validate_request", "validate_response"]
 
 if TYPE_CHECKING:

@@ -8,8 +8,8 @@ import sys
 from collections.abc import Sequence
 from typing import TextIO
 
-from kore_contract import __version__
 from kore_contract.commands import COMMANDS
+from kore_contract.common.version import __version__
 
 EXIT_USAGE = 2
 
@@ -19,7 +19,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="kore-contract",
         description=(
             "Check payloads against, mock, and contract-test the Kore.ai SMS campaign v2 API. "
-            "Rule ids (R.., S.., A..) refer to CONTRACT.md."
+            "Rule ids (R.., S.., A..) refer to docs/contract.md."
         ),
     )
     parser.add_argument("--version", action="version", version=f"kore-contract {__version__}")

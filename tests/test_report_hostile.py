@@ -98,7 +98,7 @@ def test_item11_a_failing_writer_leaves_the_previous_file_and_the_others_are_wri
 
 def test_item11_a_write_that_fails_midway_leaves_the_previous_file(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from kore_contract.report import files
+    from kore_contract.common import files
 
     target = tmp_path / "results.json"
     target.write_text('{"previous": true}\n', encoding="utf-8")

@@ -19,7 +19,6 @@ Without --out the report goes to standard output; with it, the file is replaced 
 not at all.
 exit 0: written; 2: the results file is missing, unreadable or not a results file.
 """
-FORMATS = ("html", "junit", "md", "json")
 EXIT_OK, EXIT_UNREADABLE = 0, 2
 #: A results file larger than this is refused (a run of 1,000 cases writes about 3.4 MB).
 MAX_RESULTS_BYTES = 256 * 1024 * 1024
@@ -28,13 +27,15 @@ MAX_RESULTS_BYTES = 256 * 1024 * 1024
 MAX_DEPTH = 512
 
 
-class Unreadable(Exception):
+class UnreadableResults(Exception):
     """The results file cannot be used; the message is one line for the user."""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--results", required=True, metavar="FILE",
                         help="the results.json of a run")
+    from kore_contract.report import FORMATS
+
     parser.add_argument("--format", required=True, choices=FORMATS, help="the report to render")
     parser.add_argument("--out", metavar="FILE", help="write here instead of standard output")
     parser.add_argument("--docs", nargs="+", default=None, metavar="DOC.md",
@@ -43,7 +44,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from kore_contract.report.escape import terminal
+    from kore_contract.common.escape import terminal
 
     def refuse(problem: object) -> int:
         err.write(f"kore-contract report: {terminal(problem)}\n")
@@ -51,10 +52,10 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     try:
         results = load_results(Path(args.results))
-    except Unreadable as problem:
+    except UnreadableResults as problem:
         return refuse(problem)
+    from kore_contract.common.files import write_atomic
     from kore_contract.report import render
-    from kore_contract.report.files import write_atomic
 
     if args.docs:
         from kore_contract.trace.tracer import trace_documents
@@ -80,27 +81,27 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def load_results(path: Path) -> dict[str, Any]:
-    """The results dict in `path`, valid against results.schema.json; `Unreadable` if not.
+    """The results dict in `path`, valid against results.schema.json; `UnreadableResults` if
+    not.
 
     Read by the loader (`read_json_file`): a regular file only (a FIFO or /dev/zero is
     refused at once), at most MAX_RESULTS_BYTES, strict JSON (no NaN, no integer of more
     digits than Python converts, no lone surrogate); and nested at most MAX_DEPTH levels,
     so that every writer can walk it."""
-    from kore_contract.contract.loader import Unreadable as NotRead
-    from kore_contract.contract.loader import read_json_file
-    from kore_contract.report.files import nesting
+    from kore_contract.common.files import nesting
+    from kore_contract.contract.loader import Unreadable, read_json_file
 
     parsed = read_json_file(path, limit=MAX_RESULTS_BYTES)
-    if isinstance(parsed, NotRead):
-        raise Unreadable(f"{path}: {parsed.reason}")
+    if isinstance(parsed, Unreadable):
+        raise UnreadableResults(f"{path}: {parsed.reason}")
     results = parsed.payload
     depth = nesting(results)
     if depth > MAX_DEPTH:
-        raise Unreadable(f"{path}: not usable JSON: nested too deeply ({depth} levels; at "
+        raise UnreadableResults(f"{path}: not usable JSON: nested too deeply ({depth} levels; at "
                          f"most {MAX_DEPTH} are read)")
     problem = schema_problem(results)
     if problem:
-        raise Unreadable(f"{path}: not a kore-contract results file: {problem}")
+        raise UnreadableResults(f"{path}: not a kore-contract results file: {problem}")
     return results  # type: ignore[no-any-return]
 
 

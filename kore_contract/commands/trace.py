@@ -38,7 +38,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """What documents say is shown, never obeyed: text output escapes control characters,
     Markdown escapes its own and HTML's characters, JSON escapes lone surrogates (the file
     name that is not UTF-8)."""
-    from kore_contract.report.escape import json_text, terminal
+    from kore_contract.common.escape import json_text, terminal
     from kore_contract.trace.tracer import trace_documents, trace_spec_only
 
     result = trace_documents(args.documents) if args.documents else trace_spec_only()
@@ -55,7 +55,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 def text(result: TraceResult) -> str:
     """One line per item; whatever a document or a file name holds, escaped (`terminal`)."""
-    from kore_contract.report.escape import terminal
+    from kore_contract.common.escape import terminal
 
     lines = [f"Fields ({len(result.fields)})"]
     for found in result.fields:
@@ -79,7 +79,7 @@ def text(result: TraceResult) -> str:
 def markdown(result: TraceResult) -> str:
     """Tables for a pull-request comment: every cell one line of literal text (Markdown and
     HTML characters escaped, code in code spans), control characters shown as escapes."""
-    from kore_contract.report.escape import visible
+    from kore_contract.common.escape import visible
     from kore_contract.report.templates import md_cell, md_code
 
     lines = ["## Documentation trace", "", _summary(result), ""]

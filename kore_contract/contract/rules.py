@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 Severity = Literal["violation", "warning"]
-Kind = Literal["request", "response", "auth"]
+RuleKind = Literal["request", "response", "auth"]
 
 CREATE_DOC = "create-sms-campaign-using-template-v2.md"
 GET_DOC = "get-sms-campaign-by-id-v2.md"
@@ -23,11 +23,11 @@ class Rule:
     id: str
     title: str
     source: str
-    kind: Kind
+    kind: RuleKind
     severity: Severity = "violation"
 
 
-def _r(id: str, title: str, source: str, kind: Kind, severity: Severity = "violation") -> Rule:
+def _r(id: str, title: str, source: str, kind: RuleKind, severity: Severity = "violation") -> Rule:
     return Rule(id, title, source, kind, severity)
 
 

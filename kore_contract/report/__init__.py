@@ -2,7 +2,7 @@
 
 `render(results, fmt)` gives one report as text; `write_reports(results, out_dir)` writes all
 four. Every writer redacts again (`redact.sanitize`) whatever it is given, and takes any text
-(`escape`); each file is written whole or not at all (`files.write_atomic`).
+(`common.escape`); each file is written whole or not at all (`common.files.write_atomic`).
 """
 
 from __future__ import annotations
@@ -55,8 +55,8 @@ def write_reports(results: dict[str, Any], out_dir: Path) -> list[Path]:
 
     Each is written atomically, and one that fails does not stop the others: then
     `ReportsNotWritten` says which failed and why, and lists those written."""
+    from kore_contract.common.files import write_atomic
     from kore_contract.report import model
-    from kore_contract.report.files import write_atomic
 
     out_dir = Path(out_dir)
     try:

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from kore_contract.common.escape import json_text
 from kore_contract.report import RESULTS_VERSION
-from kore_contract.report.escape import json_text
 from kore_contract.report.redact import sanitize
 
 

@@ -6,88 +6,48 @@ line; a rule the run did not exercise is skipped; an errored case errors its rul
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timezone
 
+from kore_contract.common import junit
+from kore_contract.common.junit import JUnitCase, JUnitSuite
 from kore_contract.report.model import Report, RuleRow
-from kore_contract.report.templates import render_template
 
 SUITE_PREFIX = "kore-contract"
 #: Findings written out per test case; the rest are counted.
 MAX_FINDINGS = 50
 
 
-@dataclass(frozen=True)
-class TestCase:
-    name: str
-    time: float
-    kind: str  # "passed", "failure", "error", "skipped"
-    message: str = ""
-    type: str = ""
-    text: str = ""
-
-
-@dataclass(frozen=True)
-class Suite:
-    name: str
-    cases: tuple[TestCase, ...]
-
-    def count(self, kind: str) -> int:
-        return sum(case.kind == kind for case in self.cases)
-
-    @property
-    def tests(self) -> int:
-        return len(self.cases)
-
-    @property
-    def failures(self) -> int:
-        return self.count("failure")
-
-    @property
-    def errors(self) -> int:
-        return self.count("error")
-
-    @property
-    def skipped(self) -> int:
-        return self.count("skipped")
-
-    @property
-    def time(self) -> float:
-        return sum(case.time for case in self.cases)
-
-
 def render(report: Report) -> str:
+    """One suite per call (its rules as test cases), and a `run` suite when the run errored;
+    written by the one JUnit writer."""
     calls = list(dict.fromkeys(row.call for row in report.rules))
-    suites = [
-        Suite(f"{SUITE_PREFIX}.{call}",
-              tuple(_test_case(row) for row in report.rules if row.call == call))
-        for call in calls
-    ]
+    properties = (("verdict", report.verdict), *report.run)
+    timestamp = _timestamp(dict(report.run).get("started at", ""))
+    suites = []
+    for call in calls:
+        name = f"{SUITE_PREFIX}.{call}"
+        cases = tuple(_test_case(row, name) for row in report.rules if row.call == call)
+        suites.append(JUnitSuite(name, cases, properties, timestamp))
     if report.verdict == "error":
-        suites.append(Suite(f"{SUITE_PREFIX}.run", (_run_error(report),)))
-    totals = Suite(SUITE_PREFIX, tuple(case for suite in suites for case in suite.cases))
-    return render_template(
-        "xml", "junit.xml.j2",
-        suites=suites,
-        totals=totals,
-        properties=(("verdict", report.verdict), *report.run),
-        timestamp=_timestamp(dict(report.run).get("started at", "")),
-    )
+        name = f"{SUITE_PREFIX}.run"
+        suites.append(JUnitSuite(name, (_run_error(report, name),), properties, timestamp))
+    return junit.render(SUITE_PREFIX, suites)
 
 
-def _test_case(row: RuleRow) -> TestCase:
+def _test_case(row: RuleRow, suite: str) -> JUnitCase:
     name = f"{row.id}: {row.title}"
     if row.status == "failed":
-        return TestCase(name, row.time_s, "failure", _failure_message(row), row.id,
-                        _failure_text(row))
+        return JUnitCase(name, suite, "failure", _failure_message(row), row.id,
+                         _failure_text(row), row.time_s)
     if row.errors:
         first = row.errors[0]
         text = "\n\n".join(_case_block(case.id, [f"error: {case.error}"], case.curl)
                            for case in row.errors[:MAX_FINDINGS])
-        return TestCase(name, row.time_s, "error", f"{first.id}: {first.error}", "error", text)
+        return JUnitCase(name, suite, "error", f"{first.id}: {first.error}", "error", text,
+                         row.time_s)
     if row.status == "not_exercised":
-        return TestCase(name, 0.0, "skipped", "not exercised by this run")
-    return TestCase(name, row.time_s, "passed")
+        return JUnitCase(name, suite, "skipped", "not exercised by this run", time=0.0)
+    return JUnitCase(name, suite, time=row.time_s)
 
 
 def _failure_message(row: RuleRow) -> str:
@@ -113,7 +73,7 @@ def _case_block(case_id: str, lines: list[str], curl: str) -> str:
     return f"{text}\nReproduce with: {curl}" if curl else text
 
 
-def _run_error(report: Report) -> TestCase:
+def _run_error(report: Report, suite: str) -> JUnitCase:
     errored = [case for case in report.cases if case.error]
     if report.error:
         message = report.error
@@ -122,7 +82,7 @@ def _run_error(report: Report) -> TestCase:
     else:
         message = report.verdict_text
     text = "\n\n".join(_case_block(c.id, [f"error: {c.error}"], c.curl) for c in errored[:10])
-    return TestCase("the run completed", 0.0, "error", message, "error", text or message)
+    return JUnitCase("the run completed", suite, "error", message, "error", text or message, 0.0)
 
 
 def _timestamp(started_at: str) -> str:

@@ -33,7 +33,7 @@ MAX_INDENTED_RUN = 200
 
 
 @dataclass(frozen=True)
-class Finding:
+class FindingView:
     rule: str
     call: str
     pointer: str
@@ -63,7 +63,7 @@ class CaseView:
     response_body: str
     elapsed_ms: float | None
     error: str | None
-    findings: tuple[Finding, ...]
+    findings: tuple[FindingView, ...]
     curl: str
 
 
@@ -80,7 +80,7 @@ class RuleRow:
     first_failure: str | None
     first_failure_anchor: str | None
     anchor: str
-    findings: tuple[tuple[CaseView, Finding], ...]
+    findings: tuple[tuple[CaseView, FindingView], ...]
     errors: tuple[CaseView, ...]
     time_s: float
 
@@ -96,7 +96,7 @@ class Bar:
 
 
 @dataclass(frozen=True)
-class Defect:
+class DefectView:
     anchor: str
     kind: str
     fields: tuple[str, ...]
@@ -118,7 +118,7 @@ class Report:
     fields: tuple[FieldRow, ...]
     cases: tuple[CaseView, ...]
     case_counts: dict[str, int]
-    defects: tuple[Defect, ...] | None
+    defects: tuple[DefectView, ...] | None
     results: dict[str, Any] = field(repr=False)
 
     @property
@@ -222,8 +222,8 @@ def _cases(raw: list[dict[str, Any]]) -> tuple[CaseView, ...]:
             elapsed_ms=response.get("elapsed_ms"),
             error=case.get("error"),
             findings=tuple(
-                Finding(str(f.get("rule", "")), str(f.get("call", case.get("call", ""))),
-                        str(f.get("pointer", "")), str(f.get("message", "")))
+                FindingView(str(f.get("rule", "")), str(f.get("call", case.get("call", ""))),
+                            str(f.get("pointer", "")), str(f.get("message", "")))
                 for f in case.get("findings") or ()
             ),
             curl=str(case.get("curl") or ""),
@@ -234,7 +234,7 @@ def _cases(raw: list[dict[str, Any]]) -> tuple[CaseView, ...]:
 def _rules(
     raw: list[dict[str, Any]], cases: tuple[CaseView, ...], anchors: dict[str, str]
 ) -> tuple[RuleRow, ...]:
-    findings: dict[tuple[str, str], list[tuple[CaseView, Finding]]] = {}
+    findings: dict[tuple[str, str], list[tuple[CaseView, FindingView]]] = {}
     covering: dict[tuple[str, str], list[CaseView]] = {}
     for case in cases:
         for finding in case.findings:
@@ -298,14 +298,14 @@ def _bars(rules: tuple[RuleRow, ...]) -> tuple[Bar, ...]:
     return tuple(bars)
 
 
-def _defects(trace: Any) -> tuple[Defect, ...] | None:
+def _defects(trace: Any) -> tuple[DefectView, ...] | None:
     if not isinstance(trace, dict):
         return None
     defects = []
     for number, raw in enumerate(trace.get("defects") or (), start=1):
         if not isinstance(raw, dict):
             continue
-        defects.append(Defect(
+        defects.append(DefectView(
             anchor=f"defect-{number}",
             kind=str(raw.get("kind", "")),
             fields=tuple(str(f) for f in _as_list(raw.get("fields"))),

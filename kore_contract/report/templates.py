@@ -1,8 +1,8 @@
-"""The Jinja2 environments: HTML and XML autoescaped, Markdown with explicit filters.
+"""The Jinja2 environments: HTML autoescaped, Markdown with explicit filters (JUnit XML has
+its own writer, `kore_contract.common.junit`).
 
 Every value a template prints passes `finalize`: control characters and lone surrogates
-become visible escapes in HTML and Markdown (`escape.visible`); XML replaces what it
-cannot carry (`escape.xml_safe`).
+become visible escapes (`escape.visible`).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Any
 import jinja2
 import markupsafe
 
-from kore_contract.report.escape import visible, xml_safe
+from kore_contract.common.escape import visible
 
 #: Markdown's punctuation that can start markup in a cell (HTML's `<`, `>`, `&` are
 #: written as entities, which Markdown and HTML alike read as the character).
@@ -53,7 +53,7 @@ def md_fence(value: Any, info: str = "") -> str:
 
 @functools.cache
 def environment(kind: str) -> jinja2.Environment:
-    """`kind` is "html", "xml" or "md"."""
+    """`kind` is "html" or "md"."""
     loader = jinja2.PackageLoader("kore_contract.report", "templates")
     if kind == "md":
         env = jinja2.Environment(loader=loader, autoescape=False, keep_trailing_newline=True,
@@ -68,7 +68,7 @@ def environment(kind: str) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         undefined=jinja2.StrictUndefined,
-        finalize=xml_safe if kind == "xml" else visible,
+        finalize=visible,
     )
 
 

@@ -47,7 +47,7 @@ def print_summary(results: dict[str, Any], out: TextIO, written: list[Path]) -> 
     from rich.markup import escape
     from rich.table import Table
 
-    from kore_contract.report.escape import terminal
+    from kore_contract.common.escape import terminal
 
     console = Console(file=out, no_color=bool(os.environ.get("NO_COLOR")), width=max(
         100, int(os.environ.get("COLUMNS", "100"))))

@@ -180,9 +180,9 @@ def _run(options: ContractRunOptions, target: Target, fixture: Any, client_id: s
 def write_reports(results: dict[str, Any], report_dir: Path) -> list[Path]:
     """The four reports, each written whole; `CannotRun` (one line, naming the reports that
     were written) when one of them cannot be."""
+    from kore_contract.common.escape import terminal
     from kore_contract.report import ReportsNotWritten
     from kore_contract.report import write_reports as write_all
-    from kore_contract.report.escape import terminal
 
     try:
         return write_all(results, report_dir)

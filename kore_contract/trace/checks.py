@@ -300,7 +300,7 @@ def sample_rule_breaks(page: Analysed, has_request_body: bool,
     if page.call is None:
         return
     from kore_contract.contract.loader import Parsed, parse_json
-    from kore_contract.validate.engine import validate_request, validate_response
+    from kore_contract.validate.api import validate_request, validate_response
 
     for role, view in page.samples.items():
         if role == "request" and not has_request_body:

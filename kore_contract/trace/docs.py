@@ -40,7 +40,7 @@ MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
 MAX_SAMPLE_DEPTH = 32
 
 
-class Unreadable(Exception):
+class UnreadablePage(Exception):
     """A document that cannot be traced; the message says why (one line)."""
 
 
@@ -124,7 +124,7 @@ def role_of(section: str) -> Role:
 
 
 def read_document(path: Path) -> Document:
-    """Parse one page; raise `Unreadable` (one-line reason) when there is nothing to trace.
+    """Parse one page; raise `UnreadablePage` (one-line reason) when there is nothing to trace.
 
     Read by the loader (`read_bytes`): only a regular file is opened, so a FIFO, /dev/zero
     or a folder is refused at once, and at most MAX_DOCUMENT_BYTES of it."""
@@ -132,15 +132,15 @@ def read_document(path: Path) -> Document:
 
     data = loader.read_bytes(path, limit=MAX_DOCUMENT_BYTES)
     if isinstance(data, loader.Unreadable):
-        raise Unreadable(data.reason)
+        raise UnreadablePage(data.reason)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as error:
-        raise Unreadable(f"not UTF-8 (byte 0x{data[error.start]:02x} at offset {error.start})"
+        raise UnreadablePage(f"not UTF-8 (byte 0x{data[error.start]:02x} at offset {error.start})"
                          ) from None
     document = parse_markdown(text, path)
     if not document.tables and not document.samples and not document.broken_samples:
-        raise Unreadable("no Markdown table and no JSON sample: nothing to trace")
+        raise UnreadablePage("no Markdown table and no JSON sample: nothing to trace")
     return document
 
 
@@ -278,8 +278,8 @@ def _add_sample(document: Document, section: str, role: Role, text: str) -> None
     """A JSON object is a sample; text that looks like JSON (it opens with `{` or `[`) but is
     no usable JSON, read as the validator reads a payload (`loader.parse_json`), or nests
     deeper than MAX_SAMPLE_DEPTH, is a broken sample; anything else is not a sample."""
+    from kore_contract.common.files import nesting
     from kore_contract.contract import loader
-    from kore_contract.report.files import nesting
 
     if not text.lstrip().startswith(("{", "[")):
         return

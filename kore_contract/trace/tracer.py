@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 
 from kore_contract.contract import spec
 from kore_contract.trace.checks import KINDS, Analysed, Defect, analyse, find_defects
-from kore_contract.trace.docs import Document, Role, Unreadable, read_document, role_of
+from kore_contract.trace.docs import Document, Role, UnreadablePage, read_document, role_of
 
 __all__ = ["KINDS", "Defect", "Place", "TraceResult", "TracedField", "trace_documents",
            "trace_spec_only"]
@@ -86,7 +86,7 @@ def trace_documents(paths: Iterable[str | Path]) -> TraceResult:
     for path in paths:
         try:
             document = read_document(Path(path))
-        except Unreadable as error:
+        except UnreadablePage as error:
             result.unreadable.append((str(path), str(error)))
             continue
         pages.append(analyse(document, call_of(document)))

@@ -1,4 +1,5 @@
-"""Render `validate` results as text (for a terminal), JSON (DESIGN.md's shape) or JUnit XML.
+"""Render `validate` results as text (for a terminal), JSON (docs/design.md's shape) or JUnit
+XML (through the one JUnit writer, `kore_contract.common.junit`).
 
 A file name or a property name is anyone's text: the text output shows control characters
 (an ANSI or OSC escape, a newline) as escapes (`printable`), and every format stays valid
@@ -12,36 +13,12 @@ import re
 from collections import Counter
 from typing import Any
 
-from kore_contract.validate.engine import printable
+from kore_contract.common import junit
+from kore_contract.common.escape import JSON_UNSAFE
+from kore_contract.validate.messages import printable
 
-# xml.sax.saxutils would do, but imports urllib and http.client: 20 ms of a one-file run.
-_XML_TEXT = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
-_XML_ATTR = str.maketrans(
-    {
-        "&": "&amp;",
-        "<": "&lt;",
-        ">": "&gt;",
-        '"': "&quot;",
-        "\n": "&#10;",
-        "\r": "&#13;",
-        "\t": "&#9;",
-    }
-)
-# Characters XML 1.0 cannot hold at all, even escaped (a payload's text may contain them),
-# lone surrogates included (UTF-8 cannot encode them).
-_XML_INVALID = dict.fromkeys(
-    [*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), *range(0xD800, 0xE000), 0xFFFE, 0xFFFF],
-    "\ufffd",
-)
-
-
-def escape(text: str) -> str:
-    return text.translate(_XML_INVALID).translate(_XML_TEXT)
-
-
-def quoteattr(text: str) -> str:
-    return '"' + text.translate(_XML_INVALID).translate(_XML_ATTR) + '"'
-
+#: Each file's test case in JUnit XML is of this class.
+JUNIT_CLASSNAME = "kore-contract.validate"
 
 _GREEN, _RED, _YELLOW, _BOLD, _RESET = "\033[32m", "\033[31m", "\033[33m", "\033[1m", "\033[0m"
 
@@ -70,9 +47,6 @@ _VALID_TAIL = ', "status": "valid", "violations": [], "warnings": [], "error": n
 
 #: A byte of a file name that is not UTF-8, as os.fsdecode keeps it (U+DC80 to U+DCFF).
 _UNDECODED_BYTE = re.compile("[\udc80-\udcff]")
-#: What JSON written with ensure_ascii=False would hold raw but should not: DEL and C1
-#: controls (a terminal may obey them) and lone surrogates (UTF-8 cannot encode them).
-_JSON_UNSAFE = re.compile("[\x7f-\x9f\ud800-\udfff]")
 
 
 def shown_name(path: Any) -> Any:
@@ -86,9 +60,9 @@ def shown_name(path: Any) -> Any:
 def _json_safe(text: str) -> str:
     """JSON text with DEL, C1 controls and lone surrogates as `\\uXXXX` escapes (in JSON they
     only occur inside strings, which read back the same)."""
-    if _JSON_UNSAFE.search(text) is None:
+    if JSON_UNSAFE.search(text) is None:
         return text
-    return _JSON_UNSAFE.sub(lambda match: f"\\u{ord(match[0]):04x}", text)
+    return JSON_UNSAFE.sub(lambda match: f"\\u{ord(match[0]):04x}", text)
 
 
 def render_json(results: list[dict[str, Any]]) -> str:
@@ -173,31 +147,24 @@ def _more_lines(result: dict[str, Any], kind: str) -> list[str]:
 
 
 def render_junit(results: list[dict[str, Any]]) -> str:
-    counts = summary(results)
-    out = [
-        '<?xml version="1.0" encoding="UTF-8"?>',
-        f'<testsuites name="kore-contract validate" tests="{counts["files"]}" '
-        f'failures="{counts["invalid"]}" errors="{counts["unreadable"]}">',
-        f'  <testsuite name="payloads" tests="{counts["files"]}" '
-        f'failures="{counts["invalid"]}" errors="{counts["unreadable"]}">',
-    ]
-    for result in results:
-        name = printable(shown_name(str(result["path"])))
-        out.append(f'    <testcase classname="kore-contract.validate" name={quoteattr(name)}>')
-        if result["status"] == "invalid":
-            lines = [
-                printable(f"{v['rule']} {v['pointer'] or '/'}: {v['message']}")
-                for v in result["violations"]
-            ] + [line.strip() for line in _more_lines(result, "violations")]
-            first = result["violations"][0]
-            message = printable(first["rule"] + ": " + first["message"])
-            out.append(
-                f"      <failure message={quoteattr(message)} "
-                f'type="violation">{escape(chr(10).join(lines))}</failure>'
-            )
-        elif result["status"] == "unreadable":
-            error = printable(str(result["error"]))
-            out.append(f'      <error message={quoteattr(error)} type="unreadable"/>')
-        out.append("    </testcase>")
-    out += ["  </testsuite>", "</testsuites>"]
-    return "\n".join(out) + "\n"
+    """One test case per file: a failure listing its violations, or an error saying why the
+    file is unreadable; names and messages `printable`."""
+    cases = tuple(_junit_case(result) for result in results)
+    return junit.render("kore-contract validate", [junit.JUnitSuite("payloads", cases)])
+
+
+def _junit_case(result: dict[str, Any]) -> junit.JUnitCase:
+    name = printable(shown_name(str(result["path"])))
+    if result["status"] == "invalid":
+        lines = [
+            printable(f"{v['rule']} {v['pointer'] or '/'}: {v['message']}")
+            for v in result["violations"]
+        ] + [line.strip() for line in _more_lines(result, "violations")]
+        first = result["violations"][0]
+        message = printable(first["rule"] + ": " + first["message"])
+        text = "\n".join(lines)
+        return junit.JUnitCase(name, JUNIT_CLASSNAME, "failure", message, "violation", text)
+    if result["status"] == "unreadable":
+        error = printable(str(result["error"]))
+        return junit.JUnitCase(name, JUNIT_CLASSNAME, "error", error, "unreadable")
+    return junit.JUnitCase(name, JUNIT_CLASSNAME)

@@ -1,8 +1,8 @@
-"""The files a report writes and reads, safely (a user's file is read by the loader,
-`kore_contract.contract.loader.read_json_file`).
+"""Files written whole, and JSON read with a depth bound (a user's file is read by the
+loader, `kore_contract.contract.loader.read_json_file`).
 
-- `write_atomic`: a report is written whole or not at all (a reader, or the next run, never
-  finds half a file).
+- `write_atomic`: a report, a ledger or any output is written whole or not at all (a reader,
+  or the next run, never finds half a file).
 - `nesting`: how deep a JSON value goes, so that a reader can refuse what no writer or
   walker could take.
 """
