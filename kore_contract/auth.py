@@ -16,19 +16,20 @@ import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from enum import Enum
 from typing import Any
 
 import jwt
 import requests
 from jwt.algorithms import HMACAlgorithm
 
+from kore_contract.contract.violation import Violation
 from kore_contract.redaction import JWT_SHAPE, MIN_SECRET_LENGTH, REDACTED, redact
-from kore_contract.validate.engine import Violation
 
-__all__ = ["JWT_SHAPE", "MIN_SECRET_LENGTH", "REDACTED", "KoreAuth", "check_token", "mint_token",
-           "redact", "sign_claims"]
+__all__ = ["JWT_SHAPE", "MIN_SECRET_LENGTH", "REDACTED", "KoreAuth", "TokenCheck", "check_token",
+           "mint_token", "redact", "sign_claims"]
 
-#: Credentials the mock accepts and the contract run uses when none are given.
+#: Credentials used when none are given (by the contract run and the local server alike).
 DEFAULT_CLIENT_ID = "kore-contract-client"
 DEFAULT_CLIENT_SECRET = "kore-contract-secret"
 DEFAULT_SUB = "kore-contract"
@@ -92,15 +93,17 @@ _MISSING = _refused("missing; send a JWT signed with HS256 using the client secr
                     'with claims {"sub": ..., "appId": <client id>}')
 
 
-@dataclass(frozen=True)
-class Holes:
-    """Checks a deliberately faulty server skips (kore_contract.mock.faults)."""
+class TokenCheck(Enum):
+    """The checks of a token; `TokenChecker(skip=...)` leaves out the ones it is given."""
 
-    alg_none: bool = False
-    signature: bool = False
-    expiry: bool = False
-    app_id: bool = False
-    missing: bool = False
+    PRESENT = "a token is sent"
+    SIGNED = "the token is signed (alg none is refused)"
+    SIGNATURE = "the signature verifies with the client secret"
+    EXPIRY = "exp is in the future, nbf in the past"
+    APP_ID = "appId is the client id"
+
+
+NO_SKIP: frozenset[TokenCheck] = frozenset()
 
 
 class TokenChecker:
@@ -113,16 +116,17 @@ class TokenChecker:
 
     CACHE_SIZE = 4096
 
-    def __init__(self, client_id: str, client_secret: str, *, holes: Holes = Holes()) -> None:
+    def __init__(self, client_id: str, client_secret: str, *,
+                 skip: frozenset[TokenCheck] = NO_SKIP) -> None:
         self.client_id = client_id
         self.client_secret = client_secret
-        self.holes = holes
+        self.skip = skip
         self._cache: dict[str, tuple[float | None, float | None]] = {}
 
     def refusal(self, token: str | None, *, now: float | None = None) -> Refusal | None:
         """None if the token is accepted; else the status and the A2 violation."""
         if not token:
-            return None if self.holes.missing else _MISSING
+            return None if TokenCheck.PRESENT in self.skip else _MISSING
         cached = self._cache.get(token)
         if cached is None:
             try:
@@ -145,7 +149,7 @@ class TokenChecker:
             return _refused("not a JWT (expected header.payload.signature, base64url-encoded "
                             "JSON, as jwt-token.md makes it)")
         alg = header.get("alg")
-        if alg == ALGORITHM or (self.holes.alg_none and str(alg).lower() == "none"):
+        if alg == ALGORITHM or (TokenCheck.SIGNED in self.skip and str(alg).lower() == "none"):
             pass
         elif str(alg).lower() == "none":
             return _refused("the token is unsigned (alg 'none'); sign it with HS256 and the "
@@ -154,7 +158,7 @@ class TokenChecker:
             return _refused(f"the token is signed with alg {str(alg)[:20]!r}; only {ALGORITHM} "
                             "with the client secret is accepted")
         try:
-            if alg == ALGORITHM and not self.holes.signature:
+            if alg == ALGORITHM and TokenCheck.SIGNATURE not in self.skip:
                 decoded = _JWS.decode_complete(token, self.client_secret, algorithms=[ALGORITHM])
             else:
                 decoded = _JWS.decode_complete(token, options={"verify_signature": False})
@@ -183,7 +187,7 @@ class TokenChecker:
                                 f"1970 between {_EARLIEST} and {_LATEST} (years 1 to 9999)")
             times.append(float(value))
         app_id = claims.get("appId")
-        if not self.holes.app_id:
+        if TokenCheck.APP_ID not in self.skip:
             if app_id is None:
                 near = [k for k in claims
                         if k != "appId" and k.replace(" ", "").lower() == "appid"]
@@ -196,9 +200,10 @@ class TokenChecker:
         return times[0], times[1]
 
     def _timing(self, exp: float | None, nbf: float | None, now: float) -> Refusal | None:
-        if exp is not None and now >= exp and not self.holes.expiry:
+        skip_expiry = TokenCheck.EXPIRY in self.skip
+        if exp is not None and now >= exp and not skip_expiry:
             return _refused(f"the token expired at {_when(exp)} (exp); mint a new one")
-        if nbf is not None and now < nbf and not self.holes.expiry:
+        if nbf is not None and now < nbf and not skip_expiry:
             return _refused(f"the token is not valid before {_when(nbf)} (nbf)")
         return None
 
@@ -223,9 +228,11 @@ def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
-def check_token(token: str | None, client_id: str, client_secret: str) -> Violation | None:
-    """A2: None if `token` is one the app (client id and secret) would accept."""
-    refusal = TokenChecker(client_id, client_secret).refusal(token)
+def check_token(token: str | None, client_id: str, client_secret: str, *,
+                skip: frozenset[TokenCheck] = NO_SKIP) -> Violation | None:
+    """A2: None if `token` is one the app (client id and secret) would accept, leaving out
+    the checks in `skip`."""
+    refusal = TokenChecker(client_id, client_secret, skip=skip).refusal(token)
     return None if refusal is None else refusal.violation
 
 

@@ -1,8 +1,9 @@
 """Redaction: no token or client secret leaves the tool (S11; reports, logs, results).
 
 One place for it: the runner redacts results before they are written, the report writers
-redact again whatever they are given, the mock redacts its log lines. Secrets shorter than
-MIN_SECRET_LENGTH are left alone (a test's "x" token would eat ordinary text).
+redact again whatever they are given, the mock redacts its log lines (`redact`) and its
+answers, already encoded (`redact_bytes`). Secrets shorter than MIN_SECRET_LENGTH are left
+alone (a test's "x" token would eat ordinary text).
 
 A run keeps its secrets in one `RunSecrets`: the client secret and every token it mints
 (its own, and the A2 probes signed with the real secret), added the moment they exist.
@@ -24,6 +25,7 @@ from typing import Any, TypeVar
 from urllib.parse import quote, quote_plus
 
 REDACTED = "[redacted]"
+REDACTED_BYTES = REDACTED.encode("ascii")
 MIN_SECRET_LENGTH = 8
 JWT_SHAPE = re.compile(r"eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
 CURL_SECRET_HEADER = re.compile(
@@ -104,6 +106,27 @@ def redact_text(text: str, secrets: Iterable[str] = ()) -> str:
             lambda m: f"{m['flag']}{m['quote']}{m['name']}: {REDACTED}", text
         )
     return text
+
+
+def secret_bytes(secret: str | None, encoding: str = "utf-8") -> bytes | None:
+    """`secret` as it appears in bytes written in `encoding` (latin-1 for an HTTP header's
+    value), or None when it is too short to scrub (under MIN_SECRET_LENGTH characters)."""
+    if not secret or len(secret) < MIN_SECRET_LENGTH:
+        return None
+    return secret.encode(encoding, "replace")
+
+
+def redact_bytes(data: bytes, secrets: Iterable[bytes | None]) -> bytes:
+    """The byte-level form of `redact_text`, for an answer already encoded (the mock's): each
+    secret (made by `secret_bytes`; None is skipped) replaced by "[redacted]".
+
+    Only the known secrets: an answer echoes what the client sent, which must come back
+    unchanged (S3), so nothing is redacted for its shape alone.
+    """
+    for secret in secrets:
+        if secret and secret in data:
+            data = data.replace(secret, REDACTED_BYTES)
+    return data
 
 
 def usable_secrets(secrets: Iterable[str | None]) -> list[str]:

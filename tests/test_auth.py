@@ -15,6 +15,7 @@ from kore_contract.auth import (
     DEFAULT_CLIENT_SECRET,
     REDACTED,
     KoreAuth,
+    TokenCheck,
     TokenChecker,
     check_token,
     mint_token,
@@ -85,6 +86,26 @@ def test_A2_cached_token_is_still_checked_for_expiry() -> None:
     assert checker.refusal(token) is None  # from the cache
     refusal = checker.refusal(token, now=time.time() + 120)
     assert refusal is not None and "expired" in refusal.violation.message
+
+
+def test_A2_check_token_skips_only_the_checks_it_is_told_to() -> None:
+    """Plain parameters, for a server that lets one kind of bad token through on purpose."""
+    expired = mint_token(ID, SECRET, ttl=10, now=time.time() - 60)
+    unsigned = jwt.encode({"sub": "1", "appId": ID}, None, algorithm="none")
+    cases = {
+        TokenCheck.PRESENT: None,
+        TokenCheck.SIGNED: unsigned,
+        TokenCheck.SIGNATURE: mint_token(ID, "other-secret"),
+        TokenCheck.EXPIRY: expired,
+        TokenCheck.APP_ID: sign_claims({"sub": "1"}, SECRET),
+    }
+    for skipped, token in cases.items():
+        assert check_token(token, ID, SECRET, skip=frozenset({skipped})) is None, skipped
+        assert check_token(token, ID, SECRET) is not None, skipped
+        others = frozenset(TokenCheck) - {skipped}
+        assert check_token(token, ID, SECRET, skip=others) is not None, skipped
+    foreign = mint_token("other", SECRET)
+    assert TokenChecker(ID, SECRET, skip=frozenset({TokenCheck.APP_ID})).refusal(foreign) is None
 
 
 def test_KoreAuth_sets_the_auth_header_and_hides_the_secret() -> None:

@@ -14,7 +14,14 @@ from urllib.parse import quote
 from hostile_servers import Handler, serving, url_of
 
 from kore_contract.cli import run as cli_run
-from kore_contract.redaction import REDACTED, RunSecrets, redact, redact_text
+from kore_contract.redaction import (
+    REDACTED,
+    RunSecrets,
+    redact,
+    redact_bytes,
+    redact_text,
+    secret_bytes,
+)
 
 SECRET = "hostile-echo-client-secret/+=%"
 CLIENT_ID = "hostile-echo-client"
@@ -84,3 +91,19 @@ def test_minted_tokens_join_the_registry_as_they_are_minted() -> None:
     sent = {case.headers["auth"] for case in cases if case.headers and "auth" in case.headers}
     assert sent - {"not-a-jwt"} <= set(registry)
     assert len(sent - {"not-a-jwt"}) == 6  # wrong secret, alg none and four with the secret
+
+
+def test_S11_redact_bytes_replaces_known_secrets_in_an_encoded_answer() -> None:
+    """The byte-level form the mock uses on the answers it has already encoded."""
+    token = "tok\xe9n-12345"  # as a header decodes it (latin-1)
+    secret = "s\u00e9cret-of-the-app"
+    body = ('{"a":"' + secret + '","b":"').encode() + token.encode("latin-1") + b'"}'
+    found = redact_bytes(body, [secret_bytes(token, "latin-1"), secret_bytes(secret), None])
+    assert found == b'{"a":"[redacted]","b":"[redacted]"}'
+    assert secret_bytes("short") is None and secret_bytes(None) is None
+    assert redact_bytes(b"a short x", [secret_bytes("x")]) == b"a short x"
+
+
+def test_S11_redact_bytes_leaves_what_is_only_shaped_like_a_token() -> None:
+    """An answer echoes the client's data (S3): only known secrets go, not JWT shapes."""
+    assert redact_bytes(JWT.encode(), [secret_bytes(SECRET)]) == JWT.encode()

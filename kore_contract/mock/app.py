@@ -30,17 +30,20 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
 
-from kore_contract.auth import JWT_SHAPE, MIN_SECRET_LENGTH, REDACTED, Holes, TokenChecker
+from kore_contract.auth import TokenChecker
 from kore_contract.contract import spec
 from kore_contract.contract.fixture import Fixture
 from kore_contract.contract.loader import Unreadable, parse_json
+from kore_contract.contract.violation import Violation
 from kore_contract.mock import campaign as campaigns
 from kore_contract.mock import limits
+from kore_contract.mock.faults import Check, Fault, Moment
 from kore_contract.mock.faults import fault as lookup_fault
 from kore_contract.mock.logs import RateLimitedLog, printable
 from kore_contract.mock.store import Store, Stored
-from kore_contract.validate import engine
-from kore_contract.validate.engine import Violation, validate_request
+from kore_contract.redaction import redact, redact_bytes, secret_bytes
+from kore_contract.validate import engine, semantic
+from kore_contract.validate.api import validate_request
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -107,21 +110,22 @@ class MockApp:
         stream_id: str | None = None,
         account_id: str | None = None,
         iid: str | None = None,
-        fault: str | None = None,
+        fault: str | Fault | None = None,
         log: Callable[[str], None] | None = None,
         max_body: int = MAX_BODY_BYTES,
         store: Store | None = None,
         max_campaigns: int = limits.MAX_CAMPAIGNS,
         max_stored_bytes: int = limits.MAX_STORED_BYTES,
     ) -> None:
-        lookup_fault(fault)  # unknown names fail here, not at the first request
         self.fixture = fixture
         self.client_id = client_id
         self.client_secret = client_secret
         self.stream_id = stream_id
         self.account_id = account_id
         self.iid = iid
-        self.fault = fault or ""
+        #: What this mock breaks on purpose (NO_FAULT: nothing). An unknown name fails here,
+        #: not at the first request.
+        self.fault = lookup_fault(fault)
         self.log = log
         self.max_body = max_body
         self.store = store or Store(max_campaigns=max_campaigns, max_bytes=max_stored_bytes)
@@ -133,15 +137,9 @@ class MockApp:
         #: validator's violation functions alone, without its warnings.
         self.validator_errors: list[BaseException] = []
         self.requests = 0
-        self.checker = TokenChecker(client_id, client_secret, holes=Holes(
-            alg_none=self.fault == "A2-accept-alg-none",
-            signature=self.fault == "A2-accept-wrong-secret",
-            expiry=self.fault == "A2-accept-expired",
-            app_id=self.fault == "A2-accept-missing-appid",
-            missing=self.fault == "A2-accept-no-auth",
-        ))
-        self._secret = client_secret.encode("utf-8") \
-            if len(client_secret) >= MIN_SECRET_LENGTH else None
+        self.checker = TokenChecker(client_id, client_secret,
+                                    skip=self.fault.skips_token_checks)
+        self._secret = secret_bytes(client_secret)
         self._routes = _routes()
 
     def close(self) -> None:
@@ -215,13 +213,13 @@ class MockApp:
         refusal = self.checker.refusal(request.token)
         if refusal is not None:
             violation = refusal.violation
-            if self.fault == "S11-secret-in-error":
-                violation = Violation(violation.rule, violation.pointer,
-                                      f"{violation.message} (expected secret {self.client_secret})")
+            message = self.fault.token_refusal_message(violation.message, self.client_secret)
+            if message != violation.message:
+                violation = Violation(violation.rule, violation.pointer, message)
             return self._refuse(refusal.status, [violation], request)
-        if self.fault == "A1-refuse-valid-token":
-            return self._refuse(401, [Violation("A2", "/headers/auth", "auth: token refused")],
-                                request)
+        instead = self._instead(Moment.TOKEN_ACCEPTED, request)
+        if instead is not None:
+            return instead
         problems = self._header_violations(request)
         if problems:
             return problems
@@ -236,10 +234,10 @@ class MockApp:
         foreign: list[Violation] = []
         for where, name, value, pinned, allowed_missing in (
             ("headers", "iid", request.headers.get(b"iid"), self.iid,
-             self.fault == "A3-accept-missing-iid"),
+             Check.IID_HEADER in self.fault.skips),
             ("headers", "accountId", request.headers.get(b"accountid"), self.account_id, False),
             ("query", "accountId", request.query.get("accountId"), self.account_id,
-             self.fault == "A3-accept-missing-account-query"),
+             Check.ACCOUNT_QUERY in self.fault.skips),
         ):
             if not value:
                 if not allowed_missing:
@@ -261,7 +259,7 @@ class MockApp:
 
     async def _create(self, request: Request, receive: Receive) -> Answer:
         content_type = request.headers.get(b"content-type")
-        if not _is_json(content_type) and self.fault != "A3-accept-form-content-type":
+        if not _is_json(content_type) and Check.JSON_CONTENT_TYPE not in self.fault.skips:
             got = "missing" if content_type is None else f"got {content_type[:80]!r}"
             return self._refuse(415, [Violation("A3", "/headers/content-type",
                                 f"Content-Type: {got}; send Content-Type: application/json "
@@ -284,9 +282,9 @@ class MockApp:
         """Parse, check and store a create body (on the loop, or a thread for a large one)."""
         parsed = parse_json(body)
         if isinstance(parsed, Unreadable):
-            if self.fault == "S9-500-on-malformed-json":
-                return self._refuse(500, [Violation("R1", "", "cannot parse")], request)
-            return self._refuse(400, [Violation("R1", "", f"body: {parsed.reason}")], request)
+            instead = self._instead(Moment.UNREADABLE_BODY, request)
+            return instead or self._refuse(400, [Violation("R1", "", f"body: {parsed.reason}")],
+                                           request)
         overflow = _overflowing_number(body, parsed.payload)
         if overflow is not None:
             return self._refuse(400, [Violation("R1", overflow, f"{overflow or 'body'}: a "
@@ -296,7 +294,7 @@ class MockApp:
             return self._refuse(400, [Violation("S11", "", "body: holds the auth token or the "
                                 "client secret, which a campaign must not echo; remove it")],
                                 request)
-        duplicates = () if self.fault == "S9-accept-duplicate-keys" else parsed.duplicate_keys
+        duplicates = () if Check.DUPLICATE_KEYS in self.fault.skips else parsed.duplicate_keys
         try:
             found = validate_request(parsed.payload, fixture=self.fixture, query=request.query,
                                      duplicate_keys=duplicates).violations
@@ -305,27 +303,23 @@ class MockApp:
             self._log_error(None, error)
             found = _violations_without_warnings(parsed.payload, self.fixture, request.query,
                                                  duplicates)
-        violations = [v for v in found if v.rule not in self._accepted_rules()]
+        accepted = self.fault.accepts
+        violations = [v for v in found if v.rule not in accepted] if accepted else found
         if violations:
             return self._refuse(400, violations, request)
-        if self.fault == "S9-500-on-valid":
-            return self._refuse(500, [Violation("S9", "", "failed on a valid body")], request)
-        data = campaigns.build_campaign(parsed.payload, self.fixture)
-        if self.fault:
-            data = campaigns.with_fault(data, self.fault, token=request.token)
+        instead = self._instead(Moment.VALID_CREATE, request)
+        if instead is not None:
+            return instead
+        data = self.fault.created(campaigns.build_campaign(parsed.payload, self.fixture),
+                                  request.token)
         encoded = _dumps(data)
         name = str(data.get("name"))
         full = self.store.add(request.stream_id, self._account(request), str(data.get("_id")),
                               name, encoded)
         if full is not None:
             return self._refuse(409, [Violation("S9", "", full.message())], request)
-        answer = self._success(201, encoded, f"Campaign {name} creation in progress")
-        if self.fault == "S1-status-202":
-            answer.status = 202
-        return answer
-
-    def _accepted_rules(self) -> frozenset[str]:
-        return _ACCEPTED.get(self.fault, frozenset())
+        return self._success(self.fault.created_status, encoded,
+                             f"Campaign {name} creation in progress")
 
     def _too_large(self, size: int, request: Request | None) -> Answer:
         return self._refuse(413, [Violation("R1", "", f"body: {size} bytes, at most "
@@ -357,8 +351,9 @@ class MockApp:
                 return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
     def _holds_secret(self, body: bytes, token: str | None) -> bool:
-        if token and len(token) >= MIN_SECRET_LENGTH and token.encode("latin-1") in body:
-            return self.fault != "S11-token-echo"
+        sent = secret_bytes(token, "latin-1")
+        if sent is not None and sent in body:
+            return Check.TOKEN_IN_BODY not in self.fault.skips
         return self._secret is not None and self._secret in body
 
     def _account(self, request: Request) -> str:
@@ -369,21 +364,19 @@ class MockApp:
         if isinstance(found, Answer):
             return found
         name, data = found
-        if self.fault in ("S10-get-returns-other", "S10-get-drops-field"):
+        if self.fault.change_fetched is not None:
             campaign = json.loads(data)
-            if self.fault == "S10-get-returns-other":
-                campaign.update(_id=campaigns.new_id(), name=f"{name} (other)")
-            else:
-                del campaign["description"]
+            self.fault.change_fetched(campaign, name)
             data = _dumps(campaign)
         return self._success(200, data, f"Campaign {name} retrieved successfully",
                              request.token)
 
     def _delete(self, request: Request) -> Answer:
         kind = request.query.get("campaignType")
-        if kind is None and self.fault == "S10-delete-requires-campaign-type":
-            return self._refuse(400, [Violation("S10", "/query/campaignType",
-                                "query parameter campaignType: missing; required")], request)
+        if kind is None:
+            instead = self._instead(Moment.DELETE_WITHOUT_TYPE, request)
+            if instead is not None:
+                return instead
         if kind is not None and kind != "sms":
             return self._refuse(400, [Violation("S10", "/query/campaignType",
                                 f"query parameter campaignType: got {kind[:40]!r}; "
@@ -392,7 +385,7 @@ class MockApp:
         if isinstance(found, Answer):
             return found
         assert request.campaign_id is not None
-        if self.fault != "S10-delete-does-not-delete":
+        if self.fault.deletes:
             self.store.delete(request.stream_id, self._account(request), request.campaign_id)
         return self._success(200, found[1], f"Campaign {found[0]} deleted successfully",
                              request.token)
@@ -402,8 +395,9 @@ class MockApp:
         found = self.store.get(request.stream_id, self._account(request), request.campaign_id)
         if found is not None:
             return found
-        if self.fault == "S10-500-for-unknown":
-            return self._refuse(500, [Violation("S10", "", "lookup failed")], request)
+        instead = self._instead(Moment.UNKNOWN_CAMPAIGN, request)
+        if instead is not None:
+            return instead
         return self._refuse(404, [Violation("S10", "/path/campaignId",
                             f"no campaign {request.campaign_id[:80]!r} in account "
                             f"{self._account(request)[:60]!r} of stream "
@@ -411,22 +405,28 @@ class MockApp:
 
     # --- answers ------------------------------------------------------------------
 
+    def _instead(self, moment: Moment, request: Request) -> Answer | None:
+        """What the fault answers at `moment` in the mock's place, if anything."""
+        failure = self.fault.failure(moment)
+        if failure is None:
+            return None
+        return self._refuse(failure.status, [failure.violation], request)
+
     def _success(self, status: int, data: bytes, message: str,
                  token: str | None = None) -> Answer:
         """S1: `{"status": "success", "message": ..., "data": ...}`; `data` is JSON already."""
-        state = b'"ok"' if self.fault == "S1-envelope-status-ok" else b'"success"'
-        member = b"" if self.fault == "S1-missing-data" else b',"data":' + data
-        body = b'{"status":' + state + b',"message":' + _dumps(message) + member + b"}"
-        if token is not None and self.fault != "S11-token-echo":
-            body = self._scrub(body, [token])
-        content_type = b"text/plain" if self.fault == "S1-text-content-type" else JSON_TYPE
-        return Answer(status, body, content_type)
+        fault = self.fault
+        body = (b'{"status":' + _dumps(fault.envelope_status) + b',"message":' + _dumps(message)
+                + (b',"data":' + data if fault.envelope_has_data else b"") + b"}")
+        if token is not None and fault.redacts_successes:
+            body = self._redact(body, token)
+        return Answer(status, body, fault.success_content_type.encode("latin-1"))
 
     def _refuse(self, status: int, violations: Iterable[Violation],
                 request: Request | None = None) -> Answer:
         listed = _bounded(list(violations))
         rules = ",".join(dict.fromkeys(v.rule for v in listed))
-        if self.fault == "S9-error-not-json" and status < 500:
+        if self.fault.refusals_as_text and status < 500:
             text = "\n".join(str(v) for v in listed)
             body = f"{_REASONS.get(status, 'Error')}: {text}".encode()
             content_type = b"text/plain; charset=utf-8"
@@ -434,19 +434,13 @@ class MockApp:
             body = _dumps({"errors": [{"msg": v.message, "code": status, "rule": v.rule,
                                        "pointer": v.pointer} for v in listed]})
             content_type = JSON_TYPE
-        if self.fault != "S11-secret-in-error":
-            body = self._scrub(body, [request.token] if request and request.token else [])
+        if self.fault.redacts_refusals:
+            body = self._redact(body, request.token if request else None)
         return Answer(status, body, content_type, rules=rules)
 
-    def _scrub(self, body: bytes, tokens: list[str]) -> bytes:
+    def _redact(self, body: bytes, token: str | None) -> bytes:
         """S11: no answer holds the request's token or the client secret."""
-        secrets = [t.encode("latin-1", "replace") for t in tokens if len(t) >= MIN_SECRET_LENGTH]
-        if self._secret is not None:
-            secrets.append(self._secret)
-        for secret in secrets:
-            if secret in body:
-                body = body.replace(secret, REDACTED.encode())
-        return body
+        return redact_bytes(body, (secret_bytes(token, "latin-1"), self._secret))
 
     # --- logs ---------------------------------------------------------------------
 
@@ -457,7 +451,7 @@ class MockApp:
             target += "?" + scope["query_string"].decode("latin-1")
         rules = f" {answer.rules}" if answer.rules and answer.status >= 400 else ""
         line = (f"{_client(scope.get('client'))} {printable(scope['method'], 20)} "
-                f"{_printable_target(self._redact_line(target))} "
+                f"{_printable_target(redact(target, (self.client_secret,)))} "
                 f"{answer.status}{rules} {seconds * 1000:.1f}ms")
         self.log(line)
 
@@ -479,7 +473,8 @@ class MockApp:
         frames = traceback.extract_tb(error.__traceback__)
         kind = f"{type(error).__name__} at {frames[-1].filename}:{frames[-1].lineno}" \
             if frames else type(error).__name__
-        self.error_log.error(kind, self._redact_line(f"mock: unexpected error {where}:\n{text}"))
+        self.error_log.error(kind, redact(f"mock: unexpected error {where}:\n{text}",
+                                          (self.client_secret,)))
 
     def write_error(self, line: str) -> None:
         """Where server errors go: the request log if there is one, else Python's logging."""
@@ -489,11 +484,6 @@ class MockApp:
             import logging
 
             logging.getLogger("kore_contract.mock").error(line)
-
-    def _redact_line(self, line: str) -> str:
-        if len(self.client_secret) >= MIN_SECRET_LENGTH:
-            line = line.replace(self.client_secret, REDACTED)
-        return JWT_SHAPE.sub(REDACTED, line) if "eyJ" in line else line
 
 
 #: Characters of a request target an access-log line shows.
@@ -574,19 +564,12 @@ def _violations_without_warnings(payload: Any, fixture: Fixture, query: dict[str
                                  duplicates: tuple[str, ...]) -> list[Violation]:
     """What `validate_request` answers, from its parts that yield violations (no warnings)."""
 
-    found = engine.duplicate_key_violations(duplicates)
+    found = semantic.duplicate_key_violations(duplicates)
     found += engine.schema_violations(payload, "request")
-    found += engine.query_violations(payload, query)
+    found += semantic.query_violations(payload, query)
     if isinstance(payload, dict):
-        found += engine.fixture_violations(payload, fixture)[0]
+        found += semantic.fixture_violations(payload, fixture)[0]
     return found
-
-
-_ACCEPTED: dict[str, frozenset[str]] = {
-    "S9-accept-bad-priority": frozenset({"R7"}),
-    "S9-accept-unknown-contact-list": frozenset({"R4"}),
-    "S9-accept-unknown-template": frozenset({"R10"}),
-}
 
 
 # allow_nan=False: an answer is JSON or an error, never `Infinity` (not JSON).

@@ -2,86 +2,262 @@
 
 Each fault makes the mock break exactly one rule in one way, so a contract run can prove
 it catches that defect. The name starts with the rule id it breaks.
+
+A fault is ONE entry of `FAULTS`: a `Fault` that carries all of its effects as data and
+small functions. The app, the campaign it answers and the token check it configures ask
+the fault in effect (`NO_FAULT` for a clean mock, every effect left at its default) and
+never test a fault's name. Adding a fault is adding an entry here, for example:
+
+    Fault("S7-updated-without-zone", "answers updatedAt without a zone",
+          change_created=lambda d, _: d.update(updatedAt=d["updatedAt"].rstrip("Z"))),
 """
 
 from __future__ import annotations
 
+import base64
+import copy
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import Enum
+from typing import Any
+
+from kore_contract.auth import TokenCheck
+from kore_contract.contract.violation import Violation
+from kore_contract.mock import campaign as campaigns
+from kore_contract.mock.campaign import Campaign
+
+
+class Check(Enum):
+    """The mock's own checks (beside the token's and the validator's) a fault may skip."""
+
+    IID_HEADER = "the iid header is sent (A3)"
+    ACCOUNT_QUERY = "the accountId query parameter is sent (A3)"
+    JSON_CONTENT_TYPE = "a create body is sent as application/json (A3)"
+    DUPLICATE_KEYS = "a create body has no duplicated key (R1)"
+    TOKEN_IN_BODY = "a create body does not hold the request's token (S11)"
+
+
+class Moment(Enum):
+    """Where in a call a fault may answer in the mock's place (`Failure`)."""
+
+    TOKEN_ACCEPTED = "the token passed its checks"
+    UNREADABLE_BODY = "a create body is not JSON"
+    VALID_CREATE = "a create body passed every check"
+    UNKNOWN_CAMPAIGN = "get or delete names no stored campaign"
+    DELETE_WITHOUT_TYPE = "a delete has no campaignType query parameter"
+
+
+@dataclass(frozen=True)
+class Failure:
+    """At `at`, answer `status` with `violation` instead of what the mock would answer."""
+
+    at: Moment
+    status: int
+    violation: Violation
+
+
+#: A change to a created campaign (a copy), given the request's token.
+ChangeCreated = Callable[[Campaign, "str | None"], None]
+#: A change to a stored campaign as get answers it, given its name.
+ChangeFetched = Callable[[Campaign, str], None]
+
+
+def _same(message: str, secret: str) -> str:
+    return message
 
 
 @dataclass(frozen=True)
 class Fault:
+    """One deliberate defect and all of its effects; each default is the conforming one."""
+
     name: str
-    rule: str
     description: str
+    # --- what the mock lets through
+    skips_token_checks: frozenset[TokenCheck] = frozenset()
+    skips: frozenset[Check] = frozenset()
+    #: Rules whose violations of a create body the mock answers 201 anyway.
+    accepts: frozenset[str] = frozenset()
+    # --- where it answers something else
+    failures: tuple[Failure, ...] = ()
+    created_status: int = 201
+    deletes: bool = True
+    change_created: ChangeCreated | None = None
+    change_fetched: ChangeFetched | None = None
+    # --- how its answers look
+    envelope_status: str = "success"
+    envelope_has_data: bool = True
+    success_content_type: str = "application/json"
+    refusals_as_text: bool = False
+    #: A token refusal's message, given the client secret.
+    token_refusal_message: Callable[[str, str], str] = _same
+    redacts_successes: bool = True
+    redacts_refusals: bool = True
+
+    @property
+    def rule(self) -> str:
+        """The rule it breaks: the start of its name."""
+        return self.name.split("-", 1)[0]
+
+    def failure(self, at: Moment) -> Failure | None:
+        """What to answer at `at` in the mock's place, if anything."""
+        for failure in self.failures:
+            if failure.at is at:
+                return failure
+        return None
+
+    def created(self, data: Campaign, token: str | None) -> Campaign:
+        """The campaign a create answers: `data`, or a changed copy."""
+        if self.change_created is None:
+            return data
+        changed: Campaign = copy.deepcopy(data)
+        self.change_created(changed, token)
+        return changed
 
 
-def _f(name: str, description: str) -> Fault:
-    return Fault(name, name.split("-", 1)[0], description)
+NO_FAULT = Fault("", "a conforming server")
+
+
+def _fail(at: Moment, status: int, rule: str, message: str, pointer: str = "") -> tuple[Failure]:
+    return (Failure(at, status, Violation(rule, pointer, message)),)
+
+
+def _earlier(stamp: str) -> str:
+    moment = datetime.fromisoformat(stamp.replace("Z", "+00:00")) - timedelta(hours=1)
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _reverse_days(data: Campaign, _: str | None) -> None:
+    days: list[Any] = data["dialingStrategy"]["callingHours"]["days"]
+    days.reverse()
+    if len(days) == 1:  # one block: reversing changes nothing, so change its day
+        days.append(dict(days[0]))
+
+
+def _another_campaign(data: Campaign, name: str) -> None:
+    data.update(_id=campaigns.new_id(), name=f"{name} (other)")
 
 
 FAULTS: dict[str, Fault] = {
     f.name: f
     for f in (
         # A: authentication
-        _f("A1-refuse-valid-token", "refuses every token, even a valid HS256 token with appId"),
-        _f("A2-accept-no-auth", "accepts a request without an auth header"),
-        _f("A2-accept-alg-none", "accepts an unsigned token (alg none)"),
-        _f("A2-accept-wrong-secret", "accepts a token signed with another secret"),
-        _f("A2-accept-expired", "accepts a token whose exp is in the past"),
-        _f("A2-accept-missing-appid", "accepts a token without (or with a wrong) appId"),
-        _f("A3-accept-missing-iid", "accepts a request without the iid header"),
-        _f("A3-accept-missing-account-query", "accepts a request without ?accountId="),
-        _f("A3-accept-form-content-type", "accepts a create body sent as text/plain"),
+        Fault("A1-refuse-valid-token", "refuses every token, even a valid HS256 token with appId",
+              failures=_fail(Moment.TOKEN_ACCEPTED, 401, "A2", "auth: token refused",
+                             "/headers/auth")),
+        Fault("A2-accept-no-auth", "accepts a request without an auth header",
+              skips_token_checks=frozenset({TokenCheck.PRESENT})),
+        Fault("A2-accept-alg-none", "accepts an unsigned token (alg none)",
+              skips_token_checks=frozenset({TokenCheck.SIGNED})),
+        Fault("A2-accept-wrong-secret", "accepts a token signed with another secret",
+              skips_token_checks=frozenset({TokenCheck.SIGNATURE})),
+        Fault("A2-accept-expired", "accepts a token whose exp is in the past",
+              skips_token_checks=frozenset({TokenCheck.EXPIRY})),
+        Fault("A2-accept-missing-appid", "accepts a token without (or with a wrong) appId",
+              skips_token_checks=frozenset({TokenCheck.APP_ID})),
+        Fault("A3-accept-missing-iid", "accepts a request without the iid header",
+              skips=frozenset({Check.IID_HEADER})),
+        Fault("A3-accept-missing-account-query", "accepts a request without ?accountId=",
+              skips=frozenset({Check.ACCOUNT_QUERY})),
+        Fault("A3-accept-form-content-type", "accepts a create body sent as text/plain",
+              skips=frozenset({Check.JSON_CONTENT_TYPE})),
         # S1..S8: the created campaign
-        _f("S1-envelope-status-ok", 'answers {"status": "ok"} instead of "success"'),
-        _f("S1-missing-data", "answers the envelope without data"),
-        _f("S1-text-content-type", "answers a create with Content-Type text/plain"),
-        _f("S1-status-202", "answers a successful create with 202"),
-        _f("S2-duplicate-id", "gives every campaign the same _id"),
-        _f("S2-empty-id", 'answers _id ""'),
-        _f("S3-priority-number", 'answers priority as a number (5, not "5")'),
-        _f("S3-name-changed", "answers a name that differs from the one sent"),
-        _f("S3-description-truncated", "answers the description cut to 20 characters"),
-        _f("S3-days-reversed", "answers the calling-hours days in reverse order"),
-        _f("S3-contact-lists-missing", "answers data without contactLists"),
-        _f("S3-timezone-changed", "answers the timezone as UTC whatever was sent"),
-        _f("S4-wrong-lname", "answers lname equal to name (not lowercased)"),
-        _f("S4-lname-ascii-lower", "lowercases only A-Z in lname (shows with a name like 'ÉTÉ')"),
-        _f("S5-empty-status", 'answers data.status ""'),
-        _f("S6-message-not-base64", "answers data.message.message as plain text"),
-        _f("S6-template-name-changed", "answers another template_name than the one sent"),
-        _f("S7-updated-before-created", "answers updatedAt one hour before createdAt"),
-        _f("S7-created-without-zone", "answers createdAt without a zone"),
-        _f("S8-scheduling-as-string", 'answers schedule.isSchedulingEnabled as "false"'),
-        _f("S8-dnc-not-echoed", "answers another dncLists than the one sent"),
-        _f("S8-total-messages-negative", "answers totalMessagesSent -1"),
+        Fault("S1-envelope-status-ok", 'answers {"status": "ok"} instead of "success"',
+              envelope_status="ok"),
+        Fault("S1-missing-data", "answers the envelope without data", envelope_has_data=False),
+        Fault("S1-text-content-type", "answers a create with Content-Type text/plain",
+              success_content_type="text/plain"),
+        Fault("S1-status-202", "answers a successful create with 202", created_status=202),
+        Fault("S2-duplicate-id", "gives every campaign the same _id",
+              change_created=lambda d, _: d.update(_id="cd-00000000-0000-4000-8000-000000000000")),
+        Fault("S2-empty-id", 'answers _id ""', change_created=lambda d, _: d.update(_id="")),
+        Fault("S3-priority-number", 'answers priority as a number (5, not "5")',
+              change_created=lambda d, _: d.update(
+                  priority=int(d["priority"]) if str(d["priority"]).isdigit() else 5)),
+        Fault("S3-name-changed", "answers a name that differs from the one sent",
+              change_created=lambda d, _: d.update(name=d["name"] + " (copy)",
+                                                   lname=(d["name"] + " (copy)").lower())),
+        Fault("S3-description-truncated", "answers the description cut to 20 characters",
+              change_created=lambda d, _: d.update(description=d["description"][:20] + "~")),
+        Fault("S3-days-reversed", "answers the calling-hours days in reverse order",
+              change_created=_reverse_days),
+        Fault("S3-contact-lists-missing", "answers data without contactLists",
+              change_created=lambda d, _: d.pop("contactLists")),
+        Fault("S3-timezone-changed", "answers the timezone as UTC whatever was sent",
+              change_created=lambda d, _: d["dialingStrategy"]["callingHours"].update(
+                  timezone="UTC" if d["dialingStrategy"]["callingHours"]["timezone"] != "UTC"
+                  else "GMT")),
+        Fault("S4-wrong-lname", "answers lname equal to name (not lowercased)",
+              change_created=lambda d, _: d.update(
+                  lname=d["name"] if d["name"] != d["lname"] else d["name"].upper())),
+        Fault("S4-lname-ascii-lower",
+              "lowercases only A-Z in lname (shows with a name like 'ÉTÉ')",
+              change_created=lambda d, _: d.update(
+                  lname="".join(c.lower() if "A" <= c <= "Z" else c for c in d["name"]))),
+        Fault("S5-empty-status", 'answers data.status ""',
+              change_created=lambda d, _: d.update(status="")),
+        Fault("S6-message-not-base64", "answers data.message.message as plain text",
+              change_created=lambda d, _: d["message"].update(message=base64.b64decode(
+                  d["message"]["message"]).decode("utf-8", "replace") + " ")),
+        Fault("S6-template-name-changed", "answers another template_name than the one sent",
+              change_created=lambda d, _: d["message"].update(
+                  template_name=d["message"]["template_name"] + "-v2")),
+        Fault("S7-updated-before-created", "answers updatedAt one hour before createdAt",
+              change_created=lambda d, _: d.update(updatedAt=_earlier(d["createdAt"]))),
+        Fault("S7-created-without-zone", "answers createdAt without a zone",
+              change_created=lambda d, _: d.update(createdAt=d["createdAt"].rstrip("Z"))),
+        Fault("S8-scheduling-as-string", 'answers schedule.isSchedulingEnabled as "false"',
+              change_created=lambda d, _: d["schedule"].update(isSchedulingEnabled="false")),
+        Fault("S8-dnc-not-echoed", "answers another dncLists than the one sent",
+              change_created=lambda d, _: d.update(dncLists={"name": "not-what-was-sent"})),
+        Fault("S8-total-messages-negative", "answers totalMessagesSent -1",
+              change_created=lambda d, _: d.update(totalMessagesSent=-1)),
         # S9: refusals
-        _f("S9-500-on-valid", "answers a valid create with 500"),
-        _f("S9-accept-bad-priority", 'accepts a priority outside "1".."5" (e.g. "6") with 201'),
-        _f("S9-accept-unknown-contact-list", "accepts a contact list the account lacks"),
-        _f("S9-accept-unknown-template", "accepts a template the account lacks, or a message "
-                                         "that differs from its body"),
-        _f("S9-accept-duplicate-keys", "accepts a body with a duplicated key"),
-        _f("S9-error-not-json", "answers refusals as text/plain"),
-        _f("S9-500-on-malformed-json", "answers a body that is not JSON with 500"),
+        Fault("S9-500-on-valid", "answers a valid create with 500",
+              failures=_fail(Moment.VALID_CREATE, 500, "S9", "failed on a valid body")),
+        Fault("S9-accept-bad-priority", 'accepts a priority outside "1".."5" (e.g. "6") with 201',
+              accepts=frozenset({"R7"})),
+        Fault("S9-accept-unknown-contact-list", "accepts a contact list the account lacks",
+              accepts=frozenset({"R4"})),
+        Fault("S9-accept-unknown-template", "accepts a template the account lacks, or a message "
+                                            "that differs from its body",
+              accepts=frozenset({"R10"})),
+        Fault("S9-accept-duplicate-keys", "accepts a body with a duplicated key",
+              skips=frozenset({Check.DUPLICATE_KEYS})),
+        Fault("S9-error-not-json", "answers refusals as text/plain", refusals_as_text=True),
+        Fault("S9-500-on-malformed-json", "answers a body that is not JSON with 500",
+              failures=_fail(Moment.UNREADABLE_BODY, 500, "R1", "cannot parse")),
         # S10: get and delete
-        _f("S10-delete-does-not-delete", "answers a delete but keeps the campaign"),
-        _f("S10-get-returns-other", "answers get with another campaign (a new _id and name)"),
-        _f("S10-get-drops-field", "answers get without the description create answered"),
-        _f("S10-500-for-unknown", "answers get or delete of an unknown campaign with 500"),
-        _f("S10-delete-requires-campaign-type", "refuses a delete without ?campaignType="),
+        Fault("S10-delete-does-not-delete", "answers a delete but keeps the campaign",
+              deletes=False),
+        Fault("S10-get-returns-other", "answers get with another campaign (a new _id and name)",
+              change_fetched=_another_campaign),
+        Fault("S10-get-drops-field", "answers get without the description create answered",
+              change_fetched=lambda d, _: d.pop("description")),
+        Fault("S10-500-for-unknown", "answers get or delete of an unknown campaign with 500",
+              failures=_fail(Moment.UNKNOWN_CAMPAIGN, 500, "S10", "lookup failed")),
+        Fault("S10-delete-requires-campaign-type", "refuses a delete without ?campaignType=",
+              failures=_fail(Moment.DELETE_WITHOUT_TYPE, 400, "S10",
+                             "query parameter campaignType: missing; required",
+                             "/query/campaignType")),
         # S11: secrets
-        _f("S11-token-echo", "echoes the auth token in the created campaign"),
-        _f("S11-secret-in-error", "names the client secret in the error body of a bad token"),
+        Fault("S11-token-echo", "echoes the auth token in the created campaign",
+              change_created=lambda d, token: d.update(createdBy={"auth": token}),
+              skips=frozenset({Check.TOKEN_IN_BODY}), redacts_successes=False),
+        Fault("S11-secret-in-error", "names the client secret in the error body of a bad token",
+              token_refusal_message=lambda message, secret: f"{message} (expected secret {secret})",
+              redacts_refusals=False),
     )
 }
 
 
-def fault(name: str | None) -> Fault | None:
-    """The fault of this name (None for None); a KeyError lists the known names."""
+def fault(name: str | Fault | None) -> Fault:
+    """The fault of this name (NO_FAULT for None; a Fault as is); a KeyError lists the
+    known names."""
     if name is None:
-        return None
+        return NO_FAULT
+    if isinstance(name, Fault):
+        return name
     try:
         return FAULTS[name]
     except KeyError:
