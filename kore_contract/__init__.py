@@ -14,15 +14,15 @@ __all__ = ["__version__", "load_fixture", "validate_request", "validate_response
 
 if TYPE_CHECKING:
     from kore_contract.contract.fixture import load_fixture
-    from kore_contract.validate.engine import validate_request, validate_response
+    from kore_contract.validate.api import validate_request, validate_response
 
 
 def __getattr__(name: str) -> Any:
     # Lazy, so that `kore-contract validate` on one file imports only what it needs.
     if name in ("validate_request", "validate_response"):
-        from kore_contract.validate import engine
+        from kore_contract.validate import api
 
-        return getattr(engine, name)
+        return getattr(api, name)
     if name == "load_fixture":
         from kore_contract.contract.fixture import load_fixture
 

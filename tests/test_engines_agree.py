@@ -21,16 +21,14 @@ from hypothesis import strategies as st
 
 from kore_contract.contract import formats, loader, spec
 from kore_contract.validate.engine import (
-    WINDOW,
-    Kind,
-    _calling_hours_warnings,
-    _collect,
     _reference_validator,
-    calling_hours_warnings,
     fast_is_valid,
     reference_schema_violations,
     schema_violations,
 )
+from kore_contract.validate.explain import WINDOW, collect
+from kore_contract.validate.schemas import PayloadKind
+from kore_contract.validate.semantic import calling_hours_full_walk, calling_hours_warnings
 
 REQUEST = spec.examples("create", "request")["docsSample"]
 RESPONSE = spec.examples("create", "response")["docsSample"]
@@ -184,9 +182,9 @@ def long_lists(draw: st.DrawFn, base: dict[str, Any], inside: tuple[str, ...]) -
     return body
 
 
-def _full_explanation(body: Any, kind: Kind) -> list[Any]:
+def _full_explanation(body: Any, kind: PayloadKind) -> list[Any]:
     """What the reference engine says of the whole payload, every error explained."""
-    return _collect(_reference_validator(kind).iter_errors(body))
+    return collect(_reference_validator(kind).iter_errors(body))
 
 
 @given(long_lists(REQUEST, ()))
@@ -288,24 +286,36 @@ STRINGS = st.one_of(
 )
 
 
-@pytest.mark.parametrize("name", sorted(formats.PATTERNS))
+FAST_PATTERNS = sorted(
+    name for name, row in formats.FORMAT_TABLE.items() if row.fast_pattern and not row.fast_then
+)
+
+
+def test_the_exact_fast_patterns_are_caller_id_and_clock() -> None:
+    assert FAST_PATTERNS == ["caller-id", "clock-12h"]
+
+
+@pytest.mark.parametrize("name", FAST_PATTERNS)
 @given(value=STRINGS)
-def test_each_pattern_accepts_exactly_what_its_format_accepts(name: str, value: str) -> None:
-    validator = jsonschema_rs.validator_for({"pattern": formats.PATTERNS[name]})
-    assert validator.is_valid(value) == formats.FORMATS[name](value)
+def test_each_fast_pattern_accepts_exactly_what_its_format_accepts(name: str, value: str) -> None:
+    row = formats.FORMAT_TABLE[name]
+    validator = jsonschema_rs.validator_for({"pattern": row.fast_pattern})
+    assert validator.is_valid(value) == row.accepts(value)
 
 
 @given(value=STRINGS)
 def test_base64_pattern_then_utf8_is_the_base64_utf8_format(value: str) -> None:
-    validator = jsonschema_rs.validator_for({"pattern": formats.BASE64_PATTERN})
-    fast = validator.is_valid(value) and formats._base64_is_utf8(value)
+    row = formats.FORMAT_TABLE["base64-utf8"]
+    assert row.fast_pattern == formats.BASE64_PATTERN and row.fast_then is not None
+    validator = jsonschema_rs.validator_for({"pattern": row.fast_pattern})
+    fast = validator.is_valid(value) and row.fast_then(value)
     assert fast == formats.is_base64_utf8(value)
 
 
 def test_the_fast_schemas_keep_only_predicates_no_pattern_can_state() -> None:
     request = formats.fast_schema(spec.request_body_schema())
     assert request.predicates == {}  # every request format runs in Rust
-    assert request.base64_places == (("message", "message"),)
+    assert request.places == (("message", "message"),)
     response = formats.fast_schema(spec.response_envelope_schema())
     assert set(response.predicates) == {"date-time-with-zone"}
 
@@ -313,7 +323,9 @@ def test_the_fast_schemas_keep_only_predicates_no_pattern_can_state() -> None:
 @given(value=st.one_of(STRINGS, st.sampled_from(sorted(formats.time_zones()))))
 @example(value="Zulu")
 def test_the_zone_enum_is_the_tz_database(value: str) -> None:
-    zones = jsonschema_rs.validator_for({"type": "string", "enum": sorted(formats.time_zones())})
+    values = formats.FORMAT_TABLE["iana-time-zone"].fast_values
+    assert values is not None
+    zones = jsonschema_rs.validator_for({"type": "string", "enum": sorted(values())})
     assert zones.is_valid(value) == formats.is_iana_time_zone(value)
     assert zones.is_valid(value.casefold()) == formats.is_iana_time_zone(value.casefold())
 
@@ -411,7 +423,7 @@ BLOCKS = st.one_of(
 @given(st.lists(BLOCKS, max_size=6))
 def test_calling_hours_fast_path_is_the_full_walk(days: list[Any]) -> None:
     payload = {"dialingStrategy": {"callingHours": {"days": days}}}
-    assert calling_hours_warnings(payload) == _calling_hours_warnings(days)
+    assert calling_hours_warnings(payload) == calling_hours_full_walk(days)
 
 
 def _every_pair(days: list[Any]) -> list[tuple[str, str]]:

@@ -13,7 +13,7 @@ from kore_contract.cli import run
 from kore_contract.contract import rules
 from kore_contract.contract.fixture import load_fixture
 from kore_contract.contract.loader import Unreadable
-from kore_contract.validate.engine import validate_text
+from kore_contract.validate import validate_text
 
 FIXTURE_PATH = (Path(__file__).parents[1] / "kore_contract" / "contract" / "data"
                 / "example-fixture.json")

@@ -27,7 +27,7 @@ from kore_contract.contract import spec
 from kore_contract.mock.app import MockApp
 from kore_contract.mock.faults import FAULTS, fault
 from kore_contract.mock.server import make_app
-from kore_contract.validate.engine import validate_response
+from kore_contract.validate import validate_response
 
 TOKEN = mint_token(DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET)
 CREATE_QUERY = f"accountId={ACCOUNT}&campaignType=sms"

@@ -21,7 +21,7 @@ from kore_contract.contract.fixture import load_fixture
 from kore_contract.mock import MockServer, running_mock
 from kore_contract.mock.server import make_app
 from kore_contract.strategies import _broken as broken
-from kore_contract.validate.engine import validate_response
+from kore_contract.validate import validate_response
 
 FIXTURE = load_fixture()
 APP = make_app(FIXTURE)

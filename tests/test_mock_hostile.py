@@ -40,7 +40,7 @@ from kore_contract.auth import (
 from kore_contract.contract import spec
 from kore_contract.mock import MockServer, running_mock
 from kore_contract.mock.server import make_app
-from kore_contract.validate.engine import Result, Violation
+from kore_contract.validate import Result, Violation
 
 TIMEOUT = 10
 TOKEN = mint_token(DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET)

@@ -26,7 +26,7 @@ from kore_contract.strategies._broken import (
     broken_examples,
     dump,
 )
-from kore_contract.validate.engine import validate_request, validate_text
+from kore_contract.validate import validate_request, validate_text
 
 FIXTURE = load_fixture()
 BUDGET = settings().max_examples  # the loaded profile's

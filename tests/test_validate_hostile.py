@@ -25,16 +25,15 @@ import pytest
 
 from kore_contract.cli import run
 from kore_contract.contract import loader
-from kore_contract.validate.engine import (
+from kore_contract.validate import (
     MAX_VIOLATIONS,
     Result,
-    calling_hours_warnings,
-    reference_schema_violations,
-    schema_violations,
     validate_request,
     validate_response,
     validate_text,
 )
+from kore_contract.validate.engine import reference_schema_violations, schema_violations
+from kore_contract.validate.semantic import calling_hours_warnings
 
 PAYLOADS = Path(__file__).parent / "payloads"
 VALID = PAYLOADS / "valid" / "docs-sample-corrected.json"

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from kore_contract.contract import spec
-from kore_contract.validate.engine import Violation, validate_response, validate_text
+from kore_contract.validate import Violation, validate_response, validate_text
 
 
 def answer() -> dict[str, Any]:

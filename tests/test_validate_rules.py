@@ -13,7 +13,7 @@ import pytest
 from kore_contract.contract import spec
 from kore_contract.contract.fixture import Fixture, load_fixture
 from kore_contract.contract.loader import Unreadable
-from kore_contract.validate.engine import Result, Violation, validate_request, validate_text
+from kore_contract.validate import Result, Violation, validate_request, validate_text
 
 
 def sample() -> dict[str, Any]:
@@ -703,7 +703,7 @@ def test_R14_day_that_is_not_a_string_gives_R13_and_no_crash() -> None:
     import copy
 
     from kore_contract.contract import spec
-    from kore_contract.validate.engine import validate_request
+    from kore_contract.validate import validate_request
 
     body = copy.deepcopy(spec.examples("create", "request")["docsSample"])
     body["dialingStrategy"]["callingHours"]["days"][0]["day"] = {}
@@ -716,7 +716,7 @@ def test_R14_day_that_is_not_a_string_gives_R13_and_no_crash() -> None:
 @pytest.mark.parametrize("payload", [b"{}", {"name": {1, 2}}, object()],
                          ids=["bytes", "set", "object"])
 def test_R1_values_json_has_no_form_for_are_violations_not_crashes(payload: object) -> None:
-    from kore_contract.validate.engine import validate_request
+    from kore_contract.validate import validate_request
 
     result = validate_request(payload)
     assert result.violations  # reported, never raised

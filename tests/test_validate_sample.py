@@ -13,7 +13,7 @@ import pytest
 from kore_contract.contract import spec
 from kore_contract.contract.rules import RULES
 from kore_contract.contract.spec import CALLS
-from kore_contract.validate.engine import validate_request, validate_response
+from kore_contract.validate import validate_request, validate_response
 
 SAMPLE = spec.examples("create", "request")["docsSample"]
 HOURS = "/dialingStrategy/callingHours"

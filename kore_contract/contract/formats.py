@@ -1,4 +1,4 @@
-"""Format checks of CONTRACT.md: one tiny predicate per format, plus why a value fails.
+"""Format checks of docs/contract.md: one tiny predicate per format, plus why a value fails.
 
 Predicates let non-strings pass: a value's type is another rule's job. Every regex ends
 in `\\Z`, never `$`, which in Python also matches before a trailing newline.
@@ -141,128 +141,7 @@ def clock_table() -> dict[str, int]:
     }
 
 
-#: The spec's `format` names and their predicates, for both validation engines.
-FORMATS: dict[str, Callable[[object], bool]] = {
-    "caller-id": is_caller_id,
-    "clock-12h": is_clock_12h,
-    "iana-time-zone": is_iana_time_zone,
-    "base64-utf8": is_base64_utf8,
-    "date-time-with-zone": is_date_time_with_zone,
-}
-
-
-#: Formats a regex states exactly, for jsonschema-rs's `pattern` (Rust regex syntax: there
-#: `$` matches only at the very end of the text, never before a trailing newline, and
-#: `[0-9]` is ASCII as in the regexes above). tests/test_engines_agree.py proves each
-#: pattern accepts exactly what its predicate accepts.
-PATTERNS: dict[str, str] = {
-    "caller-id": r"^(?:\+[1-9][0-9]{1,14}|(?=[A-Za-z0-9 ]*[A-Za-z])[A-Za-z0-9 ]{1,11})$",
-    "clock-12h": r"^(?:0?[1-9]|1[0-2]):[0-5][0-9] (?:AM|PM)$",
-}
-
-
-_SCHEMA_MAPS = frozenset(
-    ("properties", "patternProperties", "$defs", "definitions", "dependentSchemas")
-)
-_VALUES = frozenset(("enum", "const", "default", "examples", "required"))
-
-
-#: Where a base64-utf8 value sits in a payload: the property names from the root.
-Place = tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class FastSchema:
-    """What the fast engine decides validity with: a payload is valid iff it is valid
-    against `schema` (with the `predicates` as its formats) and `utf8_at_places` holds."""
-
-    schema: Any
-    predicates: dict[str, Callable[[object], bool]]
-    base64_places: tuple[Place, ...]
-
-    def utf8_at_places(self, payload: Any) -> bool:
-        """Each base64 string (already checked by its pattern) decodes to UTF-8 text."""
-        for place in self.base64_places:
-            value = payload
-            for name in place:
-                if type(value) is not dict:
-                    break
-                value = value.get(name)
-            else:
-                if type(value) is str and not _base64_is_utf8(value):
-                    return False
-        return True
-
-
-def _base64_is_utf8(value: str) -> bool:
-    """`is_base64_utf8` of a string BASE64 already matches (`BASE64_PATTERN`)."""
-    if not value:
-        return False
-    try:
-        base64.b64decode(value, validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError):
-        return False
-    return True
-
-
-#: `is_base64_text` in Rust regex syntax (it matches the empty string too).
-BASE64_PATTERN = r"^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$"
-
-
-def fast_schema(schema: Any) -> FastSchema:
-    """`schema` with each format a `pattern` or an `enum` can state exactly so stated: what
-    the fast engine decides validity with (the spec's schema explains why not).
-
-    A string's `iana-time-zone` becomes the `enum` of `time_zones()` (an enum would also
-    refuse a non-string, so only where `type` is "string"). A `base64-utf8` reached from
-    the root through `properties` alone (so it applies exactly where its value is) becomes
-    BASE64_PATTERN, and its UTF-8 is checked after (`FastSchema.utf8_at_places`). Other
-    formats stay predicates.
-    """
-    needed: set[str] = set()
-    places: list[Place] = []
-
-    def derive(node: Any, place: Place | None) -> Any:
-        if isinstance(node, list):
-            return [derive(item, None) for item in node]
-        if not isinstance(node, dict):
-            return node
-        out: dict[str, Any] = {}
-        for key, value in node.items():
-            if key in _SCHEMA_MAPS and isinstance(value, dict):  # names to schemas
-                out[key] = {
-                    name: derive(
-                        child, (*place, name) if place is not None and key == "properties" else None
-                    )
-                    for name, child in value.items()
-                }
-            elif key in _VALUES:
-                out[key] = value
-            else:
-                out[key] = derive(value, None)
-        name = out.get("format")
-        if isinstance(name, str) and name in FORMATS:  # the keyword, not a property
-            if name in PATTERNS and "pattern" not in out:
-                del out["format"]
-                out["pattern"] = PATTERNS[name]
-            elif name == "iana-time-zone" and out.get("type") == "string" and "enum" not in out:
-                del out["format"]
-                out["enum"] = sorted(time_zones())
-            elif name == "base64-utf8" and place is not None and "pattern" not in out:
-                del out["format"]
-                out["pattern"] = BASE64_PATTERN
-                places.append(place)
-            else:
-                needed.add(name)
-        return out
-
-    derived = derive(schema, ())
-    return FastSchema(derived, {name: FORMATS[name] for name in sorted(needed)}, tuple(places))
-
-
-def explain(format_name: str, value: str) -> str:
-    """Why `value` is not a `format_name`, and what to do about it."""
-    return _EXPLAIN[format_name](value)
+# --- why a value fails a format ------------------------------------------------------------
 
 
 def _explain_caller_id(value: str) -> str:
@@ -336,10 +215,177 @@ def _explain_date_time(value: str) -> str:
     return "expected an RFC 3339 date-time with a zone, as 2025-12-05T08:08:45.668Z"
 
 
-_EXPLAIN: dict[str, Callable[[str], str]] = {
-    "caller-id": _explain_caller_id,
-    "clock-12h": _explain_clock,
-    "iana-time-zone": _explain_zone,
-    "base64-utf8": _explain_base64,
-    "date-time-with-zone": _explain_date_time,
+# --- the format table: one row per format of the spec (STYLE.md 16) ----------------------
+
+
+@dataclass(frozen=True)
+class Format:
+    """One `format` of the spec: its predicate, why a value fails it, and how the fast
+    engine (jsonschema-rs) states it without calling back into Python.
+
+    The fast forms are deliberate twins of `accepts`, kept for speed: a Rust regex
+    (`fast_pattern`, with what it leaves to `fast_then`) or the finite set of accepted
+    strings (`fast_values`, for an `enum`). tests/test_engines_agree.py proves each twin
+    accepts exactly what `accepts` accepts (test_each_fast_pattern_accepts_exactly_what_its_
+    format_accepts, test_the_zone_enum_is_the_tz_database).
+    """
+
+    name: str
+    #: The predicate; a non-string passes (its type is another rule's job).
+    accepts: Callable[[object], bool]
+    #: Why a string is not of this format, and what to do about it.
+    explain: Callable[[str], str]
+    #: Rust regex syntax (there `$` matches only at the very end, `[0-9]` is ASCII): alone,
+    #: exactly the strings `accepts` takes; with `fast_then`, those still to be checked by it.
+    fast_pattern: str | None = None
+    #: What `fast_pattern` leaves unchecked (applied only where a value's place is known).
+    fast_then: Callable[[str], bool] | None = None
+    #: Every string `accepts` takes, for an `enum` where the schema's type is string.
+    fast_values: Callable[[], frozenset[str]] | None = None
+
+
+def _base64_is_utf8(value: str) -> bool:
+    """`is_base64_utf8` of a string BASE64_PATTERN already matches."""
+    if not value:
+        return False
+    try:
+        base64.b64decode(value, validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return False
+    return True
+
+
+#: `is_base64_text` in Rust regex syntax (it matches the empty string too).
+BASE64_PATTERN = r"^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$"
+
+#: The spec's formats by name, for both validation engines, the explanations and the
+#: fast engine's derived schema.
+FORMAT_TABLE: dict[str, Format] = {
+    row.name: row
+    for row in (
+        Format(
+            "caller-id",
+            is_caller_id,
+            _explain_caller_id,
+            fast_pattern=r"^(?:\+[1-9][0-9]{1,14}|(?=[A-Za-z0-9 ]*[A-Za-z])[A-Za-z0-9 ]{1,11})$",
+        ),
+        Format(
+            "clock-12h",
+            is_clock_12h,
+            _explain_clock,
+            fast_pattern=r"^(?:0?[1-9]|1[0-2]):[0-5][0-9] (?:AM|PM)$",
+        ),
+        Format("iana-time-zone", is_iana_time_zone, _explain_zone, fast_values=time_zones),
+        Format(
+            "base64-utf8",
+            is_base64_utf8,
+            _explain_base64,
+            fast_pattern=BASE64_PATTERN,
+            fast_then=_base64_is_utf8,
+        ),
+        Format("date-time-with-zone", is_date_time_with_zone, _explain_date_time),
+    )
 }
+
+
+def predicates() -> dict[str, Callable[[object], bool]]:
+    """Each format's predicate by name, as the validation engines take them."""
+    return {name: row.accepts for name, row in FORMAT_TABLE.items()}
+
+
+def explain(format_name: str, value: str) -> str:
+    """Why `value` is not a `format_name`, and what to do about it."""
+    return FORMAT_TABLE[format_name].explain(value)
+
+
+# --- the fast engine's schema --------------------------------------------------------------
+
+
+_SCHEMA_MAPS = frozenset(
+    ("properties", "patternProperties", "$defs", "definitions", "dependentSchemas")
+)
+_VALUES = frozenset(("enum", "const", "default", "examples", "required"))
+
+
+#: Where a value sits in a payload: the property names from the root.
+Place = tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class FastSchema:
+    """What the fast engine decides validity with: a payload is valid iff it is valid
+    against `schema` (with the `predicates` as its formats) and `holds_at_places`."""
+
+    schema: Any
+    predicates: dict[str, Callable[[object], bool]]
+    #: The checks a format's `fast_pattern` leaves (`Format.fast_then`), where they apply.
+    checks_at_places: tuple[tuple[Place, Callable[[str], bool]], ...]
+
+    @property
+    def places(self) -> tuple[Place, ...]:
+        return tuple(place for place, _ in self.checks_at_places)
+
+    def holds_at_places(self, payload: Any) -> bool:
+        """Each string at a place (already matched by its pattern) passes what is left."""
+        for place, check in self.checks_at_places:
+            value = payload
+            for name in place:
+                if type(value) is not dict:
+                    break
+                value = value.get(name)
+            else:
+                if type(value) is str and not check(value):
+                    return False
+        return True
+
+
+def fast_schema(schema: Any) -> FastSchema:
+    """`schema` with each format its row's fast form states so stated: what the fast engine
+    decides validity with (the spec's schema explains why not).
+
+    A `fast_pattern` replaces the format; one with a `fast_then` only where the format is
+    reached from the root through `properties` alone (so it applies exactly where its value
+    is), the rest checked after (`FastSchema.holds_at_places`). `fast_values` become an
+    `enum` where `type` is "string" (an enum would also refuse a non-string). Other formats
+    stay predicates.
+    """
+    needed: set[str] = set()
+    checks: list[tuple[Place, Callable[[str], bool]]] = []
+
+    def derive(node: Any, place: Place | None) -> Any:
+        if isinstance(node, list):
+            return [derive(item, None) for item in node]
+        if not isinstance(node, dict):
+            return node
+        out: dict[str, Any] = {}
+        for key, value in node.items():
+            if key in _SCHEMA_MAPS and isinstance(value, dict):  # names to schemas
+                out[key] = {
+                    name: derive(
+                        child, (*place, name) if place is not None and key == "properties" else None
+                    )
+                    for name, child in value.items()
+                }
+            elif key in _VALUES:
+                out[key] = value
+            else:
+                out[key] = derive(value, None)
+        name = out.get("format")
+        row = FORMAT_TABLE.get(name) if isinstance(name, str) else None  # the keyword
+        if row is not None:
+            then = row.fast_then
+            if row.fast_pattern and "pattern" not in out and (then is None or place is not None):
+                del out["format"]
+                out["pattern"] = row.fast_pattern
+                if then is not None and place is not None:
+                    checks.append((place, then))
+            elif row.fast_values and out.get("type") == "string" and "enum" not in out:
+                del out["format"]
+                out["enum"] = sorted(row.fast_values())
+            else:
+                needed.add(row.name)
+        return out
+
+    derived = derive(schema, ())
+    predicates = {name: FORMAT_TABLE[name].accepts for name in sorted(needed)}
+    return FastSchema(derived, predicates, tuple(checks))

@@ -26,7 +26,7 @@ from kore_contract.contract.fixture import Fixture, load_fixture
 from kore_contract.run.checks import Expectation, Observation, RunState, run_checks
 from kore_contract.run.client import Exchange
 from kore_contract.run.fuzz_phase import format_strategies
-from kore_contract.validate.engine import validate_request
+from kore_contract.validate.api import validate_request
 
 for _name, _strategy in format_strategies().items():
     schemathesis.openapi.format(_name, _strategy)

@@ -78,7 +78,7 @@ def make_app(
 def warm_up(app: MockApp) -> None:
     """Compile the validator and load the zone names before the first request."""
     from kore_contract.contract import spec
-    from kore_contract.validate.engine import validate_request
+    from kore_contract.validate.api import validate_request
 
     for body in spec.examples("create", "request").values():
         validate_request(body, fixture=app.fixture, query={"campaignType": "sms"})

@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from kore_contract.redaction import encoded_forms
 from kore_contract.run.client import Exchange
-from kore_contract.validate.engine import validate_response
+from kore_contract.validate.api import validate_response
 
 Expectation = Literal["accept", "refuse", "unauthorized"]
 

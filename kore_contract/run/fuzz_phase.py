@@ -16,7 +16,7 @@ from kore_contract.contract.fixture import Fixture
 from kore_contract.contract.spec import load_spec
 from kore_contract.run.client import Target
 from kore_contract.run.planning import PlannedCase, fitted_to_fixture, with_run_prefix
-from kore_contract.validate.engine import validate_request
+from kore_contract.validate.api import validate_request
 
 _registered = False
 

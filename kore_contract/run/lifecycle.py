@@ -7,7 +7,7 @@ from typing import Any
 
 from kore_contract.run.checks import Finding, campaign_of, show
 from kore_contract.run.client import Exchange
-from kore_contract.validate.engine import validate_response
+from kore_contract.validate.api import validate_response
 
 
 def _envelope_findings(exchange: Exchange, call: str) -> Iterator[Finding]:

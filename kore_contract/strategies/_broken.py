@@ -216,7 +216,7 @@ def _slug(value: str) -> str:
 def _format_breaker(name: str) -> tuple[Callable[[Body, Any], Strategy[str]],
                                         Callable[[Body, Any], list[tuple[str, Any]]]]:
     """Values the format of `formats.py` refuses (the predicate filters every draw)."""
-    accepts = formats.FORMATS[name]
+    accepts = formats.FORMAT_TABLE[name].accepts
     if name == "base64-utf8":
         def bad(_body: Body, current: Any) -> Strategy[str]:
             encoded = current if isinstance(current, str) and current else "SGk="

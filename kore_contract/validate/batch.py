@@ -1,6 +1,6 @@
 """Validate many paths: every path gets a result dict, on every core for large sets.
 
-A result is DESIGN.md's shape: `{"path", "status": valid|invalid|unreadable,
+A result is docs/design.md's shape: `{"path", "status": valid|invalid|unreadable,
 "violations": [...], "warnings": [...], "error": str | None}`. A payload with more than
 MAX_VIOLATIONS violations (or warnings) lists that many, and its result adds
 `"more_violations": N` and `"more_warnings": N` (how many more were found) and
@@ -13,7 +13,10 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from kore_contract.contract.loader import Unreadable, expand_names, read_bytes, read_stdin
-from kore_contract.validate.engine import Kind, Violation, validate_text, warm_up
+from kore_contract.contract.violation import Violation
+from kore_contract.validate.api import validate_text
+from kore_contract.validate.engine import warm_up
+from kore_contract.validate.schemas import PayloadKind
 
 if TYPE_CHECKING:
     from kore_contract.contract.fixture import Fixture
@@ -40,13 +43,17 @@ _files: list[str] = []
 
 
 def check_bytes(
-    name: str, data: bytes | Unreadable, kind: Kind, fixture: Fixture | None, strict: bool
+    name: str,
+    data: bytes | Unreadable,
+    kind: PayloadKind,
+    fixture: Fixture | None,
+    strict: bool,
 ) -> dict[str, Any]:
     return _expand(name, _check(data, kind, fixture, strict))
 
 
 def _check(
-    data: bytes | Unreadable, kind: Kind, fixture: Fixture | None, strict: bool
+    data: bytes | Unreadable, kind: PayloadKind, fixture: Fixture | None, strict: bool
 ) -> Compact:
     outcome = (
         data
@@ -105,7 +112,7 @@ def _init_worker(settings: dict[str, Any]) -> None:
 def check_all(
     arguments: Iterable[str],
     *,
-    kind: Kind,
+    kind: PayloadKind,
     fixture: Fixture | None,
     strict: bool,
     jobs: int,

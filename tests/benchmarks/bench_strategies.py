@@ -39,7 +39,7 @@ from hypothesis import strategies as st
 from kore_contract import strategies
 from kore_contract.contract import formats, spec
 from kore_contract.strategies import _valid
-from kore_contract.validate.engine import validate_request
+from kore_contract.validate import validate_request
 
 PATTERNS = {
     "caller-id": r"^(\+[1-9][0-9]{1,14}|(?=[A-Za-z0-9 ]*[A-Za-z])[A-Za-z0-9 ]{1,11})$",

@@ -145,7 +145,8 @@ def child(case: str, body_file: str, repeat: int) -> dict[str, Any]:
     """What the mock does with one body: parse it, check it with the fixture."""
     from kore_contract.contract.fixture import load_fixture
     from kore_contract.contract.loader import Parsed, parse_json
-    from kore_contract.validate.engine import validate_request, validate_text, warm_up
+    from kore_contract.validate import validate_request, validate_text
+    from kore_contract.validate.engine import warm_up
 
     strict = CASES[case][1]
     body = Path(body_file).read_bytes()
