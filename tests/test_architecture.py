@@ -22,13 +22,10 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-import grimp
 import pytest
 
-try:
-    import tomllib
-except ModuleNotFoundError:  # Python 3.10
-    import tomli as tomllib
+grimp = pytest.importorskip("grimp", reason="import-linter (and grimp) need Python 3.11")
+import tomllib  # noqa: E402  (Python 3.11, as grimp)
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = "kore_contract"
