@@ -2,7 +2,7 @@
 
 The reference pages are read where the user keeps them (`<repo>/../shared/reference`);
 the project holds no copy. Each test named for a D id checks that trace finds that
-defect of CONTRACT.md by itself, from the pages; `test_every_defect_is_a_real_inconsistency`
+defect of docs/contract.md by itself, from the pages; `test_every_defect_is_a_real_inconsistency`
 maps every reported defect to a D id or to a stated real inconsistency.
 """
 
@@ -49,7 +49,7 @@ def run_cli(*argv: str) -> tuple[int, str, str]:
     return code, out.getvalue(), err.getvalue()
 
 
-# --- each documentation defect of CONTRACT.md, found from the pages -----------------------
+# --- each documentation defect of docs/contract.md, found from the pages -----------------------
 
 
 def test_D1_dncLists_prefix_mismatch(traced: TraceResult) -> None:
@@ -86,7 +86,8 @@ def test_D4_response_table_and_sample_response_disagree(traced: TraceResult) -> 
     table_only = only(traced, "table-field-missing-from-sample", "direction", CREATE)
     assert table_only.fields == ("totalMessagesSent", "direction")
     sample_only = only(traced, "sample-field-missing-from-table", "data.isImported", CREATE)
-    # CONTRACT.md's D4 also names `format`; the table lists it as `data.format`, which D3 reports.
+    # docs/contract.md's D4 also names `format`; the table lists it as `data.format`, which D3
+    # reports.
     assert sample_only.fields == ("data.message.template_name", "data.message.templateId",
                                   "data.isImported", "data.isFiltersEnabled")
 
@@ -175,7 +176,7 @@ def test_D12_title_cased_name_and_delete_table_fields_not_in_sample(traced: Trac
 
 
 def classify(defect: Defect) -> str:
-    """The D id of CONTRACT.md a defect is, or why it is a real inconsistency all the same."""
+    """The D id of docs/contract.md a defect is, or why it is a real inconsistency all the same."""
     pages, fields, kind = set(defect.documents), set(defect.fields), defect.kind
     if kind == "path-prefix-mismatch":
         return "D3" if "data.format" in fields else "D1"
@@ -198,7 +199,7 @@ def classify(defect: Defect) -> str:
             return "D2"
         if pages == {CREATE}:
             return "D4"
-        # Real, not in CONTRACT.md's list: the get and delete tables omit isImported and
+        # Real, not in docs/contract.md's list: the get and delete tables omit isImported and
         # isFiltersEnabled (and delete omits message) that their own samples answer; D4's
         # kind of defect on the sibling pages.
         assert fields <= {"data.isImported", "data.isFiltersEnabled", "data.message"}, fields

@@ -12,7 +12,7 @@ from kore_contract.mock import limits
 
 HELP = "serve the three calls (create, get, delete) from the spec on 127.0.0.1"
 DESCRIPTION = f"""\
-Serve the Kore.ai SMS campaign v2 calls of CONTRACT.md (create, get by id, delete)
+Serve the Kore.ai SMS campaign v2 calls of docs/contract.md (create, get by id, delete)
 from the spec, seeded from a fixture (default: the bundled example). Requests are
 checked like a conforming server would: the auth JWT (A1, A2), the iid and accountId
 headers and the accountId query (A3), then the body (R1 to R13) against the fixture's

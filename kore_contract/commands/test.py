@@ -9,7 +9,7 @@ from typing import TextIO
 HELP = "run the contract against a base URL (default: the embedded mock)"
 DESCRIPTION = """\
 Send the contract's cases to a server and check every answer against the rules of
-CONTRACT.md: accepted creates (S1-S8), refusals (S9, A3), bad tokens (A2), the
+docs/contract.md: accepted creates (S1-S8), refusals (S9, A3), bad tokens (A2), the
 create-get-delete lifecycle (S10) and leaks (S11).
 
 Without --base-url it starts the embedded mock on a free loopback port and tests

@@ -9,7 +9,7 @@ from typing import TextIO
 HELP = "mint the auth JWT (HS256, appId claim) for calls with curl or Postman"
 DESCRIPTION = """\
 Mint the JWT of jwt-token.md: signed with HS256 using the app's client secret, with
-the claims {"sub": ..., "appId": <client id>} (rule A1 of CONTRACT.md). The token
+the claims {"sub": ..., "appId": <client id>} (rule A1 of docs/contract.md). The token
 alone is printed on standard output, so it can be captured:
 
   export KORE_CLIENT_SECRET=...        # keeps the secret out of shell history

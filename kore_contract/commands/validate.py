@@ -8,7 +8,7 @@ from typing import Any, TextIO
 
 HELP = "check create bodies (or captured responses) against the contract"
 DESCRIPTION = """\
-Check payload files against the contract (rule ids R.. and S.. of CONTRACT.md).
+Check payload files against the contract (rule ids R.. and S.. of docs/contract.md).
 
 PATH is a file, a folder (every *.json below it but a fuzz corpus's manifest.json)
 or - for standard input.

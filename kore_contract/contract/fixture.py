@@ -38,7 +38,7 @@ def example_fixture_path() -> Path:
 
 
 def load_fixture(path: str | Path | None = None) -> Fixture:
-    """Read a fixture file (DESIGN.md's format); None reads the bundled example."""
+    """Read a fixture file (docs/design.md's format); None reads the bundled example."""
     from kore_contract.contract.loader import NOT_FOUND, Unreadable, read_json_file
 
     where = Path(path) if path is not None else example_fixture_path()

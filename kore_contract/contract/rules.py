@@ -1,4 +1,4 @@
-"""The rule catalogue of CONTRACT.md: id -> what it says, where the docs say it, how bad.
+"""The rule catalogue of docs/contract.md: id -> what it says, where the docs say it, how bad.
 
 Specs (`x-rule`), validators, checks, tests and reports all cite these ids, so a reader
 can go from a failure to the sentence of documentation behind it.

@@ -61,7 +61,7 @@ def _ids_known(case: Any, query: dict[str, str]) -> bool:
 
 @schemathesis.check
 def kore_contract_rules(ctx: Any, response: Any, case: Any) -> bool | None:
-    """The S and A rules of CONTRACT.md, judged by the project's own oracle."""
+    """The S and A rules of docs/contract.md, judged by the project's own oracle."""
     exchange = _exchange(response, case)
     is_create = case.method.upper() == "POST"
     sent = response.request

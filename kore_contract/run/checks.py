@@ -1,4 +1,4 @@
-"""Response checks: each S and A rule of CONTRACT.md as a plain registered function.
+"""Response checks: each S and A rule of docs/contract.md as a plain registered function.
 
 A check takes the `Observation` of one case (what was sent, what came back, the run's
 state) and yields `Finding`s. Shapes and types come from the validator; the echo rules,

@@ -56,7 +56,7 @@ def path_segment(value: str) -> str:
 
 @dataclass(frozen=True)
 class Target:
-    """Where and as whom to call: the base URL, the ids of DESIGN.md's options, the token."""
+    """Where and as whom to call: the base URL, the ids of docs/design.md's options, the token."""
 
     base_url: str
     stream_id: str
