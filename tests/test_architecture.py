@@ -36,7 +36,6 @@ LAYERS = next(c for c in CONFIG["contracts"] if c["id"] == "layers")["layers"]
 
 #: (lower layer, higher or sibling layer it imports): what imports it, and what removes it.
 OPEN_BREACHES = {
-    ("auth", "redaction"): "auth -> redaction (JWT_SHAPE, redact, ...): siblings on one layer",
     ("run", "report"): "run.session, run.runner -> report (writes reports, RESULTS_VERSION): "
                        "the shells write the reports",
     ("run", "trace"): "run.session -> trace.tracer: the shells trace the docs",
