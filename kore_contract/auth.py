@@ -1,4 +1,4 @@
-"""JWT minting and checking (A1, A2), a `requests` auth object, and redaction (S11).
+"""JWT minting and checking (A1, A2) and a `requests` auth object.
 
 The token the documentation describes (jwt-token.md): HS256, signed with the app's client
 secret, claims `{"sub": ..., "appId": <client id>}`; `exp` and `jti` may be present.
@@ -24,10 +24,8 @@ import requests
 from jwt.algorithms import HMACAlgorithm
 
 from kore_contract.contract.violation import Violation
-from kore_contract.redaction import JWT_SHAPE, MIN_SECRET_LENGTH, REDACTED, redact
 
-__all__ = ["JWT_SHAPE", "MIN_SECRET_LENGTH", "REDACTED", "KoreAuth", "TokenCheck", "check_token",
-           "mint_token", "redact", "sign_claims"]
+__all__ = ["KoreAuth", "TokenCheck", "TokenChecker", "check_token", "mint_token", "sign_claims"]
 
 #: Credentials used when none are given (by the contract run and the local server alike).
 DEFAULT_CLIENT_ID = "kore-contract-client"
@@ -272,7 +270,7 @@ class KoreAuth(requests.auth.AuthBase):
         return request
 
     def __repr__(self) -> str:
-        return f"KoreAuth(client_id={self._client_id!r}, secret={REDACTED!r})"
+        return f"KoreAuth(client_id={self._client_id!r})"  # never the secret or token
 
 
 def sign_claims(claims: dict[str, Any], secret: str) -> str:

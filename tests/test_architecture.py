@@ -175,7 +175,9 @@ def module_level_names(path: Path) -> set[str]:
     return names
 
 
-@pytest.mark.parametrize("name", ["Unreadable", "Finding", "Defect", "Kind", "FORMATS"])
+@pytest.mark.parametrize(
+    "name", ["Unreadable", "Finding", "Defect", "Kind", "FORMATS", "INDEX", "KINDS", "Place"]
+)
 def test_item5_one_name_one_meaning(name: str) -> None:
     """Each of these names meant two or three things; now at most one module defines it."""
     defining = sorted(

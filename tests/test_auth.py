@@ -1,4 +1,4 @@
-"""A1, A2: minting and checking the token; KoreAuth; redaction (S11)."""
+"""A1, A2: minting and checking the token; KoreAuth; redaction of tokens (S11)."""
 
 from __future__ import annotations
 
@@ -13,15 +13,14 @@ import requests
 from kore_contract.auth import (
     DEFAULT_CLIENT_ID,
     DEFAULT_CLIENT_SECRET,
-    REDACTED,
     KoreAuth,
     TokenCheck,
     TokenChecker,
     check_token,
     mint_token,
-    redact,
     sign_claims,
 )
+from kore_contract.redaction import REDACTED, redact
 
 ID, SECRET = DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
 

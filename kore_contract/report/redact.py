@@ -1,6 +1,6 @@
 """Defensive redaction: whatever a writer is given, it never prints a token.
 
-`kore_contract.auth` redacts results before they are written; the writers do it again,
+`kore_contract.redaction` redacts results before they are written; the writers do it again,
 because a report is the one place a leaked token would be published (a CI artefact, a
 pull-request comment). Header values of `auth` and `Authorization` (any case) become
 "[redacted]"; so do those values wherever else they appear (a curl line, a response that
