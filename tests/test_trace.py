@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from kore_contract import cli
-from kore_contract.trace.checks import KINDS
+from kore_contract.trace.checks import DEFECT_KINDS
 from kore_contract.trace.docs import endpoint, parse_markdown, slug
 from kore_contract.trace.paths import normalise
 from kore_contract.trace.tracer import Defect, TraceResult, trace_documents, trace_spec_only
@@ -212,7 +212,7 @@ def test_every_defect_is_a_real_inconsistency(traced: TraceResult) -> None:
     d_ids = {f"D{n}" for n in range(1, 13)}
     assert found - d_ids <= {"real: sibling table omits sample fields"}
     assert found >= d_ids, f"missed {sorted(d_ids - found)}"
-    assert {d.kind for d in traced.defects} <= set(KINDS)
+    assert {d.kind for d in traced.defects} <= set(DEFECT_KINDS)
 
 
 def test_jwt_token_page_adds_fields_but_no_defect() -> None:

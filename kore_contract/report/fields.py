@@ -228,12 +228,12 @@ def _deref(document: dict[str, Any], node: Any) -> Any:
 
 # --- what the run did -------------------------------------------------------------------
 
-INDEX = re.compile(r"/\d+(?=/|$)")
+POINTER_INDEX = re.compile(r"/\d+(?=/|$)")
 
 
 def normal(pointer: str) -> str:
     """`/data/days/0/start` -> `/data/days/*/start`: array indexes become `*`."""
-    return INDEX.sub("/*", pointer)
+    return POINTER_INDEX.sub("/*", pointer)
 
 
 class _Evidence:

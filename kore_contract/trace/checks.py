@@ -1,7 +1,7 @@
 """Documentation defects, found by comparing a page's tables, samples and endpoint line
 with each other and with sibling pages. Generic: no field of this API is named here.
 
-Each finder yields `Defect`s of one or two kinds (see `KINDS`); `find_defects` runs them
+Each finder yields `Defect`s of one or two kinds (see `DEFECT_KINDS`); `find_defects` runs them
 all and merges the same defect found on several pages into one.
 """
 
@@ -23,7 +23,7 @@ from kore_contract.trace.paths import (
     sample_paths,
 )
 
-KINDS = (
+DEFECT_KINDS = (
     "table-field-missing-from-sample",
     "sample-field-missing-from-table",
     "path-prefix-mismatch",

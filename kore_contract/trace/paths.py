@@ -24,12 +24,12 @@ from kore_contract.trace.docs import Row, Table
 
 Offset = tuple[str, str]
 EXACT: Offset = ("exact", "")
-INDEX = re.compile(r"\[\d*\]")
+ARRAY_INDEX = re.compile(r"\[\d*\]")
 
 
 def normalise(path: str) -> str:
     """`days[].day`, `days[0].day` and `days.day` are one path."""
-    return ".".join(part for part in INDEX.sub("", path).split(".") if part)
+    return ".".join(part for part in ARRAY_INDEX.sub("", path).split(".") if part)
 
 
 def sample_paths(payload: Any) -> dict[str, list[Any]]:

@@ -19,15 +19,15 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from kore_contract.contract import spec
-from kore_contract.trace.checks import KINDS, Analysed, Defect, analyse, find_defects
+from kore_contract.trace.checks import DEFECT_KINDS, Analysed, Defect, analyse, find_defects
 from kore_contract.trace.docs import Document, Role, UnreadablePage, read_document, role_of
 
-__all__ = ["KINDS", "Defect", "Place", "TraceResult", "TracedField", "trace_documents",
+__all__ = ["DEFECT_KINDS", "Defect", "DocPlace", "TraceResult", "TracedField", "trace_documents",
            "trace_spec_only"]
 
 
 @dataclass(frozen=True)
-class Place:
+class DocPlace:
     document: str
     section: str
     field: str  # as spelled there
@@ -43,7 +43,7 @@ class Place:
 class TracedField:
     path: str  # as first spelled
     role: str  # path, query, header, request, response, other
-    documented: tuple[Place, ...]
+    documented: tuple[DocPlace, ...]
     spec_pointer: str | None
     rules: tuple[str, ...]
 
@@ -105,7 +105,7 @@ def trace_spec_only() -> TraceResult:
             continue
         role = str(node.get("in") or role_of(found.section))
         fields.append(TracedField(found.field, role,
-                                  (Place(found.document, found.section, found.field),),
+                                  (DocPlace(found.document, found.section, found.field),),
                                   found.spec_pointer, found.rules))
     return TraceResult(fields=fields)
 
@@ -154,7 +154,7 @@ Key = tuple[str, ...]
 
 
 def traced_fields(pages: list[Analysed]) -> list[TracedField]:
-    groups: dict[Key, list[tuple[Analysed, Place]]] = {}
+    groups: dict[Key, list[tuple[Analysed, DocPlace]]] = {}
     for page in pages:
         for key, place in _occurrences(page):
             entries = groups.setdefault(key, [])
@@ -169,32 +169,32 @@ def traced_fields(pages: list[Analysed]) -> list[TracedField]:
     return fields
 
 
-def _occurrences(page: Analysed) -> Iterable[tuple[Key, Place]]:
+def _occurrences(page: Analysed) -> Iterable[tuple[Key, DocPlace]]:
     doc = page.doc
     parameter_roles: tuple[Role, ...] = ("path", "query", "header")
     for role in parameter_roles:
         for plain_table in doc.tables_of(role):
             for row in plain_table.rows:
-                yield _param_key(role, row.name), Place(doc.name, plain_table.section, row.name)
+                yield _param_key(role, row.name), DocPlace(doc.name, plain_table.section, row.name)
     if doc.endpoint is not None:
         for role, names in (("path", doc.endpoint.path_params),
                             ("query", doc.endpoint.query_params)):
             for name in names:
-                yield _param_key(role, name), Place(doc.name, "endpoint", name)
+                yield _param_key(role, name), DocPlace(doc.name, "endpoint", name)
     for section, name in doc.sent_headers:
-        yield _param_key("header", name), Place(doc.name, section, name)
+        yield _param_key("header", name), DocPlace(doc.name, section, name)
     for table in page.tables:
         for resolved in table.rows:
             path = page.row_path(table, resolved)
             role = table.table.role
-            yield (role, *page.record_key(role, path)), Place(doc.name, table.table.section,
+            yield (role, *page.record_key(role, path)), DocPlace(doc.name, table.table.section,
                                                               resolved.row.name)
     for sample in doc.samples:
         view = page.samples.get(sample.role)
         paths = view.paths if view else _paths(sample.payload)
         for path in paths:
             yield ((sample.role, *page.record_key(sample.role, path)),
-                   Place(doc.name, sample.section, path))
+                   DocPlace(doc.name, sample.section, path))
 
 
 def _paths(payload: Any) -> dict[str, list[Any]]:
@@ -216,7 +216,7 @@ def _sources() -> dict[tuple[str, str, str], list[str]]:
     return index
 
 
-def _by_source(entries: list[tuple[Analysed, Place]]) -> str | None:
+def _by_source(entries: list[tuple[Analysed, DocPlace]]) -> str | None:
     """The spec node whose x-source names one of these places; where several do, the one
     named for the field's last segment (`.../phoneNumber`), deepest first."""
     for page, place in entries:
@@ -227,7 +227,7 @@ def _by_source(entries: list[tuple[Analysed, Place]]) -> str | None:
     return None
 
 
-def _by_location(key: Key, entries: list[tuple[Analysed, Place]]) -> str | None:
+def _by_location(key: Key, entries: list[tuple[Analysed, DocPlace]]) -> str | None:
     call = next((page.call for page, _ in entries if page.call), None)
     if call is None:
         return None
