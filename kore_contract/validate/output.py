@@ -11,11 +11,13 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from kore_contract.common import junit
 from kore_contract.common.escape import JSON_UNSAFE
 from kore_contract.validate.messages import printable
+
+if TYPE_CHECKING:
+    from kore_contract.common.junit import JUnitCase
 
 #: Each file's test case in JUnit XML is of this class.
 JUNIT_CLASSNAME = "kore-contract.validate"
@@ -149,11 +151,13 @@ def _more_lines(result: dict[str, Any], kind: str) -> list[str]:
 def render_junit(results: list[dict[str, Any]]) -> str:
     """One test case per file: a failure listing its violations, or an error saying why the
     file is unreadable; names and messages `printable`."""
-    cases = tuple(_junit_case(result) for result in results)
+    from kore_contract.common import junit  # only for this format: text and JSON start faster
+
+    cases = tuple(_junit_case(result, junit.JUnitCase) for result in results)
     return junit.render("kore-contract validate", [junit.JUnitSuite("payloads", cases)])
 
 
-def _junit_case(result: dict[str, Any]) -> junit.JUnitCase:
+def _junit_case(result: dict[str, Any], case: type[JUnitCase]) -> JUnitCase:
     name = printable(shown_name(str(result["path"])))
     if result["status"] == "invalid":
         lines = [
@@ -163,8 +167,8 @@ def _junit_case(result: dict[str, Any]) -> junit.JUnitCase:
         first = result["violations"][0]
         message = printable(first["rule"] + ": " + first["message"])
         text = "\n".join(lines)
-        return junit.JUnitCase(name, JUNIT_CLASSNAME, "failure", message, "violation", text)
+        return case(name, JUNIT_CLASSNAME, "failure", message, "violation", text)
     if result["status"] == "unreadable":
         error = printable(str(result["error"]))
-        return junit.JUnitCase(name, JUNIT_CLASSNAME, "error", error, "unreadable")
-    return junit.JUnitCase(name, JUNIT_CLASSNAME)
+        return case(name, JUNIT_CLASSNAME, "error", error, "unreadable")
+    return case(name, JUNIT_CLASSNAME)
