@@ -12,24 +12,24 @@ from dataclasses import dataclass
 from typing import Any
 
 from kore_contract.auth import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, mint_token
+from kore_contract.contract import spec
 from kore_contract.mock.app import MockApp
 
 STREAM = "st-0603182c-7ffb-53c3-b307-47ca14b12345"
 ACCOUNT = "67777ce93e25326494e12345"
 IID = "st-0603182c-7ffb-53c3-b307-47ca14b12345"
-BASE_PATH = "/campaign/api/v2/public"
 
 
 def create_path(stream: str = STREAM) -> str:
-    return f"{BASE_PATH}/{stream}/campaign"
+    return spec.call_path("create", streamId=stream)
 
 
 def campaign_path(campaign_id: str, stream: str = STREAM) -> str:
-    return f"{BASE_PATH}/{stream}/campaign/{campaign_id}"
+    return spec.call_path("get", streamId=stream, campaignId=campaign_id)
 
 
 def create_url(base_url: str, *, stream: str = STREAM, account: str = ACCOUNT,
-               campaign_type: str | None = "sms") -> str:
+               campaign_type: str | None = spec.campaign_type()) -> str:
     query = f"?accountId={account}" + (f"&campaignType={campaign_type}"
                                        if campaign_type is not None else "")
     return base_url + create_path(stream) + query

@@ -116,8 +116,8 @@ def _write(folder: Path, count: int, *, seed: int, invalid: bool, fixture: Any,
            progress: bool, err: TextIO) -> dict[str, dict[str, Any]]:
     import json
 
-    from kore_contract import strategies
     from kore_contract.strategies import _broken as broken_bodies
+    from kore_contract.strategies import campaigns, generate
 
     width = len(str(count))
     manifest: dict[str, dict[str, Any]] = {}
@@ -134,8 +134,7 @@ def _write(folder: Path, count: int, *, seed: int, invalid: bool, fixture: Any,
 
     try:
         if not invalid:
-            bodies = strategies.generate(strategies.campaigns(fixture), count, seed=seed,
-                                         on_example=tick)
+            bodies = generate(campaigns(fixture), count, seed=seed, on_example=tick)
             for index, body in enumerate(bodies):
                 write(index, "valid", broken_bodies.dump(body), {"valid": True})
         else:
@@ -145,7 +144,7 @@ def _write(folder: Path, count: int, *, seed: int, invalid: bool, fixture: Any,
             for number, rule in enumerate(rules):
                 wanted = turns.count(rule)
                 if wanted:  # each rule its own seed: a rule's files do not depend on N
-                    drawn[rule] = strategies.generate(
+                    drawn[rule] = generate(
                         broken_bodies.broken_campaigns(fixture, rule), wanted,
                         seed=seed * 100 + number, on_example=tick)[::-1]
             for index, rule in enumerate(turns):

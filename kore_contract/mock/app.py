@@ -377,10 +377,10 @@ class MockApp:
             instead = self._instead(Moment.DELETE_WITHOUT_TYPE, request)
             if instead is not None:
                 return instead
-        if kind is not None and kind != "sms":
+        if kind is not None and kind != spec.campaign_type():
             return self._refuse(400, [Violation("S10", "/query/campaignType",
                                 f"query parameter campaignType: got {kind[:40]!r}; "
-                                "expected sms (or leave it out)")], request)
+                                f"expected {spec.campaign_type()} (or leave it out)")], request)
         found = self._find(request)
         if isinstance(found, Answer):
             return found

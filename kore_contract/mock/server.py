@@ -81,7 +81,7 @@ def warm_up(app: MockApp) -> None:
     from kore_contract.validate.api import validate_request
 
     for body in spec.examples("create", "request").values():
-        validate_request(body, fixture=app.fixture, query={"campaignType": "sms"})
+        validate_request(body, fixture=app.fixture, query={"campaignType": spec.campaign_type()})
 
 
 def open_file_limit() -> int | None:

@@ -33,6 +33,7 @@ from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
+from kore_contract.contract import spec
 from kore_contract.contract.spec import operations
 from kore_contract.run.ledger import Ledger
 
@@ -423,7 +424,7 @@ class KoreClient:
         exchange = self.send(
             "POST", self.target.call_path("create"),
             query=query if query is not None else {"accountId": self.target.account_id,
-                                                   "campaignType": "sms"},
+                                                   "campaignType": spec.campaign_type()},
             headers=headers if headers is not None else sent_headers, body=payload)
         self.record_created(exchange, intent=intent, name=name)
         return exchange
@@ -454,7 +455,7 @@ class KoreClient:
     def delete(self, campaign_id: str, *, campaign_type: bool = True) -> Exchange:
         query = {"accountId": self.target.account_id}
         if campaign_type:
-            query["campaignType"] = "sms"
+            query["campaignType"] = spec.campaign_type()
         exchange = self.send("DELETE", self.target.call_path("delete", campaign_id), query=query,
                              headers=self.target.standard_headers(), retries=2)
         if exchange.status is not None and (200 <= exchange.status < 300 or exchange.status == 404):

@@ -13,7 +13,7 @@ import json
 from typing import Any
 
 from kore_contract.contract.fixture import Fixture
-from kore_contract.contract.spec import load_spec
+from kore_contract.contract.spec import Call, campaign_type, load_spec, operations
 from kore_contract.run.client import Target
 from kore_contract.run.planning import PlannedCase, fitted_to_fixture, with_run_prefix
 from kore_contract.validate.api import validate_request
@@ -86,15 +86,12 @@ def plan_fuzz_cases(target: Target, fixture: Fixture, *, max_examples: int, seed
     schema = schemathesis.openapi.from_dict(load_spec())
     headers = target.standard_headers()
     query = {"accountId": target.account_id}
-    plans = [
-        ("create", "POST", "/campaign/api/v2/public/{streamId}/campaign", {"campaignType": "sms"},
-         fuzz_budget(max_examples)),
-        ("get", "GET", "/campaign/api/v2/public/{streamId}/campaign/{campaignId}", {}, 2),
-        ("delete", "DELETE", "/campaign/api/v2/public/{streamId}/campaign/{campaignId}", {}, 2),
-    ]
+    plans: list[tuple[Call, dict[str, str], int]] = [
+        ("create", {"campaignType": campaign_type()}, fuzz_budget(max_examples)),
+        ("get", {}, 2), ("delete", {}, 2)]
     planned: list[PlannedCase] = []
-    for call, method, path, extra_query, count in plans:
-        operation = schema[path][method]
+    for call, extra_query, count in plans:
+        operation = schema[operations()[call]["path"]][operations()[call]["method"]]
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
             fixed: dict[str, Any] = {"path_parameters": {"streamId": target.stream_id},
                                      "headers": dict(headers), "query": {**query, **extra_query}}

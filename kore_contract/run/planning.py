@@ -13,12 +13,11 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from kore_contract.contract import spec
 from kore_contract.contract.fixture import Fixture
 from kore_contract.redaction import RunSecrets
 from kore_contract.run.checks import Expectation
 from kore_contract.run.client import Target
-
-NAME_LIMIT = 48
 
 
 @dataclass
@@ -39,7 +38,7 @@ class PlannedCase:
 
 
 def with_run_prefix(body: dict[str, Any], prefix: str) -> dict[str, Any]:
-    """The body with its name prefixed by the run's id, still within the 48-character limit.
+    """The body with its name prefixed by the run's id, still within the spec's maxLength.
 
     A name no longer than the prefix is a deliberate length edge (a 1-character name) and
     is left as it is; a longer one is cut back to the limit.
@@ -48,7 +47,7 @@ def with_run_prefix(body: dict[str, Any], prefix: str) -> dict[str, Any]:
     if not isinstance(name, str) or len(name) <= len(prefix):
         return body
     named = dict(body)
-    named["name"] = (prefix + name)[:NAME_LIMIT]
+    named["name"] = (prefix + name)[: spec.max_length("name")]
     return named
 
 
@@ -95,7 +94,7 @@ def advisory_cases(body: dict[str, Any]) -> list[PlannedCase]:
 
 def header_and_query_cases(target: Target, body: dict[str, Any]) -> list[PlannedCase]:
     standard = {**target.standard_headers(), "Content-Type": "application/json"}
-    query = {"accountId": target.account_id, "campaignType": "sms"}
+    query = {"accountId": target.account_id, "campaignType": spec.campaign_type()}
 
     def without(mapping: dict[str, str], key: str) -> dict[str, str]:
         return {k: v for k, v in mapping.items() if k != key}
