@@ -141,6 +141,9 @@ class MockApp:
                                     skip=self.fault.skips_token_checks)
         self._secret = secret_bytes(client_secret)
         self._routes = _routes()
+        # the constant parts of a success answer, as this mock's fault shapes them
+        self._envelope_start = b'{"status":' + _dumps(self.fault.envelope_status) + b',"message":'
+        self._success_type = self.fault.success_content_type.encode("latin-1")
 
     def close(self) -> None:
         """Stop the validation threads (the server calls this when it stops)."""
@@ -415,12 +418,11 @@ class MockApp:
     def _success(self, status: int, data: bytes, message: str,
                  token: str | None = None) -> Answer:
         """S1: `{"status": "success", "message": ..., "data": ...}`; `data` is JSON already."""
-        fault = self.fault
-        body = (b'{"status":' + _dumps(fault.envelope_status) + b',"message":' + _dumps(message)
-                + (b',"data":' + data if fault.envelope_has_data else b"") + b"}")
-        if token is not None and fault.redacts_successes:
+        body = self._envelope_start + _dumps(message)
+        body += b',"data":' + data + b"}" if self.fault.envelope_has_data else b"}"
+        if token is not None and self.fault.redacts_successes:
             body = self._redact(body, token)
-        return Answer(status, body, fault.success_content_type.encode("latin-1"))
+        return Answer(status, body, self._success_type)
 
     def _refuse(self, status: int, violations: Iterable[Violation],
                 request: Request | None = None) -> Answer:
