@@ -43,6 +43,8 @@ _BASE64_TEXT = re.compile(r"[A-Za-z0-9+/]*={0,2}\Z", re.ASCII)
 
 def is_base64_text(value: str) -> bool:
     """Whether `value` is standard base64 (RFC 4648 section 4); the empty string is."""
+    # Fast twin of matching whole quanta; proved equal by
+    # tests/test_engines_agree.py::test_base64_in_one_pass_is_base64_in_quanta.
     return len(value) % 4 == 0 and _BASE64_TEXT.match(value) is not None
 
 
@@ -131,7 +133,11 @@ def clock_minutes(value: str) -> int | None:
 
 @functools.lru_cache(maxsize=1)
 def clock_table() -> dict[str, int]:
-    """`clock_minutes` as a table: every 12-hour clock time CLOCK_12H accepts, to its minutes."""
+    """`clock_minutes` as a table: every 12-hour clock time CLOCK_12H accepts, to its minutes.
+
+    Fast twin of `clock_minutes`; proved equal by
+    tests/test_engines_agree.py::test_the_clock_table_is_every_time_the_clock_regex_accepts.
+    """
     hours = [(str(h), h % 12) for h in range(1, 13)] + [(f"0{h}", h) for h in range(1, 10)]
     return {
         f"{shown}:{minute:02d} {half}": (hour + noon) * 60 + minute
@@ -225,9 +231,11 @@ class Format:
 
     The fast forms are deliberate twins of `accepts`, kept for speed: a Rust regex
     (`fast_pattern`, with what it leaves to `fast_then`) or the finite set of accepted
-    strings (`fast_values`, for an `enum`). tests/test_engines_agree.py proves each twin
-    accepts exactly what `accepts` accepts (test_each_fast_pattern_accepts_exactly_what_its_
-    format_accepts, test_the_zone_enum_is_the_tz_database).
+    strings (`fast_values`, for an `enum`). Each twin is proved to accept exactly what
+    `accepts` accepts by
+    tests/test_engines_agree.py::test_each_fast_pattern_accepts_exactly_what_its_format_accepts,
+    tests/test_engines_agree.py::test_base64_pattern_then_utf8_is_the_base64_utf8_format and
+    tests/test_engines_agree.py::test_the_zone_enum_is_the_tz_database.
     """
 
     name: str

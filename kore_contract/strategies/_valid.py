@@ -85,12 +85,8 @@ ABSENT: Any = _Absent()
 # --- the spec -----------------------------------------------------------------------
 
 
-def schema_at(*path: str) -> dict[str, Any]:
-    """The request body schema at `path` ("[]" steps into array items)."""
-    node: dict[str, Any] = spec.request_body_schema()
-    for step in path:
-        node = node["items"] if step == "[]" else node["properties"][step]
-    return node
+#: The request body schema at `path` ("[]" steps into array items).
+schema_at = spec.request_field
 
 
 def _enum(*path: str) -> list[Any]:

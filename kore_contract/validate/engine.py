@@ -31,9 +31,11 @@ def _fast_engine(kind: PayloadKind) -> tuple[Any, formats.FastSchema]:
 def fast_is_valid(payload: Any, kind: PayloadKind) -> bool:
     """The fast engine's answer: whether the spec's schema finds nothing wrong.
 
-    A deliberate twin of the reference engine's verdict, on a schema whose formats are the
-    format table's fast forms; tests/test_engines_agree.py (test_engines_agree_on_request_
-    bodies, ..._on_responses) proves they agree."""
+    Fast twin of the reference engine's verdict, on a schema whose formats are the format
+    table's fast forms; proved equal by
+    tests/test_engines_agree.py::test_engines_agree_on_request_bodies and
+    tests/test_engines_agree.py::test_engines_agree_on_responses.
+    """
     validator, fast = _fast_engine(kind)
     return bool(validator.is_valid(payload)) and fast.holds_at_places(payload)
 

@@ -153,7 +153,12 @@ def _template_violations(message: dict[str, Any], fixture: Fixture) -> Iterator[
 
 def calling_hours_warnings(payload: dict[str, Any], limit: int = LIMIT) -> list[Violation]:
     """R14 (advisory): start before end; no two blocks of the same day overlap. The first
-    `limit` warnings found, in the order of the blocks."""
+    `limit` warnings found, in the order of the blocks.
+
+    Fast twin of `calling_hours_full_walk` (a quick proof that there is no warning, kept for
+    speed); proved equal by
+    tests/test_engines_agree.py::test_calling_hours_fast_path_is_the_full_walk.
+    """
     strategy = payload.get("dialingStrategy")
     hours = strategy.get("callingHours") if type(strategy) is dict else None
     days = hours.get("days") if type(hours) is dict else None
@@ -194,7 +199,8 @@ _NO_DAY = object()  # equal to no day
 
 def calling_hours_full_walk(days: list[Any], limit: int = LIMIT) -> list[Violation]:
     """R14's full walk: each block that starts at or after its end, and each pair of blocks
-    of a day that overlap (told at the later block), in block order; the first `limit`."""
+    of a day that overlap (told at the later block), in block order; the first `limit`.
+    The slow twin `calling_hours_warnings` is proved against."""
     found: list[tuple[int, int, Violation]] = []  # (block, earlier block or -1, warning)
     spans: list[tuple[str, int, int, int]] = []  # (day, start, block, end)
     clock = formats.clock_minutes
@@ -230,6 +236,9 @@ def _overlaps(
     A sweep over the blocks by day and start, keeping those not yet ended: each of them
     overlaps the next block, so the work is one step per overlap found, and it stops at
     `limit` (20,000 equal blocks hold 200 million overlapping pairs).
+
+    Fast twin of comparing every pair; proved equal by
+    tests/test_engines_agree.py::test_calling_hours_sweep_finds_every_overlapping_pair_in_block_order.
     """
     not_ended: list[tuple[int, int]] = []  # a heap of (end, block) of the day's blocks
     current_day: str | None = None
