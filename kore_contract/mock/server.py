@@ -23,6 +23,7 @@ from kore_contract.auth import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
 from kore_contract.contract.fixture import Fixture, load_fixture
 from kore_contract.mock import limits
 from kore_contract.mock.app import MAX_BODY_BYTES, MockApp
+from kore_contract.mock.faults import Fault
 from kore_contract.mock.limits import ServerLimits, connection_budget
 from kore_contract.mock.logs import RateLimitedLog, printable
 
@@ -59,7 +60,7 @@ def make_app(
     stream_id: str | None = None,
     account_id: str | None = None,
     iid: str | None = None,
-    fault: str | None = None,
+    fault: str | Fault | None = None,
     log: Callable[[str], None] | None = None,
     max_body: int = MAX_BODY_BYTES,
     max_campaigns: int = limits.MAX_CAMPAIGNS,
@@ -248,7 +249,7 @@ def running_mock(
     iid: str | None = None,
     host: str = "127.0.0.1",
     port: int = 0,
-    fault: str | None = None,
+    fault: str | Fault | None = None,
     log: Callable[[str], None] | None = None,
     max_body: int = MAX_BODY_BYTES,
     max_campaigns: int = limits.MAX_CAMPAIGNS,
@@ -259,8 +260,8 @@ def running_mock(
     """Start the mock on `host:port` (0: a free port) in a thread; stop it on exit.
 
     `fixture` is a Fixture, a path, or None for the bundled example. `fault` names one
-    deliberate defect of kore_contract.mock.faults.FAULTS. The limits default to those of
-    kore_contract.mock.limits.
+    deliberate defect of kore_contract.mock.faults.FAULTS (or is a `Fault`). The limits
+    default to those of kore_contract.mock.limits.
     """
     app = make_app(fixture, client_id=client_id, client_secret=client_secret,
                    stream_id=stream_id, account_id=account_id, iid=iid, fault=fault, log=log,
