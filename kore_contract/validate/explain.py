@@ -18,7 +18,7 @@ from kore_contract.validate.schemas import PayloadKind, schema_of
 
 # --- explaining, at a cost bounded by what is listed ----------------------------------
 #
-# A payload can break a rule once per item of a long list (`"contactLists": [0, 0, ...]`:
+# A payload can break a rule once per item of a long list (names given as `[0, 0, ...]`:
 # 500,000 violations in 1 MB). Explaining them all would cost gigabytes, so the engines
 # explain a skeleton of the payload: what the schema looks at, with each long list cut to
 # its first WINDOW items; the rest of a long list is then checked a window at a time (a

@@ -11,8 +11,8 @@ from typing import Any
 
 
 def label(path: list[Any]) -> str:
-    """`dialingStrategy.callingHours.days[0].start` for a path; `body` for the root. A
-    property name is shown `printable`: it is the payload's text, not ours."""
+    """`outer.inner.items[0].start` for a path; `body` for the root. A property name is
+    shown `printable`: it is the payload's text, not ours."""
     text = ""
     for part in path:
         if isinstance(part, int):
