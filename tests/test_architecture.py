@@ -36,10 +36,6 @@ LAYERS = next(c for c in CONFIG["contracts"] if c["id"] == "layers")["layers"]
 
 #: (lower layer, higher or sibling layer it imports): what imports it, and what removes it.
 OPEN_BREACHES = {
-    ("run", "report"): "run.session, run.runner -> report (writes reports, RESULTS_VERSION): "
-                       "the shells write the reports",
-    ("run", "trace"): "run.session -> trace.tracer: the shells trace the docs",
-    ("integrations", "commands"): "integrations.pytest_plugin -> commands.test (default ids)",
     ("suite", "integrations"): "suite.planning -> integrations.pytest_plugin",
 }
 #: Packages whose modules import each other in a cycle.
