@@ -21,8 +21,8 @@ from lxml import etree
 from report_samples import sample_results
 
 from kore_contract import cli
+from kore_contract.commands import test as contract_run
 from kore_contract.report import FILE_NAMES, FORMATS, ReportsNotWritten, render, write_reports
-from kore_contract.run import session as contract_run
 
 HOSTILE = "lone \ud800 nul \x00 ansi \x1b[31m cdata ]]> script </script> osc \x1b]0;title\x07 end"
 
@@ -144,13 +144,14 @@ def test_item11_report_reads_back_what_a_hostile_run_wrote(tmp_path: Path) -> No
 
 def test_item14_the_run_summary_prints_no_control_character() -> None:
     from kore_contract.run.console import print_summary
+    from kore_contract.run.results import RunResult
 
     results = hostile_results()
     results["cases"][1]["id"] = "case-\x1b]8;;http://x\x07[bold]"
     results["rules"][0]["first_failure"] = results["cases"][1]["id"]
     results.update(verdict="error", error=f"server said {HOSTILE}")
     out = io.StringIO()
-    print_summary(results, out, [Path("reports/\x1b[2Jresults.json")])
+    print_summary(RunResult.from_json(results), out, [Path("reports/\x1b[2Jresults.json")])
     text = out.getvalue()
     assert not re.search("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]", text)
     assert "\\x1b[31m" in text and "reports/\\x1b[2Jresults.json" in text
