@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import json
+import dataclasses
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, TextIO
+
+if TYPE_CHECKING:
+    from kore_contract.run.results import RunResult
 
 HELP = "render a run's results.json as html, junit, md or json"
 DESCRIPTION = """\
@@ -65,7 +68,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             refuse(f"{path}: {why}")
         if traced.unreadable:
             return EXIT_UNREADABLE
-        results["trace"] = traced.to_json()
+        results = dataclasses.replace(results, trace=traced.to_json())
     try:
         text = render(results, args.format)
     except (ValueError, RecursionError) as error:  # a results file no writer can show
@@ -80,8 +83,8 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return EXIT_OK
 
 
-def load_results(path: Path) -> dict[str, Any]:
-    """The results dict in `path`, valid against results.schema.json; `UnreadableResults` if
+def load_results(path: Path) -> RunResult:
+    """The results in `path`, valid against results.schema.json; `UnreadableResults` if
     not.
 
     Read by the loader (`read_json_file`): a regular file only (a FIFO or /dev/zero is
@@ -90,6 +93,8 @@ def load_results(path: Path) -> dict[str, Any]:
     so that every writer can walk it."""
     from kore_contract.common.files import nesting
     from kore_contract.contract.loader import Unreadable, read_json_file
+    from kore_contract.report.json_report import schema_problem
+    from kore_contract.run.results import ResultsShapeError, RunResult
 
     parsed = read_json_file(path, limit=MAX_RESULTS_BYTES)
     if isinstance(parsed, Unreadable):
@@ -102,27 +107,8 @@ def load_results(path: Path) -> dict[str, Any]:
     problem = schema_problem(results)
     if problem:
         raise UnreadableResults(f"{path}: not a kore-contract results file: {problem}")
-    return results  # type: ignore[no-any-return]
+    try:
+        return RunResult.from_json(results)
+    except ResultsShapeError as error:
+        raise UnreadableResults(f"{path}: not a kore-contract results file: {error}") from None
 
-
-def schema_problem(results: Any) -> str | None:
-    """The first way `results` breaks results.schema.json, on one line; None if it keeps it."""
-    import jsonschema
-
-    from kore_contract.report import SCHEMA_FILE
-
-    if not isinstance(results, dict):
-        return f"expected a JSON object; got {type(results).__name__}"
-    if results.get("version") != 1:
-        return f"version: got {json.dumps(results.get('version'))}; expected 1"
-    schema = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
-    error = jsonschema.exceptions.best_match(
-        jsonschema.Draft202012Validator(schema).iter_errors(results)
-    )
-    if error is None:
-        return None
-    where = "".join(f"/{part}" for part in error.absolute_path) or "(root)"
-    message = " ".join(error.message.split())
-    if len(message) > 200:
-        message = message[:197] + "..."
-    return f"{where}: {message}"

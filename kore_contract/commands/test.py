@@ -3,8 +3,18 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import functools
 import os
-from typing import TextIO
+from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
+
+from kore_contract.run.options import CannotRun
+
+if TYPE_CHECKING:
+    from kore_contract.run.options import SessionOptions
+    from kore_contract.run.results import RunResult
+    from kore_contract.run.session import ContractSession
 
 HELP = "run the contract against a base URL (default: the embedded mock)"
 DESCRIPTION = """\
@@ -26,9 +36,7 @@ Every option also reads an environment variable: KORE_BASE_URL, KORE_STREAM_ID,
 KORE_ACCOUNT_ID, KORE_IID, KORE_CLIENT_ID, KORE_CLIENT_SECRET, KORE_TOKEN, KORE_FIXTURE.
 """
 
-DEFAULT_STREAM_ID = "st-kore-contract-stream"
-DEFAULT_ACCOUNT_ID = "kore-contract-account"
-DEFAULT_IID = "st-kore-contract-app"
+EXIT_OK, EXIT_FINDINGS, EXIT_CANNOT_RUN, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
 def _env(name: str) -> str | None:
@@ -36,6 +44,8 @@ def _env(name: str) -> str | None:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from kore_contract.run import options as defaults
+
     target = parser.add_argument_group("target")
     target.add_argument("--base-url", default=_env("KORE_BASE_URL"),
                         help="server to test, e.g. https://platform.kore.ai (default: the "
@@ -53,17 +63,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     run = parser.add_argument_group("run")
     run.add_argument("--fixture", default=_env("KORE_FIXTURE"),
                      help="the account's fixture (default: the bundled example)")
-    run.add_argument("--max-examples", type=int, default=25, metavar="N",
-                     help="generated valid bodies (default: 25)")
-    run.add_argument("--seed", type=int, default=0, help="seed of generated cases (default: 0)")
-    run.add_argument("--report-dir", default="reports", metavar="DIR",
-                     help="where results.json and the reports go (default: reports)")
-    run.add_argument("--timeout", type=float, default=10.0, metavar="SECONDS",
-                     help="deadline of each request, answer included: a server "
-                          "that trickles its answer is cut off (default: 10)")
+    run.add_argument("--max-examples", type=int, default=defaults.DEFAULT_MAX_EXAMPLES,
+                     metavar="N", help="generated valid bodies (default: %(default)s)")
+    run.add_argument("--seed", type=int, default=defaults.DEFAULT_SEED,
+                     help="seed of generated cases (default: %(default)s)")
+    run.add_argument("--report-dir", default=defaults.DEFAULT_REPORT_DIR, metavar="DIR",
+                     help="where results.json and the reports go (default: %(default)s)")
+    run.add_argument("--timeout", type=float, default=defaults.DEFAULT_TIMEOUT,
+                     metavar="SECONDS", help="deadline of each request, answer included: a "
+                     "server that trickles its answer is cut off (default: %(default)g)")
     run.add_argument("--rate", type=float, default=None, metavar="PER_SECOND",
                      help="at most this many requests a second (default: no cap on "
-                          "loopback, 5 on a live server)")
+                          f"loopback, {defaults.LIVE_DEFAULT_RATE:g} on a live server)")
     run.add_argument("--allow-writes", action="store_true",
                      help="allow creating (and deleting) campaigns on a non-loopback server")
     run.add_argument("--fault", default=None, help=argparse.SUPPRESS)  # mock self-test only
@@ -75,24 +86,75 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from kore_contract.run.session import ContractRunOptions, run_contract
+    from kore_contract.run.session import ContractSession
 
+    problem = _bad_option(args)
+    if problem:
+        err.write(f"kore-contract test: {problem}\n")
+        return EXIT_CANNOT_RUN
+    try:
+        with ContractSession(session_options(args)) as session:
+            return _run(session, args.docs or [], out, err)
+    except CannotRun as error:
+        err.write(f"kore-contract test: {error}\n")
+        return EXIT_CANNOT_RUN
+
+
+def _bad_option(args: argparse.Namespace) -> str | None:
     if args.max_examples < 1:
-        err.write(f"kore-contract test: --max-examples={args.max_examples}: must be at least 1\n")
-        return 2
+        return f"--max-examples={args.max_examples}: must be at least 1"
     if args.timeout <= 0:
-        err.write(f"kore-contract test: --timeout={args.timeout}: must be positive\n")
-        return 2
+        return f"--timeout={args.timeout}: must be positive"
     if args.rate is not None and args.rate <= 0:
-        err.write(f"kore-contract test: --rate={args.rate}: must be positive\n")
-        return 2
-    options = ContractRunOptions(
-        base_url=args.base_url, stream_id=args.stream_id or DEFAULT_STREAM_ID,
-        account_id=args.account_id or DEFAULT_ACCOUNT_ID, iid=args.iid or DEFAULT_IID,
-        client_id=args.client_id, client_secret=args.client_secret, token=args.token,
-        fixture=args.fixture, max_examples=args.max_examples, seed=args.seed,
-        report_dir=args.report_dir, timeout=args.timeout, rate=args.rate,
-        allow_writes=args.allow_writes, fault=args.fault, fuzz=not args.no_fuzz,
-        docs=args.docs or [],
+        return f"--rate={args.rate}: must be positive"
+    return None
+
+
+def session_options(args: argparse.Namespace) -> SessionOptions:
+    """The session's options from the command line (unset ones keep the session's
+    defaults)."""
+    from kore_contract.run.options import SessionOptions
+
+    given = {"base_url": args.base_url, "stream_id": args.stream_id,
+             "account_id": args.account_id, "iid": args.iid, "client_id": args.client_id,
+             "client_secret": args.client_secret, "token": args.token, "fixture": args.fixture,
+             "rate": args.rate, "fault": args.fault}
+    return SessionOptions(
+        **{name: value for name, value in given.items() if value},
+        max_examples=args.max_examples, seed=args.seed, report_dir=Path(args.report_dir),
+        timeout=args.timeout, allow_writes=args.allow_writes, fuzz=not args.no_fuzz,
     )
-    return run_contract(options, out, err)
+
+
+def _run(session: ContractSession, docs: list[str], out: TextIO, err: TextIO) -> int:
+    from kore_contract.run.console import print_summary, progress_bar
+
+    outcome = session.run(progress=functools.partial(progress_bar, err))
+    result = outcome.result
+    if docs:
+        from kore_contract.trace.tracer import trace_documents
+
+        result = dataclasses.replace(result, trace=trace_documents(docs).to_json())
+    written = write_reports(result, session.options.report_dir)
+    print_summary(result, out, written)
+    if outcome.interrupted:
+        return EXIT_INTERRUPTED
+    if outcome.stopped:
+        err.write(f"kore-contract test: {result.error}\n")
+        return EXIT_CANNOT_RUN
+    return EXIT_FINDINGS if result.verdict != "pass" else EXIT_OK
+
+
+def write_reports(result: RunResult, report_dir: Path) -> list[Path]:
+    """The four reports, each written whole (by `kore_contract.report.write_reports`);
+    `CannotRun` (one line, naming the reports that were written) when one of them cannot
+    be."""
+    from kore_contract.common.escape import terminal
+    from kore_contract.report import ReportsNotWritten
+    from kore_contract.report import write_reports as write_all
+
+    try:
+        return write_all(result, report_dir)
+    except ReportsNotWritten as failed:
+        written = ", ".join(str(path) for path in failed.written) or "none"
+        raise CannotRun(terminal(f"{failed}; reports written: {written}")) from None

@@ -6,8 +6,10 @@ as pytest tests, and users' own tests get fixtures: `kore_target`, `kore_client`
 environment variable when not given on the command line.
 
 The suite runs the contract once per session (shared by that session's xdist workers only)
-and writes its ledger of created campaigns to `<report dir>/ledger.jsonl` (default
-`reports/` under the rootdir); the terminal summary names it.
+through the same session as `kore-contract test` (kore_contract.run.session: the same
+defaults, reachability probe, phases, ledger and credentials), and writes its ledger of
+created campaigns to `<report dir>/ledger.jsonl` (default `reports/` under the rootdir); the
+terminal summary names it.
 """
 
 from __future__ import annotations
@@ -15,20 +17,25 @@ from __future__ import annotations
 import json
 import os
 import re
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
+
+from kore_contract.run.options import DEFAULT_MAX_EXAMPLES, DEFAULT_SEED, SessionOptions
+
+if TYPE_CHECKING:
+    from kore_contract.run.results import RunResult
+    from kore_contract.run.session import SessionOutcome
 
 OPTIONS = (
     ("--kore-base-url", "KORE_BASE_URL", "server to test (default: the embedded mock)"),
     ("--kore-fixture", "KORE_FIXTURE", "the account's fixture file (default: the bundled one)"),
-    ("--kore-max-examples", "KORE_MAX_EXAMPLES", "generated valid bodies (default: 25)"),
-    ("--kore-seed", "KORE_SEED", "seed of generated cases (default: 0)"),
+    ("--kore-max-examples", "KORE_MAX_EXAMPLES",
+     f"generated valid bodies (default: {DEFAULT_MAX_EXAMPLES})"),
+    ("--kore-seed", "KORE_SEED", f"seed of generated cases (default: {DEFAULT_SEED})"),
     ("--kore-stream-id", "KORE_STREAM_ID", "streamId"),
     ("--kore-account-id", "KORE_ACCOUNT_ID", "accountId"),
     ("--kore-iid", "KORE_IID", "application id (iid header)"),
@@ -38,68 +45,63 @@ OPTIONS = (
     ("--kore-report-dir", "KORE_REPORT_DIR",
      "where the suite writes its ledger.jsonl (default: reports/ under the rootdir)"),
 )
+#: The plugin's switches (store_true): flag, environment variable, help.
+SWITCHES = (
+    ("--kore-allow-writes", "KORE_ALLOW_WRITES",
+     "allow creating campaigns on a non-loopback server"),
+    ("--kore-no-fuzz", "KORE_NO_FUZZ", "skip the schemathesis phase of the contract run"),
+)
 #: The suite's run, as the terminal summary reports it (set where the contract ran).
 RUN_NOTE = pytest.StashKey[dict[str, Any]]()
 _NOTE_KEY = "kore_contract_run"  # the same note, sent by an xdist worker to the controller
+#: Settings the plugin has no option for keep the session's defaults.
+KoreSettings = SessionOptions
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("kore-contract", "Kore.ai SMS campaign v2 contract")
     for flag, variable, help_text in OPTIONS:
         group.addoption(flag, default=None, help=f"{help_text} [env {variable}]")
-    group.addoption("--kore-allow-writes", action="store_true", default=None,
-                    help="allow creating campaigns on a non-loopback server "
-                         "[env KORE_ALLOW_WRITES=1]")
+    for flag, variable, help_text in SWITCHES:
+        group.addoption(flag, action="store_true", default=None,
+                        help=f"{help_text} [env {variable}=1]")
 
 
-@dataclass(frozen=True)
-class KoreSettings:
-    base_url: str | None
-    fixture: str | None
-    max_examples: int
-    seed: int
-    stream_id: str
-    account_id: str
-    iid: str
-    client_id: str | None
-    client_secret: str | None
-    token: str | None
-    allow_writes: bool
-    report_dir: Path
-
-
-def read_settings(config: pytest.Config) -> KoreSettings:
-    """The plugin's settings: command-line option, else KORE_* variable, else default."""
-    from kore_contract.commands.test import DEFAULT_ACCOUNT_ID, DEFAULT_IID, DEFAULT_STREAM_ID
+def read_settings(config: pytest.Config) -> SessionOptions:
+    """The plugin's settings: command-line option, else KORE_* variable, else the session's
+    default."""
 
     def value(flag: str, variable: str) -> str | None:
         given = config.getoption(flag.lstrip("-").replace("-", "_"))
         return str(given) if given not in (None, "") else (os.environ.get(variable) or None)
 
-    def number(flag: str, variable: str, default: int) -> int:
+    def number(flag: str, variable: str) -> dict[str, Any]:
         text = value(flag, variable)
         try:
-            return int(text) if text is not None else default
+            return {} if text is None else {flag.removeprefix("--kore-").replace("-", "_"):
+                                            int(text)}
         except ValueError:
             raise pytest.UsageError(f"{flag}={text}: must be a whole number") from None
 
-    allow = config.getoption("kore_allow_writes")
+    def switch(flag: str, variable: str) -> bool:
+        given = config.getoption(flag.lstrip("-").replace("-", "_"))
+        if given is not None:
+            return bool(given)
+        return os.environ.get(variable, "").lower() in ("1", "true", "yes")
+
+    texts: dict[str, Any] = {name: value(f"--kore-{name.replace('_', '-')}", f"KORE_{name.upper()}")
+             for name in ("base_url", "fixture", "stream_id", "account_id", "iid", "client_id",
+                          "client_secret", "token")}
     report_dir = value("--kore-report-dir", "KORE_REPORT_DIR")
-    return KoreSettings(
-        base_url=value("--kore-base-url", "KORE_BASE_URL"),
-        fixture=value("--kore-fixture", "KORE_FIXTURE"),
-        max_examples=number("--kore-max-examples", "KORE_MAX_EXAMPLES", 25),
-        seed=number("--kore-seed", "KORE_SEED", 0),
-        stream_id=value("--kore-stream-id", "KORE_STREAM_ID") or DEFAULT_STREAM_ID,
-        account_id=value("--kore-account-id", "KORE_ACCOUNT_ID") or DEFAULT_ACCOUNT_ID,
-        iid=value("--kore-iid", "KORE_IID") or DEFAULT_IID,
-        client_id=value("--kore-client-id", "KORE_CLIENT_ID"),
-        client_secret=value("--kore-client-secret", "KORE_CLIENT_SECRET"),
-        token=value("--kore-token", "KORE_TOKEN"),
-        allow_writes=bool(allow) if allow is not None else
-        os.environ.get("KORE_ALLOW_WRITES", "").lower() in ("1", "true", "yes"),
+    return SessionOptions(
+        **{name: text for name, text in texts.items() if text is not None},
+        **number("--kore-max-examples", "KORE_MAX_EXAMPLES"),
+        **number("--kore-seed", "KORE_SEED"),
+        allow_writes=switch("--kore-allow-writes", "KORE_ALLOW_WRITES"),
+        fuzz=not switch("--kore-no-fuzz", "KORE_NO_FUZZ"),
         report_dir=(config.invocation_params.dir / report_dir if report_dir
                     else config.rootpath / "reports"),
+        flags="--kore-",
     )
 
 
@@ -126,39 +128,29 @@ def kore_fixture(kore_settings: KoreSettings) -> Any:
 @pytest.fixture(scope="session")
 def kore_credentials(kore_settings: KoreSettings) -> tuple[str | None, str | None]:
     """The client id and secret (the mock's defaults when testing the embedded mock)."""
-    from kore_contract import auth
+    from kore_contract.run.session import client_credentials
 
-    if kore_settings.base_url is None and not kore_settings.token:
-        return (kore_settings.client_id or auth.DEFAULT_CLIENT_ID,
-                kore_settings.client_secret or auth.DEFAULT_CLIENT_SECRET)
-    return kore_settings.client_id, kore_settings.client_secret
+    return client_credentials(kore_settings)
 
 
 @pytest.fixture(scope="session")
-def kore_token(kore_settings: KoreSettings,
-               kore_credentials: tuple[str | None, str | None]) -> str:
+def kore_token(kore_settings: KoreSettings) -> str:
     """A JWT for the auth header: --kore-token, or minted from the client id and secret."""
-    from kore_contract import auth
+    from kore_contract.redaction import RunSecrets
+    from kore_contract.run.session import CannotRun, credentials
 
-    client_id, secret = kore_credentials
-    if kore_settings.token:
-        return kore_settings.token
-    if not (client_id and secret):
-        raise pytest.UsageError("kore-contract: pass --kore-client-id and --kore-client-secret "
-                                "(or KORE_CLIENT_ID/KORE_CLIENT_SECRET), or --kore-token")
-    return auth.mint_token(client_id, secret, ttl=3600)
+    try:
+        return credentials(kore_settings, RunSecrets()).token
+    except CannotRun as error:
+        raise pytest.UsageError(f"kore-contract: {error}") from None
 
 
 @pytest.fixture(scope="session")
-def kore_mock(kore_settings: KoreSettings, kore_fixture: Any,
-              kore_credentials: tuple[str | None, str | None]) -> Iterator[Any]:
+def kore_mock(kore_settings: KoreSettings, kore_fixture: Any) -> Iterator[Any]:
     """The embedded mock, running for the session on a free loopback port."""
-    from kore_contract.mock.server import running_mock
+    from kore_contract.run.session import embedded_mock
 
-    client_id, secret = kore_credentials
-    with running_mock(kore_fixture, client_id=client_id or "", client_secret=secret or "",
-                      stream_id=kore_settings.stream_id, account_id=kore_settings.account_id,
-                      iid=kore_settings.iid) as server:
+    with embedded_mock(kore_settings, kore_fixture) as server:
         yield server
         server.check()  # errors inside the mock's thread fail the session here
 
@@ -166,13 +158,14 @@ def kore_mock(kore_settings: KoreSettings, kore_fixture: Any,
 @pytest.fixture(scope="session")
 def kore_base_url(request: pytest.FixtureRequest, kore_settings: KoreSettings) -> str:
     """The server under test: --kore-base-url, or the session's embedded mock."""
-    from kore_contract.run.client import is_loopback
+    from kore_contract.run.session import CannotRun, check_base_url
 
     if kore_settings.base_url is None:
         return str(request.getfixturevalue("kore_mock").base_url)
-    if not is_loopback(kore_settings.base_url) and not kore_settings.allow_writes:
-        raise pytest.UsageError(f"{kore_settings.base_url} is a real account: pass "
-                                "--kore-allow-writes (or KORE_ALLOW_WRITES=1) to create campaigns")
+    try:
+        check_base_url(kore_settings)
+    except CannotRun as error:
+        raise pytest.UsageError(f"kore-contract: {error}") from None
     return kore_settings.base_url
 
 
@@ -226,29 +219,68 @@ def shared_results_path(config: Any, tmp_path_factory: Any) -> Path:
 @pytest.fixture(scope="session")
 def kore_contract_results(pytestconfig: pytest.Config, tmp_path_factory: pytest.TempPathFactory,
                           kore_settings: KoreSettings, kore_target: Any, kore_fixture: Any,
-                          kore_credentials: tuple[str | None, str | None]) -> dict[str, Any]:
+                          kore_credentials: tuple[str | None, str | None]) -> RunResult:
     """The results of this session's contract run (run once, by one xdist worker)."""
     from filelock import FileLock
+
+    from kore_contract.run.session import CannotRun
 
     shared = shared_results_path(pytestconfig, tmp_path_factory)
     with FileLock(str(shared) + ".lock"):
         if shared.is_file():
-            results: dict[str, Any] = json.loads(shared.read_text(encoding="utf-8"))
-            return results
-        ledger_path = kore_settings.report_dir / "ledger.jsonl"
-        results = run_suite_contract(kore_settings, kore_target, kore_fixture, kore_credentials,
-                                     ledger_path)
-        note_run(pytestconfig, ledger_path, results)
-        shared.write_text(json.dumps(results), encoding="utf-8")
-        return results
+            return read_shared(shared)
+        try:
+            outcome = run_session(kore_settings, kore_target, kore_fixture, kore_credentials)
+        except CannotRun as error:  # every contract test of the session fails with why
+            write_shared(shared, {"cannot_run": f"kore-contract: {error}"})
+            pytest.fail(f"kore-contract: {error}", pytrace=False)
+        note_run(pytestconfig, outcome)
+        write_shared(shared, outcome.result.to_json())
+        return outcome.result
 
 
-def note_run(config: pytest.Config, ledger_path: Path, results: dict[str, Any]) -> None:
+def run_session(settings: KoreSettings, target: Any, fixture: Any,
+                credentials: tuple[str | None, str | None]) -> SessionOutcome:
+    """The contract run of `kore-contract test` on the session's target, fixture and
+    credentials (`CannotRun` when it cannot be made); Ctrl-C ends the pytest session once
+    the run's campaigns are deleted."""
+    from kore_contract.run.session import ContractSession, Credentials
+
+    with ContractSession(settings, fixture=fixture, target=target,
+                         creds=Credentials(target.token, *credentials)) as session:
+        outcome = session.run()
+    if outcome.interrupted:
+        raise KeyboardInterrupt
+    return outcome
+
+
+def write_shared(path: Path, data: dict[str, Any]) -> None:
+    """The run's results for the session's other xdist workers (checked against
+    results.schema.json, as every results file written is)."""
+    from kore_contract.common.files import write_atomic
+    from kore_contract.report.json_report import checked_text
+
+    write_atomic(path, json.dumps(data) if "cannot_run" in data else checked_text(data))
+
+
+def read_shared(path: Path) -> RunResult:
+    from kore_contract.report.json_report import schema_problem
+    from kore_contract.run.results import RunResult
+
+    data = json.loads(path.read_text(encoding="utf-8"))
+    if "cannot_run" in data:
+        pytest.fail(str(data["cannot_run"]), pytrace=False)
+    problem = schema_problem(data)
+    if problem:
+        pytest.fail(f"kore-contract: {path}: the shared results break results.schema.json: "
+                    f"{problem}", pytrace=False)
+    return RunResult.from_json(data)
+
+
+def note_run(config: pytest.Config, outcome: SessionOutcome) -> None:
     """Keep what the terminal summary says about the run (sent on by an xdist worker)."""
-    run = results.get("run", {})
-    note = {"ledger": str(ledger_path), "base_url": str(run.get("base_url", "")),
-            "left": len(run.get("left_behind", [])),
-            "possibly_created": len(run.get("possibly_created", []))}
+    note = {"ledger": str(outcome.ledger), "base_url": outcome.result.run.base_url,
+            "left": len(outcome.left_behind), "possibly_created": len(outcome.possibly_created)}
     config.stash[RUN_NOTE] = note
     workeroutput = getattr(config, "workeroutput", None)
     if isinstance(workeroutput, dict):
@@ -276,30 +308,3 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
         state = "every campaign the run created is deleted"
     terminalreporter.write_sep("-", "kore-contract")
     terminalreporter.write_line(f"ledger: {ledger} ({state})")
-
-
-def run_suite_contract(settings: KoreSettings, target: Any, fixture: Any,
-                       credentials: tuple[str | None, str | None], ledger_path: Path
-                       ) -> dict[str, Any]:
-    """Plan, run and clean up the whole contract; the results.json dict."""
-    from kore_contract.run.client import KoreClient, is_loopback
-    from kore_contract.run.ledger import Ledger
-    from kore_contract.run.planning import plan_cases
-    from kore_contract.run.runner import Runner, build_results, now_iso, run_record
-
-    client_id, secret = credentials
-    rate = None if is_loopback(target.base_url) else 5.0
-    client = KoreClient(target, rate=rate, ledger=Ledger(ledger_path))
-    runner = Runner(client, secrets=[s for s in (target.token, secret) if s])
-    started, started_at = time.perf_counter(), now_iso()
-    try:
-        runner.run_plan(plan_cases(target, fixture, max_examples=settings.max_examples,
-                                   seed=settings.seed, client_id=client_id,
-                                   client_secret=secret))
-    finally:
-        client.close()
-    run = run_record(client, live=settings.base_url is not None, seed=settings.seed,
-                     max_examples=settings.max_examples, started=started, started_at=started_at)
-    run["left_behind"] = runner.left_behind
-    run["possibly_created"] = [entry["name"] for entry in client.ledger.unresolved.values()]
-    return build_results(runner.outcomes, run=run, secrets=runner.secrets)

@@ -1,17 +1,23 @@
-"""The report writers: results.json, junit.xml, report.html and report.md from one results dict.
+"""The report writers: results.json, junit.xml, report.html and report.md from one run's results.
 
-`render(results, fmt)` gives one report as text; `write_reports(results, out_dir)` writes all
-four. Every writer redacts again (`redact.sanitize`) whatever it is given, and takes any text
-(`common.escape`); each file is written whole or not at all (`common.files.write_atomic`).
+The results are a `RunResult` (kore_contract.run.results) or its JSON form, a results.json
+document. `render(results, fmt)` gives one report as text; `write_reports(results, out_dir)`
+writes all four: the one function the shells (`kore-contract test`) write a run's reports
+with. Every writer redacts again (`redact.sanitize`) whatever it is given, and takes any text
+(`common.escape`); results.json is checked against results.schema.json before it is written;
+each file is written whole or not at all (`common.files.write_atomic`).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-#: The version of results.json's shape (results.schema.json); the runner writes it.
-RESULTS_VERSION = 1
+from kore_contract.run.results import RESULTS_VERSION
+
+if TYPE_CHECKING:
+    from kore_contract.report.json_report import Results
+
 FORMATS = ("json", "junit", "html", "md")
 FILE_NAMES = {
     "json": "results.json",
@@ -37,11 +43,11 @@ class ReportsNotWritten(Exception):
         self.failures = failures
 
 
-def render(results: dict[str, Any], fmt: str) -> str:
+def render(results: Results, fmt: str) -> str:
     """One report as text; `fmt` is one of json, junit, html, md."""
-    if fmt == "json":
-        from kore_contract.report import json_report
+    from kore_contract.report import json_report
 
+    if fmt == "json":
         return json_report.render(results)
     if fmt not in FORMATS:
         raise ValueError(f"format {fmt!r}: expected one of {', '.join(FORMATS)}")
@@ -50,13 +56,14 @@ def render(results: dict[str, Any], fmt: str) -> str:
     return _render_view(model.build(results), fmt)
 
 
-def write_reports(results: dict[str, Any], out_dir: Path) -> list[Path]:
+def write_reports(results: Results, out_dir: Path) -> list[Path]:
     """Write the four reports under `out_dir` (made if need be); their paths in FORMATS order.
 
     Each is written atomically, and one that fails does not stop the others: then
-    `ReportsNotWritten` says which failed and why, and lists those written."""
+    `ReportsNotWritten` says which failed and why, and lists those written. results.json
+    is written only if it keeps results.schema.json."""
     from kore_contract.common.files import write_atomic
-    from kore_contract.report import model
+    from kore_contract.report import json_report, model
 
     out_dir = Path(out_dir)
     try:
@@ -64,7 +71,12 @@ def write_reports(results: dict[str, Any], out_dir: Path) -> list[Path]:
     except OSError as error:
         raise ReportsNotWritten([], [(out_dir, _reason(error))]) from None
     try:
-        view: Any = model.build(results)  # built once for the three rendered formats
+        data = json_report.sanitized(results)  # redacted once, for the four reports
+    except Exception as error:  # data no report can take
+        reason = _reason(error)
+        raise ReportsNotWritten([], [(out_dir / FILE_NAMES[f], reason) for f in FORMATS]) from None
+    try:
+        view: Any = model.view_of(data)  # built once for the three rendered formats
     except Exception as error:  # the JSON report does not need it
         view = error
     written, failures = [], []
@@ -72,7 +84,7 @@ def write_reports(results: dict[str, Any], out_dir: Path) -> list[Path]:
         path = out_dir / FILE_NAMES[fmt]
         try:
             if fmt == "json":
-                text = _render_json(results)
+                text = json_report.checked_text(data)
             elif isinstance(view, Exception):
                 raise view
             else:
@@ -91,12 +103,6 @@ def _reason(error: BaseException) -> str:
     if isinstance(error, OSError) and error.strerror:
         return error.strerror
     return " ".join(str(error).split()) or type(error).__name__
-
-
-def _render_json(results: dict[str, Any]) -> str:
-    from kore_contract.report import json_report
-
-    return json_report.render(results)
 
 
 def _render_view(view: Any, fmt: str) -> str:

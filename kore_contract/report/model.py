@@ -1,4 +1,5 @@
-"""The results dict turned into what every writer shows: verdict, rule rows, cases, chart.
+"""A run's results (a `RunResult`, or its JSON form) turned into what every writer shows:
+verdict, rule rows, cases, chart.
 
 Writers only render a `Report` (STYLE 6): they share its wording, its counts and its
 anchors, so the HTML, the Markdown and the JUnit XML never disagree.
@@ -13,9 +14,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kore_contract.contract.rules import RULES
-from kore_contract.report import RESULTS_VERSION
 from kore_contract.report.fields import FieldRow, field_matrix
-from kore_contract.report.redact import sanitize
+from kore_contract.report.json_report import Results, sanitized
+from kore_contract.run.results import CaseResult, Finding, RequestRecord, ResponseRecord, RunResult
+from kore_contract.run.results import RuleResult as RuleEntry
 
 RULE_STATUSES = ("passed", "failed", "not_exercised")
 STATUS_LABELS = {"passed": "passed", "failed": "failed", "not_exercised": "not exercised"}
@@ -30,19 +32,6 @@ MAX_BODY_CHARS = 20_000
 #: In a run of more cases, passed cases show their bodies as compact JSON (indenting is slow
 #: in Python's json; failed and errored cases are always indented).
 MAX_INDENTED_RUN = 200
-
-
-@dataclass(frozen=True)
-class FindingView:
-    rule: str
-    call: str
-    pointer: str
-    message: str
-
-    def line(self) -> str:
-        """`/data/lname: got ...; expected ... (S4, create)`: the one shared wording."""
-        where = self.pointer or "(root)"
-        return f"{where}: {self.message} ({self.rule}, {self.call})"
 
 
 @dataclass(frozen=True)
@@ -63,7 +52,7 @@ class CaseView:
     response_body: str
     elapsed_ms: float | None
     error: str | None
-    findings: tuple[FindingView, ...]
+    findings: tuple[Finding, ...]
     curl: str
 
 
@@ -80,7 +69,7 @@ class RuleRow:
     first_failure: str | None
     first_failure_anchor: str | None
     anchor: str
-    findings: tuple[tuple[CaseView, FindingView], ...]
+    findings: tuple[tuple[CaseView, Finding], ...]
     errors: tuple[CaseView, ...]
     time_s: float
 
@@ -126,29 +115,34 @@ class Report:
         return tuple(c for c in self.cases if c.status in ("failed", "error"))
 
 
-def build(results: dict[str, Any]) -> Report:
-    """The view of a results dict (redacted first; secrets never reach a template)."""
-    results = sanitize(results)
-    cases = _cases(results.get("cases") or [])
+def build(results: Results) -> Report:
+    """The view of a run's results (redacted first; secrets never reach a template)."""
+    return view_of(sanitized(results))
+
+
+def view_of(data: dict[str, Any]) -> Report:
+    """The view of results already in redacted JSON form (`json_report.sanitized`)."""
+    result = RunResult.from_json(data)
+    cases = _cases(result.cases)
     anchors = {case.id: case.anchor for case in reversed(cases)}
-    rules = _rules(results.get("rules") or [], cases, anchors)
+    rules = _rules(result.rules, cases, anchors)
     counts = Counter(row.status for row in rules)
-    tool = results.get("tool") or {}
+    tool = result.tool
     return Report(
-        version=int(results.get("version", RESULTS_VERSION)),
+        version=int(result.version),
         tool=f"{tool.get('name', 'kore-contract')} {tool.get('version', '')}".strip(),
-        verdict=str(results.get("verdict", "error")),
-        verdict_text=VERDICT_TEXT.get(str(results.get("verdict")), "UNKNOWN verdict"),
-        error=str(results["error"]) if results.get("error") else None,
-        run=_run(results.get("run") or {}),
+        verdict=result.verdict,
+        verdict_text=VERDICT_TEXT.get(result.verdict, "UNKNOWN verdict"),
+        error=str(result.error) if result.error else None,
+        run=_run(result.run.to_json()),
         counts={status: counts.get(status, 0) for status in RULE_STATUSES},
         rules=rules,
         bars=_bars(rules),
-        fields=field_matrix(results, anchors, {row.id: row.anchor for row in reversed(rules)}),
+        fields=field_matrix(data, anchors, {row.id: row.anchor for row in reversed(rules)}),
         cases=cases,
         case_counts=dict(Counter(case.status for case in cases)),
-        defects=_defects(results.get("trace")),
-        results=results,
+        defects=_defects(result.trace),
+        results=data,
     )
 
 
@@ -184,57 +178,53 @@ def _headers(headers: Any) -> tuple[tuple[str, str], ...]:
     return tuple((str(k), v if isinstance(v, str) else _scalar(v)) for k, v in headers.items())
 
 
-def _body(exchange: dict[str, Any], indent: int | None) -> str:
-    if exchange.get("body") is not None:
-        return pretty(exchange["body"], indent)
-    text = exchange.get("body_text")
+def _body(record: RequestRecord | ResponseRecord | None, indent: int | None) -> str:
+    if record is None:
+        return ""
+    if record.body is not None:
+        return pretty(record.body, indent)
+    text = record.body_text
     return text[:MAX_BODY_CHARS] if isinstance(text, str) else ""
 
 
-def _cases(raw: list[dict[str, Any]]) -> tuple[CaseView, ...]:
+def _cases(raw: tuple[CaseResult, ...]) -> tuple[CaseView, ...]:
     seen: set[str] = set()
     views = []
     for number, case in enumerate(raw):
-        case_id = str(case.get("id") or f"case-{number}")
+        case_id = case.id or f"case-{number}"
         anchor = f"case-{slug(case_id)}"
         if anchor in seen:
             anchor = f"{anchor}-{number}"
         seen.add(anchor)
-        request = case.get("request") or {}
-        response = case.get("response") or {}
-        status = str(case.get("status", "error"))
-        indent = 2 if status != "passed" or len(raw) <= MAX_INDENTED_RUN else None
+        request, response = case.request, case.response
+        indent = 2 if case.status != "passed" or len(raw) <= MAX_INDENTED_RUN else None
         views.append(CaseView(
             id=case_id,
             anchor=anchor,
-            phase=str(case.get("phase", "")),
-            call=str(case.get("call", "")),
-            rules=tuple(case.get("rules") or ()),
-            expect=str(case.get("expect", "")),
-            status=status,
-            method=str(request.get("method", "")),
-            url=str(request.get("url", "")),
-            request_headers=_headers(request.get("headers")),
+            phase=case.phase,
+            call=case.call,
+            rules=case.rules,
+            expect=case.expect,
+            status=case.status,
+            method=request.method,
+            url=request.url,
+            request_headers=_headers(request.headers),
             request_body=_body(request, indent),
-            response_status=response.get("status"),
-            response_headers=_headers(response.get("headers")),
+            response_status=response.status if response else None,
+            response_headers=_headers(response.headers) if response else (),
             response_body=_body(response, indent),
-            elapsed_ms=response.get("elapsed_ms"),
-            error=case.get("error"),
-            findings=tuple(
-                FindingView(str(f.get("rule", "")), str(f.get("call", case.get("call", ""))),
-                            str(f.get("pointer", "")), str(f.get("message", "")))
-                for f in case.get("findings") or ()
-            ),
-            curl=str(case.get("curl") or ""),
+            elapsed_ms=response.elapsed_ms if response else None,
+            error=case.error,
+            findings=case.findings,
+            curl=case.curl,
         ))
     return tuple(views)
 
 
 def _rules(
-    raw: list[dict[str, Any]], cases: tuple[CaseView, ...], anchors: dict[str, str]
+    raw: tuple[RuleEntry, ...], cases: tuple[CaseView, ...], anchors: dict[str, str]
 ) -> tuple[RuleRow, ...]:
-    findings: dict[tuple[str, str], list[tuple[CaseView, FindingView]]] = {}
+    findings: dict[tuple[str, str], list[tuple[CaseView, Finding]]] = {}
     covering: dict[tuple[str, str], list[CaseView]] = {}
     for case in cases:
         for finding in case.findings:
@@ -245,20 +235,19 @@ def _rules(
             covering.setdefault((rule_id, "any"), []).append(case)
     rows = []
     for entry in raw:
-        rule_id, call = str(entry.get("id", "")), str(entry.get("call", "any"))
+        rule_id, call = entry.id, entry.call
         known = RULES.get(rule_id)
-        first = entry.get("first_failure")
+        first = entry.first_failure
         cover = covering.get((rule_id, call), [])
-        status = str(entry.get("status", "not_exercised"))
         rows.append(RuleRow(
             id=rule_id,
             title=known.title if known else "(not in the rule catalogue)",
             source=known.source if known else "",
             call=call,
-            status=status,
-            status_label=STATUS_LABELS.get(status, status),
-            checks=int(entry.get("checks", 0)),
-            failures=int(entry.get("failures", 0)),
+            status=entry.status,
+            status_label=STATUS_LABELS.get(entry.status, entry.status),
+            checks=entry.checks,
+            failures=entry.failures,
             first_failure=first,
             first_failure_anchor=anchors.get(first) if first else None,
             anchor=f"rule-{slug(rule_id)}-{slug(call)}",

@@ -14,21 +14,10 @@ from typing import Any, Literal
 
 from kore_contract.redaction import encoded_forms
 from kore_contract.run.client import Exchange
+from kore_contract.run.results import Finding
 from kore_contract.validate.api import validate_response
 
 Expectation = Literal["accept", "refuse", "unauthorized"]
-
-
-@dataclass(frozen=True)
-class Finding:
-    rule: str
-    call: str
-    pointer: str
-    message: str
-
-    def to_json(self) -> dict[str, str]:
-        return {"rule": self.rule, "call": self.call, "pointer": self.pointer,
-                "message": self.message}
 
 
 @dataclass
@@ -63,6 +52,23 @@ class RegisteredCheck:
 
 CHECKS: list[RegisteredCheck] = []
 
+#: The suite's test per rule (`pytest --pyargs kore_contract.suite`: test_<rule>_<name>), over
+#: the cases that exercise the rule (`runner.planned_rules`). A rule judged here without a
+#: test name gets none in the suite; R14 and R16 only warn.
+SUITE_TESTS = {
+    "R1": "non_json_body_refused", "R2": "bad_name_refused", "R3": "long_description_refused",
+    "R4": "bad_contact_lists_refused", "R5": "bad_dnc_lists_refused",
+    "R6": "campaign_type_not_sms_refused", "R7": "bad_priority_refused",
+    "R8": "bad_format_refused", "R9": "bad_message_refused", "R10": "template_mismatch_refused",
+    "R11": "bad_caller_id_refused", "R12": "bad_calling_hours_refused",
+    "R13": "bad_day_block_refused", "R15": "bad_schedule_refused",
+    "S1": "create_answers_the_envelope", "S2": "id_unique", "S3": "fields_echoed",
+    "S4": "lname_lowercased", "S5": "status_non_empty", "S6": "message_base64",
+    "S7": "timestamps_ordered", "S8": "optional_fields_typed", "S9": "no_5xx_and_json_refusals",
+    "S10": "get_and_delete_lifecycle", "S11": "no_secret_in_responses",
+    "A1": "valid_token_accepted", "A2": "bad_token_refused", "A3": "missing_headers_refused",
+}
+
 
 def check(*rules: str, applies_to: tuple[str, ...] = ("any",)
           ) -> Callable[[CheckFunction], CheckFunction]:
@@ -73,6 +79,20 @@ def check(*rules: str, applies_to: tuple[str, ...] = ("any",)
         return function
 
     return register
+
+
+def _applies(registered: RegisteredCheck, expect: str, only_universal: bool) -> bool:
+    if "any" in registered.applies_to:
+        return True
+    return not only_universal and expect in registered.applies_to
+
+
+def rules_checked(expect: str, *, only_universal: bool = False) -> frozenset[str]:
+    """The rules the registered checks judge in an answer to a case of this expectation
+    (known before the server is called: the suite parametrizes its tests with it)."""
+    return frozenset(rule for registered in CHECKS
+                     if _applies(registered, expect, only_universal)
+                     for rule in registered.rules)
 
 
 def run_checks(observation: Observation, *, only_universal: bool = False
@@ -86,8 +106,7 @@ def run_checks(observation: Observation, *, only_universal: bool = False
     if observation.exchange.status is None or observation.exchange.error:
         return exercised, findings  # no answer, or one not read whole (too large)
     for registered in CHECKS:
-        universal = "any" in registered.applies_to
-        if universal or (not only_universal and observation.expect in registered.applies_to):
+        if _applies(registered, observation.expect, only_universal):
             exercised.update(registered.rules)
             findings.extend(registered.function(observation))
     return exercised, findings

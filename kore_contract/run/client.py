@@ -36,8 +36,8 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from kore_contract.contract import spec
 from kore_contract.contract.spec import operations
 from kore_contract.run.ledger import Ledger
+from kore_contract.run.options import DEFAULT_TIMEOUT
 
-DEFAULT_TIMEOUT = 10.0
 MAX_RESPONSE_BYTES = 8 * 1024 * 1024
 MAX_CONSECUTIVE_FAILURES = 5
 MAX_JSON_DEPTH = 100

@@ -6,9 +6,10 @@ import contextlib
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 
 from kore_contract.contract.rules import RULES
+from kore_contract.run.results import RunResult
 
 
 @contextlib.contextmanager
@@ -40,7 +41,7 @@ def progress_bar(stream: TextIO, total: int) -> Iterator[Callable[[str], None]]:
         yield advance
 
 
-def print_summary(results: dict[str, Any], out: TextIO, written: list[Path]) -> None:
+def print_summary(result: RunResult, out: TextIO, written: list[Path]) -> None:
     """The table by rule, the first failure of each failing rule, the verdict. What a server
     said is printed as text: no markup, and every control character escaped (`terminal`)."""
     from rich.console import Console
@@ -55,41 +56,39 @@ def print_summary(results: dict[str, Any], out: TextIO, written: list[Path]) -> 
     for column in ("rule", "call", "status", "checks", "failures", "what it says"):
         table.add_column(column, overflow="fold")
     styles = {"passed": "green", "failed": "bold red", "not_exercised": "yellow"}
-    for row in results["rules"]:
-        rule = RULES.get(row["id"])
-        table.add_row(escape(terminal(row["id"])), escape(terminal(row["call"])),
-                      f"[{styles[row['status']]}]{row['status'].replace('_', ' ')}[/]",
-                      str(row["checks"]), str(row["failures"]), rule.title if rule else "")
+    for row in result.rules:
+        rule = RULES.get(row.id)
+        table.add_row(escape(terminal(row.id)), escape(terminal(row.call)),
+                      f"[{styles[row.status]}]{row.status.replace('_', ' ')}[/]",
+                      str(row.checks), str(row.failures), rule.title if rule else "")
     console.print(table)
-    cases = {case["id"]: case for case in results["cases"]}
-    failed, shown = [row for row in results["rules"] if row["status"] == "failed"], set()
+    cases = {case.id: case for case in result.cases}
+    failed, shown = [row for row in result.rules if row.status == "failed"], set()
     for row in failed:
-        if row["id"] in shown:  # the first failing case of each rule, once
+        if row.id in shown:  # the first failing case of each rule, once
             continue
-        shown.add(row["id"])
-        case = cases.get(row["first_failure"] or "")
+        shown.add(row.id)
+        case = cases.get(row.first_failure or "")
         if case is None:
             continue
-        finding = next((f for f in case["findings"] if f["rule"] == row["id"]),
-                       case["findings"][0] if case["findings"] else None)
-        console.print(f"\n[bold red]{escape(terminal(row['id']))}[/] "
-                      f"({escape(terminal(row['call']))}) first failed in case "
-                      f"[bold]{escape(terminal(case['id']))}[/]:", highlight=False)
+        finding = next(iter(case.findings_of(row.id) or case.findings), None)
+        console.print(f"\n[bold red]{escape(terminal(row.id))}[/] "
+                      f"({escape(terminal(row.call))}) first failed in case "
+                      f"[bold]{escape(terminal(case.id))}[/]:", highlight=False)
         if finding:
-            console.print(terminal(f"  {finding['pointer'] or '/'}: {finding['message']}"),
+            console.print(terminal(f"  {finding.pointer or '/'}: {finding.message}"),
                           markup=False, highlight=False, soft_wrap=True)
-        console.print(terminal(f"  Reproduce with: {case['curl']}"), markup=False,
+        console.print(terminal(f"  Reproduce with: {case.curl}"), markup=False,
                       highlight=False, soft_wrap=True)
-    counts = {s: sum(1 for r in results["rules"] if r["status"] == s)
+    counts = {s: sum(1 for r in result.rules if r.status == s)
               for s in ("passed", "failed", "not_exercised")}
-    run = results["run"]
     verdict = {"pass": "[bold green]PASS[/]: the server keeps the contract",
                "fail": "[bold red]FAIL[/]: the server breaks the contract",
-               "error": f"[bold red]ERROR[/]: {escape(terminal(results.get('error')))}",
-               }[results["verdict"]]
+               "error": f"[bold red]ERROR[/]: {escape(terminal(result.error))}",
+               }[result.verdict]
     console.print(f"\n{verdict}  ({counts['passed']} rule rows passed, {counts['failed']} failed, "
-                  f"{counts['not_exercised']} not exercised; {len(results['cases'])} cases, "
-                  f"{run['requests']} requests, {run['duration_s']:.1f} s)")
+                  f"{counts['not_exercised']} not exercised; {len(result.cases)} cases, "
+                  f"{result.run.requests} requests, {result.run.duration_s:.1f} s)")
     if written:
         console.print(terminal("reports: " + ", ".join(str(p) for p in written)), markup=False,
                       highlight=False)

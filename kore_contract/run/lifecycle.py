@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from kore_contract.run.checks import Finding, campaign_of, show
+from kore_contract.run.checks import campaign_of, show
 from kore_contract.run.client import Exchange
+from kore_contract.run.results import Finding
 from kore_contract.validate.api import validate_response
 
 

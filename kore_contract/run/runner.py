@@ -1,4 +1,4 @@
-"""Run the planned cases against a target and collect everything into one RunResult.
+"""Run the planned cases against a target and collect everything into one `RunResult`.
 
 Each case: send, check (checks.py), and for accepted creates the lifecycle (get, delete,
 get: S10). Every created campaign goes to the ledger before the run goes on and is deleted
@@ -13,16 +13,50 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-from kore_contract import __version__
+from kore_contract.common.version import __version__
 from kore_contract.contract.rules import RULES
 from kore_contract.redaction import RunSecrets, redact
-from kore_contract.report import RESULTS_VERSION
 from kore_contract.run import lifecycle
-from kore_contract.run.checks import Finding, Observation, RunState, run_checks
+from kore_contract.run.checks import Observation, RunState, rules_checked, run_checks
 from kore_contract.run.client import Exchange, KoreClient, ServerStoppedAnswering
 from kore_contract.run.planning import PlannedCase
+from kore_contract.run.results import (
+    RESULTS_VERSION,
+    CaseResult,
+    ExchangeRecord,
+    Finding,
+    RequestRecord,
+    ResponseRecord,
+    RuleResult,
+    RunInfo,
+    RunResult,
+    Step,
+)
 
 Progress = Callable[[str], None]
+#: The rule a create's lifecycle (get, delete, get) exercises.
+LIFECYCLE_RULE = "S10"
+
+
+def own_rules(case: PlannedCase, call: str) -> set[str]:
+    """The rules a case exercises besides the registered checks of its expectation: the rule
+    its request breaks (when it must be refused), and the advisory rule a create only
+    warrants a warning for (it must still be accepted)."""
+    rules = set()
+    if case.breaks and case.expect != "accept":
+        rules.add(case.breaks)
+    if case.tolerates and call == "create":
+        rules.add(case.tolerates)
+    return rules
+
+
+def planned_rules(case: PlannedCase) -> frozenset[str]:
+    """The rules a case exercises when the server answers it, known before it is sent: the
+    suite runs each rule's test over the cases that exercise that rule."""
+    rules = rules_checked(case.expect) | own_rules(case, case.call)
+    if case.follow_lifecycle:
+        rules |= {LIFECYCLE_RULE} | rules_checked(case.expect, only_universal=True)
+    return frozenset(rules)
 
 
 @dataclass
@@ -84,20 +118,16 @@ class Runner:
                                   sent=outcome.case.body if call == "create" else None,
                                   breaks=outcome.case.breaks)
         exercised, findings = run_checks(observation)
-        outcome.exercised |= {(rule, call) for rule in exercised}
-        if outcome.case.breaks and expect != "accept":
-            outcome.exercised.add((outcome.case.breaks, call))
-            if findings:
-                what = outcome.case.notes.get("what", outcome.case.id)
-                findings.append(Finding(outcome.case.breaks, call, outcome.case.pointer,
-                                        f"the server did not refuse a request that breaks "
-                                        f"{outcome.case.breaks}: {what}"))
-        if outcome.case.tolerates and call == "create":
-            outcome.exercised.add((outcome.case.tolerates, call))
-            if exchange.status not in (200, 201):
-                findings.append(Finding(outcome.case.tolerates, call, outcome.case.pointer,
-                                        f"refused with {exchange.status} a body that only "
-                                        f"warrants a warning: {outcome.case.notes.get('what')}"))
+        outcome.exercised |= {(rule, call) for rule in exercised | own_rules(outcome.case, call)}
+        if outcome.case.breaks and expect != "accept" and findings:
+            what = outcome.case.notes.get("what", outcome.case.id)
+            findings.append(Finding(outcome.case.breaks, call, outcome.case.pointer,
+                                    f"the server did not refuse a request that breaks "
+                                    f"{outcome.case.breaks}: {what}"))
+        if outcome.case.tolerates and call == "create" and exchange.status not in (200, 201):
+            findings.append(Finding(outcome.case.tolerates, call, outcome.case.pointer,
+                                    f"refused with {exchange.status} a body that only "
+                                    f"warrants a warning: {outcome.case.notes.get('what')}"))
         outcome.findings.extend(findings)
 
     def _lifecycle(self, outcome: CaseOutcome, created_exchange: Exchange) -> None:
@@ -119,7 +149,7 @@ class Runner:
             outcome.exchanges.append((call, exchange))
             observation = Observation(outcome.case.id, call, "accept", exchange, self.state)
             exercised, common = run_checks(observation, only_universal=True)
-            outcome.exercised |= {("S10", call)} | {(rule, call) for rule in exercised}
+            outcome.exercised |= {(rule, call) for rule in {LIFECYCLE_RULE, *exercised}}
             outcome.findings.extend(findings + common)
 
     def _delete_if_created(self, outcome: CaseOutcome, exchange: Exchange) -> None:
@@ -149,94 +179,80 @@ class Runner:
             return list(self.client.ledger.pending)
 
 
-def rule_rows(outcomes: list[CaseOutcome]) -> list[dict[str, Any]]:
-    """One row per (rule, call): checks run, failures, the first failing case."""
+def rule_results(outcomes: list[CaseOutcome]) -> list[RuleResult]:
+    """One row per (rule, call): checks run, failures, the first failing case; a row "any"
+    for each catalogue rule the run did not exercise. In catalogue order, then by call."""
     rows: dict[tuple[str, str], dict[str, Any]] = {}
+
+    def row(rule: str, call: str, checks: int) -> dict[str, Any]:
+        return rows.setdefault((rule, call), {"checks": checks, "failures": 0, "first": None})
+
     for outcome in outcomes:
         for rule, call in sorted(outcome.exercised):
-            row = rows.setdefault((rule, call), {"id": rule, "call": call, "status": "passed",
-                                                 "checks": 0, "failures": 0,
-                                                 "first_failure": None})
-            row["checks"] += 1
-        failed_keys = {(f.rule, f.call) for f in outcome.findings}
-        for key in failed_keys:
-            row = rows.setdefault(key, {"id": key[0], "call": key[1], "status": "passed",
-                                        "checks": 1, "failures": 0, "first_failure": None})
-            row["failures"] += 1
-            row["status"] = "failed"
-            row["first_failure"] = row["first_failure"] or outcome.case.id
+            row(rule, call, 0)["checks"] += 1
+        for key in {(f.rule, f.call) for f in outcome.findings}:
+            failed = row(*key, 1)
+            failed["failures"] += 1
+            failed["first"] = failed["first"] or outcome.case.id
     exercised_rules = {rule for rule, _ in rows}
-    for rule_id in RULES:
-        if rule_id not in exercised_rules:
-            rows[(rule_id, "any")] = {"id": rule_id, "call": "any", "status": "not_exercised",
-                                      "checks": 0, "failures": 0, "first_failure": None}
+    results = [RuleResult(rule, call, "failed" if counts["failures"] else "passed",
+                          counts["checks"], counts["failures"], counts["first"])
+               for (rule, call), counts in rows.items()]
+    results += [RuleResult(rule_id, "any", "not_exercised", 0, 0, None)
+                for rule_id in RULES if rule_id not in exercised_rules]
     order = list(RULES)
     calls = ["create", "get", "delete", "any"]
-    return sorted(rows.values(), key=lambda r: (order.index(r["id"]) if r["id"] in order
-                                               else len(order), calls.index(r["call"])))
+    return sorted(results, key=lambda r: (order.index(r.id) if r.id in order else len(order),
+                                          calls.index(r.call)))
 
 
-def exchange_json(exchange: Exchange) -> dict[str, Any]:
+def exchange_record(exchange: Exchange) -> ExchangeRecord:
     body_json = exchange.request_json
-    return {
-        "request": {
-            "method": exchange.method, "url": exchange.url, "headers": dict(exchange.headers),
-            "body": body_json,
-            "body_text": None if body_json is not None or exchange.body is None
-            else exchange.body.decode("utf-8", "replace"),
-        },
-        "response": None if exchange.status is None else {
-            "status": exchange.status, "headers": exchange.response_headers,
-            "body": exchange.response_json,
-            "body_text": exchange.response_text if exchange.response_json is None else None,
-            "elapsed_ms": round(exchange.elapsed_ms, 2),
-        },
-        "error": exchange.error,
-    }
+    request = RequestRecord(
+        exchange.method, exchange.url, dict(exchange.headers), body_json,
+        None if body_json is not None or exchange.body is None
+        else exchange.body.decode("utf-8", "replace"))
+    response = None if exchange.status is None else ResponseRecord(
+        exchange.status, exchange.response_headers, exchange.response_json,
+        exchange.response_text if exchange.response_json is None else None,
+        round(exchange.elapsed_ms, 2))
+    return ExchangeRecord(request, response, exchange.error)
 
 
-def outcome_json(outcome: CaseOutcome) -> dict[str, Any]:
+def case_result(outcome: CaseOutcome) -> CaseResult:
     case = outcome.case
     first_call, first = outcome.exchanges[0]
-    record = {
-        "id": case.id, "phase": case.phase, "call": first_call,
-        "rules": sorted({rule for rule, _ in outcome.exercised}),
-        "expect": case.expect, "breaks": case.breaks,
-        **exchange_json(first),
-        "steps": [{"call": call, **exchange_json(ex)} for call, ex in outcome.exchanges[1:]],
-        "findings": [f.to_json() for f in outcome.findings],
-        "curl": first.curl(),
-        "status": "error" if first.error else ("failed" if outcome.failed else "passed"),
-    }
-    return record
+    return CaseResult(
+        id=case.id, phase=case.phase, call=first_call,
+        rules=tuple(sorted({rule for rule, _ in outcome.exercised})),
+        expect=case.expect, breaks=case.breaks, exchange=exchange_record(first),
+        steps=tuple(Step(call, exchange_record(ex)) for call, ex in outcome.exchanges[1:]),
+        findings=tuple(outcome.findings), curl=first.curl(),
+        status="error" if first.error else ("failed" if outcome.failed else "passed"),
+    )
 
 
-def build_results(outcomes: list[CaseOutcome], *, run: dict[str, Any], secrets: Iterable[str],
-                  error: str | None = None) -> dict[str, Any]:
-    cases = [outcome_json(o) for o in outcomes]
-    rows = rule_rows(outcomes)
-    failed = any(r["status"] == "failed" for r in rows)
-    results = {
-        "version": RESULTS_VERSION,
-        "tool": {"name": "kore-contract", "version": __version__},
-        "run": run,
-        "verdict": "error" if error else ("fail" if failed else "pass"),
-        "error": error,
-        "rules": rows,
-        "cases": cases,
-    }
-    redacted: dict[str, Any] = redact(results, list(secrets))
-    return redacted
+def build_result(outcomes: list[CaseOutcome], *, run: RunInfo, secrets: Iterable[str],
+                 error: str | None = None) -> RunResult:
+    """The run's result, every secret redacted (in its JSON form: keys, bodies, curl lines)."""
+    rows = rule_results(outcomes)
+    failed = any(row.status == "failed" for row in rows)
+    result = RunResult(
+        run=run, verdict="error" if error else ("fail" if failed else "pass"), error=error,
+        rules=tuple(rows), cases=tuple(case_result(o) for o in outcomes),
+        version=RESULTS_VERSION, tool={"name": "kore-contract", "version": __version__},
+    )
+    return RunResult.from_json(redact(result.to_json(), list(secrets)))
 
 
-def run_record(client: KoreClient, *, live: bool, seed: int, max_examples: int,
-               started: float, started_at: str) -> dict[str, Any]:
+def run_info(client: KoreClient, *, live: bool, seed: int, max_examples: int,
+             started: float, started_at: str) -> RunInfo:
     """results.json's `run`: where, with what budget, when, how many requests."""
     target = client.target
-    return {"base_url": target.base_url, "target": "live" if live else "mock",
-            "stream_id": target.stream_id, "account_id": target.account_id, "seed": seed,
-            "max_examples": max_examples, "started_at": started_at, "finished_at": now_iso(),
-            "duration_s": elapsed_since(started), "requests": client.requests_sent}
+    return RunInfo(base_url=target.base_url, target="live" if live else "mock",
+                   stream_id=target.stream_id, account_id=target.account_id, seed=seed,
+                   max_examples=max_examples, started_at=started_at, finished_at=now_iso(),
+                   duration_s=elapsed_since(started), requests=client.requests_sent)
 
 
 def now_iso() -> str:

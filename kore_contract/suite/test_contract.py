@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from kore_contract.suite.planning import RULE_TESTS, applicable_cases
+from kore_contract.run.results import CaseResult, Finding, RunResult
+from kore_contract.suite.planning import SUITE_TESTS, applicable_cases
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -19,20 +20,20 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         metafunc.parametrize("case_id", applicable_cases(metafunc.config, rule))
 
 
-def _failure_text(rule: str, case: dict[str, Any], findings: list[dict[str, Any]]) -> str:
-    lines = [f"{rule} broken in case {case['id']} ({case['call']}):"]
-    lines += [f"  {f['call']} {f['pointer'] or '/'}: {f['message']}" for f in findings]
-    lines.append(f"Reproduce with: {case['curl']}")
+def _failure_text(rule: str, case: CaseResult, findings: tuple[Finding, ...]) -> str:
+    lines = [f"{rule} broken in case {case.id} ({case.call}):"]
+    lines += [f"  {f.call} {f.pointer or '/'}: {f.message}" for f in findings]
+    lines.append(f"Reproduce with: {case.curl}")
     return "\n".join(lines)
 
 
 def _make_test(rule: str, name: str) -> Any:
-    def test(case_id: str, kore_contract_results: dict[str, Any]) -> None:
-        cases = {case["id"]: case for case in kore_contract_results["cases"]}
-        case = cases.get(case_id)
+    def test(case_id: str, kore_contract_results: RunResult) -> None:
+        case = kore_contract_results.case(case_id)
         if case is None:
-            pytest.fail(f"case {case_id} was planned but not run", pytrace=False)
-        findings = [f for f in case["findings"] if f["rule"] == rule]
+            why = f": {kore_contract_results.error}" if kore_contract_results.error else ""
+            pytest.fail(f"case {case_id} was planned but not run{why}", pytrace=False)
+        findings = case.findings_of(rule)
         if findings:
             pytest.fail(_failure_text(rule, case, findings), pytrace=False)
 
@@ -42,5 +43,5 @@ def _make_test(rule: str, name: str) -> Any:
     return test
 
 
-for _rule, _name in RULE_TESTS.items():
+for _rule, _name in SUITE_TESTS.items():
     globals()[f"test_{_rule}_{_name}"] = _make_test(_rule, _name)
