@@ -158,3 +158,15 @@ def test_user_fixtures_reach_the_embedded_mock(pytester: pytest.Pytester) -> Non
     """)
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
     result.assert_outcomes(passed=2)
+
+
+def test_item3_an_unreachable_server_fails_the_suite_with_why(pytester: pytest.Pytester) -> None:
+    """The suite probes the server as `kore-contract test` does: no case is sent to a server
+    that cannot be reached, and every contract test says why (it used to pass them all)."""
+    result = pytester.runpytest_subprocess(*SUITE, "--kore-base-url=http://127.0.0.1:9",
+                                           "--kore-token=x.y.z", "--kore-no-fuzz",
+                                           "--kore-max-examples=1", "-x")
+    text = result.stdout.str()
+    assert result.ret != 0
+    assert "kore-contract: cannot reach http://127.0.0.1:9: " in text
+    assert " passed" not in text.splitlines()[-1], text[-1500:]

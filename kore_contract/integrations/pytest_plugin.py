@@ -200,6 +200,19 @@ def kore_strategies() -> ModuleType:
 # --- the contract run shared by the suite (once per session, also under xdist) ---------------
 
 
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """A test marked with the rule it judges (`kore_rule`, as the suite's are) runs once per
+    case of the run that exercises the rule (`planned_rules`), in the run's order."""
+    rule = getattr(metafunc.function, "kore_rule", None)
+    if rule is None:
+        return
+    from kore_contract.run.runner import planned_rules
+    from kore_contract.run.session import offline_plan
+
+    cases = offline_plan(read_settings(metafunc.config))
+    metafunc.parametrize("case_id", [case.id for case in cases if rule in planned_rules(case)])
+
+
 def shared_results_path(config: Any, tmp_path_factory: Any) -> Path:
     """Where one session keeps its contract run: shared by its own xdist workers, no one else.
 

@@ -25,7 +25,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import quote, urlencode, urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import requests
 import urllib3
@@ -34,9 +34,9 @@ from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from kore_contract.contract import spec
-from kore_contract.contract.spec import operations
 from kore_contract.run.ledger import Ledger
 from kore_contract.run.options import DEFAULT_TIMEOUT
+from kore_contract.run.target import Target as Target  # where the client calls (re-exported)
 
 MAX_RESPONSE_BYTES = 8 * 1024 * 1024
 MAX_CONSECUTIVE_FAILURES = 5
@@ -46,32 +46,6 @@ _CHUNK = 64 * 1024
 
 class ServerStoppedAnswering(Exception):
     """Too many requests in a row got no answer; the message says how many and the last error."""
-
-
-def path_segment(value: str) -> str:
-    """`value` percent-encoded as one path segment: "/", "?", "#" cannot change which path
-    is called. (A bare "." or ".." cannot be encoded: `send` refuses such a path.) A lone
-    surrogate (a JSON escape no UTF-8 text can hold) is sent as "?", percent-encoded."""
-    return quote(value.encode("utf-8", "replace").decode("utf-8"), safe="")
-
-
-@dataclass(frozen=True)
-class Target:
-    """Where and as whom to call: the base URL, the ids of docs/design.md's options, the token."""
-
-    base_url: str
-    stream_id: str
-    account_id: str
-    iid: str
-    token: str
-
-    def call_path(self, call: str, campaign_id: str | None = None) -> str:
-        template: str = operations()[call]["path"]  # type: ignore[index]
-        path = template.replace("{streamId}", path_segment(self.stream_id))
-        return path.replace("{campaignId}", path_segment(campaign_id or ""))
-
-    def standard_headers(self) -> dict[str, str]:
-        return {"auth": self.token, "iid": self.iid, "accountId": self.account_id}
 
 
 @dataclass

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from kore_contract.run.client import Target
+    from kore_contract.run.target import Target
 
 #: The line kinds, by their key.
 KINDS = ("intent", "created", "answered", "deleted")

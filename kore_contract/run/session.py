@@ -14,6 +14,7 @@ pytest verdicts.
 from __future__ import annotations
 
 import contextlib
+import functools
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -43,7 +44,7 @@ if TYPE_CHECKING:
 
 __all__ = ["CannotRun", "ContractSession", "Credentials", "SessionOptions", "SessionOutcome",
            "check_base_url", "client_credentials", "credentials", "embedded_mock",
-           "load_run_fixture", "plan_session"]
+           "load_run_fixture", "offline_plan", "plan_session"]
 
 #: How a shell shows progress: given the number of cases, a context that yields the
 #: function called with each case's id as it is done.
@@ -163,6 +164,19 @@ def plan_session(options: SessionOptions, target: Target, fixture: Fixture, *,
         planned += plan_fuzz_cases(target, fixture, max_examples=options.max_examples,
                                    seed=options.seed)
     return planned
+
+
+@functools.lru_cache(maxsize=4)
+def offline_plan(options: SessionOptions) -> tuple[PlannedCase, ...]:
+    """The run's plan for these options, made against a target that is never called: the
+    suite names its tests with it before the server is called."""
+    from kore_contract.contract.fixture import load_fixture
+
+    target = Target("http://planning.invalid", options.stream_id, options.account_id,
+                    options.iid, "planning")
+    client_id, client_secret = client_credentials(options)
+    return tuple(plan_session(options, target, load_fixture(options.fixture),
+                              client_id=client_id or "planning", client_secret=client_secret))
 
 
 # --- the session ------------------------------------------------------------------------------

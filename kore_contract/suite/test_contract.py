@@ -2,6 +2,9 @@
 
 The whole contract runs once per session (kore_contract_results, shared by xdist workers);
 these tests read its findings, so a server that breaks one rule fails that rule's tests.
+Each test runs once per case that exercises its rule: the plugin parametrizes every test
+that names its rule (`kore_rule`) from the run's own plan. The tests' names are the
+checks' (`kore_contract.run.checks.SUITE_TESTS`).
 """
 
 from __future__ import annotations
@@ -10,14 +13,8 @@ from typing import Any
 
 import pytest
 
+from kore_contract.run.checks import SUITE_TESTS
 from kore_contract.run.results import CaseResult, Finding, RunResult
-from kore_contract.suite.planning import SUITE_TESTS, applicable_cases
-
-
-def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    rule = getattr(metafunc.function, "kore_rule", None)
-    if rule is not None:
-        metafunc.parametrize("case_id", applicable_cases(metafunc.config, rule))
 
 
 def _failure_text(rule: str, case: CaseResult, findings: tuple[Finding, ...]) -> str:
