@@ -8,10 +8,8 @@ not import each other):
     __main__ > cli > integrations | suite | commands > report | trace > run > mock
     > validate | strategies | auth | redaction > contract > common
 
-Breaches that other changes of issue 11 are removing are listed in OPEN_BREACHES: each one's
-test is an expected failure that says what is still broken, and turns into a failure (strict
-xfail) the moment the import is gone, so that the entry is deleted. Anything not listed fails
-at once.
+`lint-imports` names the offending import and line; the tests below say the same in their
+failure message (`a.b -> c.d`).
 """
 
 from __future__ import annotations
@@ -33,11 +31,6 @@ CONFIG = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["t
     "importlinter"
 ]
 LAYERS = next(c for c in CONFIG["contracts"] if c["id"] == "layers")["layers"]
-
-#: (lower layer, higher or sibling layer it imports): what imports it, and what removes it.
-OPEN_BREACHES: dict[tuple[str, str], str] = {}
-#: Packages whose modules import each other in a cycle.
-OPEN_CYCLES: dict[str, str] = {}
 
 
 def parse_layer(text: str) -> grimp.Layer:
@@ -93,20 +86,9 @@ def test_item2_every_subpackage_and_module_is_on_a_layer(graph: grimp.ImportGrap
     assert children == on_layers
 
 
-def test_item2_no_layer_breach_beyond_the_open_ones(graph: grimp.ImportGraph) -> None:
-    new = {key: chains for key, chains in layer_breaches(graph).items()
-           if key not in OPEN_BREACHES}
-    assert new == {}, "imports against the layers of pyproject.toml's [tool.importlinter]"
-
-
-@pytest.mark.parametrize("breach", [
-    pytest.param(key, marks=pytest.mark.xfail(strict=True, reason=f"still broken: {why}"),
-                 id=f"{key[0]}->{key[1]}")
-    for key, why in OPEN_BREACHES.items()
-])
-def test_item2_open_breach_is_gone(graph: grimp.ImportGraph, breach: tuple[str, str]) -> None:
-    """Passes once the import is gone: then delete its entry from OPEN_BREACHES."""
-    assert layer_breaches(graph).get(breach, []) == []
+def test_item2_no_layer_is_broken(graph: grimp.ImportGraph) -> None:
+    """(importing layer, imported layer) -> the chains of imports that go against the layers."""
+    assert layer_breaches(graph) == {}
 
 
 def test_item2_the_layers_check_finds_an_upward_import(graph: grimp.ImportGraph) -> None:
@@ -119,18 +101,23 @@ def test_item2_the_layers_check_finds_an_upward_import(graph: grimp.ImportGraph)
     assert found[("common", "report")] == ["kore_contract.common.files -> kore_contract.report"]
 
 
-def test_item2_no_import_cycle_beyond_the_open_ones(graph: grimp.ImportGraph) -> None:
-    new = {package: breakers for package, breakers in cycles(graph).items()
-           if package not in OPEN_CYCLES}
-    assert new == {}, "modules of one package that import each other (package: imports to cut)"
+def test_item2_no_import_cycle(graph: grimp.ImportGraph) -> None:
+    """package -> the imports to cut so that its modules no longer import each other."""
+    assert cycles(graph) == {}
 
 
-@pytest.mark.parametrize("package", [
-    pytest.param(package, marks=pytest.mark.xfail(strict=True, reason=f"still broken: {why}"))
-    for package, why in OPEN_CYCLES.items()
-])
-def test_item2_open_cycle_is_gone(graph: grimp.ImportGraph, package: str) -> None:
-    assert cycles(graph).get(package, set()) == set()
+def test_item2_the_cycle_check_finds_a_cycle(graph: grimp.ImportGraph) -> None:
+    """The check can fail: common.junit importing common.version, which imports it back."""
+    graph.add_import(importer="kore_contract.common.junit", imported="kore_contract.common.version")
+    graph.add_import(importer="kore_contract.common.version", imported="kore_contract.common.junit")
+    try:
+        found = cycles(graph)
+    finally:
+        graph.remove_import(importer="kore_contract.common.junit",
+                            imported="kore_contract.common.version")
+        graph.remove_import(importer="kore_contract.common.version",
+                            imported="kore_contract.common.junit")
+    assert set(found) == {"kore_contract.common"}
 
 
 def test_item2_internal_modules_never_import_the_facade(graph: grimp.ImportGraph) -> None:
@@ -138,8 +125,6 @@ def test_item2_internal_modules_never_import_the_facade(graph: grimp.ImportGraph
     assert graph.find_modules_that_directly_import(PACKAGE) == set()
 
 
-@pytest.mark.xfail(bool(OPEN_BREACHES or OPEN_CYCLES), strict=True,
-                   reason="the open breaches above are still being removed")
 def test_item2_import_contracts_hold() -> None:
     """What `tox -e lint` runs: every contract of pyproject.toml, by import-linter itself."""
     done = subprocess.run(
