@@ -11,49 +11,88 @@ not even shaped like it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 #: The version of results.json's shape (results.schema.json).
 RESULTS_VERSION = 1
 
 Json = dict[str, Any]
+T = TypeVar("T")
 
 
 class ResultsShapeError(ValueError):
-    """A results document lacks a key, or holds a value of the wrong kind; the message names
-    the JSON pointer."""
+    """A results document lacks a key, or holds a value of the wrong kind; `str()` names the
+    JSON pointer (put together only when the error happens: reading costs nothing extra)."""
+
+    def __init__(self, problem: str, pointer: str = "") -> None:
+        super().__init__(f"{pointer or '(root)'}: {problem}")
+        self.problem, self.pointer = problem, pointer
+
+    def within(self, *segments: object) -> ResultsShapeError:
+        """The same error, seen from the parent that holds it at `segments`."""
+        prefix = "".join(f"/{segment}" for segment in segments)
+        return ResultsShapeError(self.problem, prefix + self.pointer)
 
 
-def _object(data: Any, where: str) -> Mapping[str, Any]:
+def _object(data: Any) -> Mapping[str, Any]:
     if not isinstance(data, Mapping):
-        raise ResultsShapeError(f"{where or '(root)'}: expected an object; got "
-                                f"{type(data).__name__}")
+        raise ResultsShapeError(f"expected an object; got {type(data).__name__}")
     return data
 
 
-def _required(data: Mapping[str, Any], key: str, where: str) -> Any:
+def _required(data: Mapping[str, Any], key: str) -> Any:
     try:
         return data[key]
     except KeyError:
-        raise ResultsShapeError(f"{where or '(root)'}: {key!r} is missing") from None
+        raise ResultsShapeError(f"{key!r} is missing") from None
 
 
-def _list(data: Mapping[str, Any], key: str, where: str) -> list[Any]:
+def _list(data: Mapping[str, Any], key: str) -> list[Any]:
     value = data.get(key) or []
     if not isinstance(value, list | tuple):
-        raise ResultsShapeError(f"{where}/{key}: expected an array; got {type(value).__name__}")
+        raise ResultsShapeError(f"expected an array; got {type(value).__name__}", f"/{key}")
     return list(value)
 
 
-def _extra(data: Mapping[str, Any], known: Iterable[str]) -> Json:
-    names = set(known)
-    return {key: value for key, value in data.items() if key not in names}
+def _each(data: Mapping[str, Any], key: str, read: Callable[[Any], T]) -> tuple[T, ...]:
+    """`read` of each item of the array `data[key]`; an error names the item's pointer."""
+    items = []
+    for number, item in enumerate(_list(data, key)):
+        try:
+            items.append(read(item))
+        except ResultsShapeError as error:
+            raise error.within(key, number) from None
+    return tuple(items)
 
 
-def _omitted(data: Mapping[str, Any], optional: Iterable[str]) -> frozenset[str]:
-    return frozenset(key for key in optional if key not in data)
+def _part(data: Mapping[str, Any], key: str, read: Callable[[Any], T]) -> T:
+    """`read` of the object `data[key]`; an error names its pointer."""
+    try:
+        return read(_required(data, key))
+    except ResultsShapeError as error:
+        raise error.within(key) from None
+
+
+def _extra(data: Mapping[str, Any], known: frozenset[str]) -> Json:
+    if len(data) <= len(known) and known.issuperset(data):  # the usual case: nothing else
+        return {}
+    return {key: value for key, value in data.items() if key not in known}
+
+
+def _omitted(data: Mapping[str, Any], optional: tuple[str, ...]) -> frozenset[str]:
+    missing = [key for key in optional if key not in data]
+    return frozenset(missing) if missing else _NONE
+
+
+_NONE: frozenset[str] = frozenset()
+_FINDING_KEYS = frozenset(("rule", "call", "pointer", "message"))
+_STEP_KEYS = frozenset(("call", "request", "response", "error"))
+_CASE_KEYS = frozenset(("id", "phase", "call", "rules", "expect", "breaks", "request",
+                        "response", "error", "steps", "findings", "curl", "status"))
+_RESULT_KEYS = frozenset(("version", "tool", "run", "verdict", "error", "rules", "cases",
+                          "trace"))
 
 
 def _joined(pairs: Iterable[tuple[str, Any]], omitted: frozenset[str], extra: Json) -> Json:
@@ -62,7 +101,7 @@ def _joined(pairs: Iterable[tuple[str, Any]], omitted: frozenset[str], extra: Js
     return written
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Finding:
     """One way an answer breaks a rule: where (a JSON pointer into the answer) and why."""
 
@@ -82,14 +121,14 @@ class Finding:
                         ("message", self.message)), frozenset(), self.extra)
 
     @classmethod
-    def from_json(cls, data: Any, where: str = "", call: str = "") -> Finding:
-        data = _object(data, where)
-        return cls(str(_required(data, "rule", where)), str(data.get("call", call)),
-                   str(data.get("pointer", "")), str(_required(data, "message", where)),
-                   _extra(data, ("rule", "call", "pointer", "message")))
+    def from_json(cls, data: Any, call: str = "") -> Finding:
+        data = _object(data)
+        return cls(str(_required(data, "rule")), str(data.get("call", call)),
+                   str(data.get("pointer", "")), str(_required(data, "message")),
+                   _extra(data, _FINDING_KEYS))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RequestRecord:
     method: str
     url: str
@@ -99,21 +138,22 @@ class RequestRecord:
     extra: Json = field(default_factory=dict, compare=False, repr=False)
 
     _KEYS = ("method", "url", "headers", "body", "body_text")
+    _KNOWN = frozenset(_KEYS)
 
     def to_json(self) -> Json:
         return _joined(zip(self._KEYS, (self.method, self.url, self.headers, self.body,
                                         self.body_text), strict=True), frozenset(), self.extra)
 
     @classmethod
-    def from_json(cls, data: Any, where: str) -> RequestRecord:
-        data = _object(data, where)
+    def from_json(cls, data: Any) -> RequestRecord:
+        data = _object(data)
         headers = data.get("headers")
-        return cls(str(_required(data, "method", where)), str(_required(data, "url", where)),
+        return cls(str(_required(data, "method")), str(_required(data, "url")),
                    dict(headers) if isinstance(headers, Mapping) else {}, data.get("body"),
-                   data.get("body_text"), _extra(data, cls._KEYS))
+                   data.get("body_text"), _extra(data, cls._KNOWN))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ResponseRecord:
     status: int
     headers: Json
@@ -124,22 +164,23 @@ class ResponseRecord:
     omitted: frozenset[str] = field(default=frozenset(), compare=False, repr=False)
 
     _KEYS = ("status", "headers", "body", "body_text", "elapsed_ms")
+    _KNOWN = frozenset(_KEYS)
 
     def to_json(self) -> Json:
         return _joined(zip(self._KEYS, (self.status, self.headers, self.body, self.body_text,
                                         self.elapsed_ms), strict=True), self.omitted, self.extra)
 
     @classmethod
-    def from_json(cls, data: Any, where: str) -> ResponseRecord:
-        data = _object(data, where)
+    def from_json(cls, data: Any) -> ResponseRecord:
+        data = _object(data)
         headers = data.get("headers")
-        return cls(_required(data, "status", where),
+        return cls(_required(data, "status"),
                    dict(headers) if isinstance(headers, Mapping) else {}, data.get("body"),
                    data.get("body_text"), data.get("elapsed_ms", 0.0),
-                   _extra(data, cls._KEYS), _omitted(data, ("body_text",)))
+                   _extra(data, cls._KNOWN), _omitted(data, ("body_text",)))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ExchangeRecord:
     """One request and its answer (None when none came: then `error` says why)."""
 
@@ -153,15 +194,13 @@ class ExchangeRecord:
                 "error": self.error}
 
     @classmethod
-    def from_json(cls, data: Mapping[str, Any], where: str) -> ExchangeRecord:
-        response = data.get("response")
-        return cls(RequestRecord.from_json(_required(data, "request", where), f"{where}/request"),
-                   None if response is None
-                   else ResponseRecord.from_json(response, f"{where}/response"),
-                   data.get("error"))
+    def from_json(cls, data: Mapping[str, Any]) -> ExchangeRecord:
+        response = None if data.get("response") is None \
+            else _part(data, "response", ResponseRecord.from_json)
+        return cls(_part(data, "request", RequestRecord.from_json), response, data.get("error"))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Step:
     """A further call of a case (the lifecycle's get, delete, get)."""
 
@@ -173,13 +212,13 @@ class Step:
         return {"call": self.call, **self.exchange.to_json(), **self.extra}
 
     @classmethod
-    def from_json(cls, data: Any, where: str) -> Step:
-        data = _object(data, where)
-        return cls(str(data.get("call", "")), ExchangeRecord.from_json(data, where),
-                   _extra(data, ("call", "request", "response", "error")))
+    def from_json(cls, data: Any) -> Step:
+        data = _object(data)
+        return cls(str(data.get("call", "")), ExchangeRecord.from_json(data),
+                   _extra(data, _STEP_KEYS))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CaseResult:
     """One planned case as it ran: its first exchange, the further steps, the findings."""
 
@@ -225,31 +264,27 @@ class CaseResult:
         return _joined(pairs, self.omitted, self.extra)
 
     @classmethod
-    def from_json(cls, data: Any, where: str) -> CaseResult:
-        data = _object(data, where)
-        call = str(_required(data, "call", where))
-        known = ("id", "phase", "call", "rules", "expect", "breaks", "request", "response",
-                 "error", "steps", "findings", "curl", "status")
+    def from_json(cls, data: Any) -> CaseResult:
+        data = _object(data)
+        call = str(_required(data, "call"))
         return cls(
-            id=str(_required(data, "id", where)),
+            id=str(_required(data, "id")),
             phase=str(data.get("phase", "")),
             call=call,
-            rules=tuple(str(rule) for rule in _list(data, "rules", where)),
+            rules=tuple(str(rule) for rule in _list(data, "rules")),
             expect=str(data.get("expect", "")),
             breaks=data.get("breaks"),
-            exchange=ExchangeRecord.from_json(data, where),
-            steps=tuple(Step.from_json(step, f"{where}/steps/{number}")
-                        for number, step in enumerate(_list(data, "steps", where))),
-            findings=tuple(Finding.from_json(finding, f"{where}/findings/{number}", call)
-                           for number, finding in enumerate(_list(data, "findings", where))),
+            exchange=ExchangeRecord.from_json(data),
+            steps=_each(data, "steps", Step.from_json),
+            findings=_each(data, "findings", lambda item: Finding.from_json(item, call)),
             curl=str(data.get("curl") or ""),
             status=str(data.get("status", "error")),
-            extra=_extra(data, known),
+            extra=_extra(data, _CASE_KEYS),
             omitted=_omitted(data, cls._OPTIONAL),
         )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RuleResult:
     """One row of the table by rule: a rule on one call (or "any"), how it fared."""
 
@@ -262,6 +297,7 @@ class RuleResult:
     extra: Json = field(default_factory=dict, compare=False, repr=False)
 
     _KEYS = ("id", "call", "status", "checks", "failures", "first_failure")
+    _KNOWN = frozenset(_KEYS)
 
     def to_json(self) -> Json:
         return _joined(zip(self._KEYS, (self.id, self.call, self.status, self.checks,
@@ -269,15 +305,15 @@ class RuleResult:
                        frozenset(), self.extra)
 
     @classmethod
-    def from_json(cls, data: Any, where: str) -> RuleResult:
-        data = _object(data, where)
-        return cls(str(_required(data, "id", where)), str(data.get("call", "any")),
+    def from_json(cls, data: Any) -> RuleResult:
+        data = _object(data)
+        return cls(str(_required(data, "id")), str(data.get("call", "any")),
                    str(data.get("status", "not_exercised")), int(data.get("checks", 0)),
                    int(data.get("failures", 0)), data.get("first_failure"),
-                   _extra(data, cls._KEYS))
+                   _extra(data, cls._KNOWN))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RunInfo:
     """results.json's `run`: where, with what budget, when, how many requests."""
 
@@ -303,15 +339,15 @@ class RunInfo:
         return _joined(zip(self._KEYS, values, strict=True), frozenset(), self.extra)
 
     @classmethod
-    def from_json(cls, data: Any, where: str = "/run") -> RunInfo:
-        data = _object(data, where)
+    def from_json(cls, data: Any) -> RunInfo:
+        data = _object(data)
         base_url, target, stream_id, account_id, seed, max_examples, started_at, finished_at, \
-            duration_s, requests = (_required(data, key, where) for key in cls._KEYS)
+            duration_s, requests = (_required(data, key) for key in cls._KEYS)
         return cls(base_url, target, stream_id, account_id, seed, max_examples, started_at,
-                   finished_at, duration_s, requests, _extra(data, cls._KEYS))
+                   finished_at, duration_s, requests, _extra(data, frozenset(cls._KEYS)))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RunResult:
     """A whole contract run: the verdict, a row per rule and call, every case."""
 
@@ -341,21 +377,18 @@ class RunResult:
 
     @classmethod
     def from_json(cls, data: Any) -> RunResult:
-        data = _object(data, "")
+        data = _object(data)
         tool = data.get("tool")
         trace = data.get("trace")
-        known = ("version", "tool", "run", "verdict", "error", "rules", "cases", "trace")
         return cls(
-            run=RunInfo.from_json(_required(data, "run", "")),
-            verdict=str(_required(data, "verdict", "")),
+            run=_part(data, "run", RunInfo.from_json),
+            verdict=str(_required(data, "verdict")),
             error=data.get("error"),
-            rules=tuple(RuleResult.from_json(row, f"/rules/{number}")
-                        for number, row in enumerate(_list(data, "rules", ""))),
-            cases=tuple(CaseResult.from_json(case, f"/cases/{number}")
-                        for number, case in enumerate(_list(data, "cases", ""))),
+            rules=_each(data, "rules", RuleResult.from_json),
+            cases=_each(data, "cases", CaseResult.from_json),
             trace=dict(trace) if isinstance(trace, Mapping) else None,
             version=data.get("version", RESULTS_VERSION),
             tool=dict(tool) if isinstance(tool, Mapping) else {},
-            extra=_extra(data, known),
+            extra=_extra(data, _RESULT_KEYS),
             omitted=_omitted(data, ("error",)),
         )
