@@ -182,8 +182,29 @@ def test_item3_the_suite_plans_the_schemathesis_phase_unless_told_not_to(
         return [case.id for case in plan_session(options, target, load_fixture(),
                                                  client_id="c", client_secret=None)]
 
-    assert plan(SessionOptions(max_examples=1))[-1] == "fuzz-create-positive-1"  # the default
-    assert "fuzz-create-positive-1" not in plan(SessionOptions(max_examples=1, fuzz=False))
+    stubbed = SessionOptions(max_examples=1, seed=918273)  # a draw no other test makes
+    assert plan(stubbed)[-1] == "fuzz-create-positive-1"  # the default
+    assert "fuzz-create-positive-1" not in plan(dataclasses.replace(stubbed, fuzz=False))
+
+
+def test_item3_collection_and_run_share_one_schemathesis_draw(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from kore_contract.contract.fixture import load_fixture
+    from kore_contract.run import fuzz_phase
+    from kore_contract.run.client import Target
+    from kore_contract.run.session import fuzz_plan
+
+    draws: list[str] = []
+    monkeypatch.setattr(fuzz_phase, "plan_fuzz_cases",
+                        lambda target, *args, **kwargs: draws.append(target.token) or [])
+    fixture = load_fixture()
+    collected = Target("http://planning.invalid", "st", "acc", "app", "planning")
+    running = Target("http://127.0.0.1:8080", "st", "acc", "app", "the-real-token")
+    fuzz_plan(collected, fixture, max_examples=1, seed=918274)
+    fuzz_plan(running, fixture, max_examples=1, seed=918274)
+    assert draws == ["planning"]  # drawn once: the run's cases are the ones collected
+    fuzz_plan(running, fixture, max_examples=2, seed=918274)
+    assert len(draws) == 2
 
 
 # --- item 5: what a check applies to, once ------------------------------------------------------

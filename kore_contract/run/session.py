@@ -44,7 +44,7 @@ if TYPE_CHECKING:
 
 __all__ = ["CannotRun", "ContractSession", "Credentials", "SessionOptions", "SessionOutcome",
            "check_base_url", "client_credentials", "credentials", "embedded_mock",
-           "load_run_fixture", "offline_plan", "plan_session"]
+           "fuzz_plan", "load_run_fixture", "offline_plan", "plan_session"]
 
 #: How a shell shows progress: given the number of cases, a context that yields the
 #: function called with each case's id as it is done.
@@ -159,11 +159,30 @@ def plan_session(options: SessionOptions, target: Target, fixture: Fixture, *,
     planned = plan_cases(target, fixture, max_examples=options.max_examples, seed=options.seed,
                          client_id=client_id, client_secret=client_secret, secrets=secrets)
     if options.fuzz:
-        from kore_contract.run.fuzz_phase import plan_fuzz_cases
-
-        planned += plan_fuzz_cases(target, fixture, max_examples=options.max_examples,
-                                   seed=options.seed)
+        planned += fuzz_plan(target, fixture, max_examples=options.max_examples,
+                             seed=options.seed)
     return planned
+
+
+_FUZZ_PLANS: dict[tuple[object, ...], tuple[PlannedCase, ...]] = {}
+
+
+def fuzz_plan(target: Target, fixture: Fixture, *, max_examples: int, seed: int
+              ) -> tuple[PlannedCase, ...]:
+    """The schemathesis phase's cases, drawn once per process for the same account, ids and
+    budget: they do not depend on the base URL or the token, so the suite's collection and
+    its run share one draw (and agree on what each case breaks)."""
+    from kore_contract.run import fuzz_phase
+
+    key = (fixture.contact_lists, fixture.dnc_lists, tuple(sorted(fixture.templates.items())),
+           fixture.caller_ids, target.stream_id, target.account_id, target.iid, max_examples,
+           seed)
+    if key not in _FUZZ_PLANS:
+        if len(_FUZZ_PLANS) >= 4:
+            _FUZZ_PLANS.clear()
+        _FUZZ_PLANS[key] = tuple(fuzz_phase.plan_fuzz_cases(
+            target, fixture, max_examples=max_examples, seed=seed))
+    return _FUZZ_PLANS[key]
 
 
 @functools.lru_cache(maxsize=4)
