@@ -16,7 +16,8 @@ HELP = "delete campaigns a run created and did not delete (from its ledger)"
 DESCRIPTION = """\
 Every create a contract run sends is written to a ledger (reports/ledger.jsonl) before it
 is sent and once it is answered; campaigns are deleted at the run's end. After a crash or
-a lost connection, this command deletes what the ledger still holds, on the --base-url
+a lost connection, this command deletes what the ledger still holds (stopping a
+campaign the ledger last saw started: an Active campaign cannot be deleted), on the --base-url
 server only (the token goes nowhere else): lines naming another server are skipped and
 listed. A create that was sent and never answered is listed by name ("possibly created"):
 check the account for it. Bad ledger lines are skipped and reported on stderr.
@@ -60,15 +61,17 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     for bad in state.bad_lines:
         err.write(f"kore-contract cleanup: {path}:{bad.number}: skipped: {bad.problem}\n")
     here, elsewhere = _split_by_server(state, base_url)
+    unresolved = [entry for entry in state.unresolved if _same_server(entry, base_url)]
     try:
-        token = _token(args) if here else ""
+        token = _token(args) if here or unresolved else ""
     except Refused as error:
         err.write(f"kore-contract cleanup: {error}\n")
         return 2
     for other_url, count in sorted(elsewhere.items()):
         out.write(f"skipped {count} campaign(s) created on {shown(other_url)} (not the "
                   f"--base-url): run cleanup with --base-url {shown(other_url)} for them\n")
-    unresolved = [entry for entry in state.unresolved if _same_server(entry, base_url)]
+    found, unresolved = _found_by_name(args, base_url, token, unresolved, out)
+    here += found
     left = _delete_all(args, path, base_url, token, here, out)
     for entry in unresolved:
         out.write(f"possibly created, name {shown_name(entry.get('name'))}: check the account "
@@ -77,6 +80,61 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
                           "possibly_created": len(unresolved),
                           "skipped": sum(elsewhere.values())}) + "\n")
     return 1 if left or unresolved or elsewhere else 0
+
+
+#: Campaigns asked for per list page while looking intents up by name.
+LIST_PAGE = 50
+#: Pages read at most (LIST_PAGE x LIST_PAGES campaigns, newest first).
+LIST_PAGES = 20
+
+
+def _found_by_name(args: argparse.Namespace, base_url: str, token: str,
+                   intents: list[dict[str, Any]], out: TextIO
+                   ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The intents ("possibly created") resolved by name with the list call: the campaigns
+    of that exact name, as ledger entries to delete; and the intents still unresolved (no
+    name, not listed, or the list call failed)."""
+    from kore_contract.contract import spec
+    from kore_contract.run.client import KoreClient, Target
+
+    named = [entry for entry in intents if isinstance(entry.get("name"), str)]
+    if not named:
+        return [], intents
+    first = named[0]
+    client = KoreClient(Target(base_url, first["stream_id"], first["account_id"], first["iid"],
+                               token), timeout=args.timeout)
+    listed: dict[str, list[dict[str, Any]]] = {}
+    try:
+        for page in range(LIST_PAGES):
+            exchange = client.list_campaigns({"type": spec.campaign_type(), "limit": LIST_PAGE,
+                                              "skip": page * LIST_PAGE,
+                                              "sortBy": {"createdAt": "desc"}}, retries=0)
+            answer = exchange.response_json if exchange.status == 200 else None
+            data = answer.get("data") if isinstance(answer, dict) else None
+            results = data.get("results") if isinstance(data, dict) else None
+            if not isinstance(results, list):
+                out.write(f"could not list the campaigns to find possibly created ones by name "
+                          f"({shown(str(exchange.status or exchange.error))})\n")
+                break
+            for result in results:
+                if isinstance(result, dict) and isinstance(result.get("id"), str):
+                    listed.setdefault(str(result.get("name")), []).append(result)
+            if not (isinstance(data, dict) and data.get("hasMore")):
+                break
+    finally:
+        client.close()
+    found: list[dict[str, Any]] = []
+    still: list[dict[str, Any]] = []
+    for entry in intents:
+        matches = listed.get(str(entry.get("name")), []) if entry in named else []
+        if not matches:
+            still.append(entry)
+        for match in matches:
+            out.write(f"possibly created, name {shown_name(entry.get('name'))}: found by name "
+                      f"as {shown(match['id'])}\n")
+            found.append({**entry, "created": match["id"],
+                          "state": "Active" if match.get("status") == "Active" else None})
+    return found, still
 
 
 def _base_url(args: argparse.Namespace) -> str:
@@ -141,14 +199,18 @@ def _delete_all(args: argparse.Namespace, path: Path, base_url: str, token: str,
         client = KoreClient(target, timeout=args.timeout, ledger=ledger)
         client.limiter = limiter
         ledger.pending[entry["created"]] = entry
+        stopped = ""
+        if entry.get("state") == "Active":  # a server refuses to delete it (T5): stop first
+            stop = client.stop(entry["created"])
+            stopped = f"stopped ({shown(str(stop.status or stop.error))}), "
         exchange = client.delete(entry["created"])
         client.close()
         gone = exchange.status is not None and (200 <= exchange.status < 300
                                                 or exchange.status == 404)
         left += not gone
         status = exchange.status if exchange.status is not None else exchange.error
-        out.write(f"{'deleted' if gone else 'NOT deleted'} {shown(entry['created'])} "
-                  f"({shown(str(status))})\n")
+        out.write(f"{stopped}{'deleted' if gone else 'NOT deleted'} "
+                  f"{shown(entry['created'])} ({shown(str(status))})\n")
     return left
 
 

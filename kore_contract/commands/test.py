@@ -77,6 +77,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                           f"loopback, {defaults.LIVE_DEFAULT_RATE:g} on a live server)")
     run.add_argument("--allow-writes", action="store_true",
                      help="allow creating (and deleting) campaigns on a non-loopback server")
+    run.add_argument("--allow-sends", action="store_true",
+                     default=os.environ.get("KORE_ALLOW_SENDS", "").lower() in
+                     ("1", "true", "yes"),
+                     help="allow starting campaigns on a non-loopback server: only those "
+                          "whose contact lists the fixture marks sendableContactLists (a "
+                          "started campaign sends real messages) [env KORE_ALLOW_SENDS=1]")
     run.add_argument("--fault", default=None, help=argparse.SUPPRESS)  # mock self-test only
     run.add_argument("--no-fuzz", action="store_true",
                      help="skip the schemathesis fuzzing phase")
@@ -122,7 +128,8 @@ def session_options(args: argparse.Namespace) -> SessionOptions:
     return SessionOptions(
         **{name: value for name, value in given.items() if value},
         max_examples=args.max_examples, seed=args.seed, report_dir=Path(args.report_dir),
-        timeout=args.timeout, allow_writes=args.allow_writes, fuzz=not args.no_fuzz,
+        timeout=args.timeout, allow_writes=args.allow_writes, allow_sends=args.allow_sends,
+        fuzz=not args.no_fuzz,
     )
 
 

@@ -49,6 +49,8 @@ OPTIONS = (
 SWITCHES = (
     ("--kore-allow-writes", "KORE_ALLOW_WRITES",
      "allow creating campaigns on a non-loopback server"),
+    ("--kore-allow-sends", "KORE_ALLOW_SENDS",
+     "allow starting campaigns on a non-loopback server (the fixture's sendableContactLists)"),
     ("--kore-no-fuzz", "KORE_NO_FUZZ", "skip the schemathesis phase of the contract run"),
 )
 #: The suite's run, as the terminal summary reports it (set where the contract ran).
@@ -98,6 +100,7 @@ def read_settings(config: pytest.Config) -> SessionOptions:
         **number("--kore-max-examples", "KORE_MAX_EXAMPLES"),
         **number("--kore-seed", "KORE_SEED"),
         allow_writes=switch("--kore-allow-writes", "KORE_ALLOW_WRITES"),
+        allow_sends=switch("--kore-allow-sends", "KORE_ALLOW_SENDS"),
         fuzz=not switch("--kore-no-fuzz", "KORE_NO_FUZZ"),
         report_dir=(config.invocation_params.dir / report_dir if report_dir
                     else config.rootpath / "reports"),

@@ -436,10 +436,61 @@ class KoreClient:
             self.ledger.deleted(campaign_id)
         return exchange
 
+    # --- the family's other calls (docs/contract.md part 2) --------------------------
+
+    def update(self, campaign_id: str, body: Any, *, raw: bytes | None = None) -> Exchange:
+        """PUT a whole campaign (U1); never retried (a PUT is idempotent, but a retried
+        update muddles U2's updatedAt)."""
+        payload = raw if raw is not None else json.dumps(body, ensure_ascii=False).encode()
+        return self.send("PUT", self.target.call_path("update", campaign_id),
+                         query={"accountId": self.target.account_id,
+                                "campaignType": spec.campaign_type()},
+                         headers={**self.target.standard_headers(),
+                                  "Content-Type": "application/json"}, body=payload)
+
+    def trigger(self, campaign_id: str, action: str, *, shape: str = "trigger",
+                query: Mapping[str, str] | None = None) -> Exchange:
+        """Start or stop (`action`, the spec's x-actions) through the operation `shape`
+        ("trigger": POST /trigger/{id}; "start": the start page's POST /{id}); `query`
+        replaces the documented one (T6's bad triggers). A 2xx answer is recorded in the
+        ledger as the campaign's new state (cleanup stops an Active campaign first)."""
+        if query is None:
+            query = {**spec.operations()[shape]["x-actions"][action]["query"],  # type: ignore[index]
+                     "accountId": self.target.account_id}
+        exchange = self.send("POST", self.target.call_path(shape, campaign_id), query=query,
+                             headers=self.target.standard_headers())
+        if exchange.status is not None and 200 <= exchange.status < 300:
+            answer = exchange.response_json
+            state = answer.get("status") if isinstance(answer, dict) else None
+            self.ledger.state_changed(campaign_id, state if isinstance(state, str) else
+                                      ("Active" if action == "start" else "Stopped"))
+        return exchange
+
+    def start(self, campaign_id: str, *, shape: str = "trigger") -> Exchange:
+        return self.trigger(campaign_id, "start", shape=shape)
+
+    def stop(self, campaign_id: str) -> Exchange:
+        return self.trigger(campaign_id, "stop")
+
+    def status(self, campaign_id: str) -> Exchange:
+        return self.send("POST", self.target.call_path("status", campaign_id),
+                         query={"accountId": self.target.account_id},
+                         headers=self.target.standard_headers(), retries=2)
+
+    def list_campaigns(self, body: Any, *, retries: int = 2) -> Exchange:
+        return self.send("POST", self.target.call_path("list"),
+                         query={"accountId": self.target.account_id},
+                         headers={**self.target.standard_headers(),
+                                  "Content-Type": "application/json"},
+                         body=json.dumps(body, ensure_ascii=False).encode(), retries=retries)
+
     def delete_pending(self) -> list[str]:
-        """Delete every campaign the ledger still holds; the ids that could not be deleted."""
+        """Delete every campaign the ledger still holds, stopping an Active one first (a
+        server refuses to delete it, T5); the ids that could not be deleted."""
         left = []
         for campaign_id in list(self.ledger.pending):
+            if self.ledger.pending[campaign_id].get("state") == "Active":
+                self.stop(campaign_id)
             exchange = self.delete(campaign_id)
             gone = exchange.status is not None and (200 <= exchange.status < 300
                                                     or exchange.status == 404)

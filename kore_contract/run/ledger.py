@@ -1,12 +1,14 @@
 """The ledger of a run's campaigns: every create, on disk before it is sent and once answered.
 
-A JSON-lines file, appended to (one `write` per line), four kinds of line:
+A JSON-lines file, appended to (one `write` per line), six kinds of line:
 
 - `{"intent": KEY, "name": NAME, "base_url": ..., "stream_id": ..., "account_id": ..., "iid": ...}`
   before a create is sent (the run-prefixed name; never a token);
 - `{"created": ID, "from_intent": KEY, "name": NAME, "base_url": ..., ...}` when the answer names
   the campaign;
 - `{"answered": KEY, "status": 400}` when the server answered a create without creating;
+- `{"started": ID}` and `{"stopped": ID}` when a start or a stop was answered 2xx (a campaign
+  last started is Active: cleanup stops it before deleting it, T5);
 - `{"deleted": ID}` once the campaign is gone.
 
 An intent with neither a `created` nor an `answered` line is a create whose answer never came
@@ -32,7 +34,9 @@ if TYPE_CHECKING:
     from kore_contract.run.target import Target
 
 #: The line kinds, by their key.
-KINDS = ("intent", "created", "answered", "deleted")
+KINDS = ("intent", "created", "answered", "started", "stopped", "deleted")
+#: The state a start or a stop line leaves the campaign in.
+STATE_OF = {"started": "Active", "stopped": "Stopped"}
 #: What an intent and a created line must say about where the campaign is.
 WHERE = ("base_url", "stream_id", "account_id", "iid")
 #: Names are recorded up to this length (a server keeps at most 48 characters).
@@ -122,6 +126,15 @@ class Ledger:
         with self.lock:
             if self.unresolved.pop(intent, None) is not None:
                 self._append({"answered": intent, "status": status})
+
+    def state_changed(self, campaign_id: str, state: str) -> None:
+        """Record a start ("Active") or a stop (any other state) of a campaign of this run."""
+        kind = "started" if state == "Active" else "stopped"
+        with self.lock:
+            entry = self.pending.get(campaign_id)
+            if entry is not None:
+                entry["state"] = STATE_OF[kind]
+                self._append({kind: campaign_id})
 
     def deleted(self, campaign_id: str) -> None:
         with self.lock:
@@ -227,6 +240,10 @@ class _Replay:
             self.pending[entry["created"]] = entry
         elif "answered" in entry:
             self.unresolved.pop(entry["answered"], None)
+        elif "started" in entry or "stopped" in entry:
+            kind = "started" if "started" in entry else "stopped"
+            if entry[kind] in self.pending:
+                self.pending[entry[kind]] = {**self.pending[entry[kind]], "state": STATE_OF[kind]}
         else:
             self.pending.pop(entry["deleted"], None)
 

@@ -39,6 +39,9 @@ class SessionOptions:
     timeout: float = DEFAULT_TIMEOUT
     rate: float | None = None  # requests a second; None: no cap on loopback, else 5
     allow_writes: bool = False  # create campaigns on a server that is not loopback
+    #: start campaigns on a server that is not loopback (only those whose contact lists the
+    #: fixture marks sendableContactLists): a started campaign sends real messages
+    allow_sends: bool = False
     fuzz: bool = True  # the schemathesis phase
     fault: str | None = None  # a defect for the embedded mock to show (its self-test)
     flags: str = "--"  # how the shell spells its options in messages ("--kore-": the plugin)
@@ -49,6 +52,27 @@ class SessionOptions:
 
     def flag(self, name: str) -> str:
         return f"{self.flags}{name}"
+
+
+def start_refusal(options: SessionOptions, base_url: str, loopback: bool,
+                  contact_lists: object, sendable: tuple[str, ...]) -> str | None:
+    """Why a campaign with these contact lists may not be started on `base_url`, or None.
+
+    On loopback anything may start (the embedded mock or a local server sends nothing). On
+    any other server a start sends real messages: it needs allow_sends, and every contact
+    list of the campaign among the fixture's `sendableContactLists`.
+    """
+    if loopback:
+        return None
+    if not options.allow_sends:
+        return (f"not started: {base_url} is not loopback and a start sends real messages; "
+                f"pass {options.flag('allow-sends')} (or KORE_ALLOW_SENDS=1) to start "
+                "campaigns on the fixture's sendableContactLists")
+    lists = contact_lists if isinstance(contact_lists, list) else []
+    if not lists or not all(name in sendable for name in lists):
+        return ("not started: the campaign's contact lists are not all among the fixture's "
+                "sendableContactLists")
+    return None
 
 
 class CannotRun(Exception):
