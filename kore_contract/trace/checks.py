@@ -33,6 +33,8 @@ DEFECT_KINDS = (
     "description-contradicts-sample",
     "description-contradicts-description",
     "sample-not-json",
+    "endpoint-differs-from-spec",
+    "name-mismatch",
 )
 BODY_ROLES: tuple[Role, ...] = ("request", "response")
 JSON_TYPES = {"string": "string", "number": "number", "integer": "number", "boolean": "boolean",
@@ -97,6 +99,8 @@ class Analysed:
             return (f"{role}:{self.doc.name}", path)
         view = self.samples.get(role)
         root = view.root if view else ""
+        if not root and role == "response" and self.call is not None:
+            return ("envelope", path)  # an answer without a record: its own fields
         if not root or path.startswith(f"{root}."):
             return ("record", path.removeprefix(f"{root}.") if root else path)
         return ("envelope", path)
@@ -127,6 +131,8 @@ def find_defects(pages: list[Analysed], *, has_request_body: set[str]) -> list[D
         found += sample_rule_breaks(page, page.call in has_request_body, broken)
         found += descriptions_vs_sample(page, broken)
     found += type_mismatches(pages)
+    found += item_type_mismatches(pages)
+    found += name_mismatches(pages)
     found += descriptions_vs_descriptions(pages)
     return merge(found)
 
@@ -294,28 +300,23 @@ def _them(names: list[str]) -> str:
 
 def sample_rule_breaks(page: Analysed, has_request_body: bool,
                        broken: set[tuple[str, str]]) -> Iterator[Defect]:
-    """The page's samples run through the project's validator (only for a call the spec
-    knows: a request sample only where that call has a body). Adds what it reports to
+    """The page's samples checked against the page's own call (only for a call the spec
+    knows: a request sample only where that call has a body): by the project's validator
+    where the call's body or answer is the one it checks, else by the spec's JSON Schema of
+    that call, and every record a sample holds by the record rules. Adds what it reports to
     `broken`, so that a description's claim about the same value is not said twice."""
     if page.call is None:
         return
-    from kore_contract.contract.loader import Parsed, parse_json
-    from kore_contract.validate.api import validate_request, validate_response
+    from kore_contract.trace.rules import sample_violations
 
     for role, view in page.samples.items():
         if role == "request" and not has_request_body:
             continue
-        parsed = parse_json(view.sample.text)
-        duplicates = parsed.duplicate_keys if isinstance(parsed, Parsed) else ()
-        payload = view.sample.payload
-        result = (validate_request(payload, duplicate_keys=duplicates) if role == "request"
-                  else validate_response(payload, duplicate_keys=duplicates))
-        for violation in result.violations:
-            path = normalise(".".join(p for p in violation.pointer.split("/") if not p.isdigit()))
+        for rule, pointer, message in sample_violations(page.call, role, view.sample):
+            path = normalise(".".join(p for p in pointer.split("/") if p and not p.isdigit()))
             broken.add((view.sample.section, path))
             yield Defect("sample-value-breaks-rule", (path,) if path else (), (page.name,),
-                         f"{sample_label(page, view)} breaks {violation.rule}: "
-                         f"{violation.message}")
+                         f"{sample_label(page, view)} breaks {rule}: {message}")
 
 
 # --- descriptions ---------------------------------------------------------------------------
@@ -417,7 +418,10 @@ def type_mismatches(pages: list[Analysed]) -> Iterator[Defect]:
     seen: dict[tuple[str, str], dict[str, list[tuple[str, str, str]]]] = defaultdict(
         lambda: defaultdict(list))
     for page in pages:
+        unparsed = {b.role for b in page.doc.broken_samples}
         for table in page.tables:
+            if table.table.role in unparsed and table.table.role not in page.samples:
+                continue  # its sample does not parse: where its rows sit is unknown
             for resolved in table.rows:
                 kind = table_type(resolved.row.type)
                 path = page.row_path(table, resolved)
@@ -447,3 +451,61 @@ def _type_defect(path: str, kinds: dict[str, list[tuple[str, str, str]]]) -> Def
                   tuple(dict.fromkeys(d for d, _, _ in everyone)),
                   f'"{path}" is ' + ", but ".join(parts))
 
+
+
+ARRAY_OF = re.compile(r"^\s*array\s*(?:\[\s*(\w+)\s*\]|of\s+(\w+?)s?\b)", re.I)
+
+
+def item_type_mismatches(pages: list[Analysed]) -> Iterator[Defect]:
+    """A table that types a field as an array of one type (`array[number]`) where its own
+    page's sample holds items of another."""
+    for page in pages:
+        for table in page.tables:
+            view = page.samples.get(table.table.role)
+            if view is None:
+                continue
+            for resolved in table.rows:
+                match = ARRAY_OF.match(resolved.row.type)
+                item = JSON_TYPES.get((match.group(1) or match.group(2) or "").lower()) if match \
+                    else None
+                if item is None or resolved.path is None:
+                    continue
+                found = [json_type(v) for value in view.paths.get(resolved.path, [])
+                         if isinstance(value, list) for v in value]
+                other = [k for k in dict.fromkeys(found) if k not in (item, "null")]
+                if other:
+                    yield Defect("type-mismatch", (resolved.row.name,), (page.name,),
+                                 f'{table_label(page, table.table)} types "{resolved.row.name}" '
+                                 f'as "{resolved.row.type}", but {sample_label(page, view)} '
+                                 f'has {" and ".join(k + " items" for k in other)} there')
+
+
+def name_mismatches(pages: list[Analysed]) -> Iterator[Defect]:
+    """One field of the answers' records spelled two ways across pages (`_id` and `id`):
+    names equal but for leading underscores and letter case."""
+    spelled: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+    for page in pages:
+        places: list[tuple[str, str]] = []
+        for table in page.tables:
+            if table.table.role == "response":
+                places += [(page.row_path(table, r), page.where(table.table.section))
+                           for r in table.rows]
+        view = page.samples.get("response")
+        if view is not None:
+            places += [(path, page.where(view.sample.section)) for path in view.paths]
+        for path, where in places:
+            scope, key = page.record_key("response", normalise(path))
+            if scope != "record":
+                continue
+            last = key.rsplit(".", 1)[-1]
+            group = spelled[last.lstrip("_").lower()][last]
+            if where not in group:
+                group.append(where)
+    for spellings in spelled.values():
+        if len(spellings) > 1:
+            ordered = sorted(spellings.items(), key=lambda item: len(item[1]))
+            said = "; ".join(f'"{name}" in {", ".join(dict.fromkeys(where))}'
+                             for name, where in ordered)
+            documents = tuple(dict.fromkeys(w.split("#")[0] for _, ws in ordered for w in ws))
+            yield Defect("name-mismatch", tuple(spellings), documents,
+                         f"the answers name one field of their records two ways: {said}")

@@ -11,6 +11,7 @@ and the pages are read at run time.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -89,8 +90,10 @@ def trace_documents(paths: Iterable[str | Path]) -> TraceResult:
         except UnreadablePage as error:
             result.unreadable.append((str(path), str(error)))
             continue
-        pages.append(analyse(document, call_of(document)))
+        call = call_of(document)
+        pages += [analyse(part, call) for part in variants_of(document)]
     result.defects = find_defects(pages, has_request_body=calls_with_body())
+    result.defects += endpoints_differ(pages)
     result.fields = traced_fields(pages)
     return result
 
@@ -108,6 +111,50 @@ def trace_spec_only() -> TraceResult:
                                   (DocPlace(found.document, found.section, found.field),),
                                   found.spec_pointer, found.rules))
     return TraceResult(fields=fields)
+
+
+def endpoints_differ(pages: list[Analysed]) -> list[Defect]:
+    """A page's endpoint path that is not its call's path in the spec (placeholders aside:
+    `{{IID}}` and `{streamId}` are one place), or has an empty segment (`//`)."""
+    import re
+
+    placeholder = re.compile(r"\{+[^{}]*\}+")
+    found: dict[tuple[str, str], list[str]] = {}
+    for page in pages:
+        endpoint = page.doc.endpoint
+        if endpoint is None or page.call is None:
+            continue
+        documented = urlsplit(endpoint.url).path
+        _, spec_path, _ = _operations()[page.call]
+        if placeholder.sub("{}", documented) == placeholder.sub("{}", spec_path):
+            continue
+        why = " (it has an empty segment, \"//\")" if "//" in documented else ""
+        message = (f'the endpoint ({page.name}#endpoint) has the path "{documented}"{why}; '
+                   f'the spec\'s {page.call} call is "{spec_path}"')
+        documents = found.setdefault((documented, message), [])
+        if page.name not in documents:
+            documents.append(page.name)
+    return [Defect("endpoint-differs-from-spec", (path,), tuple(documents), message)
+            for (path, message), documents in found.items()]
+
+
+def variants_of(document: Document) -> list[Document]:
+    """A page with several samples of one role, told apart by their headings ("Sample
+    Response for X", "... for Y"), read as one page per variant: each variant's samples
+    with its own tables and those no variant claims. Otherwise the page itself."""
+    keys = [_variant_key(s.section) for s in document.samples]
+    named = list(dict.fromkeys(k for k in keys if k))
+    if len(named) < 2:
+        return [document]
+    return [dataclasses.replace(
+        document,
+        samples=[s for s in document.samples if _variant_key(s.section) in ("", key)],
+        tables=[t for t in document.tables if _variant_key(t.section) in ("", key)])
+        for key in named]
+
+
+def _variant_key(section: str) -> str:
+    return section.split("-for-", 1)[1] if "-for-" in section else ""
 
 
 # --- which call a page documents -----------------------------------------------------------
@@ -138,14 +185,19 @@ def call_of(document: Document) -> str | None:
             if spec_path == path and method in (document.endpoint.method, ""):
                 return call
     named = spec.load_spec().get("info", {}).get("x-documents", {})
-    return next((call for call, name in named.items()
-                 if name == document.name and call in _operations()), None)
+    return next((call for call, names in named.items()
+                 if document.name in _names(names) and call in _operations()), None)
 
 
 def spec_name(page: Analysed) -> str:
     """The name the spec's x-source uses for this page (the user's copy may be renamed)."""
-    named = spec.load_spec().get("info", {}).get("x-documents", {})
-    return str(named.get(page.call, page.name)) if page.call else page.name
+    names = _names(spec.load_spec().get("info", {}).get("x-documents", {}).get(page.call))
+    return page.name if page.name in names or len(names) != 1 else names[0]
+
+
+def _names(documented: Any) -> list[str]:
+    """An `info.x-documents` value: a call's pages (a list; one name alone is read too)."""
+    return [documented] if isinstance(documented, str) else list(documented or ())
 
 
 # --- the field list --------------------------------------------------------------------------
