@@ -71,3 +71,57 @@ def test_report_screenshot(report_url: str, tmp_path: Path, name: str, size: str
                     f"--window-size={size}", report_url)
     assert done.returncode == 0, done.stderr[-2000:]
     assert target.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+MEASURE = """<script>
+addEventListener("load", () => {
+  const table = document.querySelector("table.rules");
+  const out = document.createElement("pre");
+  out.id = "measured";
+  out.textContent = JSON.stringify({
+    viewport: document.documentElement.clientWidth,
+    table: table.scrollWidth,
+    page: document.documentElement.scrollWidth,
+    cards: getComputedStyle(table.querySelector("tr")).display === "block",
+  });
+  document.body.appendChild(out);
+});
+</script>"""
+
+
+def test_rule_table_fits_a_phone_width_390(tmp_path: Path) -> None:
+    """At 390x844 the rule table is no wider than the viewport (it reflows into a card per
+    rule); measured in Chromium on a copy of the report with a measuring script (the report
+    itself runs none: its CSP forbids scripts). Screenshot: reports/report-rules-390.png."""
+    import json
+
+    from test_report_family import FAMILY_ROWS
+
+    data = sample_results()
+    for rule, call, status in FAMILY_ROWS:
+        data["rules"].append({"id": rule, "call": call, "status": status, "checks": 1,
+                              "failures": int(status == "failed"),
+                              "first_failure": data["cases"][0]["id"] if status == "failed"
+                              else None})
+    out = tmp_path / "reports"
+    write_reports(data, out)
+    html = (out / "report.html").read_text()
+    html = re.sub(r'<meta http-equiv="Content-Security-Policy"[^>]*>', "", html)
+    page = tmp_path / "measured.html"
+    page.write_text(html.replace("</body>", MEASURE + "</body>"))
+    done = headless(chromium(), tmp_path / "profile", "--window-size=390,844",
+                    "--virtual-time-budget=3000", "--dump-dom", page.as_uri())
+    assert done.returncode == 0, done.stderr[-2000:]
+    found = re.search(r'<pre id="measured">(.*?)</pre>', done.stdout)
+    assert found, done.stdout[-2000:]
+    measured = json.loads(found[1].replace("&quot;", '"'))
+    assert measured["table"] <= measured["viewport"], measured
+    assert measured["page"] <= measured["viewport"], measured
+    assert measured["cards"], measured
+    REPORTS.mkdir(exist_ok=True)
+    target = REPORTS / "report-rules-390.png"
+    target.unlink(missing_ok=True)
+    shot = headless(chromium(), tmp_path / "profile2", f"--screenshot={target}",
+                    "--window-size=390,844", (out / "report.html").as_uri() + "#chart")
+    assert shot.returncode == 0, shot.stderr[-2000:]
+    assert target.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -15,8 +15,9 @@ they document (tables, sample request and response, endpoint line) with where th
 has it and the rule ids that cover it; then report the documentation's own defects:
 table fields missing from the sample and the reverse, path prefixes that do not match,
 types that differ between tables, samples and sibling pages, sample values that break a
-rule, endpoint parameters no table lists, descriptions that contradict a sample or each
-other.
+rule of the page's own call, endpoint parameters no table lists, descriptions that
+contradict a sample or each other, an endpoint path that is not its call's path in the spec,
+a record field the answers spell two ways (`_id`, `id`).
 
 With no DOC, list the fields the spec records as taken from the documentation.
 

@@ -205,6 +205,8 @@ def _mounts() -> dict[str, tuple[Side, str]]:
             return
         for key, item in (node.get("properties") or {}).items():
             walk(item, side, f"{path}/{key}")
+        for option in node.get("oneOf") or ():  # the create body's variants
+            walk(option, side, path)
         if "items" in node:
             walk(node["items"], side, f"{path}/*")
 

@@ -26,7 +26,12 @@ VERDICT_TEXT = {
     "fail": "FAIL: the server breaks the contract",
     "error": "ERROR: the run could not be completed",
 }
-CALL_ORDER = ("create", "get", "delete", "any")
+CALL_ORDER = ("create", "get", "update", "start", "trigger", "stop", "status", "list", "delete",
+              "any")
+#: Rule families in the order a reader meets them (part 1's R, S, A; part 2's C, U, T, Q, L).
+RULE_FAMILIES = "RSACUTQL"
+#: Failing rules first, then the rules that passed, then those not exercised.
+STATUS_ORDER = {"failed": 0, "passed": 1, "not_exercised": 2}
 #: Longer request or response bodies are cut in the reports (the results file keeps all).
 MAX_BODY_CHARS = 20_000
 #: In a run of more cases, passed cases show their bodies as compact JSON (indenting is slow
@@ -256,14 +261,15 @@ def _rules(
             time_s=sum(c.elapsed_ms or 0.0 for c in cover) / 1000,
         ))
     order = {call: index for index, call in enumerate(CALL_ORDER)}
-    return tuple(sorted(rows, key=lambda r: (order.get(r.call, len(order)), _rule_key(r.id))))
+    return tuple(sorted(rows, key=lambda r: (STATUS_ORDER.get(r.status, 1),
+                                             order.get(r.call, len(order)), _rule_key(r.id))))
 
 
 def _rule_key(rule_id: str) -> tuple[int, str, int]:
     match = re.fullmatch(r"([A-Z]+)(\d+)", rule_id)
     if not match:
         return (9, rule_id, 0)
-    return ("RSA".find(match[1][0]) % 9, match[1], int(match[2]))
+    return (RULE_FAMILIES.find(match[1][0]) % 9, match[1], int(match[2]))
 
 
 CHART_LEFT, CHART_WIDTH, BAR_HEIGHT, BAR_GAP = 70.0, 300.0, 18.0, 8.0

@@ -56,7 +56,7 @@ def print_summary(result: RunResult, out: TextIO, written: list[Path]) -> None:
     for column in ("rule", "call", "status", "checks", "failures", "what it says"):
         table.add_column(column, overflow="fold")
     styles = {"passed": "green", "failed": "bold red", "not_exercised": "yellow"}
-    for row in result.rules:
+    for row in sorted(result.rules, key=lambda r: r.status != "failed"):  # failing rules first
         rule = RULES.get(row.id)
         table.add_row(escape(terminal(row.id)), escape(terminal(row.call)),
                       f"[{styles[row.status]}]{row.status.replace('_', ' ')}[/]",
