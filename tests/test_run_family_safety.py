@@ -10,7 +10,6 @@ from __future__ import annotations
 import io
 import json
 import os
-import re
 import signal
 import subprocess
 import sys
@@ -34,9 +33,17 @@ from kore_contract.run.options import SessionOptions, start_refusal
 class FamilyServer(ThreadingHTTPServer):
     campaigns: dict[str, dict[str, Any]]
     calls: list[str]
+    clock: int
+
+
+def _envelope(campaign: dict[str, Any]) -> dict[str, Any]:
+    data = {key: value for key, value in campaign.items() if key != "id"}
+    return {"status": "success", "message": "ok", "data": {"_id": campaign["id"], **data}}
 
 
 class _Handler(BaseHTTPRequestHandler):
+    """A conforming server of the family, small: every call of docs/contract.md part 2."""
+
     server: FamilyServer
 
     def log_message(self, *args: Any) -> None:
@@ -52,37 +59,93 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _read(self) -> Any:
         length = int(self.headers.get("Content-Length") or 0)
-        return json.loads(self.rfile.read(length) or b"{}")
+        try:
+            return json.loads(self.rfile.read(length) or b"{}")
+        except ValueError:
+            return {}
+
+    def _now(self) -> str:
+        self.server.clock += 1
+        return f"2026-01-01T00:{self.server.clock // 60:02d}:{self.server.clock % 60:02d}.000Z"
+
+    def _parts(self) -> tuple[str, dict[str, str]]:
+        split = urlsplit(self.path)
+        return split.path, {k: v[0] for k, v in parse_qs(split.query,
+                                                         keep_blank_values=True).items()}
+
+    def _campaign(self, path: str) -> dict[str, Any] | None:
+        return self.server.campaigns.get(path.rstrip("/").rsplit("/", 1)[-1])
 
     def do_POST(self) -> None:
-        split = urlsplit(self.path)
-        query = {k: v[0] for k, v in parse_qs(split.query).items()}
+        path, query = self._parts()
         campaigns, body = self.server.campaigns, self._read()
-        trigger = re.search(r"/(?:trigger/)?([^/]+)$", split.path)  # both URL shapes
-        if split.path.endswith("/campaign"):
-            campaign_id = f"cd-{len(campaigns) + 1}"
-            campaigns[campaign_id] = {"id": campaign_id, "name": body.get("name"),
-                                      "status": "Ready"}
+        if path.endswith("/campaign"):
+            campaign_id = f"cd-{self.server.clock + 1}"
+            now = self._now()
+            campaigns[campaign_id] = {**body, "id": campaign_id,
+                                      "lname": str(body.get("name")).lower(),
+                                      "status": "Ready", "createdAt": now, "updatedAt": now}
             self.server.calls.append(f"create {campaign_id}")
-            self._answer(201, {"status": "success", "data": {"_id": campaign_id,
-                                                             "status": "Ready"}})
-        elif split.path.endswith("/getAllCampaignDetails"):
+            self._answer(201, _envelope(campaigns[campaign_id]))
+        elif path.endswith("/getAllCampaignDetails"):
             self.server.calls.append("list")
-            results = list(campaigns.values())
-            self._answer(200, {"status": "success", "message": "", "data": {
-                "results": results, "skip": 0, "limit": 50, "hasMore": False,
-                "totalPages": 1, "totalResults": len(results)}})
-        elif trigger and trigger.group(1) in campaigns:
-            campaign, action = campaigns[trigger.group(1)], query.get("trigger")
-            self.server.calls.append(f"{action} {trigger.group(1)}")
-            if (action == "play") == (campaign["status"] == "Active"):
-                self._answer(409, {"errors": [{"msg": "not allowed"}]})
+            self._list(body)
+        elif path.endswith("/status"):
+            campaign = self._campaign(path.removesuffix("/status"))
+            if campaign is None:
+                self._answer(404, {"errors": [{"msg": "not found"}]})
                 return
-            campaign["status"] = "Active" if action == "play" else "Stopped"
-            self._answer(200, {"status": campaign["status"], "message": "ok",
-                               "updatedAt": "2026-01-01T00:00:00.000Z"})
+            self._answer(200, {"status": "success", "data": {
+                "id": campaign["id"], "status": campaign["status"], "name": campaign["name"]}})
         else:
+            self._trigger(path, query)
+
+    def _trigger(self, path: str, query: dict[str, str]) -> None:
+        campaign, action = self._campaign(path), query.get("trigger")
+        if campaign is None:
             self._answer(404, {"errors": [{"msg": "not found"}]})
+            return
+        self.server.calls.append(f"{action} {campaign['id']}")
+        if query.get("campaignType") != "sms" or action not in ("play", "stop"):
+            self._answer(400, {"errors": [{"msg": "bad trigger"}]})
+        elif (action == "play") == (campaign["status"] == "Active"):
+            self._answer(409, {"errors": [{"msg": "not allowed"}]})
+        else:
+            campaign["status"] = "Active" if action == "play" else "Stopped"
+            campaign["updatedAt"] = self._now()
+            answer = {"status": campaign["status"], "message": "ok",
+                      "updatedAt": campaign["updatedAt"]}
+            if action == "stop":
+                answer["campaignExecutionType"] = "NORMAL"
+            self._answer(200, answer)
+
+    def _list(self, body: dict[str, Any]) -> None:
+        statuses = (body.get("filters") or {}).get("status")
+        rows = sorted((c for c in self.server.campaigns.values()
+                       if statuses is None or c["status"] in statuses),
+                      key=lambda c: c["createdAt"], reverse=True)
+        skip, limit = int(body.get("skip") or 0), int(body.get("limit") or 50)
+        page = [{key: c.get(key) for key in ("id", "name", "status", "priority", "contactLists",
+                                              "format", "createdAt", "updatedAt", "message")}
+                for c in rows[skip:skip + limit]]
+        self._answer(200, {"status": "success", "message": "", "data": {
+            "results": page, "skip": skip, "limit": limit,
+            "hasMore": skip + len(page) < len(rows),
+            "totalPages": -(-len(rows) // limit), "totalResults": len(rows)}})
+
+    def do_PUT(self) -> None:
+        path, _ = self._parts()
+        campaign, body = self._campaign(path), self._read()
+        if campaign is None:
+            self._answer(404, {"errors": [{"msg": "not found"}]})
+        elif campaign["status"] == "Active":
+            self._answer(409, {"errors": [{"msg": "stop it first"}]})
+        else:
+            kept = {key: campaign[key] for key in ("id", "status", "createdAt")}
+            campaign.clear()
+            campaign.update({**body, **kept, "lname": str(body.get("name")).lower(),
+                             "updatedAt": self._now()})
+            self._answer(200, _envelope(campaign))
 
     def do_DELETE(self) -> None:
         campaign_id = urlsplit(self.path).path.rsplit("/", 1)[-1]
@@ -94,16 +157,20 @@ class _Handler(BaseHTTPRequestHandler):
             self._answer(409, {"errors": [{"msg": "stop it first"}]})
         else:
             del self.server.campaigns[campaign_id]
-            self._answer(200, {"status": "success", "data": {"_id": campaign_id}})
+            self._answer(200, _envelope(campaign))
 
     def do_GET(self) -> None:
-        self._answer(404, {"errors": [{"msg": "not found"}]})
+        campaign = self._campaign(urlsplit(self.path).path)
+        if campaign is None:
+            self._answer(404, {"errors": [{"msg": "not found"}]})
+        else:
+            self._answer(200, _envelope(campaign))
 
 
 @contextmanager
 def family_server() -> Iterator[FamilyServer]:
     server = FamilyServer(("127.0.0.1", 0), _Handler)
-    server.campaigns, server.calls = {}, []
+    server.campaigns, server.calls, server.clock = {}, [], 0
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -212,8 +279,10 @@ def test_cleanup_finds_a_possibly_created_campaign_by_name_and_deletes_it(
     ledger = tmp_path / "ledger.jsonl"
     with family_server() as server:
         url = base_url(server)
-        server.campaigns["cd-9"] = {"id": "cd-9", "name": "kc2 lost answer", "status": "Active"}
-        server.campaigns["cd-8"] = {"id": "cd-8", "name": "someone else's", "status": "Ready"}
+        server.campaigns["cd-9"] = {"id": "cd-9", "name": "kc2 lost answer", "status": "Active",
+                                    "createdAt": "2026-01-01T00:00:02.000Z"}
+        server.campaigns["cd-8"] = {"id": "cd-8", "name": "someone else's", "status": "Ready",
+                                    "createdAt": "2026-01-01T00:00:01.000Z"}
         Ledger(ledger).intent("kc2 lost answer", Target(url, "st", "acc", "app", "x.y.z"))
         code, out, err = cleanup(ledger, url)
         assert code == 0, out + err
@@ -271,3 +340,69 @@ def test_allow_sends_option_and_environment_in_both_shells(
     assert parsed("--allow-sends").allow_sends is True
     monkeypatch.setenv("KORE_ALLOW_SENDS", "1")
     assert parsed().allow_sends is True
+
+
+# --- item 5: the family lifecycle walked against a conforming server --------------------------
+
+
+def walked(server: FamilyServer, tmp_path: Path, policy: Any = None) -> Any:
+    from kore_contract.contract.fixture import load_fixture
+    from kore_contract.run.planning import family_cases, run_prefix
+    from kore_contract.run.runner import Runner
+
+    client = KoreClient(Target(base_url(server), "st", "acc", "app", "x.y.z"),
+                        ledger=Ledger(tmp_path / "ledger.jsonl"))
+    runner = Runner(client, start_policy=policy)
+    runner.run_plan(family_cases(load_fixture(), run_prefix(), seed=0))
+    client.close()
+    return runner
+
+
+def test_family_lifecycle_on_a_conforming_server_finds_nothing_and_exercises_each_rule(
+        tmp_path: Path) -> None:
+    from kore_contract.run.runner import rule_results
+
+    with family_server() as server:
+        runner = walked(server, tmp_path)
+        assert server.campaigns == {}  # each campaign deleted (and nothing left behind)
+        calls = list(server.calls)
+    findings = [(f.rule, f.call, f.message) for o in runner.outcomes for f in o.findings]
+    assert findings == []
+    exercised = {row.id for row in rule_results(runner.outcomes) if row.status == "passed"}
+    assert {"C4", "T1", "U2", "U3", "T2", "T3", "T4", "T5", "T6", "Q1", "L2", "L3",
+            "S10"} <= exercised
+    assert any(call.startswith("play") for call in calls)
+    assert runner.left_behind == []
+
+
+def test_family_lifecycle_catches_a_server_that_deletes_an_active_campaign(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    original = _Handler.do_DELETE
+
+    def deletes_anything(self: _Handler) -> None:
+        campaign = self._campaign(urlsplit(self.path).path)
+        if campaign is not None:
+            campaign["status"] = "Stopped"  # the T5 defect: an Active campaign is deleted
+        original(self)
+
+    monkeypatch.setattr(_Handler, "do_DELETE", deletes_anything)
+    with family_server() as server:
+        runner = walked(server, tmp_path)
+    assert "T5" in {f.rule for o in runner.outcomes for f in o.findings}
+
+
+def test_family_lifecycle_without_a_start_marks_the_start_rules_not_exercised(
+        tmp_path: Path) -> None:
+    from kore_contract.run.runner import rule_results
+
+    reason = "not started: pass --allow-sends"
+    with family_server() as server:
+        runner = walked(server, tmp_path, policy=lambda lists: reason)
+        calls = list(server.calls)
+    assert not any(call.split()[0] in ("play", "stop", "None", "", "start", "pause", "PLAY")
+                   for call in calls)  # no trigger of any kind was sent
+    rows = {row.id: row for row in rule_results(runner.outcomes, runner.not_exercised)}
+    for rule in ("T2", "T3", "T4", "T5", "T6"):
+        assert rows[rule].status == "not_exercised"
+        assert rows[rule].extra == {"reason": reason}
+    assert [f for o in runner.outcomes for f in o.findings] == []

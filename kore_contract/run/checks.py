@@ -27,6 +27,9 @@ class RunState:
 
     secrets: Iterable[str] = ()
     seen_ids: dict[str, str] = field(default_factory=dict)
+    flows: dict[str, str] = field(default_factory=dict)  # experience flow name -> id (C4)
+    known: dict[str, dict[str, Any]] = field(default_factory=dict)  # id -> as get answered
+    deleted: set[str] = field(default_factory=set)  # ids deleted by the run (L3)
 
 
 @dataclass
@@ -38,9 +41,15 @@ class Observation:
     state: RunState
     sent: Any = None  # the create body as sent (a dict), when there is one
     breaks: str | None = None  # the rule a refused request breaks ("R7", "A3", ...)
+    before: dict[str, Any] | None = None  # the campaign as last answered, before this call
+    request: Any = None  # a list call's body (L3)
 
 
 CheckFunction = Callable[[Observation], Iterator[Finding]]
+Precondition = Callable[[Observation], bool]
+#: The calls whose accepted answer is a whole campaign in part 1's envelope (U2: S3 to S8
+#: hold for an update as for a create).
+CAMPAIGN_WRITES = ("create", "update")
 
 
 @dataclass(frozen=True)
@@ -48,6 +57,8 @@ class RegisteredCheck:
     rules: tuple[str, ...]
     applies_to: tuple[str, ...]  # expectations: accept, refuse, unauthorized, any
     function: CheckFunction
+    calls: tuple[str, ...] | None = None  # the calls it judges (None: every call)
+    when: Precondition | None = None  # a precondition on the answer (skipped when false)
 
 
 CHECKS: list[RegisteredCheck] = []
@@ -67,31 +78,45 @@ SUITE_TESTS = {
     "S7": "timestamps_ordered", "S8": "optional_fields_typed", "S9": "no_5xx_and_json_refusals",
     "S10": "get_and_delete_lifecycle", "S11": "no_secret_in_responses",
     "A1": "valid_token_accepted", "A2": "bad_token_refused", "A3": "missing_headers_refused",
+    "C1": "variant_read_from_the_body", "C2": "bad_plain_body_refused",
+    "C3": "bad_advanced_body_refused", "C4": "variant_answered", "U1": "bad_update_refused",
+    "U2": "update_answers_the_campaign", "U3": "unknown_id_answers_404",
+    "T1": "created_campaign_ready", "T2": "start_answers_active",
+    "T3": "stop_answers_stopped", "T4": "transition_not_allowed_refused",
+    "T5": "active_campaign_not_changed", "T6": "bad_trigger_refused",
+    "Q1": "status_answers_the_campaign", "L1": "bad_list_body_refused",
+    "L2": "list_answers_the_page", "L3": "list_matches_the_query",
 }
 
 
-def check(*rules: str, applies_to: tuple[str, ...] = ("any",)
+def check(*rules: str, applies_to: tuple[str, ...] = ("any",),
+          calls: tuple[str, ...] | None = None, when: Precondition | None = None
           ) -> Callable[[CheckFunction], CheckFunction]:
-    """Register a check of `rules` for cases with these expectations ("any" for all)."""
+    """Register a check of `rules` for cases with these expectations ("any" for all), on
+    these calls (None: every call), run only when the precondition `when` holds."""
 
     def register(function: CheckFunction) -> CheckFunction:
-        CHECKS.append(RegisteredCheck(rules, applies_to, function))
+        CHECKS.append(RegisteredCheck(rules, applies_to, function, calls, when))
         return function
 
     return register
 
 
-def _applies(registered: RegisteredCheck, expect: str, only_universal: bool) -> bool:
+def _applies(registered: RegisteredCheck, expect: str, only_universal: bool,
+             call: str = "create") -> bool:
+    if registered.calls is not None and call not in registered.calls:
+        return False
     if "any" in registered.applies_to:
         return True
     return not only_universal and expect in registered.applies_to
 
 
-def rules_checked(expect: str, *, only_universal: bool = False) -> frozenset[str]:
+def rules_checked(expect: str, *, only_universal: bool = False, call: str = "create"
+                  ) -> frozenset[str]:
     """The rules the registered checks judge in an answer to a case of this expectation
-    (known before the server is called: the suite parametrizes its tests with it)."""
+    and call (known before the server is called: the suite parametrizes its tests with it)."""
     return frozenset(rule for registered in CHECKS
-                     if _applies(registered, expect, only_universal)
+                     if _applies(registered, expect, only_universal, call)
                      for rule in registered.rules)
 
 
@@ -106,9 +131,10 @@ def run_checks(observation: Observation, *, only_universal: bool = False
     if observation.exchange.status is None or observation.exchange.error:
         return exercised, findings  # no answer, or one not read whole (too large)
     for registered in CHECKS:
-        if _applies(registered, observation.expect, only_universal):
+        if _applies(registered, observation.expect, only_universal, observation.call):
             exercised.update(registered.rules)
-            findings.extend(registered.function(observation))
+            if registered.when is None or registered.when(observation):
+                findings.extend(registered.function(observation))
     return exercised, findings
 
 
@@ -147,19 +173,19 @@ def no_secret_in_response(obs: Observation) -> Iterator[Finding]:
 # --- a create that must be accepted ---------------------------------------------------------
 
 
-@check("A1", applies_to=("accept",))
+@check("A1", applies_to=("accept",), calls=CAMPAIGN_WRITES)
 def valid_token_is_accepted(obs: Observation) -> Iterator[Finding]:
     if obs.exchange.status in (401, 403):
         yield _finding(obs, "A1", "", f"a valid HS256 token with appId was refused with "
                        f"{obs.exchange.status} (server said: {_server_says(obs.exchange)})")
 
 
-@check("S1", applies_to=("accept",))
+@check("S1", applies_to=("accept",), calls=CAMPAIGN_WRITES)
 def create_is_accepted_as_json(obs: Observation) -> Iterator[Finding]:
     exchange = obs.exchange
     if exchange.status not in (200, 201):
-        yield _finding(obs, "S1", "", f"a valid create was answered {exchange.status}; expected "
-                       f"200 or 201 (server said: {_server_says(exchange)})")
+        yield _finding(obs, "S1", "", f"a valid {obs.call} was answered {exchange.status}; "
+                       f"expected 200 or 201 (server said: {_server_says(exchange)})")
         return
     if exchange.response_json_problem:
         yield _finding(obs, "S1", "", f"answered a body that is not parseable JSON "
@@ -170,7 +196,8 @@ def create_is_accepted_as_json(obs: Observation) -> Iterator[Finding]:
                        "expected application/json")
 
 
-@check("S1", "S2", "S3", "S4", "S5", "S6", "S7", "S8", applies_to=("accept",))
+@check("S1", "S2", "S3", "S4", "S5", "S6", "S7", "S8", applies_to=("accept",),
+       calls=CAMPAIGN_WRITES)
 def response_keeps_the_documented_shape(obs: Observation) -> Iterator[Finding]:
     """S1 to S8 where the response alone tells: the validator's response rules."""
     answer = obs.exchange.response_json
@@ -191,7 +218,7 @@ def _data(obs: Observation) -> dict[str, Any] | None:
     return campaign_of(obs.exchange) if obs.exchange.status in (200, 201) else None
 
 
-@check("S2", applies_to=("accept",))
+@check("S2", applies_to=("accept",), calls=("create",))
 def id_is_new(obs: Observation) -> Iterator[Finding]:
     data = _data(obs)
     campaign_id = data.get("_id") if data else None
@@ -206,7 +233,7 @@ def id_is_new(obs: Observation) -> Iterator[Finding]:
 _ECHOED = ("name", "description", "priority", "contactLists", "format")
 
 
-@check("S3", applies_to=("accept",))
+@check("S3", applies_to=("accept",), calls=CAMPAIGN_WRITES)
 def fields_echo_what_was_sent(obs: Observation) -> Iterator[Finding]:
     data, sent = _data(obs), obs.sent
     if data is None or not isinstance(sent, dict):
@@ -250,7 +277,12 @@ def show(value: Any) -> str:
     return text if len(text) <= 80 else text[:77] + "..."
 
 
-@check("S6", applies_to=("accept",))
+def sent_a_message(obs: Observation) -> bool:
+    """The body sent has a message (an advanced body may have none: C3)."""
+    return isinstance(obs.sent, dict) and "message" in obs.sent
+
+
+@check("S6", applies_to=("accept",), calls=CAMPAIGN_WRITES, when=sent_a_message)
 def template_name_is_echoed(obs: Observation) -> Iterator[Finding]:
     data, sent = _data(obs), obs.sent
     if data is None or not isinstance(sent, dict):
@@ -268,7 +300,7 @@ def template_name_is_echoed(obs: Observation) -> Iterator[Finding]:
                        f"{show(sent_name)}")
 
 
-@check("S8", applies_to=("accept",))
+@check("S8", applies_to=("accept",), calls=CAMPAIGN_WRITES)
 def dnc_lists_are_echoed(obs: Observation) -> Iterator[Finding]:
     data, sent = _data(obs), obs.sent
     if data is None or not isinstance(sent, dict) or "dncLists" not in sent:
@@ -304,3 +336,8 @@ def bad_token_is_refused(obs: Observation) -> Iterator[Finding]:
     if status not in (401, 403) and status < 500:
         yield _finding(obs, "A2", "", f"{obs.breaks or 'a bad token'}: answered {status}; "
                        "expected 401 or 403")
+
+
+# The family's checks (C4, T1, U2, T2, T3, Q1, L2, L3) register themselves on import: every
+# user of the registry sees them.
+from kore_contract.run import family_checks as _family_checks  # noqa: E402, F401

@@ -279,4 +279,51 @@ def plan_cases(target: Target, fixture: Fixture, *, max_examples: int, seed: int
     planned.append(PlannedCase("get-unknown-campaign", "negative", "refuse", call="get",
                                breaks="S10", notes={"campaign_id": "cd-kore-contract-unknown",
                                                     "what": "get of an id that does not exist"}))
+    if FAMILY_LIFECYCLE:
+        planned += family_cases(fixture, prefix, seed=seed)
     return planned
+
+
+# --- the family (docs/contract.md part 2): each variant's whole lifecycle, unknown ids ---------
+
+#: The family's lifecycle cases join the plan once the embedded mock serves every call of
+#: part 2 (issue 12, item 4): until then the clean mock would fail them. run/family.py walks
+#: them; tests/test_run_family_safety.py walks them against a small stateful server.
+FAMILY_LIFECYCLE = False
+#: Calls on a campaign id; each of an unknown id answers 404 (U3).
+U3_CALLS = ("update", "start", "stop", "status", "delete")
+UNKNOWN_ID = "cd-kore-contract-unknown"
+
+
+def family_cases(fixture: Fixture, prefix: str, *, seed: int) -> list[PlannedCase]:
+    """One lifecycle case per create variant the fixture can make (create, get, update, get,
+    start, status, list, refused transitions, stop, status, stop again, delete, 404s, list:
+    runner.Runner walks it), starts alternating between the two URL shapes; then each call
+    on an unknown id (U3). A variant the fixture cannot make (advanced without
+    experienceFlows) is left out."""
+    from kore_contract import strategies
+    from kore_contract.contract.fixture import FixtureError
+
+    cases: list[PlannedCase] = []
+    for index, variant in enumerate(spec.variant_names()):
+        try:
+            body = strategies.base_campaign(fixture, variant=variant)
+            update = strategies.generate(strategies.updates(fixture, variant=variant), 1,
+                                         seed=seed + index)[0]
+        except FixtureError:
+            continue
+        body = with_run_prefix({**body, "name": f"{body['name'][:30]} {variant}"}, prefix)
+        update = {**update, "name": f"{body['name'][:spec.max_length('name') - 4]} upd"}
+        cases.append(PlannedCase(
+            f"family-{variant}-lifecycle", "lifecycle", "accept", body=body,
+            notes={"family": variant, "update": update,
+                   "start_shape": ("trigger", "start")[index % 2],
+                   "what": f"the {variant} variant's lifecycle"}))
+    for call in U3_CALLS:
+        cases.append(PlannedCase(f"{call}-unknown-campaign", "negative", "refuse", call=call,
+                                 breaks="U3", body=with_run_prefix(
+                                     strategies.base_campaign(fixture), prefix)
+                                 if call == "update" else None, notes={"campaign_id": UNKNOWN_ID,
+                                                     "what": f"{call} of an id that does not "
+                                                             "exist"}))
+    return cases

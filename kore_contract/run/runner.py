@@ -34,6 +34,11 @@ from kore_contract.run.results import (
 )
 
 Progress = Callable[[str], None]
+#: Why a campaign may not be started (its contact lists), or None: options.start_refusal.
+StartPolicy = Callable[[Any], "str | None"]
+#: The rules a family lifecycle case exercises, besides its create's checks.
+FAMILY_RULES = frozenset({"S10", "U2", "U3", "T2", "T3", "T4", "T5", "T6", "Q1", "L2", "L3",
+                          "C4", "S9", "S11"})
 #: The rule a create's lifecycle (get, delete, get) exercises.
 LIFECYCLE_RULE = "S10"
 
@@ -53,7 +58,9 @@ def own_rules(case: PlannedCase, call: str) -> set[str]:
 def planned_rules(case: PlannedCase) -> frozenset[str]:
     """The rules a case exercises when the server answers it, known before it is sent: the
     suite runs each rule's test over the cases that exercise that rule."""
-    rules = rules_checked(case.expect) | own_rules(case, case.call)
+    rules = rules_checked(case.expect, call=case.call) | own_rules(case, case.call)
+    if "family" in case.notes:
+        rules |= FAMILY_RULES
     if case.follow_lifecycle:
         rules |= {LIFECYCLE_RULE} | rules_checked(case.expect, only_universal=True)
     return frozenset(rules)
@@ -73,10 +80,13 @@ class CaseOutcome:
 
 class Runner:
     def __init__(self, client: KoreClient, *, secrets: Iterable[str] | RunSecrets = (),
-                 progress: Progress | None = None) -> None:
+                 progress: Progress | None = None, start_policy: StartPolicy | None = None,
+                 flows: dict[str, str] | None = None) -> None:
         self.client = client
         self.secrets = secrets if isinstance(secrets, RunSecrets) else RunSecrets(secrets)
-        self.state = RunState(secrets=self.secrets)
+        self.state = RunState(secrets=self.secrets, flows=dict(flows or {}))
+        self.start_policy: StartPolicy = start_policy or (lambda _: None)
+        self.not_exercised: dict[str, str] = {}  # rule -> why (no start on a live server)
         self.progress = progress or (lambda _: None)
         self.outcomes: list[CaseOutcome] = []
         self.lifecycles = 0
@@ -90,13 +100,15 @@ class Runner:
         if case.call == "create":
             exchange = self.client.create(case.body, headers=case.headers, query=case.query,
                                           raw=case.raw)
-        elif case.call == "get":
-            exchange = self.client.get(str(case.notes["campaign_id"]))
         else:
-            exchange = self.client.delete(str(case.notes["campaign_id"]))
+            exchange = self._call(case.call, str(case.notes["campaign_id"]), case.body)
         self._observe(outcome, case.call, exchange, case.expect)
         if case.expect != "accept" or exchange.status not in (200, 201):
             self._delete_if_created(outcome, exchange)
+        elif "family" in case.notes:
+            from kore_contract.run.family import walk
+
+            walk(self, outcome, exchange)
         elif case.follow_lifecycle:
             self._lifecycle(outcome, exchange)
         else:
@@ -104,6 +116,18 @@ class Runner:
         self.outcomes.append(outcome)
         self.progress(case.id)
         return outcome
+
+    def _call(self, call: str, campaign_id: str, body: Any = None) -> Exchange:
+        """One call on a campaign id (get, update, start, stop, status, delete)."""
+        calls: dict[str, Callable[[], Exchange]] = {
+            "get": lambda: self.client.get(campaign_id),
+            "update": lambda: self.client.update(campaign_id, body or {}),
+            "start": lambda: self.client.start(campaign_id),
+            "stop": lambda: self.client.stop(campaign_id),
+            "status": lambda: self.client.status(campaign_id),
+            "delete": lambda: self.client.delete(campaign_id),
+        }
+        return calls[call]()
 
     def _remember_token(self, case: PlannedCase) -> None:
         """A JWT a case sends is a secret of the run, however it was planned (S11)."""
@@ -179,9 +203,11 @@ class Runner:
             return list(self.client.ledger.pending)
 
 
-def rule_results(outcomes: list[CaseOutcome]) -> list[RuleResult]:
+def rule_results(outcomes: list[CaseOutcome], not_exercised: dict[str, str] | None = None
+                 ) -> list[RuleResult]:
     """One row per (rule, call): checks run, failures, the first failing case; a row "any"
-    for each catalogue rule the run did not exercise. In catalogue order, then by call."""
+    for each catalogue rule the run did not exercise (with `reason` where the run knows
+    why: no start on a live server). In catalogue order, then by call."""
     rows: dict[tuple[str, str], dict[str, Any]] = {}
 
     def row(rule: str, call: str, checks: int) -> dict[str, Any]:
@@ -198,12 +224,15 @@ def rule_results(outcomes: list[CaseOutcome]) -> list[RuleResult]:
     results = [RuleResult(rule, call, "failed" if counts["failures"] else "passed",
                           counts["checks"], counts["failures"], counts["first"])
                for (rule, call), counts in rows.items()]
-    results += [RuleResult(rule_id, "any", "not_exercised", 0, 0, None)
+    reasons = not_exercised or {}
+    results += [RuleResult(rule_id, "any", "not_exercised", 0, 0, None,
+                           {"reason": reasons[rule_id]} if rule_id in reasons else {})
                 for rule_id in RULES if rule_id not in exercised_rules]
     order = list(RULES)
-    calls = ["create", "get", "delete", "any"]
+    calls = ["create", "get", "update", "start", "stop", "status", "list", "delete", "any"]
     return sorted(results, key=lambda r: (order.index(r.id) if r.id in order else len(order),
-                                          calls.index(r.call)))
+                                          calls.index(r.call) if r.call in calls
+                                          else len(calls)))
 
 
 def exchange_record(exchange: Exchange) -> ExchangeRecord:
@@ -233,9 +262,10 @@ def case_result(outcome: CaseOutcome) -> CaseResult:
 
 
 def build_result(outcomes: list[CaseOutcome], *, run: RunInfo, secrets: Iterable[str],
-                 error: str | None = None) -> RunResult:
+                 error: str | None = None, not_exercised: dict[str, str] | None = None
+                 ) -> RunResult:
     """The run's result, every secret redacted (in its JSON form: keys, bodies, curl lines)."""
-    rows = rule_results(outcomes)
+    rows = rule_results(outcomes, not_exercised)
     failed = any(row.status == "failed" for row in rows)
     result = RunResult(
         run=run, verdict="error" if error else ("fail" if failed else "pass"), error=error,

@@ -257,6 +257,15 @@ class ContractSession:
                             client_id=self.credentials.client_id,
                             client_secret=self.credentials.client_secret, secrets=self.secrets)
 
+    def start_policy(self, contact_lists: object) -> str | None:
+        """Why a campaign with these contact lists may not be started here, or None (item 6:
+        on a live server only with allow_sends, only on the sendable contact lists)."""
+        from kore_contract.run.options import start_refusal
+
+        sendable = tuple(self.fixture.to_json().get("sendableContactLists", ()))
+        return start_refusal(self.options, self.target.base_url,
+                             is_loopback(self.target.base_url), contact_lists, sendable)
+
     def client(self) -> KoreClient:
         """The run's client: the rate cap (none on loopback unless given), the ledger, the
         stop after MAX_CONSECUTIVE_FAILURES unanswered requests."""
@@ -275,7 +284,8 @@ class ContractSession:
             self._probe(client)
             started, started_at = time.perf_counter(), now_iso()
             planned = self.plan()
-            runner = Runner(client, secrets=self.secrets)
+            runner = Runner(client, secrets=self.secrets, start_policy=self.start_policy,
+                            flows=self.fixture.to_json().get("experienceFlows"))
             error, interrupted, stopped = self._run_plan(runner, planned, progress)
         finally:
             client.close()
@@ -288,7 +298,8 @@ class ContractSession:
                         max_examples=self.options.max_examples, started=started,
                         started_at=started_at)
         result = build_result(runner.outcomes, run=info, secrets=self.secrets,
-                              error=error.strip() if error else None)
+                              error=error.strip() if error else None,
+                              not_exercised=runner.not_exercised)
         possibly = tuple(str(entry.get("name")) for entry in client.ledger.unresolved.values())
         return SessionOutcome(result, self.options.ledger_path, interrupted, stopped, left,
                               possibly)

@@ -1,0 +1,221 @@
+"""The family lifecycle of one created campaign (docs/contract.md part 2), walked by the runner.
+
+create -> get -> update -> get -> bad triggers (T6) -> start (the case's URL shape) -> status
+-> list (paged with a small limit, filtered, sorted: found exactly once) -> start, update and
+delete refused while Active (T4, T5) -> status (unchanged) -> stop -> status -> stop again
+refused (T4) -> delete -> status, update, get answer 404 (U3) -> list without it (L3).
+
+Each answer goes through the registered checks (checks.py, family_checks.py) as an
+observation of its call; what the state must be afterwards is judged here. On a server that
+is not loopback without --allow-sends (or a campaign whose contact lists are not sendable),
+nothing is started: the rules that need a start are recorded as not exercised, with why.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from kore_contract.contract import spec
+from kore_contract.run import lifecycle
+from kore_contract.run.checks import Expectation, Observation, campaign_of, run_checks, show
+from kore_contract.run.client import Exchange
+from kore_contract.run.results import Finding
+
+if TYPE_CHECKING:
+    from kore_contract.run.runner import CaseOutcome, Runner
+
+#: The rules only a start exercises; T6 too: a faulty server could take a bad trigger for one.
+NEED_A_START = ("T2", "T3", "T4", "T5", "T6")
+#: Campaigns per list page while paging through (small, so paging is exercised).
+LIST_LIMIT = 2
+#: List pages read at most while looking for the run's campaign.
+LIST_PAGES = 25
+#: Triggers a server must refuse (T6): (what, query).
+BAD_TRIGGERS: tuple[tuple[str, dict[str, str]], ...] = (
+    ("campaignType voice", {"campaignType": "voice", "trigger": "play"}),
+    ("trigger missing", {"campaignType": spec.campaign_type()}),
+    ("trigger empty", {"campaignType": spec.campaign_type(), "trigger": ""}),
+    ("trigger start", {"campaignType": spec.campaign_type(), "trigger": "start"}),
+    ("trigger pause", {"campaignType": spec.campaign_type(), "trigger": "pause"}),
+    ("trigger PLAY", {"campaignType": spec.campaign_type(), "trigger": "PLAY"}),
+)
+
+
+class _Walk:
+    def __init__(self, runner: Runner, outcome: CaseOutcome, campaign: dict[str, Any]) -> None:
+        self.runner, self.outcome, self.client = runner, outcome, runner.client
+        self.campaign = campaign  # as last answered (create, update, get)
+        self.id: str = campaign["_id"]
+
+    # --- recording -----------------------------------------------------------------------
+
+    def observe(self, call: str, exchange: Exchange, expect: Expectation = "accept", *,
+                sent: Any = None, breaks: str | None = None, request: Any = None,
+                before: dict[str, Any] | None = None, what: str = "") -> Exchange:
+        outcome = self.outcome
+        outcome.exchanges.append((call, exchange))
+        observation = Observation(outcome.case.id, call, expect, exchange, self.runner.state,
+                                  sent=sent, breaks=breaks, request=request,
+                                  before=before if before is not None else dict(self.campaign))
+        exercised, findings = run_checks(observation)
+        if breaks:
+            exercised.add(breaks)
+            status = exchange.status or 0
+            if exchange.status is not None and not 400 <= status < 500:
+                findings.append(Finding(breaks, call, "", f"answered {status}; a request that "
+                                        f"breaks {breaks} must be refused with a 4xx: {what}"))
+        outcome.exercised |= {(rule, call) for rule in exercised}
+        outcome.findings.extend(findings)
+        return exchange
+
+    def fail(self, rule: str, call: str, message: str, pointer: str = "") -> None:
+        self.outcome.exercised.add((rule, call))
+        self.outcome.findings.append(Finding(rule, call, pointer, message))
+
+    def state_is(self, expected: str, rule: str, after: str) -> None:
+        """Status answers `expected` (Q1 checks the answer; `rule` owns the state)."""
+        before = {**self.campaign, "status": expected}
+        answer = self.observe("status", self.client.status(self.id), before=before)
+        data = (answer.response_json or {}).get("data") if isinstance(
+            answer.response_json, dict) else None
+        got = data.get("status") if isinstance(data, dict) else None
+        self.outcome.exercised.add((rule, "status"))
+        if answer.status == 200 and got != expected:
+            self.fail(rule, "status", f"after {after}, status answered {show(got)}; expected "
+                      f"{show(expected)}", "/data/status")
+
+    # --- the steps -----------------------------------------------------------------------
+
+    def get_matches(self, rule: str, after: str) -> None:
+        got = self.client.get(self.id)
+        self.observe("get", got, before=self.campaign)
+        self.outcome.exercised.add((rule, "get"))
+        for finding in lifecycle.get_answers_the_campaign(self.campaign, got):
+            self.fail(rule, "get", f"after {after}: {finding.message}", finding.pointer)
+        data = campaign_of(got)
+        if got.status == 200 and data is not None:
+            self.runner.state.known[self.id] = data
+
+    def update(self) -> None:
+        body = self.outcome.case.notes["update"]
+        answer = self.observe("update", self.client.update(self.id, body), sent=body)
+        data = campaign_of(answer)
+        if answer.status == 200 and data is not None:
+            self.campaign = data
+            self.get_matches("U2", "the update")
+
+    def bad_triggers(self) -> None:
+        for what, query in BAD_TRIGGERS:
+            exchange = self.client.trigger(self.id, "start", query={
+                **query, "accountId": self.client.target.account_id})
+            self.observe("start", exchange, "refuse", breaks="T6", what=what)
+        self.state_is("Ready", "T6", "the refused triggers")
+
+    def may_start(self) -> bool:
+        """Whether a start may be sent (item 6); when not, the rules that need one (and T6,
+        whose bad triggers a faulty server could take for a start) are not exercised."""
+        policy = self.runner.start_policy(self.campaign.get("contactLists"))
+        if policy is not None:
+            for rule in NEED_A_START:
+                self.runner.not_exercised.setdefault(rule, policy)
+        return policy is None
+
+    def started(self) -> bool:
+        shape = str(self.outcome.case.notes.get("start_shape", "trigger"))
+        answer = self.observe("start", self.client.start(self.id, shape=shape))
+        if answer.status != 200:
+            return False
+        self.campaign = {**self.campaign, "status": "Active"}
+        if isinstance(answer.response_json, dict):  # T2: the campaign's updatedAt from now
+            self.campaign["updatedAt"] = answer.response_json.get("updatedAt")
+        self.runner.state.known[self.id] = self.campaign
+        self.state_is("Active", "T2", "a start")
+        return True
+
+    def refused_while_active(self) -> None:
+        self.observe("start", self.client.start(self.id), "refuse", breaks="T4",
+                     what="start of an Active campaign")
+        body = self.outcome.case.notes["update"]
+        self.observe("update", self.client.update(self.id, body), "refuse", breaks="T5",
+                     sent=body, what="update of an Active campaign")
+        self.observe("delete", self.client.delete(self.id), "refuse", breaks="T5",
+                     what="delete of an Active campaign")
+        self.state_is("Active", "T5", "the refused start, update and delete")
+
+    def stop(self) -> None:
+        answer = self.observe("stop", self.client.stop(self.id))
+        if answer.status == 200:
+            self.campaign = {**self.campaign, "status": "Stopped"}
+            if isinstance(answer.response_json, dict):
+                self.campaign["updatedAt"] = answer.response_json.get("updatedAt")
+            self.runner.state.known[self.id] = self.campaign
+        self.state_is("Stopped", "T3", "a stop")
+        self.observe("stop", self.client.stop(self.id), "refuse", breaks="T4",
+                     what="stop of a Stopped campaign")
+        self.state_is("Stopped", "T4", "a refused stop")
+
+    def listed(self, present: bool, status: str) -> None:
+        """Page through the campaigns of this status, `LIST_LIMIT` at a time, newest first:
+        the campaign is found exactly once (or, deleted, never)."""
+        seen = 0
+        for page in range(LIST_PAGES):
+            request = {"type": spec.campaign_type(), "limit": LIST_LIMIT,
+                       "skip": page * LIST_LIMIT, "sortBy": {"createdAt": "desc"},
+                       "filters": {"status": [status]}}
+            answer = self.observe("list", self.client.list_campaigns(request), request=request)
+            body = answer.response_json if answer.status == 200 else None
+            data = body.get("data") if isinstance(body, dict) else None
+            results = data.get("results") if isinstance(data, dict) else None
+            if not isinstance(results, list) or not isinstance(data, dict):
+                return
+            seen += sum(isinstance(r, dict) and r.get("id") == self.id for r in results)
+            if not data.get("hasMore") or not results:
+                break
+        else:
+            return  # more pages than read: not judged
+        if present and seen != 1:
+            self.fail("L3", "list", f"paging through the {status} campaigns found "
+                      f"{self.id} {seen} times; expected exactly once")
+        elif not present and seen:
+            self.fail("L3", "list", f"{self.id} is listed after it was deleted")
+
+    def delete_and_gone(self) -> None:
+        deleted = self.client.delete(self.id)
+        self.observe("delete", deleted)
+        self.outcome.exercised.add(("S10", "delete"))
+        for finding in lifecycle.delete_answers_the_campaign(self.campaign, deleted):
+            self.fail(finding.rule, "delete", finding.message, finding.pointer)
+        if not (deleted.status is not None and 200 <= deleted.status < 300):
+            return
+        self.runner.state.deleted.add(self.id)
+        self.runner.state.known.pop(self.id, None)
+        status = str(self.campaign.get("status"))
+        self.observe("status", self.client.status(self.id), "refuse", breaks="U3",
+                     what="status of a deleted campaign")
+        body = self.outcome.case.notes["update"]
+        self.observe("update", self.client.update(self.id, body), "refuse", breaks="U3",
+                     sent=body, what="update of a deleted campaign")
+        gone = self.client.get(self.id)
+        self.observe("get", gone, "refuse", breaks="U3", what="get of a deleted campaign")
+        self.listed(False, status)
+
+
+def walk(runner: Runner, outcome: CaseOutcome, created: Exchange) -> None:
+    """The family lifecycle of the campaign `created` answered (nothing when it named none).
+    The campaign is in the ledger: the runner's cleanup stops and deletes it whatever
+    happens here."""
+    data = campaign_of(created)
+    if data is None or not isinstance(data.get("_id"), str) or not data["_id"]:
+        return
+    steps = _Walk(runner, outcome, data)
+    steps.get_matches("S10", "the create")
+    steps.update()
+    if steps.may_start():
+        steps.bad_triggers()
+    if steps.may_start() and steps.started():
+        steps.listed(True, "Active")
+        steps.refused_while_active()
+        steps.stop()
+    else:
+        steps.listed(True, str(steps.campaign.get("status", "Ready")))
+    steps.delete_and_gone()
