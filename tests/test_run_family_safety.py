@@ -7,6 +7,7 @@ refused while Active, list), independent of the embedded mock.
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 import os
@@ -36,6 +37,31 @@ class FamilyServer(ThreadingHTTPServer):
     clock: int
 
 
+@functools.cache
+def _body_schema() -> Any:
+    """The create body's schema (the oneOf of the variants), with base64 checked: what the
+    small server refuses (C2, R7, ...)."""
+    import jsonschema
+
+    from kore_contract.contract import formats, spec
+
+    checker = jsonschema.FormatChecker()
+    checker.checks("base64-utf8")(formats.is_base64_utf8)
+    return jsonschema.Draft202012Validator(spec.create_body_schema(), format_checker=checker)
+
+
+@functools.cache
+def _list_schema() -> Any:
+    import jsonschema
+
+    from kore_contract.contract import formats, spec
+
+    checker = jsonschema.FormatChecker()
+    checker.checks("date-time-with-zone")(formats.is_date_time_with_zone)
+    schema = spec.operations()["list"]["requestBody"]["content"]["application/json"]["schema"]
+    return jsonschema.Draft202012Validator(spec.with_dialect(schema), format_checker=checker)
+
+
 def _envelope(campaign: dict[str, Any]) -> dict[str, Any]:
     data = {key: value for key, value in campaign.items() if key != "id"}
     return {"status": "success", "message": "ok", "data": {"_id": campaign["id"], **data}}
@@ -62,7 +88,7 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             return json.loads(self.rfile.read(length) or b"{}")
         except ValueError:
-            return {}
+            return None
 
     def _now(self) -> str:
         self.server.clock += 1
@@ -79,7 +105,9 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         path, query = self._parts()
         campaigns, body = self.server.campaigns, self._read()
-        if path.endswith("/campaign"):
+        if path.endswith("/campaign") and not _body_schema().is_valid(body):
+            self._answer(400, {"errors": [{"msg": "bad body"}]})
+        elif path.endswith("/campaign"):
             campaign_id = f"cd-{self.server.clock + 1}"
             now = self._now()
             campaigns[campaign_id] = {**body, "id": campaign_id,
@@ -87,6 +115,8 @@ class _Handler(BaseHTTPRequestHandler):
                                       "status": "Ready", "createdAt": now, "updatedAt": now}
             self.server.calls.append(f"create {campaign_id}")
             self._answer(201, _envelope(campaigns[campaign_id]))
+        elif path.endswith("/getAllCampaignDetails") and not _list_schema().is_valid(body):
+            self._answer(400, {"errors": [{"msg": "bad list body"}]})
         elif path.endswith("/getAllCampaignDetails"):
             self.server.calls.append("list")
             self._list(body)
@@ -140,6 +170,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._answer(404, {"errors": [{"msg": "not found"}]})
         elif campaign["status"] == "Active":
             self._answer(409, {"errors": [{"msg": "stop it first"}]})
+        elif not _body_schema().is_valid(body):
+            self._answer(400, {"errors": [{"msg": "bad body"}]})
         else:
             kept = {key: campaign[key] for key in ("id", "status", "createdAt")}
             campaign.clear()
@@ -180,6 +212,14 @@ def family_server() -> Iterator[FamilyServer]:
         server.server_close()
 
 
+def valid(name: str) -> dict[str, Any]:
+    """A valid create body of this name."""
+    from kore_contract.contract.fixture import load_fixture
+    from kore_contract.strategies import base_campaign
+
+    return {**base_campaign(load_fixture()), "name": name}
+
+
 def base_url(server: FamilyServer) -> str:
     return f"http://127.0.0.1:{server.server_address[1]}"
 
@@ -199,7 +239,7 @@ def test_ledger_records_a_start_and_a_stop_and_replays_the_state(tmp_path: Path)
     with family_server() as server:
         client = KoreClient(Target(base_url(server), "st", "acc", "app", "x.y.z"),
                             ledger=Ledger(path))
-        client.create({"name": "kc1 started"})
+        client.create(valid("kc1 started"))
         assert client.start("cd-1").status == 200
         assert [entry.get("state") for entry in read_ledger(path).pending] == ["Active"]
         assert client.stop("cd-1").status == 200
@@ -214,7 +254,7 @@ def test_ledger_a_refused_start_records_no_state_change(tmp_path: Path) -> None:
     with family_server() as server:
         client = KoreClient(Target(base_url(server), "st", "acc", "app", "x.y.z"),
                             ledger=Ledger(path))
-        client.create({"name": "kc1"})
+        client.create(valid("kc1"))
         client.start("cd-1")
         assert client.start("cd-1").status == 409
         client.close()
@@ -225,7 +265,7 @@ def test_run_end_cleanup_stops_an_active_campaign_before_deleting_it(tmp_path: P
     with family_server() as server:
         client = KoreClient(Target(base_url(server), "st", "acc", "app", "x.y.z"),
                             ledger=Ledger(tmp_path / "ledger.jsonl"))
-        client.create({"name": "kc1"})
+        client.create(valid("kc1"))
         client.start("cd-1", shape="start")  # the start page's URL shape
         assert client.delete_pending() == []
         client.close()
@@ -245,7 +285,9 @@ def test_cleanup_after_sigkill_while_active_stops_then_deletes(tmp_path: Path) -
         from kore_contract.run.ledger import Ledger
         client = KoreClient(Target(sys.argv[1], "st", "acc", "app", "x.y.z"),
                             ledger=Ledger(Path({str(ledger)!r})))
-        client.create({{"name": "kc1 killed while active"}})
+        from kore_contract.contract.fixture import load_fixture
+        from kore_contract.strategies import base_campaign
+        client.create({{**base_campaign(load_fixture()), "name": "kc1 killed while active"}})
         client.start("cd-1")
         print("active", flush=True)
         time.sleep(60)

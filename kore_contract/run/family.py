@@ -104,6 +104,16 @@ class _Walk:
             self.campaign = data
             self.get_matches("U2", "the update")
 
+    def broken_update(self) -> None:
+        """An update whose body breaks a rule (U1: checked as a create body) is refused and
+        changes nothing: get still answers the campaign as it was."""
+        body = self.outcome.case.notes.get("broken_update")
+        if body is None:
+            return
+        self.observe("update", self.client.update(self.id, body), "refuse", breaks="U1",
+                     sent=body, what="an update body that breaks R7")
+        self.get_matches("U1", "a refused update")
+
     def bad_triggers(self) -> None:
         for what, query in BAD_TRIGGERS:
             exchange = self.client.trigger(self.id, "start", query={
@@ -210,6 +220,7 @@ def walk(runner: Runner, outcome: CaseOutcome, created: Exchange) -> None:
     steps = _Walk(runner, outcome, data)
     steps.get_matches("S10", "the create")
     steps.update()
+    steps.broken_update()
     if steps.may_start():
         steps.bad_triggers()
     if steps.may_start() and steps.started():

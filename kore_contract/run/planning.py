@@ -295,6 +295,40 @@ U3_CALLS = ("update", "start", "stop", "status", "delete")
 UNKNOWN_ID = "cd-kore-contract-unknown"
 
 
+#: Broken bodies per new clause (C2, C3 on create; L1 on list), boundary cases first.
+CLAUSE_BUDGET = 4
+
+
+def clause_cases(fixture: Fixture) -> list[PlannedCase]:
+    """A few broken bodies for each clause of part 2: creates of each variant the fixture can
+    make breaking C2 or C3, and list bodies breaking L1; each must be refused."""
+    from kore_contract import strategies
+    from kore_contract.contract.fixture import FixtureError
+
+    broken: list[Any] = []
+    for variant in spec.variant_names():
+        try:
+            examples = strategies.broken_examples(fixture, variant=variant)
+        except FixtureError:
+            continue
+        # C1's broken bodies are another variant's valid ones (broken only where the tool
+        # insists on a variant): a server must accept them, so they are not sent as refusals
+        clauses = [example for example in examples if example.rule in ("C2", "C3")]
+        rules = {example.rule for example in clauses}
+        broken += [(variant, example) for example in
+                   select_broken(clauses, CLAUSE_BUDGET * len(rules))]
+    cases = [PlannedCase(f"create-breaks-{example.rule.lower()}-{variant}-{example.case}",
+                         "negative", "refuse", body=None if example.raw else example.payload,
+                         raw=example.payload if example.raw else None, breaks=example.rule,
+                         pointer=example.pointer, notes={"what": example.case})
+             for variant, example in broken]
+    for example in select_broken(strategies.broken_list_examples(), 2 * CLAUSE_BUDGET):
+        cases.append(PlannedCase(f"list-breaks-l1-{example.case}", "negative", "refuse",
+                                 call="list", body=example.payload, breaks="L1",
+                                 pointer=example.pointer, notes={"what": example.case}))
+    return list({case.id: case for case in reversed(cases)}.values())[::-1]  # ids once
+
+
 def family_cases(fixture: Fixture, prefix: str, *, seed: int) -> list[PlannedCase]:
     """One lifecycle case per create variant the fixture can make (create, get, update, get,
     start, status, list, refused transitions, stop, status, stop again, delete, 404s, list:
@@ -305,6 +339,7 @@ def family_cases(fixture: Fixture, prefix: str, *, seed: int) -> list[PlannedCas
     from kore_contract.contract.fixture import FixtureError
 
     cases: list[PlannedCase] = []
+    broken_update = strategies.broken_examples(fixture, rule="R7")[0].payload  # U1
     for index, variant in enumerate(spec.variant_names()):
         try:
             body = strategies.base_campaign(fixture, variant=variant)
@@ -316,9 +351,10 @@ def family_cases(fixture: Fixture, prefix: str, *, seed: int) -> list[PlannedCas
         update = {**update, "name": f"{body['name'][:spec.max_length('name') - 4]} upd"}
         cases.append(PlannedCase(
             f"family-{variant}-lifecycle", "lifecycle", "accept", body=body,
-            notes={"family": variant, "update": update,
+            notes={"family": variant, "update": update, "broken_update": broken_update,
                    "start_shape": ("trigger", "start")[index % 2],
                    "what": f"the {variant} variant's lifecycle"}))
+    cases += clause_cases(fixture)
     for call in U3_CALLS:
         cases.append(PlannedCase(f"{call}-unknown-campaign", "negative", "refuse", call=call,
                                  breaks="U3", body=with_run_prefix(

@@ -100,6 +100,8 @@ class Runner:
         if case.call == "create":
             exchange = self.client.create(case.body, headers=case.headers, query=case.query,
                                           raw=case.raw)
+        elif case.call == "list":
+            exchange = self.client.list_campaigns(case.body)
         else:
             exchange = self._call(case.call, str(case.notes["campaign_id"]), case.body)
         self._observe(outcome, case.call, exchange, case.expect)
