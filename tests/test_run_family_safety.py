@@ -430,7 +430,12 @@ def test_family_lifecycle_catches_a_server_that_deletes_an_active_campaign(
     monkeypatch.setattr(_Handler, "do_DELETE", deletes_anything)
     with family_server() as server:
         runner = walked(server, tmp_path)
-    assert "T5" in {f.rule for o in runner.outcomes for f in o.findings}
+    failing = [o for o in runner.outcomes if any(f.rule == "T5" for f in o.findings)]
+    assert failing
+    from kore_contract.run.runner import case_result
+
+    # the reproducer is the failing step's request (the delete), not the case's create
+    assert case_result(failing[0]).curl.startswith("curl -X DELETE ")
 
 
 def test_family_lifecycle_without_a_start_marks_the_start_rules_not_exercised(
@@ -448,3 +453,22 @@ def test_family_lifecycle_without_a_start_marks_the_start_rules_not_exercised(
         assert rows[rule].status == "not_exercised"
         assert rows[rule].extra == {"reason": reason}
     assert [f for o in runner.outcomes for f in o.findings] == []
+
+
+def test_run_end_cleanup_finds_a_create_without_answer_by_name_stops_and_deletes_it(
+        tmp_path: Path) -> None:
+    from kore_contract.run.runner import Runner
+
+    with family_server() as server:
+        target = Target(base_url(server), "st", "acc", "app", "x.y.z")
+        server.campaigns["cd-7"] = {"id": "cd-7", "name": "kc4 answer lost", "status": "Active",
+                                    "createdAt": "2026-01-01T00:00:01.000Z"}
+        ledger = Ledger(tmp_path / "ledger.jsonl")
+        ledger.intent("kc4 answer lost", target)  # sent; the answer never came
+        client = KoreClient(target, ledger=ledger)
+        assert Runner(client).cleanup() == []
+        client.close()
+        assert server.calls[-2:] == ["stop cd-7", "delete cd-7"]
+        assert server.campaigns == {}
+    state = read_ledger(tmp_path / "ledger.jsonl")
+    assert state.unresolved == [] and state.pending == []

@@ -94,7 +94,6 @@ def _found_by_name(args: argparse.Namespace, base_url: str, token: str,
     """The intents ("possibly created") resolved by name with the list call: the campaigns
     of that exact name, as ledger entries to delete; and the intents still unresolved (no
     name, not listed, or the list call failed)."""
-    from kore_contract.contract import spec
     from kore_contract.run.client import KoreClient, Target
 
     named = [entry for entry in intents if isinstance(entry.get("name"), str)]
@@ -103,26 +102,14 @@ def _found_by_name(args: argparse.Namespace, base_url: str, token: str,
     first = named[0]
     client = KoreClient(Target(base_url, first["stream_id"], first["account_id"], first["iid"],
                                token), timeout=args.timeout)
-    listed: dict[str, list[dict[str, Any]]] = {}
     try:
-        for page in range(LIST_PAGES):
-            exchange = client.list_campaigns({"type": spec.campaign_type(), "limit": LIST_PAGE,
-                                              "skip": page * LIST_PAGE,
-                                              "sortBy": {"createdAt": "desc"}}, retries=0)
-            answer = exchange.response_json if exchange.status == 200 else None
-            data = answer.get("data") if isinstance(answer, dict) else None
-            results = data.get("results") if isinstance(data, dict) else None
-            if not isinstance(results, list):
-                out.write(f"could not list the campaigns to find possibly created ones by name "
-                          f"({shown(str(exchange.status or exchange.error))})\n")
-                break
-            for result in results:
-                if isinstance(result, dict) and isinstance(result.get("id"), str):
-                    listed.setdefault(str(result.get("name")), []).append(result)
-            if not (isinstance(data, dict) and data.get("hasMore")):
-                break
+        found_names = client.listed_by_name({str(entry["name"]) for entry in named},
+                                            page_size=LIST_PAGE, pages=LIST_PAGES)
     finally:
         client.close()
+    if found_names is None:
+        out.write("could not list the campaigns to find the possibly created ones by name\n")
+    listed = found_names or {}
     found: list[dict[str, Any]] = []
     still: list[dict[str, Any]] = []
     for entry in intents:

@@ -484,6 +484,42 @@ class KoreClient:
                                   "Content-Type": "application/json"},
                          body=json.dumps(body, ensure_ascii=False).encode(), retries=retries)
 
+    def listed_by_name(self, names: set[str], *, page_size: int = 50, pages: int = 20
+                       ) -> dict[str, list[dict[str, Any]]] | None:
+        """The campaigns of these exact names, from the list call (newest first, at most
+        `pages` pages): name -> list results (`id`, `status`, ...). None when the list call
+        does not answer a page (the names stay unresolved)."""
+        found: dict[str, list[dict[str, Any]]] = {}
+        for page in range(pages):
+            exchange = self.list_campaigns({"type": spec.campaign_type(), "limit": page_size,
+                                            "skip": page * page_size,
+                                            "sortBy": {"createdAt": "desc"}}, retries=0)
+            answer = exchange.response_json if exchange.status == 200 else None
+            data = answer.get("data") if isinstance(answer, dict) else None
+            results = data.get("results") if isinstance(data, dict) else None
+            if not isinstance(data, dict) or not isinstance(results, list):
+                return None
+            for result in results:
+                if isinstance(result, dict) and isinstance(result.get("id"), str) \
+                        and result.get("name") in names:
+                    found.setdefault(str(result["name"]), []).append(result)
+            if not data.get("hasMore") or not results:
+                break
+        return found
+
+    def settle_unresolved(self) -> None:
+        """Creates sent without a readable answer (the ledger's open intents), looked up by
+        name with the list call: each campaign found joins the ledger as created (and
+        Active when listed so), for `delete_pending` to stop and delete."""
+        intents = dict(self.ledger.unresolved)
+        names = {str(entry.get("name")) for entry in intents.values() if entry.get("name")}
+        listed = self.listed_by_name(names) if names else None
+        for key, entry in intents.items():
+            for match in (listed or {}).get(str(entry.get("name")), []):
+                self.ledger.created(match["id"], self.target, intent=key, name=entry["name"])
+                if match.get("status") == "Active":
+                    self.ledger.state_changed(match["id"], "Active")
+
     def delete_pending(self) -> list[str]:
         """Delete every campaign the ledger still holds, stopping an Active one first (a
         server refuses to delete it, T5); the ids that could not be deleted."""

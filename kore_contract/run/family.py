@@ -65,12 +65,13 @@ class _Walk:
                 findings.append(Finding(breaks, call, "", f"answered {status}; a request that "
                                         f"breaks {breaks} must be refused with a 4xx: {what}"))
         outcome.exercised |= {(rule, call) for rule in exercised}
-        outcome.findings.extend(findings)
+        outcome.found(findings)
         return exchange
 
     def fail(self, rule: str, call: str, message: str, pointer: str = "") -> None:
+        """A finding about the latest exchange."""
         self.outcome.exercised.add((rule, call))
-        self.outcome.findings.append(Finding(rule, call, pointer, message))
+        self.outcome.found([Finding(rule, call, pointer, message)])
 
     def state_is(self, expected: str, rule: str, after: str) -> None:
         """Status answers `expected` (Q1 checks the answer; `rule` owns the state)."""

@@ -72,10 +72,18 @@ class CaseOutcome:
     exchanges: list[tuple[str, Exchange]] = field(default_factory=list)  # (call, exchange)
     exercised: set[tuple[str, str]] = field(default_factory=set)  # (rule, call)
     findings: list[Finding] = field(default_factory=list)
+    #: The exchange the first finding is about (its curl reproduces the failure).
+    failing_exchange: int | None = None
 
     @property
     def failed(self) -> bool:
         return bool(self.findings)
+
+    def found(self, findings: list[Finding]) -> None:
+        """Add findings about the latest exchange."""
+        if findings and self.failing_exchange is None:
+            self.failing_exchange = len(self.exchanges) - 1
+        self.findings.extend(findings)
 
 
 class Runner:
@@ -154,7 +162,7 @@ class Runner:
             findings.append(Finding(outcome.case.tolerates, call, outcome.case.pointer,
                                     f"refused with {exchange.status} a body that only "
                                     f"warrants a warning: {outcome.case.notes.get('what')}"))
-        outcome.findings.extend(findings)
+        outcome.found(findings)
 
     def _lifecycle(self, outcome: CaseOutcome, created_exchange: Exchange) -> None:
         answer = created_exchange.response_json
@@ -176,7 +184,7 @@ class Runner:
             observation = Observation(outcome.case.id, call, "accept", exchange, self.state)
             exercised, common = run_checks(observation, only_universal=True)
             outcome.exercised |= {(rule, call) for rule in {LIFECYCLE_RULE, *exercised}}
-            outcome.findings.extend(findings + common)
+            outcome.found(findings + common)
 
     def _delete_if_created(self, outcome: CaseOutcome, exchange: Exchange) -> None:
         campaign_id = self.client.record_created(exchange) if exchange.status else None
@@ -200,6 +208,8 @@ class Runner:
         """Delete whatever the ledger still holds; the ids left behind (all of them when
         the server has stopped answering: the ledger keeps them for `cleanup`)."""
         try:
+            if self.client.ledger.unresolved:
+                self.client.settle_unresolved()
             return self.client.delete_pending()
         except ServerStoppedAnswering:
             return list(self.client.ledger.pending)
@@ -258,7 +268,8 @@ def case_result(outcome: CaseOutcome) -> CaseResult:
         rules=tuple(sorted({rule for rule, _ in outcome.exercised})),
         expect=case.expect, breaks=case.breaks, exchange=exchange_record(first),
         steps=tuple(Step(call, exchange_record(ex)) for call, ex in outcome.exchanges[1:]),
-        findings=tuple(outcome.findings), curl=first.curl(),
+        findings=tuple(outcome.findings),
+        curl=outcome.exchanges[outcome.failing_exchange or 0][1].curl(),
         status="error" if first.error else ("failed" if outcome.failed else "passed"),
     )
 
