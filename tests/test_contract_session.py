@@ -32,7 +32,7 @@ from kore_contract.run.results import ResultsShapeError, RunResult
 KORE_VARIABLES = ("KORE_BASE_URL", "KORE_STREAM_ID", "KORE_ACCOUNT_ID", "KORE_IID",
                   "KORE_CLIENT_ID", "KORE_CLIENT_SECRET", "KORE_TOKEN", "KORE_FIXTURE",
                   "KORE_MAX_EXAMPLES", "KORE_SEED", "KORE_REPORT_DIR", "KORE_ALLOW_WRITES",
-                  "KORE_NO_FUZZ")
+                  "KORE_ALLOW_SENDS", "KORE_NO_FUZZ")
 
 
 @pytest.fixture(autouse=True)
@@ -308,3 +308,14 @@ def test_item6_report_reads_results_as_a_run_result(tmp_path: Path) -> None:
     result = load_results(path)
     assert isinstance(result, RunResult)
     assert result.to_json() == sample_results()
+
+
+def test_item6_both_shells_read_allow_sends_from_the_option_and_the_environment(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert plugin_options(tmp_path).allow_sends is False
+    assert command_options().allow_sends is False
+    assert plugin_options(tmp_path, kore_allow_sends=True).allow_sends is True
+    assert command_options("--allow-sends").allow_sends is True
+    monkeypatch.setenv("KORE_ALLOW_SENDS", "1")
+    assert plugin_options(tmp_path).allow_sends is True
+    assert command_options().allow_sends is True

@@ -472,3 +472,17 @@ def test_run_end_cleanup_finds_a_create_without_answer_by_name_stops_and_deletes
         assert server.campaigns == {}
     state = read_ledger(tmp_path / "ledger.jsonl")
     assert state.unresolved == [] and state.pending == []
+
+
+def test_session_start_policy_refuses_a_live_start_without_allow_sends(tmp_path: Path) -> None:
+    from kore_contract.run.session import ContractSession
+
+    live = SessionOptions(base_url=LIVE, allow_writes=True, token="x.y.z",
+                          report_dir=tmp_path)
+    with ContractSession(live, target=Target(LIVE, "st", "acc", "app", "x.y.z")) as session:
+        refusal = session.start_policy(["Billing customers"])  # no request is sent
+    assert refusal is not None and "--allow-sends" in refusal
+    local = SessionOptions(base_url="http://127.0.0.1:9", token="x.y.z", report_dir=tmp_path)
+    target = Target("http://127.0.0.1:9", "st", "acc", "app", "x.y.z")
+    with ContractSession(local, target=target) as session:
+        assert session.start_policy(["Billing customers"]) is None

@@ -25,7 +25,11 @@ create-get-delete lifecycle (S10) and leaks (S11).
 Without --base-url it starts the embedded mock on a free loopback port and tests
 that. A base URL that is not loopback is a real account: it needs --allow-writes,
 and every campaign the run creates is recorded in a ledger and deleted at the end
-(`kore-contract cleanup --ledger FILE` finishes the job after a crash).
+(`kore-contract cleanup --ledger FILE` finishes the job after a crash, stopping an
+Active campaign first). A started campaign sends real messages: on such a server
+nothing is started (nor triggered) without --allow-sends, and then only campaigns on
+the fixture's sendableContactLists; the rules that need a start (T2-T6) are reported
+as not exercised, with the reason.
 
 Exit status: 0 the server keeps the contract; 1 violations found; 2 the run could
 not be made (unreachable server, bad options) or the server stopped answering
