@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from kore_contract.run import family_checks as _family_checks  # noqa: F401 (registers them)
 from kore_contract.run.checks import Observation, RunState, rules_checked, run_checks
 from kore_contract.run.client import Exchange
 

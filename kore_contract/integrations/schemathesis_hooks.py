@@ -23,6 +23,7 @@ from urllib.parse import parse_qsl, urlsplit
 import schemathesis
 
 from kore_contract.contract.fixture import Fixture, load_fixture
+from kore_contract.run import family_checks as _family_checks  # noqa: F401 (registers them)
 from kore_contract.run.checks import Expectation, Observation, RunState, run_checks
 from kore_contract.run.client import Exchange
 from kore_contract.run.fuzz_phase import format_strategies

@@ -61,6 +61,9 @@ class RegisteredCheck:
     when: Precondition | None = None  # a precondition on the answer (skipped when false)
 
 
+#: Every registered check. The family's (C4, T1, U2, T2, T3, Q1, L2, L3) live in
+#: run/family_checks.py and register when it is imported: the runner imports it, and so must
+#: any other user of `run_checks` (it imports this module, not the other way round).
 CHECKS: list[RegisteredCheck] = []
 
 #: The suite's test per rule (`pytest --pyargs kore_contract.suite`: test_<rule>_<name>), over
@@ -336,8 +339,3 @@ def bad_token_is_refused(obs: Observation) -> Iterator[Finding]:
     if status not in (401, 403) and status < 500:
         yield _finding(obs, "A2", "", f"{obs.breaks or 'a bad token'}: answered {status}; "
                        "expected 401 or 403")
-
-
-# The family's checks (C4, T1, U2, T2, T3, Q1, L2, L3) register themselves on import: every
-# user of the registry sees them.
-from kore_contract.run import family_checks as _family_checks  # noqa: E402, F401

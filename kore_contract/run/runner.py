@@ -9,16 +9,17 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
 from kore_contract.common.version import __version__
 from kore_contract.contract.rules import RULES
 from kore_contract.redaction import RunSecrets, redact
+from kore_contract.run import family_checks as _family_checks  # noqa: F401 (registers them)
 from kore_contract.run import lifecycle
 from kore_contract.run.checks import Observation, RunState, rules_checked, run_checks
 from kore_contract.run.client import Exchange, KoreClient, ServerStoppedAnswering
+from kore_contract.run.outcome import CaseOutcome as CaseOutcome  # re-exported
 from kore_contract.run.planning import PlannedCase
 from kore_contract.run.results import (
     RESULTS_VERSION,
@@ -64,26 +65,6 @@ def planned_rules(case: PlannedCase) -> frozenset[str]:
     if case.follow_lifecycle:
         rules |= {LIFECYCLE_RULE} | rules_checked(case.expect, only_universal=True)
     return frozenset(rules)
-
-
-@dataclass
-class CaseOutcome:
-    case: PlannedCase
-    exchanges: list[tuple[str, Exchange]] = field(default_factory=list)  # (call, exchange)
-    exercised: set[tuple[str, str]] = field(default_factory=set)  # (rule, call)
-    findings: list[Finding] = field(default_factory=list)
-    #: The exchange the first finding is about (its curl reproduces the failure).
-    failing_exchange: int | None = None
-
-    @property
-    def failed(self) -> bool:
-        return bool(self.findings)
-
-    def found(self, findings: list[Finding]) -> None:
-        """Add findings about the latest exchange."""
-        if findings and self.failing_exchange is None:
-            self.failing_exchange = len(self.exchanges) - 1
-        self.findings.extend(findings)
 
 
 class Runner:
