@@ -150,10 +150,14 @@ class _Handler(BaseHTTPRequestHandler):
             self._answer(200, answer)
 
     def _list(self, body: dict[str, Any]) -> None:
-        statuses = (body.get("filters") or {}).get("status")
+        filters = body.get("filters") or {}
+        statuses, priorities = filters.get("status"), filters.get("priority")
+        (key, direction), = (body.get("sortBy") or {"createdAt": "desc"}).items()
         rows = sorted((c for c in self.server.campaigns.values()
-                       if statuses is None or c["status"] in statuses),
-                      key=lambda c: c["createdAt"], reverse=True)
+                       if (statuses is None or c["status"] in statuses)
+                       and (priorities is None or c.get("priority") in map(str, priorities))),
+                      key=lambda c: str(c.get(key)).lower() if key == "name" else c[key],
+                      reverse=direction == "desc")
         skip, limit = int(body.get("skip") or 0), int(body.get("limit") or 50)
         page = [{key: c.get(key) for key in ("id", "name", "status", "priority", "contactLists",
                                               "format", "createdAt", "updatedAt", "message")}

@@ -202,6 +202,16 @@ class _Walk:
         elif not present and seen:
             self.fail("L3", "list", f"{self.id} is listed after it was deleted")
 
+    def sorted_by_name(self) -> None:
+        """One page sorted by name, filtered by the campaign's priority (L3 judges the order
+        and the filter; D18: the filter's priorities are numbers)."""
+        priority = self.campaign.get("priority")
+        filters = {"priority": [int(priority)]} if isinstance(priority, str) and \
+            priority.isdigit() else {}
+        request = {"type": spec.campaign_type(), "limit": LIST_LIMIT, "skip": 0,
+                   "sortBy": {"name": "asc"}, "filters": filters}
+        self.observe("list", self.client.list_campaigns(request), request=request)
+
     def delete_and_gone(self) -> None:
         deleted = self.client.delete(self.id)
         self.observe("delete", deleted)
@@ -236,6 +246,7 @@ def walk(runner: Runner, outcome: CaseOutcome, created: Exchange) -> None:
     steps.broken_update()
     if steps.may_start():
         steps.bad_triggers()
+    steps.sorted_by_name()
     if steps.may_start() and steps.started():
         steps.listed(True, "Active")
         steps.refused_while_active()
