@@ -153,9 +153,10 @@ class _Handler(BaseHTTPRequestHandler):
         filters = body.get("filters") or {}
         statuses, priorities = filters.get("status"), filters.get("priority")
         (key, direction), = (body.get("sortBy") or {"createdAt": "desc"}).items()
+        wanted = None if priorities is None else [str(p) for p in priorities]
         rows = sorted((c for c in self.server.campaigns.values()
                        if (statuses is None or c["status"] in statuses)
-                       and (priorities is None or c.get("priority") in map(str, priorities))),
+                       and (wanted is None or c.get("priority") in wanted)),
                       key=lambda c: str(c.get(key)).lower() if key == "name" else c[key],
                       reverse=direction == "desc")
         skip, limit = int(body.get("skip") or 0), int(body.get("limit") or 50)
