@@ -202,6 +202,13 @@ class _Walk:
         elif not present and seen:
             self.fail("L3", "list", f"{self.id} is listed after it was deleted")
 
+    def stop_while_ready(self) -> None:
+        """A stop of a campaign that is not Active is refused and changes nothing (T4; a
+        stop sends nothing, so this needs no --allow-sends)."""
+        self.observe("stop", self.client.stop(self.id), "refuse", breaks="T4",
+                     what="stop of a Ready campaign")
+        self.state_is(str(self.campaign.get("status", "Ready")), "T4", "a refused stop")
+
     def sorted_by_name(self) -> None:
         """One page sorted by name, filtered by the campaign's priority (L3 judges the order
         and the filter; D18: the filter's priorities are numbers)."""
@@ -247,6 +254,7 @@ def walk(runner: Runner, outcome: CaseOutcome, created: Exchange) -> None:
     if steps.may_start():
         steps.bad_triggers()
     steps.sorted_by_name()
+    steps.stop_while_ready()
     if steps.may_start() and steps.started():
         steps.listed(True, "Active")
         steps.refused_while_active()
