@@ -7,6 +7,8 @@ import json
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from kore_contract.run import family_checks as _family_checks  # noqa: F401 (registers them)
 from kore_contract.run.checks import Observation, RunState, rules_checked, run_checks
@@ -198,3 +200,21 @@ def test_L3_page_breaking_filters_order_or_paging_fails(page: dict[str, Any],
 def test_L3_deleted_campaign_listed_fails() -> None:
     assert "L3" in rules_found("list", listed([ROW]), request=QUERY,
                                state=RunState(deleted={"cd-1"}))
+
+
+# --- L3's paging arithmetic over its space ------------------------------------------------------
+
+
+@given(total=st.integers(0, 500), limit=st.integers(1, 60), skip=st.integers(0, 600))
+def test_L3_paging_of_a_conforming_page_passes_and_a_wrong_hasmore_fails(
+        total: int, limit: int, skip: int) -> None:
+    count = max(0, min(limit, total - skip))
+    rows = [{**ROW, "id": f"cd-{skip + n}", "createdAt": f"2025-12-05T08:00:{59 - n % 60:02d}.000Z"}
+            for n in range(count)]
+    rows.sort(key=lambda row: row["createdAt"], reverse=True)
+    page = {"skip": skip, "limit": limit, "totalResults": total,
+            "totalPages": -(-total // limit), "hasMore": skip + count < total}
+    query = {"type": "sms", "limit": limit, "skip": skip, "sortBy": {"createdAt": "desc"}}
+    assert "L3" not in rules_found("list", listed(rows, **page), request=query)
+    wrong = {**page, "hasMore": not page["hasMore"]}
+    assert "L3" in rules_found("list", listed(rows, **wrong), request=query)
