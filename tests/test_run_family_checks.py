@@ -211,7 +211,7 @@ def test_L3_paging_of_a_conforming_page_passes_and_a_wrong_hasmore_fails(
     count = max(0, min(limit, total - skip))
     rows = [{**ROW, "id": f"cd-{skip + n}", "createdAt": f"2025-12-05T08:00:{59 - n % 60:02d}.000Z"}
             for n in range(count)]
-    rows.sort(key=lambda row: row["createdAt"], reverse=True)
+    rows.sort(key=lambda row: str(row["createdAt"]), reverse=True)
     page = {"skip": skip, "limit": limit, "totalResults": total,
             "totalPages": -(-total // limit), "hasMore": skip + count < total}
     query = {"type": "sms", "limit": limit, "skip": skip, "sortBy": {"createdAt": "desc"}}
