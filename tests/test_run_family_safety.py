@@ -492,3 +492,21 @@ def test_session_start_policy_refuses_a_live_start_without_allow_sends(tmp_path:
     target = Target("http://127.0.0.1:9", "st", "acc", "app", "x.y.z")
     with ContractSession(local, target=target) as session:
         assert session.start_policy(["Billing customers"]) is None
+
+
+def test_summary_says_why_the_start_rules_were_not_exercised(tmp_path: Path) -> None:
+    from kore_contract.run.console import print_summary
+    from kore_contract.run.results import RunInfo
+    from kore_contract.run.runner import build_result
+
+    reason = "not started: pass --allow-sends (or KORE_ALLOW_SENDS=1)"
+    info = RunInfo(base_url=LIVE, target="live", stream_id="st", account_id="acc", seed=0,
+                   max_examples=1, started_at="2026-01-01T00:00:00.000Z",
+                   finished_at="2026-01-01T00:00:01.000Z", duration_s=1.0, requests=0)
+    result = build_result([], run=info, secrets=(),
+                          not_exercised={rule: reason for rule in ("T2", "T3", "T5")})
+    assert {row.id: row.to_json().get("reason") for row in result.rules
+            if row.id in ("T2", "T4")} == {"T2": reason, "T4": None}
+    out = io.StringIO()
+    print_summary(result, out, [])
+    assert f"not exercised (T2, T3, T5): {reason}" in out.getvalue()

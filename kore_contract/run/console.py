@@ -80,6 +80,14 @@ def print_summary(result: RunResult, out: TextIO, written: list[Path]) -> None:
                           markup=False, highlight=False, soft_wrap=True)
         console.print(terminal(f"  Reproduce with: {case.curl}"), markup=False,
                       highlight=False, soft_wrap=True)
+    reasons: dict[str, list[str]] = {}  # why rules were not exercised (no start, item 6)
+    for row in result.rules:
+        reason = row.extra.get("reason") if row.status == "not_exercised" else None
+        if isinstance(reason, str):
+            reasons.setdefault(reason, []).append(row.id)
+    for reason, ids in reasons.items():
+        console.print(terminal(f"\nnot exercised ({', '.join(ids)}): {reason}"), markup=False,
+                      highlight=False, soft_wrap=True)
     counts = {s: sum(1 for r in result.rules if r.status == s)
               for s in ("passed", "failed", "not_exercised")}
     verdict = {"pass": "[bold green]PASS[/]: the server keeps the contract",
