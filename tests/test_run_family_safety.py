@@ -510,3 +510,26 @@ def test_summary_says_why_the_start_rules_were_not_exercised(tmp_path: Path) -> 
     out = io.StringIO()
     print_summary(result, out, [])
     assert f"not exercised (T2, T3, T5): {reason}" in out.getvalue()
+
+
+def test_family_cases_join_the_plan_and_name_the_suite_tests_of_each_new_rule(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from kore_contract.contract.fixture import load_fixture
+    from kore_contract.run import planning
+    from kore_contract.run.checks import SUITE_TESTS
+    from kore_contract.run.runner import planned_rules
+
+    monkeypatch.setattr(planning, "FAMILY_LIFECYCLE", True)
+    target = Target("http://planning.invalid", "st", "acc", "app", "x.y.z")
+    plan = planning.plan_cases(target, load_fixture(), max_examples=1, seed=0,
+                               client_id="c", client_secret="s" * 32)
+    by_rule: dict[str, list[str]] = {}
+    for case in plan:
+        for rule in planned_rules(case):
+            by_rule.setdefault(rule, []).append(case.id)
+    for rule in ("C2", "C4", "U1", "U2", "U3", "T1", "T2", "T3", "T4", "T5", "T6", "Q1", "L1",
+                 "L2", "L3"):
+        assert rule in SUITE_TESTS and by_rule.get(rule), rule  # a suite test, with cases
+    assert "family-template-lifecycle" in by_rule["T2"]
+    assert "status-unknown-campaign" in by_rule["U3"]
+    assert any(case_id.startswith("list-breaks-l1-") for case_id in by_rule["L1"])

@@ -38,7 +38,7 @@ Progress = Callable[[str], None]
 #: Why a campaign may not be started (its contact lists), or None: options.start_refusal.
 StartPolicy = Callable[[Any], "str | None"]
 #: The rules a family lifecycle case exercises, besides its create's checks.
-FAMILY_RULES = frozenset({"S10", "U2", "U3", "T2", "T3", "T4", "T5", "T6", "Q1", "L2", "L3",
+FAMILY_RULES = frozenset({"S10", "U1", "U2", "U3", "T2", "T3", "T4", "T5", "T6", "Q1", "L2", "L3",
                           "C4", "S9", "S11"})
 #: The rule a create's lifecycle (get, delete, get) exercises.
 LIFECYCLE_RULE = "S10"
