@@ -13,8 +13,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from kore_contract.contract.rules import RULES
 from kore_contract.contract.spec import load_spec
 
@@ -61,7 +59,6 @@ def test_item7_every_part_1_rule_of_the_document_is_in_the_catalogue() -> None:
     assert first - set(RULES) == set()
 
 
-@pytest.mark.xfail(strict=True, reason="issue 12 adds the family's rules")
 def test_item7_every_part_2_rule_of_the_document_is_in_the_catalogue() -> None:
     _, second = parts()
     assert second - set(RULES) == set()

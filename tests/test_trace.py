@@ -236,13 +236,14 @@ def test_fields_name_their_places_spec_node_and_rules(traced: TraceResult) -> No
     dnc = by_path[("request", "data.dncLists")]
     assert [str(p) for p in dnc.documented] == [
         f"{CREATE}#body-parameters: data.dncLists", f"{CREATE}#sample-request: dncLists"]
-    assert dnc.spec_pointer == "/components/schemas/CreateCampaignRequest/properties/dncLists"
+    assert dnc.spec_pointer == "/components/schemas/TemplateCampaignRequest/properties/dncLists"
     assert dnc.rules == ("R5",)
     name = by_path[("response", "name")]  # the create table's bare name, get's data.name
     assert f"{GET}#response-body-parameters: data.name" in [str(p) for p in name.documented]
     assert name.spec_pointer == "/components/schemas/Campaign/properties/name"
     assert by_path[("path", "IId")].spec_pointer == "/components/parameters/streamId"
-    assert by_path[("response", "data.campaignInstanceId")].spec_pointer is None
+    instance = by_path[("response", "data.campaignInstanceId")]  # in the spec since issue 12
+    assert instance.spec_pointer == "/components/schemas/Campaign/properties/campaignInstanceId"
 
 
 def test_spec_only_fields_come_from_x_source() -> None:

@@ -118,13 +118,15 @@ def test_every_field_of_the_sample_is_broken_by_some_case() -> None:
     assert set(leaves(SAMPLE)) - covered - days == set()
 
 
-@pytest.mark.parametrize("call", CALLS)
+@pytest.mark.parametrize("call", [c for c in CALLS if c in ("create", "get", "delete")])
 def test_the_spec_examples_validate(call: str) -> None:
     checked = 0
     for where in ("request", "response"):
         if where == "request" and call != "create":
             continue
         for name, example in spec.examples(call, where).items():  # type: ignore[arg-type]
+            if name != "docsSample":  # the family's variants: tests/test_validate_family.py
+                continue
             if where == "request":
                 result = validate_request(example, strict=True)
             else:  # S8 allows fields beyond the documented ones; strict would list them

@@ -14,8 +14,12 @@ from pathlib import Path
 from typing import Any, Literal
 
 SPEC_FILE_NAME = "kore-sms-campaign-v2.yaml"
-Call = Literal["create", "get", "delete"]
-CALLS: tuple[Call, ...] = ("create", "get", "delete")
+#: An operation's name (`x-call`): one method and path each.
+Call = Literal["create", "get", "update", "delete", "trigger", "start", "status", "list"]
+CALLS: tuple[Call, ...] = ("create", "get", "update", "delete", "trigger", "start", "status",
+                           "list")
+#: A create body variant of C1 (`x-variant`), in the spec's `oneOf` order.
+Variant = Literal["template", "plain", "advanced"]
 
 
 def spec_path() -> Path:
@@ -90,10 +94,70 @@ def operations() -> dict[Call, dict[str, Any]]:
 
 
 @functools.lru_cache(maxsize=1)
-def request_body_schema() -> dict[str, Any]:
-    """The create body's JSON Schema, $refs resolved."""
+def create_body_schema() -> dict[str, Any]:
+    """The whole create body's JSON Schema (the `oneOf` of the three variants), $refs
+    resolved. For messages, read the variant first (`variant_of`) and use `variant_schema`."""
     body = operations()["create"]["requestBody"]["content"]["application/json"]["schema"]
     return with_dialect(body)
+
+
+@functools.lru_cache(maxsize=1)
+def _variant_names() -> dict[str, str]:
+    """Variant -> the name of its schema in components/schemas, in the `oneOf` order."""
+    document = load_spec()
+    node = _create_media_schema(document)
+    while "$ref" in node:  # the create body's schema, then what it names
+        node = pointer_get(document, node["$ref"].removeprefix("#"))
+    found: dict[str, str] = {}
+    for option in node["oneOf"]:
+        name = option["$ref"].rsplit("/", 1)[-1]
+        found[document["components"]["schemas"][name]["x-variant"]] = name
+    return found
+
+
+def _create_media_schema(document: dict[str, Any]) -> dict[str, Any]:
+    for item in document["paths"].values():
+        for method in ("get", "post", "put", "patch", "delete"):
+            operation = item.get(method, {})
+            if operation.get("x-call") == "create":
+                schema: dict[str, Any] = operation["requestBody"]["content"][
+                    "application/json"]["schema"]
+                return schema
+    raise LookupError("the spec has no create operation")
+
+
+@functools.lru_cache(maxsize=1)
+def variants() -> tuple[tuple[Variant, dict[str, Any]], ...]:
+    """C1 as the spec states it (`x-variants`): (variant, when-schema) in reading order;
+    the first whose `when` schema holds for a body names the body's variant."""
+    entries = create_body_schema()["x-variants"]
+    return tuple((entry["variant"], dict(entry["when"])) for entry in entries)
+
+
+def variant_names() -> tuple[Variant, ...]:
+    """The create body variants, in the spec's `oneOf` order (template, plain, advanced)."""
+    return tuple(_variant_names())  # type: ignore[arg-type]
+
+
+@functools.cache
+def variant_schema(variant: Variant) -> dict[str, Any]:
+    """One create body variant's JSON Schema (`x-variant`), $refs resolved; a KeyError
+    names an unknown variant."""
+    names = _variant_names()
+    if variant not in names:
+        raise KeyError(f"unknown variant {variant!r}; known: {', '.join(names)}")
+    return with_dialect(resolve(load_spec()["components"]["schemas"][names[variant]]))
+
+
+def variant_ref(variant: Variant) -> str:
+    """The `$ref` of one create body variant's schema (`#/components/schemas/...`)."""
+    return f"#/components/schemas/{_variant_names()[variant]}"
+
+
+def request_body_schema() -> dict[str, Any]:
+    """Part 1's create body: the template variant's JSON Schema, $refs resolved (where a
+    create field's limits and enums are read from; `create_body_schema` is the oneOf)."""
+    return variant_schema("template")
 
 
 @functools.lru_cache(maxsize=1)
@@ -153,7 +217,7 @@ class DocumentedField:
     document: str  # "create-sms-campaign-using-template-v2.md"
     section: str  # "body-parameters"
     field: str  # "dialingStrategy.callerId.phoneNumber", as spelled in the documentation
-    spec_pointer: str  # "/components/schemas/CreateCampaignRequest/properties/name"
+    spec_pointer: str  # "/components/schemas/TemplateCampaignRequest/properties/name"
     rules: tuple[str, ...]  # ("R2",)
 
 

@@ -90,7 +90,7 @@ def _route_pattern(path: str) -> re.Pattern[str]:
 def _routes() -> list[tuple[re.Pattern[str], frozenset[str]]]:
     """The spec's paths as patterns, each with the methods the spec gives it."""
     methods: dict[str, set[str]] = {}
-    for operation in spec.operations().values():
+    for operation in (spec.operations()[c] for c in ("create", "get", "delete")):  # item 4
         methods.setdefault(operation["path"], set()).add(operation["method"])
     return [(_route_pattern(path), frozenset(found)) for path, found in methods.items()]
 
