@@ -10,6 +10,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote, urlencode
 
 from kore_contract.auth import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, mint_token
 from kore_contract.contract import spec
@@ -40,6 +41,18 @@ def campaign_url(base_url: str, campaign_id: str, *, stream: str = STREAM,
     query = f"?accountId={account}" + (f"&campaignType={campaign_type}"
                                        if campaign_type is not None else "")
     return base_url + campaign_path(campaign_id, stream) + query
+
+
+def call_url(base_url: str, call: spec.Call, campaign_id: str | None = None, *,
+             stream: str | None = None, **query: str | None) -> str:
+    """The URL of any call of the spec (its `x-call`) in `stream` (default STREAM), with
+    the query given (None: left out), in the order given."""
+    parameters = {"streamId": stream or STREAM}
+    if campaign_id is not None:
+        parameters["campaignId"] = quote(campaign_id, safe="")
+    sent = {name: value for name, value in query.items() if value is not None}
+    return base_url + spec.call_path(call, **parameters) + (
+        "?" + urlencode(sent) if sent else "")
 
 
 def curl_headers(token: str | None = None, *, account: str = ACCOUNT, iid: str = IID,

@@ -10,13 +10,18 @@ from typing import TextIO
 
 from kore_contract.mock import limits
 
-HELP = "serve the three calls (create, get, delete) from the spec on 127.0.0.1"
+HELP = "serve every call of the SMS campaign v2 family from the spec on 127.0.0.1"
 DESCRIPTION = f"""\
-Serve the Kore.ai SMS campaign v2 calls of docs/contract.md (create, get by id, delete)
-from the spec, seeded from a fixture (default: the bundled example). Requests are
-checked like a conforming server would: the auth JWT (A1, A2), the iid and accountId
-headers and the accountId query (A3), then the body (R1 to R13) against the fixture's
-contact lists and templates. Refusals are 4xx with a JSON body naming the rule.
+Serve the Kore.ai SMS campaign v2 family of docs/contract.md from the spec: create (using
+a template, without one, advanced format), get, update, delete, start (both URL shapes),
+stop, status and list, with the campaign's states (Ready, Active, Stopped), seeded from a
+fixture (default: the bundled example). Requests are checked like a conforming server
+would: the auth JWT (A1, A2), the iid and accountId headers and the accountId query (A3),
+the call's query (T6, Q1), the campaign id (404 for an unknown one, U3), the body (R1 to
+R13, C1 to C3, U1, L1) against the fixture's contact lists, templates and experience
+flows, then the campaign's state (409 for a start of an Active campaign, a stop of one
+that is not, an update or delete of an Active one: T4, T5). Refusals are 4xx with a JSON
+body naming the rule.
 
 The stream, account and application ids accept any non-empty value unless pinned
 with --stream-id, --account-id, --iid. The base URL, the ids and a ready token are
@@ -67,13 +72,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from kore_contract.mock.faults import FAULTS
+    from kore_contract.mock.faults import every_fault
 
+    faults = every_fault()
     if args.list_faults:
-        for fault in FAULTS.values():
+        for fault in faults.values():
             out.write(f"{fault.name:36} {fault.description}\n")
         return 0
-    if args.fault is not None and args.fault not in FAULTS:
+    if args.fault is not None and args.fault not in faults:
         err.write(f"kore-contract mock: --fault={args.fault}: unknown; "
                   "see kore-contract mock --list-faults\n")
         return 2
@@ -157,7 +163,8 @@ def _banner(out: TextIO, server: object, fixture: str, token: str,
             f"    -H 'Content-Type: application/json' --data @campaign.json")
     app = server.app
     out.write(
-        "kore-contract mock: the Kore.ai SMS campaign v2 API (create, get, delete)\n"
+        "kore-contract mock: the Kore.ai SMS campaign v2 family (create, get, update, delete,"
+        " start, stop, status, list)\n"
         f"  base URL    {server.base_url}\n"
         f"  stream id   {accepted(args.stream_id, stream)}\n"
         f"  account id  {accepted(args.account_id, account)}\n"

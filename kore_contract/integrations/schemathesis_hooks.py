@@ -23,7 +23,6 @@ from urllib.parse import parse_qsl, urlsplit
 import schemathesis
 
 from kore_contract.contract.fixture import Fixture, load_fixture
-from kore_contract.run import family_checks as _family_checks  # noqa: F401 (registers them)
 from kore_contract.run.checks import Expectation, Observation, RunState, run_checks
 from kore_contract.run.client import Exchange
 from kore_contract.run.fuzz_phase import format_strategies
@@ -64,7 +63,7 @@ def _ids_known(case: Any, query: dict[str, str]) -> bool:
 def kore_contract_rules(ctx: Any, response: Any, case: Any) -> bool | None:
     """The S and A rules of docs/contract.md, judged by the project's own oracle."""
     exchange = _exchange(response, case)
-    is_create = case.method.upper() == "POST"
+    is_create = case.operation.definition.raw.get("x-call") == "create"
     sent = response.request
     query = dict(parse_qsl(urlsplit(str(sent.url)).query, keep_blank_values=True))
     headers = {name.lower(): str(value) for name, value in sent.headers.items()}

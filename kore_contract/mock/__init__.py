@@ -1,4 +1,5 @@
-"""The mock server: serves create, get and delete from the spec, seeded from a fixture.
+"""The mock server: serves every call of the spec (the SMS campaign v2 family) with the
+campaign's state machine, seeded from a fixture.
 
 `running_mock()` starts it in a background thread on a free loopback port (tests, the
 contract run's default); `kore-contract mock` runs it in the foreground. The names below

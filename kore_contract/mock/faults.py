@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import base64
 import copy
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -26,6 +27,7 @@ from kore_contract.auth import TokenCheck
 from kore_contract.contract.violation import Violation
 from kore_contract.mock import campaign as campaigns
 from kore_contract.mock.campaign import Campaign
+from kore_contract.mock.store import Query
 
 
 class Check(Enum):
@@ -36,6 +38,10 @@ class Check(Enum):
     JSON_CONTENT_TYPE = "a create body is sent as application/json (A3)"
     DUPLICATE_KEYS = "a create body has no duplicated key (R1)"
     TOKEN_IN_BODY = "a create body does not hold the request's token (S11)"
+    TRIGGER_CASE = "a trigger is play or stop, in lower case (T6)"
+    TRIGGER_CAMPAIGN_TYPE = "a start or stop names campaignType sms (T6)"
+    UPDATE_BODY = "an update body is checked as a create body (U1)"
+    LIST_BODY = "a list body is checked (L1)"
 
 
 class Moment(Enum):
@@ -45,6 +51,7 @@ class Moment(Enum):
     UNREADABLE_BODY = "a create body is not JSON"
     VALID_CREATE = "a create body passed every check"
     UNKNOWN_CAMPAIGN = "get or delete names no stored campaign"
+    UNKNOWN_CAMPAIGN_CHANGED = "update, start, stop or status names no stored campaign"
     DELETE_WITHOUT_TYPE = "a delete has no campaignType query parameter"
 
 
@@ -61,6 +68,11 @@ class Failure:
 ChangeCreated = Callable[[Campaign, "str | None"], None]
 #: A change to a stored campaign as get answers it, given its name.
 ChangeFetched = Callable[[Campaign, str], None]
+#: A change to a call's answer (update's `data`, start's, stop's, status's and list's whole
+#: answer), given the call (update, start, stop, status, list).
+ChangeAnswer = Callable[[str, dict[str, Any]], None]
+#: A change to a campaign as stored after a call (update, start, stop), given the call.
+ChangeStored = Callable[[str, Campaign], None]
 
 
 def _same(message: str, secret: str) -> str:
@@ -93,6 +105,19 @@ class Fault:
     token_refusal_message: Callable[[str, str], str] = _same
     redacts_successes: bool = True
     redacts_refusals: bool = True
+    # --- the family's calls (update, start, stop, status, list)
+    change_answer: ChangeAnswer | None = None
+    change_stored: ChangeStored | None = None
+    #: Whether an update is stored (else answered, and forgotten).
+    stores_updates: bool = True
+    #: Actions (start, stop) answered as done but not carried out.
+    skips_transitions: frozenset[str] = frozenset()
+    #: (action, state): transitions allowed beside the state machine's own.
+    extra_transitions: frozenset[tuple[str, str]] = frozenset()
+    #: Calls (update, delete) not refused while the campaign is Active.
+    allowed_while_active: frozenset[str] = frozenset()
+    #: A change to the query a list body asks.
+    change_list_query: Callable[[Query], Query] | None = None
 
     @property
     def rule(self) -> str:
@@ -122,9 +147,55 @@ def _fail(at: Moment, status: int, rule: str, message: str, pointer: str = "") -
     return (Failure(at, status, Violation(rule, pointer, message)),)
 
 
-def _earlier(stamp: str) -> str:
-    moment = datetime.fromisoformat(stamp.replace("Z", "+00:00")) - timedelta(hours=1)
+def _earlier(stamp: str, hours: int = 1) -> str:
+    moment = datetime.fromisoformat(stamp.replace("Z", "+00:00")) - timedelta(hours=hours)
     return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _on(call: str, change: Callable[[dict[str, Any]], object]) -> ChangeAnswer:
+    """A change to the answers (or stored campaigns) of one call only."""
+
+    def changed(at: str, answer: dict[str, Any]) -> None:
+        if at == call:
+            change(answer)
+
+    return changed
+
+
+def _if_advanced(change: Callable[[Campaign], object]) -> ChangeCreated:
+    def changed(data: Campaign, _: str | None) -> None:
+        if data.get("format") == "advanced":
+            change(data)
+
+    return changed
+
+
+def _plain_message_changed(data: Campaign, _: str | None) -> None:
+    message = data.get("message")
+    if data.get("format") == "simple" and isinstance(message, dict) and \
+            "template_name" not in message:
+        message["message"] = base64.b64encode(b"not what was sent").decode()
+
+
+def _each_result(change: Callable[[dict[str, Any]], object]) -> Callable[[dict[str, Any]], None]:
+    def changed(answer: dict[str, Any]) -> None:
+        for result in answer["data"]["results"]:
+            change(result)
+
+    return changed
+
+
+def _renamed(mapping: dict[str, Any], old: str, new: str) -> None:
+    if old in mapping:
+        mapping[new] = mapping.pop(old)
+
+
+def _created_at_reset(data: dict[str, Any]) -> None:
+    data["createdAt"] = data["updatedAt"]
+
+
+def _updated_at_at_creation(data: dict[str, Any]) -> None:
+    data["updatedAt"] = data["createdAt"]
 
 
 def _reverse_days(data: Campaign, _: str | None) -> None:
@@ -250,6 +321,80 @@ FAULTS: dict[str, Fault] = {
     )
 }
 
+#: The family's faults (issue 12): one entry each, like FAULTS, listed by --list-faults and
+#: run by --fault. Kept apart from FAULTS (which tests/test_contract_run.py proves the run
+#: catches, each by its own rule) until the run plans the family's calls and catches each
+#: one; then this dict merges into FAULTS. tests/test_mock_faults.py proves each is
+#: visible on the wire as a violation of its own rule.
+FAMILY_FAULTS: dict[str, Fault] = {
+    f.name: f
+    for f in (
+        # T1 to T6: the campaign's state
+        Fault("T1-created-as-draft", 'answers a created campaign with status "Draft"',
+              change_created=lambda d, _: d.update(status="Draft")),
+        Fault("T2-start-answers-started", 'answers a start with status "Started"',
+              change_answer=_on("start", lambda a: a.update(status="Started"))),
+        Fault("T2-start-not-applied", "answers a start but leaves the campaign as it was",
+              skips_transitions=frozenset({"start"})),
+        Fault("T2-start-updated-at-differs", "keeps an updatedAt an hour after the start's",
+              change_stored=_on("start", lambda d: d.update(
+                  updatedAt=_earlier(d["updatedAt"], hours=-1)))),
+        Fault("T3-stop-without-execution-type", "answers a stop without campaignExecutionType",
+              change_answer=_on("stop", lambda a: a.pop("campaignExecutionType"))),
+        Fault("T3-stop-not-applied", "answers a stop but leaves the campaign Active",
+              skips_transitions=frozenset({"stop"})),
+        Fault("T4-start-while-active-accepted", "answers a start of an Active campaign 200",
+              extra_transitions=frozenset({("start", "Active")})),
+        Fault("T4-stop-while-ready-accepted", "stops a Ready campaign (never started)",
+              extra_transitions=frozenset({("stop", campaigns.READY)})),
+        Fault("T5-update-while-active-accepted", "updates an Active campaign",
+              allowed_while_active=frozenset({"update"})),
+        Fault("T5-delete-while-active-accepted", "deletes an Active campaign",
+              allowed_while_active=frozenset({"delete"})),
+        Fault("T6-trigger-any-case", "takes trigger=Play or STOP as play or stop",
+              skips=frozenset({Check.TRIGGER_CASE})),
+        Fault("T6-any-campaign-type", "starts and stops whatever campaignType says (voice)",
+              skips=frozenset({Check.TRIGGER_CAMPAIGN_TYPE})),
+        # U1 to U3: update, unknown ids
+        Fault("U1-accept-bad-update-body", "stores an update body without checking it",
+              skips=frozenset({Check.UPDATE_BODY})),
+        Fault("U2-update-new-id", "answers an update with a new _id",
+              change_answer=_on("update", lambda d: d.update(_id=campaigns.new_id()))),
+        Fault("U2-update-resets-created-at", "answers and keeps createdAt as the update's time",
+              change_answer=_on("update", _created_at_reset),
+              change_stored=_on("update", _created_at_reset)),
+        Fault("U2-updated-at-goes-back", "answers an update with updatedAt = createdAt",
+              change_answer=_on("update", _updated_at_at_creation)),
+        Fault("U2-update-not-stored", "answers an update but keeps the campaign as it was",
+              stores_updates=False),
+        Fault("U3-500-for-unknown", "answers update, start, stop or status of an unknown id "
+              "with 500", failures=_fail(Moment.UNKNOWN_CAMPAIGN_CHANGED, 500, "U3",
+                                         "lookup failed")),
+        Fault("U3-200-for-unknown", "answers update, start, stop or status of an unknown id "
+              "with 200", failures=_fail(Moment.UNKNOWN_CAMPAIGN_CHANGED, 200, "U3", "ok")),
+        # Q1: status
+        Fault("Q1-status-names-_id", "answers status with data._id instead of data.id",
+              change_answer=_on("status", lambda a: _renamed(a["data"], "id", "_id"))),
+        Fault("Q1-status-always-ready", 'answers status "Ready" whatever the state',
+              change_answer=_on("status", lambda a: a["data"].update(status=campaigns.READY))),
+        # L1 to L3: list
+        Fault("L2-results-name-_id", "lists each campaign's id as _id",
+              change_answer=_on("list", _each_result(lambda r: _renamed(r, "id", "_id")))),
+        Fault("L2-result-differs-from-get", "lists another description than get answers",
+              change_answer=_on("list", _each_result(lambda r: r.update(
+                  description=f"{r.get('description')} (listed)")))),
+        Fault("L3-status-filter-ignored", "lists every state whatever filters.status asks",
+              change_list_query=lambda q: dataclasses.replace(q, statuses=None)),
+        Fault("L3-sort-ignored", "lists the newest first whatever sortBy asks",
+              change_list_query=lambda q: dataclasses.replace(q, sort=(("created", True),))),
+        Fault("L3-has-more-always-false", "answers hasMore false on every page",
+              change_answer=_on("list", lambda a: a["data"].update(hasMore=False))),
+        Fault("L3-total-pages-rounded-down", "answers totalPages rounded down",
+              change_answer=_on("list", lambda a: a["data"].update(
+                  totalPages=a["data"]["totalResults"] // a["data"]["limit"]))),
+    )
+}
+
 
 def fault(name: str | Fault | None) -> Fault:
     """The fault of this name (NO_FAULT for None; a Fault as is); a KeyError lists the
@@ -258,7 +403,13 @@ def fault(name: str | Fault | None) -> Fault:
         return NO_FAULT
     if isinstance(name, Fault):
         return name
-    try:
-        return FAULTS[name]
-    except KeyError:
-        raise KeyError(f"unknown mock fault {name!r}; known: {', '.join(FAULTS)}") from None
+    found = FAULTS.get(name) or FAMILY_FAULTS.get(name)
+    if found is None:
+        raise KeyError(f"unknown mock fault {name!r}; known: "
+                       f"{', '.join([*FAULTS, *FAMILY_FAULTS])}") from None
+    return found
+
+
+def every_fault() -> dict[str, Fault]:
+    """Every fault by name: part 1's, then the family's (--list-faults)."""
+    return {**FAULTS, **FAMILY_FAULTS}

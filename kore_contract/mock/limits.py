@@ -38,6 +38,11 @@ MAX_HEAD_BYTES = 32 * 1024
 MAX_CAMPAIGNS = 100_000
 #: Bytes of campaigns held (their JSON); a create past it is refused 409.
 MAX_STORED_BYTES = 256 * 1024 * 1024
+#: Campaigns in one list page when the body names no `limit` (L1: optional).
+DEFAULT_LIST_LIMIT = 50
+#: Campaigns in one list page at most: a larger `limit` is capped to it, and the answer's
+#: `limit` says so (L2, L3 count pages with the answered limit).
+MAX_LIST_LIMIT = 1000
 #: Violations listed in one refusal; the last entry says how many more there were.
 MAX_ERRORS_LISTED = 50
 #: Characters of one error message in a refusal.
@@ -86,6 +91,8 @@ def describe() -> str:
         f"(414); at most {MAX_CONNECTIONS:,} connections (past it the longest-idle one is "
         f"closed; 503 if all are busy); the store holds at most {MAX_CAMPAIGNS:,} campaigns "
         f"and {MAX_STORED_BYTES // 2**20} MB of them (--max-campaigns, --max-store-mb; past "
-        f"it a create is refused 409 until campaigns are deleted); a refusal lists at most "
+        f"it a create is refused 409 until campaigns are deleted); a list page holds at "
+        f"most {MAX_LIST_LIMIT:,} campaigns (a larger limit is capped, and the answer's "
+        f"limit says so; {DEFAULT_LIST_LIMIT} when none is given); a refusal lists at most "
         f"{MAX_ERRORS_LISTED} violations and says how many more there were."
     )
