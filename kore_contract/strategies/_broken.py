@@ -16,18 +16,22 @@ from __future__ import annotations
 
 import base64
 import copy
+import dataclasses
+import functools
 import json
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from hypothesis import strategies as st
 
 from kore_contract.contract import formats, rules, spec
-from kore_contract.contract.fixture import Fixture
+from kore_contract.contract.fixture import Fixture, FixtureError
 from kore_contract.strategies import _valid as pieces
+from kore_contract.strategies import _variants as variants
 
 Strategy = st.SearchStrategy
+T = TypeVar("T")
 Body = dict[str, Any]
 Path = tuple[str, ...]  # keys from the root; "[]" is an item of the array there
 
@@ -44,6 +48,10 @@ class Broken:
     rule: str
     pointer: str
     case: str = ""
+    #: The create variant the body was drawn for (None: part 1's template bodies, the
+    #: variant not insisted on). Validate with it (`validate_request(..., variant=...)`,
+    #: `kore-contract validate --variant`): a C1 body is one of another variant.
+    variant: str | None = None
 
     @property
     def raw(self) -> bool:
@@ -85,20 +93,22 @@ def _apply(body: Body, path: Path, pick: Callable[[int], int],
         return value(body, body), ""
     parts: list[str | int] = []
     node: Any = body
-    for step in path[:-1]:
+    for index_, step in enumerate(path[:-1]):
         if step == "[]":
             index = pick(len(node))
             parts.append(index)
             node = node[index]
         else:
             parts.append(step)
-            node = node.setdefault(step, {})
+            node = node.setdefault(step, [] if path[index_ + 1] == "[]" else {})
+    if path[-1] == "[]" and not node:  # an empty (or new) list gets the item to break
+        node.append(None)
     last: str | int = pick(len(node)) if path[-1] == "[]" else path[-1]
     parts.append(last)
     current = node[int(last)] if isinstance(node, list) else node.get(last)
     new = value(body, current)
-    if new is _LEAVE_OUT:
-        del node[last]
+    if new is _LEAVE_OUT:  # (a parent just made for the purpose lacks it already)
+        node.pop(last, None)
     else:
         node[last] = new
     return body, spec.to_pointer(parts)
@@ -166,7 +176,7 @@ def _label(path: Path) -> str:
 #: Plausible values outside an enum that a case change cannot find (CONTRACT R6, R8, R13).
 ENUM_HINTS: Mapping[str, tuple[str, ...]] = {
     "campaignType": ("voice",),
-    "format": ("advanced",),
+    "format": ("plain", "template"),  # the variants' names, not formats (C1)
     "dialingStrategy.callingHours.days[].day": ("XX", "MON"),
 }
 
@@ -192,12 +202,30 @@ def _wrong_types(schema: Mapping[str, Any]) -> tuple[Strategy[Any], list[tuple[s
     if kind == "boolean":
         named = [("string", "false"), ("number", 0)]
         return st.one_of(st.sampled_from(["true", "false"]), st.integers(0, 1), st.none()), named
+    if kind == "integer":  # a number in a string first: the likeliest mistake (D18)
+        shown = str(schema.get("maximum", schema.get("minimum", 1)))
+        named = [("string", shown), ("fraction", 1.5), ("null", None)]
+        return st.one_of(st.integers(-9, 10**6).map(str), _FRACTIONS, st.booleans(), st.none(),
+                         st.lists(st.integers(), max_size=2), st.just({})), named
+    if kind is None and "anyOf" in schema:  # none of the branches' types
+        kinds = {branch.get("type") for branch in schema["anyOf"]}
+        if kinds != {"integer", "string"}:
+            raise AssertionError(f"no wrong-type values for anyOf of {sorted(kinds)}")
+        named = [("fraction", 1.5), ("boolean", True), ("null", None)]
+        return st.one_of(_FRACTIONS, st.booleans(), st.none(), st.lists(st.integers(),
+                                                                         max_size=2),
+                         st.just({})), named
     raise AssertionError(f"no wrong-type values for schema type {kind!r}")
 
 
-def _outside_enum(enum: Sequence[Any], label: str) -> tuple[Strategy[str], list[tuple[str, Any]]]:
+#: JSON numbers that are no integer (JSON Schema counts 5.0 as one).
+_FRACTIONS = st.floats(-1e6, 1e6, allow_nan=False).filter(lambda f: not f.is_integer())
+
+
+def _outside_enum(enum: Sequence[Any], label: str, hints: Sequence[str] = ()
+                  ) -> tuple[Strategy[str], list[tuple[str, Any]]]:
     allowed = set(enum)
-    candidates: list[str] = list(ENUM_HINTS.get(label, ()))
+    candidates: list[str] = [*hints, *ENUM_HINTS.get(label, ())]
     digits = sorted(int(e) for e in enum if isinstance(e, str) and e.isdigit())
     if digits:
         candidates += [str(digits[0] - 1), str(digits[-1] + 1), f" {enum[0]}", f"0{enum[0]}"]
@@ -207,6 +235,95 @@ def _outside_enum(enum: Sequence[Any], label: str) -> tuple[Strategy[str], list[
     strategy = st.one_of(st.sampled_from(values),
                          st.text(max_size=8).filter(lambda v: v not in allowed))
     return strategy, [(_slug(v), v) for v in values[:2]]
+
+
+def _always(value: T) -> Callable[[Body, Any], T]:
+    """A breaker's value function that gives `value` whatever the body."""
+    return lambda _body, _current: value
+
+
+def _numbers_of(schema: Mapping[str, Any]) -> list[str]:
+    """Integers of an anyOf's integer branch written as strings ("0", "10"): the likeliest
+    strings where an integer (or "") is asked for."""
+    found: list[str] = []
+    for branch in schema.get("anyOf", ()):
+        if branch.get("type") == "integer":
+            low = int(branch.get("minimum", 0))
+            found += [str(low), str(low + 9)]
+    return found
+
+
+def _bound_breakers(schema: Mapping[str, Any], path: Path, rule: str,
+                    label: str) -> Iterator[Breaker]:
+    """An integer below its `minimum` or above its `maximum`."""
+    if schema.get("type") != "integer":
+        return
+    if "minimum" in schema:
+        low = int(schema["minimum"])
+        below = st.one_of(st.just(low - 1), st.integers(low - 10**6, low - 1))
+        yield field_breaker(rule, path, f"{label}-below-minimum", lambda _b, _c: below,
+                            lambda _b, _c: [(_number_case(low - 1), low - 1)])
+    if "maximum" in schema:
+        high = int(schema["maximum"])
+        above = st.one_of(st.just(high + 1), st.integers(high + 1, high + 10**6))
+        yield field_breaker(rule, path, f"{label}-above-maximum", lambda _b, _c: above,
+                            lambda _b, _c: [(_number_case(high + 1), high + 1)])
+
+
+def _number_case(number: int) -> str:
+    return f"minus-{-number}" if number < 0 else str(number)
+
+
+def _too_many_items(rule: str, path: Path, schema: Mapping[str, Any]) -> Breaker:
+    """One item more than `maxItems` allows (valid items: the enum's, in turn)."""
+    most = int(schema["maxItems"])
+    enum = schema.get("items", {}).get("enum") or [None]
+    too_many = [enum[i % len(enum)] for i in range(most + 1)]
+    return field_breaker(rule, path, f"{_label(path)}-too-many-items",
+                         lambda _b, _c: st.just(too_many),
+                         lambda _b, _c: [(f"{most + 1}", too_many)])
+
+
+def _unknown_key(rule: str, path: Path, schema: Mapping[str, Any]) -> Breaker:
+    """A key `additionalProperties: false` refuses, with a value a known key would take."""
+    if "[]" in path:
+        raise AssertionError(f"{_label(path)}: an unknown key inside an array item")
+    known = list(schema.get("properties", {}))
+    first = schema["properties"][known[0]] if known else {}
+    value = first.get("enum", ["x"])[0]
+    candidates = sorted(dict.fromkeys(
+        case for key in known
+        for case in (_snake(key), key.capitalize(), key.lower(), key.upper(), f"{key}s")
+        if case not in known), key=lambda case: "_" not in case)
+    keys = st.one_of(st.sampled_from(candidates),
+                     st.text(min_size=1, max_size=8).filter(lambda k: k not in known))
+    case = f"{_label(path)}-unknown-key"
+
+    def put(body: Body, key: str) -> Broken:
+        node: Any = body
+        for step in path:
+            node = node.setdefault(step, {})
+        node[key] = value
+        return Broken(body, rule, spec.to_pointer((*path, key)) if UNKNOWN_KEY_NAMES_KEY
+                      else spec.to_pointer(path), case)
+
+    def strategy(valid: Strategy[Body]) -> Strategy[Broken]:
+        return st.tuples(valid, keys).map(lambda drawn: put(*drawn))
+
+    def named(base: Body) -> list[Broken]:
+        return [dataclasses.replace(put(copy.deepcopy(base), key), case=f"{case}-{_slug(key)}")
+                for key in candidates[:2]]
+
+    return Breaker(rule, case, strategy, named)
+
+
+#: Where a violation of `additionalProperties: false` points: at the unknown key itself
+#: (as a missing required field is named by its own pointer), not at its object.
+UNKNOWN_KEY_NAMES_KEY = True
+
+
+def _snake(key: str) -> str:
+    return "".join(f"_{c.lower()}" if c.isupper() else c for c in key)
 
 
 def _slug(value: str) -> str:
@@ -259,6 +376,11 @@ _FORMAT_EXAMPLES: Mapping[str, list[tuple[str, str]]] = {
                   ("lowercase", "9:00 am"), ("no-space", "9:00AM"), ("minute-60", "9:60 AM")],
     "iana-time-zone": [("wrong-case", "asia/kolkata"), ("abbreviation", "IST"),
                        ("unknown", "Asia/Mumbai"), ("offset", "UTC+05:30"), ("empty", "")],
+    "date-time-with-zone": [("no-zone", "2025-12-01T00:00:00.000"), ("date-only", "2025-12-01"),
+                            ("february-30", "2025-02-30T00:00:00Z"),
+                            ("epoch-millis", "1764547200000"), ("compact-offset",
+                                                                "2025-12-01T00:00:00+0530"),
+                            ("empty", "")],
 }
 _FORMAT_GENERATORS: Mapping[str, Callable[[], Strategy[str]]] = {
     "caller-id": lambda: st.one_of(
@@ -278,11 +400,19 @@ _FORMAT_GENERATORS: Mapping[str, Callable[[], Strategy[str]]] = {
         pieces.time_zones().map(str.lower), pieces.time_zones().map(str.upper),
         st.text(max_size=12),
     ),
+    "date-time-with-zone": lambda: st.one_of(
+        st.datetimes().map(lambda moment: moment.isoformat()),  # no zone
+        st.dates().map(lambda day: day.isoformat()),
+        st.text(max_size=12),
+    ),
 }
 
 
 def schema_breakers(schema: Mapping[str, Any], path: Path = ()) -> Iterator[Breaker]:
-    """Every way to break one field of `schema`, for the rule the field cites (`x-rule`)."""
+    """Every way to break one field of `schema`, for the rule the field cites (`x-rule`).
+    A field the spec documents without a rule (no `x-rule`: any value is accepted) has none."""
+    if "x-rule" not in schema:
+        return
     rule = schema["x-rule"]
     label = _label(path)
     wrong, wrong_named = _wrong_types(schema)
@@ -309,6 +439,17 @@ def schema_breakers(schema: Mapping[str, Any], path: Path = ()) -> Iterator[Brea
     if int(schema.get("minItems", 0)) > 0:
         yield field_breaker(rule, path, f"{label}-too-few-items", lambda _b, _c: st.just([]),
                             lambda _b, _c: [("empty", [])])
+    if "maxItems" in schema:
+        yield _too_many_items(rule, path, schema)
+    yield from _bound_breakers(schema, path, rule, label)
+    for branch in schema.get("anyOf", ()):
+        yield from _bound_breakers(branch, path, rule, label)
+        if branch.get("type") == "string" and "enum" in branch:
+            strings, strings_named = _outside_enum(branch["enum"], label, _numbers_of(schema))
+            yield field_breaker(rule, path, f"{label}-string-not-in-enum",
+                                _always(strings), _always(strings_named))
+    if schema.get("additionalProperties") is False:
+        yield _unknown_key(rule, path, schema)
     if "format" in schema:
         bad, named = _format_breaker(schema["format"])
         yield field_breaker(rule, path, f"{label}-not-{schema['format']}", bad, named)
@@ -398,22 +539,36 @@ def raw_breakers() -> Iterator[Breaker]:
     yield Breaker("R1", "not-json", not_json, _not_json)
 
 
-# --- R4 and R10: what the account has -------------------------------------------------
+# --- R4, R10 and C3: what the account has ---------------------------------------------
 
 
-def account_breakers(fixture: Fixture) -> Iterator[Breaker]:
+def _unknown(known: Collection[str], prefix: str) -> tuple[Strategy[str], str]:
+    """Names the account lacks: a readable one first, then any text it does not name."""
+    example = next(f"{prefix} {n}" for n in range(len(known) + 1) if f"{prefix} {n}" not in known)
+    others = st.sampled_from(pieces.text_pool(1, 48, "unknown"))
+    return st.one_of(st.just(example), others.filter(lambda v: v not in known)), example
+
+
+def account_breakers(fixture: Fixture, variant: pieces.Variant = pieces.TEMPLATE
+                     ) -> Iterator[Breaker]:
+    """A contact list the account lacks (R4); for the template variant a template it lacks
+    or a message that is not its registered body (R10); for the advanced variant an
+    experience flow it lacks (C3)."""
+    hints = pieces.fixture_hints(variant)
     lists, templates = set(fixture.contact_lists), fixture.templates
-
-    def unknown(known: set[str] | Mapping[str, str], prefix: str) -> tuple[Strategy[str], str]:
-        example = next(f"{prefix} {n}" for n in range(len(known) + 1)
-                       if f"{prefix} {n}" not in known)
-        others = st.sampled_from(pieces.text_pool(1, 48, "unknown"))
-        return st.one_of(st.just(example), others.filter(lambda v: v not in known)), example
-
-    no_list, no_list_example = unknown(lists, "No such list")
+    no_list, no_list_example = _unknown(lists, "No such list")
     yield field_breaker("R4", ("contactLists", "[]"), "contactLists-unknown",
                         lambda _b, _c: no_list, lambda _b, _c: [("", no_list_example)])
-    no_template, no_template_example = unknown(templates, "No such template")
+    if "experienceFlows" in hints:
+        flows = set(fixture.to_json().get("experienceFlows", {}))
+        _, path = pieces.hinted_field("experienceFlows")
+        no_flow, no_flow_example = _unknown(flows, "No such flow")
+        yield field_breaker(pieces.variant_field(variant, *path)["x-rule"], path,
+                            f"{_label(path)}-unknown", lambda _b, _c: no_flow,
+                            lambda _b, _c: [("", no_flow_example)])
+    if "templates" not in hints:
+        return
+    no_template, no_template_example = _unknown(templates, "No such template")
     yield field_breaker("R10", ("message", "template_name"), "template-unknown",
                         lambda _b, _c: no_template, lambda _b, _c: [("", no_template_example)])
 
@@ -434,49 +589,146 @@ def account_breakers(fixture: Fixture) -> Iterator[Breaker]:
                         lambda body, _c: [("", pieces.encode_text(registered(body) + " "))])
 
 
+# --- C1: a body of another variant than the one insisted on ----------------------------
+
+
+def variant_breakers(fixture: Fixture | None, insisted: pieces.Variant) -> Iterator[Breaker]:
+    """Valid bodies of each other variant (that the fixture can make): C1 when `insisted`
+    is insisted on (`validate --variant`)."""
+    for other in spec.variant_names():
+        if other == insisted or not _can_make(fixture, other):
+            continue
+        case = f"variant-{other}"
+
+        def strategy(_valid: Strategy[Body], other: pieces.Variant = other,
+                     case: str = case) -> Strategy[Broken]:
+            return pieces.campaigns(fixture, other).map(
+                lambda body: Broken(body, "C1", variants.C1_POINTER, case))
+
+        def examples(_base: Body, other: pieces.Variant = other,
+                     case: str = case) -> list[Broken]:
+            return [Broken(pieces.base_campaign(fixture, other), "C1", variants.C1_POINTER,
+                           f"{case}-sample")]
+
+        yield Breaker("C1", case, strategy, examples)
+
+
+def _can_make(fixture: Fixture | None, variant: pieces.Variant) -> bool:
+    try:
+        pieces.campaigns(fixture, variant)
+    except FixtureError:
+        return False
+    return True
+
+
+def keeping_variant(breaker: Breaker, base: Body, variant: str) -> Breaker | None:
+    """`breaker` limited to bodies C1 still reads as `variant`; None if none of its named
+    examples is (the change always makes another variant: a template body without
+    `message.template_name` is a plain body)."""
+    examples = breaker.examples(copy.deepcopy(base))
+    if examples and not any(variants.stays(variant, b.payload) for b in examples):
+        return None
+
+    def strategy(valid: Strategy[Body]) -> Strategy[Broken]:
+        return breaker.strategy(valid).filter(lambda b: variants.stays(variant, b.payload))
+
+    def named(body: Body) -> list[Broken]:
+        return [b for b in breaker.examples(body) if variants.stays(variant, b.payload)]
+
+    return dataclasses.replace(breaker, strategy=strategy, examples=named)
+
+
 # --- the public face -------------------------------------------------------------------
 
 
-def breakers(fixture: Fixture | None = None) -> dict[str, list[Breaker]]:
-    """Every breaker, by rule id in catalogue order (R10 and R4's account case need a fixture)."""
+def breakers(fixture: Fixture | None = None,
+             variant: pieces.Variant | None = None) -> dict[str, list[Breaker]]:
+    """Every breaker of a variant's bodies, by rule id in catalogue order (R10, C3's unknown
+    flow and R4's unknown list need a fixture; C1 needs a variant insisted on).
+
+    A change that would make C1 read the body as another variant (a template body whose
+    `message` is no object, an advanced body whose `format` is not "advanced") breaks no
+    rule of this variant: it is left out, and drawn values that would are filtered out.
+    """
+    chosen = pieces.check_variant(variant)
+    base = pieces.base_campaign(fixture, chosen)
     found: dict[str, list[Breaker]] = {}
-    for breaker in [*raw_breakers(), *schema_breakers(spec.request_body_schema()),
-                    *(account_breakers(fixture) if fixture is not None else ())]:
-        found.setdefault(breaker.rule, []).append(breaker)
+    for breaker in [*raw_breakers(), *schema_breakers(spec.variant_schema(chosen)),
+                    *(account_breakers(fixture, chosen) if fixture is not None else ())]:
+        kept = keeping_variant(breaker, base, chosen)
+        if kept is not None:
+            found.setdefault(kept.rule, []).append(kept)
+    if variant is not None:
+        for breaker in variant_breakers(fixture, chosen):
+            found.setdefault(breaker.rule, []).append(breaker)
     order = list(rules.RULES)
     return {rule: found[rule] for rule in sorted(found, key=order.index)}
 
 
-def breakable_rules(fixture: Fixture | None = None) -> tuple[str, ...]:
-    """The rule ids a broken body can break: R1 to R13 and R15 (R10 only with a fixture)."""
-    return tuple(breakers(fixture))
+def breakable_rules(fixture: Fixture | None = None,
+                    variant: pieces.Variant | None = None) -> tuple[str, ...]:
+    """The rule ids a broken body of the variant can break: for part 1's template bodies R1
+    to R13 and R15 (R10 only with a fixture); plain adds C2, advanced C3; C1 with a variant
+    insisted on."""
+    return tuple(breakers(fixture, variant))
 
 
-def _rule_breakers(fixture: Fixture | None, rule: str) -> list[Breaker]:
-    found = breakers(fixture)
-    if rule not in found:
-        if rule == "R10" or rule in rules.BREAKABLE_REQUEST_RULES:
-            raise ValueError(f"{rule}: breaking it needs a fixture (the account's templates)")
-        raise ValueError(f"{rule}: not a rule a create body can break; "
-                         f"breakable: {', '.join(found)}")
-    return found[rule]
+def _rule_breakers(fixture: Fixture | None, rule: str,
+                   variant: pieces.Variant | None) -> tuple[pieces.Variant | None, list[Breaker]]:
+    """The breakers of `rule`; without a variant, of the first variant whose bodies can
+    break it (template for part 1's rules, plain for C2, advanced for C3)."""
+    found = breakers(fixture, variant)
+    if rule in found:
+        return variant, found[rule]
+    if variant is None and rule != "C1":
+        for other in spec.variant_names():
+            if _can_make(fixture, other) and rule in breakers(fixture, other):
+                return other, breakers(fixture, other)[rule]
+    if rule == "C1":
+        raise ValueError("C1: breaking it needs a variant to insist on (variant=...): "
+                         "a body of another variant breaks it")
+    if rule in ("R10", "R4") or (rule in rules.BREAKABLE_REQUEST_RULES and fixture is None):
+        raise ValueError(f"{rule}: breaking it needs a fixture (the account's templates)"
+                         if rule == "R10" else
+                         f"{rule}: breaking it needs a fixture (what the account names)")
+    where = f"a {variant} body" if variant else "a create body"
+    raise ValueError(f"{rule}: not a rule {where} can break; breakable: {', '.join(found)}")
 
 
-def broken_campaigns(fixture: Fixture | None = None, rule: str | None = None) -> Strategy[Broken]:
-    """Bodies that break exactly `rule` (or any one rule, spread evenly) and nothing else."""
-    valid = pieces.campaigns(fixture)
+def broken_campaigns(fixture: Fixture | None = None, rule: str | None = None,
+                     variant: pieces.Variant | None = None) -> Strategy[Broken]:
+    """Bodies that break exactly `rule` (or any one rule, spread evenly) and nothing else.
+
+    `variant` (template, plain, advanced) draws that variant's bodies and insists on it:
+    each `Broken` names it, and C1 is breakable (bodies of the other variants). Without
+    one, part 1's template bodies (or, for C2 and C3, the variant they belong to).
+    """
     if rule is not None:
-        return st.one_of([b.strategy(valid) for b in _rule_breakers(fixture, rule)])
-    chosen = breakers(fixture)
+        drawn, found = _rule_breakers(fixture, rule, variant)
+        valid = pieces.campaigns(fixture, drawn)
+        return st.one_of([b.strategy(valid) for b in found]).map(
+            functools.partial(_for_variant, drawn))
+    valid = pieces.campaigns(fixture, variant)
+    chosen = breakers(fixture, variant)
     by_rule = {r: st.one_of([b.strategy(valid) for b in found]) for r, found in chosen.items()}
-    return st.sampled_from(list(by_rule)).flatmap(lambda r: by_rule[r])
+    return st.sampled_from(list(by_rule)).flatmap(lambda r: by_rule[r]).map(
+        functools.partial(_for_variant, variant))
 
 
-def broken_examples(fixture: Fixture | None = None, rule: str | None = None) -> list[Broken]:
+def _for_variant(variant: str | None, broken: Broken) -> Broken:
+    return broken if variant is None else dataclasses.replace(broken, variant=variant)
+
+
+def broken_examples(fixture: Fixture | None = None, rule: str | None = None,
+                    variant: pieces.Variant | None = None) -> list[Broken]:
     """A few named, deterministic broken bodies per rule (`priority-not-in-enum-0`, ...),
-    each a change to `strategies.base_campaign(fixture)`."""
-    base = pieces.base_campaign(fixture)
-    chosen = breakers(fixture) if rule is None else {rule: _rule_breakers(fixture, rule)}
-    return [broken for found in chosen.values() for breaker in found
+    each a change to `strategies.base_campaign(fixture, variant)` (C1: another variant's
+    sample)."""
+    if rule is None:
+        drawn, chosen = variant, breakers(fixture, variant)
+    else:
+        drawn, found = _rule_breakers(fixture, rule, variant)
+        chosen = {rule: found}
+    base = pieces.base_campaign(fixture, drawn)
+    return [_for_variant(drawn, broken) for found in chosen.values() for breaker in found
             for broken in breaker.examples(copy.deepcopy(base))]
-

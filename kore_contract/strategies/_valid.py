@@ -39,15 +39,18 @@ import datetime as _dt
 import functools
 import random
 from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from hypothesis import strategies as st
+from hypothesis.errors import InvalidArgument
 
 from kore_contract.contract import formats, spec
 from kore_contract.contract.fixture import Fixture, FixtureError
 
 T = TypeVar("T")
 Strategy = st.SearchStrategy
+Variant = spec.Variant
 
 #: Values per pool; a fifth of them sit at the maximum length, a tenth at the minimum.
 POOL_SIZE = 512
@@ -85,8 +88,30 @@ ABSENT: Any = _Absent()
 # --- the spec -----------------------------------------------------------------------
 
 
-#: The request body schema at `path` ("[]" steps into array items).
+#: The request body schema at `path` ("[]" steps into array items): part 1's create body,
+#: the template variant.
 schema_at = spec.request_field
+#: The variant part 1's strategies draw (`campaigns()` without a variant).
+TEMPLATE: Variant = "template"
+
+
+def variant_field(variant: Variant, *path: str) -> dict[str, Any]:
+    """One create variant's schema at `path` ("[]" steps into array items)."""
+    node: dict[str, Any] = spec.variant_schema(variant)
+    for step in path:
+        node = node["items"] if step == "[]" else node["properties"][step]
+    return node
+
+
+def check_variant(variant: str | None, *, default: Variant = TEMPLATE) -> Variant:
+    """`variant` if the spec names it (None: `default`); InvalidArgument otherwise."""
+    if variant is None:
+        return default
+    known = spec.variant_names()
+    if variant not in known:
+        raise InvalidArgument(f"variant={variant!r}: not a create variant; "
+                              f"expected one of {', '.join(known)}")
+    return variant
 
 
 def _enum(*path: str) -> list[Any]:
@@ -115,14 +140,44 @@ def _assemble(keys: tuple[str, ...], values: tuple[Any, ...]) -> dict[str, Any]:
             if value is not ABSENT}
 
 
-def _check_fixture(fixture: Fixture) -> None:
-    """An account with no contact list or no template cannot take a valid create (R4, R10)."""
-    if not fixture.contact_lists:
-        raise FixtureError(f"{fixture.source}: the fixture names no contact list; "
-                           "a valid create needs one that exists (R4)")
-    if not fixture.templates:
-        raise FixtureError(f"{fixture.source}: the fixture names no template; "
-                           "a valid create needs one that exists (R10)")
+#: What a valid body needs the account to name, by `x-fixture` hint: (what it is, why).
+#: A variant needs the hints its schema carries (template: contact lists and templates;
+#: advanced: contact lists and experience flows).
+NEEDED_HINTS: Mapping[str, tuple[str, str]] = {
+    "contactLists": ("contact list", "a valid create needs one that exists (R4)"),
+    "templates": ("template", "a valid create needs one that exists (R10)"),
+    "experienceFlows": ("experience flow",
+                        "a valid advanced create needs one that exists (C3)"),
+}
+
+
+def _check_fixture(fixture: Fixture, variant: Variant = TEMPLATE) -> None:
+    """An account that lacks what a variant's valid body names cannot take one (R4, R10, C3):
+    a FixtureError that says what to add."""
+    named = fixture.to_json()
+    for hint in (h for h in NEEDED_HINTS if h in fixture_hints(variant)):
+        if not named.get(hint):
+            what, why = NEEDED_HINTS[hint]
+            raise FixtureError(f"{fixture.source}: the fixture names no {what}; {why}")
+
+
+@functools.lru_cache(maxsize=8)
+def fixture_hints(variant: Variant) -> frozenset[str]:
+    """The `x-fixture` hints of a variant's schema: what of the account its bodies name."""
+    found: set[str] = set()
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if isinstance(node.get("x-fixture"), str):
+                found.add(node["x-fixture"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(spec.variant_schema(variant))
+    return frozenset(found)
 
 
 # --- pools: values made once, deterministically, each drawn with one choice ----------
@@ -234,7 +289,7 @@ def _list_pool(values: tuple[str, ...], low: int, high: int) -> tuple[tuple[str,
 
 def dnc_lists(fixture: Fixture | None = None) -> Strategy[dict[str, Any]]:
     """R5: the optional `dncLists` object; its name from the fixture where it names some."""
-    return st.sampled_from(_value_pool(("dncLists",), _account(fixture))).map(_thaw)
+    return st.sampled_from(_value_pool(("dncLists",), _account(fixture, TEMPLATE))).map(_thaw)
 
 
 def message_texts() -> Strategy[str]:
@@ -252,9 +307,41 @@ def encode_text(text: str) -> str:
     return base64.b64encode(text.encode("utf-8")).decode("ascii")
 
 
-def messages(fixture: Fixture | None = None) -> Strategy[dict[str, Any]]:
-    """R9 (and R10 with a fixture: a template and the base64 of its registered body)."""
-    return st.sampled_from(_value_pool(("message",), _account(fixture))).map(_thaw)
+def messages(fixture: Fixture | None = None,
+             variant: Variant | None = None) -> Strategy[dict[str, Any]]:
+    """The `message` object of a variant: template R9 (and R10 with a fixture: a template
+    and the base64 of its registered body); plain C2 (base64 text, optional templateId);
+    advanced C3."""
+    chosen = check_variant(variant)
+    return st.sampled_from(_value_pool(("message",), _account(fixture, chosen),
+                                       chosen)).map(_thaw)
+
+
+def experience_flow_names(fixture: Fixture | None = None) -> Strategy[str]:
+    """C3: `experienceFlowName`; with a fixture, a flow it names (`experienceFlows`)."""
+    variant, path = hinted_field("experienceFlows")
+    return st.sampled_from(_value_pool(path, _account(fixture, variant), variant))
+
+
+@functools.lru_cache(maxsize=16)
+def hinted_field(hint: str) -> tuple[Variant, tuple[str, ...]]:
+    """The first variant (in the spec's order) and path of a field whose `x-fixture` is
+    `hint`: `("advanced", ("experienceFlowName",))` for "experienceFlows"."""
+    for variant in spec.variant_names():
+        found = _hinted_paths(spec.variant_schema(variant), hint, ())
+        if found:
+            return variant, found[0]
+    raise LookupError(f"no field of any create variant has x-fixture {hint!r}")
+
+
+def _hinted_paths(node: Mapping[str, Any], hint: str,
+                  path: tuple[str, ...]) -> list[tuple[str, ...]]:
+    found = [path] if node.get("x-fixture") == hint else []
+    for key, child in node.get("properties", {}).items():
+        found += _hinted_paths(child, hint, (*path, key))
+    if "items" in node:
+        found += _hinted_paths(node["items"], hint, (*path, "[]"))
+    return found
 
 
 #: E.164 as formats.E164 reads it: `+`, a first digit 1 to 9, 2 to 15 digits in all.
@@ -405,7 +492,7 @@ def calling_hours() -> Strategy[dict[str, Any]]:
 
 def dialing_strategies(fixture: Fixture | None = None) -> Strategy[dict[str, Any]]:
     """R11 and R12: `{callerId: {phoneNumber}, callingHours}` (each part drawn on its own)."""
-    account = _account(fixture)
+    account = _account(fixture, TEMPLATE)
     parts = tuple(schema_at("dialingStrategy")["properties"])
     return st.tuples(*(st.sampled_from(_value_pool(("dialingStrategy", part), account))
                        for part in parts)).map(functools.partial(_assemble, parts))
@@ -421,12 +508,15 @@ def schedules() -> Strategy[dict[str, Any]]:
 SPLIT_OBJECTS = frozenset({"dialingStrategy"})
 
 
-def campaigns(fixture: Fixture | None = None, **overrides: Any) -> Strategy[dict[str, Any]]:
-    """Valid create bodies. With a fixture, contact lists, template and message, caller
-    id (and DNC list) come from it; an empty fixture raises FixtureError.
+def campaigns(fixture: Fixture | None = None, variant: Variant | None = None,
+              **overrides: Any) -> Strategy[dict[str, Any]]:
+    """Valid create bodies of one variant (C1): `template` (the default, part 1's bodies),
+    `plain` or `advanced`. With a fixture, contact lists, template and message, experience
+    flow, caller id (and DNC list) come from it; a fixture that lacks what the variant
+    needs raises FixtureError.
 
-    `overrides` replace a top-level field, which is then always there: a strategy, a
-    plain value, or `ABSENT` to leave the field out:
+    `overrides` replace a top-level field of the variant, which is then always there: a
+    strategy, a plain value, or `ABSENT` to leave the field out:
     `campaigns(priority="5", schedule=ABSENT, dncLists={"name": "testdnc"})`.
 
     Speed: a body is one flat tuple of draws, one per field (two for `dialingStrategy`),
@@ -434,12 +524,14 @@ def campaigns(fixture: Fixture | None = None, **overrides: Any) -> Strategy[dict
     optional field's pool holds `ABSENT` for about half its entries. A field shrinks to
     its pool's first value: the simplest, or absent.
     """
-    account = _account(fixture)
-    schema = schema_at()
+    chosen = check_variant(variant)
+    account = _account(fixture, chosen)
+    schema = variant_field(chosen)
     properties = tuple(schema["properties"])
     unknown = sorted(set(overrides) - set(properties))
     if unknown:
-        raise TypeError(f"campaigns(): unknown field(s) {unknown}; known: {', '.join(properties)}")
+        raise TypeError(f"campaigns(): unknown field(s) {unknown} of the {chosen} variant; "
+                        f"known: {', '.join(properties)}")
     required = set(schema.get("required", ()))
     slots: list[tuple[str, str | None, Any]] = []  # (key, part, value or _DRAWN)
     draws: list[Strategy[Any]] = []
@@ -460,12 +552,26 @@ def campaigns(fixture: Fixture | None = None, **overrides: Any) -> Strategy[dict
             else:  # a plain value (or ABSENT): the same in every body, no choice
                 slots.append((key, None, value))
         elif key in SPLIT_OBJECTS:
-            for part in schema_at(key)["properties"]:
-                slot(key, part, _value_pool((key, part), account))
+            for part in schema["properties"][key]["properties"]:
+                slot(key, part, _value_pool((key, part), account, chosen))
         else:
-            slot(key, None, _value_pool((key,), account) if key in required else
-                 _optional_pool((key,), account))
+            slot(key, None, _value_pool((key,), account, chosen) if key in required else
+                 _optional_pool((key,), account, chosen))
     return st.tuples(*draws).map(functools.partial(_assemble_body, tuple(slots)))
+
+
+def updates(fixture: Fixture | None = None, variant: Variant | None = None,
+            **overrides: Any) -> Strategy[dict[str, Any]]:
+    """Valid update bodies (U1: a whole campaign of any variant, checked as a create body).
+
+    Without `variant`, each body is of any variant, in the spec's order (a failure shrinks
+    towards the first, template); with one, `campaigns(fixture, variant)`. A fixture must
+    name what every drawn variant needs (templates for template, experience flows for
+    advanced); `overrides` apply to every variant and must be fields of each.
+    """
+    if variant is not None:
+        return campaigns(fixture, variant, **overrides)
+    return st.one_of([campaigns(fixture, name, **overrides) for name in spec.variant_names()])
 
 
 _DRAWN: Any = object()  # a slot whose value is drawn
@@ -498,9 +604,18 @@ def _thaw(value: Any) -> Any:
 
 # --- pools of whole values, derived from the spec -------------------------------------
 
-#: What an account (a fixture) contributes to the pools, as a hashable key: contact
-#: lists, DNC lists, (template, text) pairs, caller ids; None without a fixture.
-Account = tuple[tuple[str, ...], tuple[str, ...], tuple[tuple[str, str], ...], tuple[str, ...]]
+@dataclass(frozen=True)
+class Account:
+    """What an account (a fixture) contributes to the pools, hashable (a cache key): the
+    names it has for each `x-fixture` hint, and each template with its registered text."""
+
+    names: tuple[tuple[str, tuple[str, ...]], ...]
+    templates: tuple[tuple[str, str], ...]
+
+    def named(self, hint: str) -> tuple[str, ...]:
+        """The names of an `x-fixture` hint (sorted: deterministic); () if none."""
+        return dict(self.names).get(hint, ())
+
 
 #: Text pool labels (each label its own deterministic pool).
 _LABELS: Mapping[tuple[str, ...], str] = {
@@ -509,41 +624,45 @@ _LABELS: Mapping[tuple[str, ...], str] = {
 }
 
 
-def _account(fixture: Fixture | None) -> Account | None:
+def _account(fixture: Fixture | None, variant: Variant = TEMPLATE) -> Account | None:
     if fixture is None:
         return None
-    _check_fixture(fixture)
-    return (
-        tuple(_fixture_values(fixture, schema_at("contactLists")["x-fixture"])),
-        tuple(_fixture_values(fixture, schema_at("dncLists", "name")["x-fixture"])),
+    _check_fixture(fixture, variant)
+    named = fixture.to_json()
+    return Account(
+        tuple((hint, tuple(sorted(value))) for hint, value in sorted(named.items())
+              if isinstance(value, (list, dict))),
         tuple(sorted(fixture.templates.items())),
-        tuple(_fixture_values(fixture, schema_at(*_PHONE)["x-fixture"])),
     )
 
 
-@functools.lru_cache(maxsize=64)
-def _value_pool(path: tuple[str, ...], account: Account | None) -> tuple[Any, ...]:
-    """Every value the strategies draw for the field at `path`, the simplest first.
+@functools.lru_cache(maxsize=128)
+def _value_pool(path: tuple[str, ...], account: Account | None,
+                variant: Variant = TEMPLATE) -> tuple[Any, ...]:
+    """Every value the strategies draw for the field at `path` of a variant, the simplest
+    first.
 
-    Formats and fixture hints have their own pools; otherwise the schema says: an enum's
-    values, both booleans, texts within the length limits, objects built from their
-    properties' pools (`_object_pool`).
+    Formats and fixture hints (`x-fixture`) have their own pools; otherwise the schema
+    says: an enum's values, both booleans, texts within the length limits, objects built
+    from their properties' pools (`_object_pool`).
     """
-    schema = schema_at(*path)
+    schema = variant_field(variant, *path)
+    hint = schema.get("x-fixture")
     if path == ("contactLists",):
-        names_ = account[0] if account else string_pool(schema["items"], "contact-list")
+        names_ = account.named(str(hint)) if account else string_pool(schema["items"],
+                                                                       "contact-list")
         return tuple(list(names) for names in
                      _list_pool(names_, int(schema.get("minItems", 0)), MAX_CONTACT_LISTS))
-    if path == ("dncLists", "name") and account and account[1]:
-        return account[1]
-    if path == ("message",) and account:
+    if account and _names_templates(schema):  # the template and its registered text
         return tuple({"template_name": template, "message": encode_text(text)}
-                     for template, text in account[2])
-    if path == ("message", "message"):
+                     for template, text in account.templates)
+    if hint and account and account.named(hint):
+        return account.named(hint)
+    if schema.get("format") == "base64-utf8":
         return tuple(encode_text(text) for text in text_pool(1, MESSAGE_TEXT_LENGTH, "message"))
-    if path == _PHONE:
-        return account[3] if account and account[3] else _e164_pool() + _sender_id_pool()
-    if path == (*_DAYS[:2], "timezone"):
+    if schema.get("format") == "caller-id":
+        return _e164_pool() + _sender_id_pool()
+    if schema.get("format") == "iana-time-zone":
         return _time_zone_pool()
     if path == _DAYS:
         if int(schema.get("minItems", 0)) > 1:
@@ -552,21 +671,30 @@ def _value_pool(path: tuple[str, ...], account: Account | None) -> tuple[Any, ..
                      for days in _days_pool())
     if "enum" in schema:
         return tuple(schema["enum"])
-    kind = schema.get("type")
+    kind = schema.get("type", "string")  # a documented field with no type: a string
     if kind == "boolean":
         return (False, True)
     if kind == "string":
         return string_pool(schema, _LABELS.get(path, path[-1]))
     if kind == "object":
-        parts = {key: _value_pool((*path, key), account) for key in schema.get("properties", {})}
+        parts = {key: _value_pool((*path, key), account, variant)
+                 for key in schema.get("properties", {})}
         return _object_pool(schema, parts, "/".join(path))
     raise AssertionError(f"no pool for {'/'.join(path)} ({kind})")
 
 
-@functools.lru_cache(maxsize=16)
-def _optional_pool(path: tuple[str, ...], account: Account | None) -> tuple[Any, ...]:
+def _names_templates(schema: Mapping[str, Any]) -> bool:
+    """Whether an object's properties name a template of the account (`x-fixture`)."""
+    return any(child.get("x-fixture") == "templates"
+               for child in schema.get("properties", {}).values())
+
+
+@functools.lru_cache(maxsize=64)
+def _optional_pool(path: tuple[str, ...], account: Account | None,
+                   variant: Variant = TEMPLATE) -> tuple[Any, ...]:
     """An optional field's pool: ABSENT in every other entry, first (the shrink target)."""
-    return tuple(entry for value in _value_pool(path, account) for entry in (ABSENT, value))
+    return tuple(entry for value in _value_pool(path, account, variant)
+                 for entry in (ABSENT, value))
 
 
 #: Values per property in the shrink section of an object pool (see `_object_pool`).
@@ -624,15 +752,21 @@ _PHONE = ("dialingStrategy", "callerId", "phoneNumber")
 # --- deterministic edge bodies (for the contract run) -------------------------------
 
 
-def base_campaign(fixture: Fixture | None = None) -> dict[str, Any]:
-    """The spec's sample request, with the fixture's first list, template and caller id."""
-    body: dict[str, Any] = spec.examples("create", "request")["docsSample"]
-    body = _copy(body)
+def base_campaign(fixture: Fixture | None = None,
+                  variant: Variant | None = None) -> dict[str, Any]:
+    """The spec's sample request of a variant (template: `docsSample`), with the fixture's
+    first contact list, template, experience flow, caller id and DNC list."""
+    chosen = check_variant(variant)
+    body = _copy(_sample(chosen))
     if fixture is not None:
-        _check_fixture(fixture)
-        template, text = sorted(fixture.templates.items())[0]
-        body["contactLists"] = [sorted(fixture.contact_lists)[0]]
-        body["message"] = {"template_name": template, "message": encode_text(text)}
+        account = _account(fixture, chosen)
+        assert account is not None
+        body["contactLists"] = [account.named("contactLists")[0]]
+        if _names_templates(variant_field(chosen, "message")):
+            template, text = account.templates[0]
+            body["message"] = {"template_name": template, "message": encode_text(text)}
+        if chosen == hinted_field("experienceFlows")[0]:
+            body[hinted_field("experienceFlows")[1][0]] = account.named("experienceFlows")[0]
         if fixture.caller_ids:
             body["dialingStrategy"]["callerId"]["phoneNumber"] = sorted(fixture.caller_ids)[0]
         if fixture.dnc_lists:
@@ -640,15 +774,28 @@ def base_campaign(fixture: Fixture | None = None) -> dict[str, Any]:
     return body
 
 
-def edge_campaigns(fixture: Fixture | None = None) -> list[tuple[str, dict[str, Any]]]:
-    """Named valid bodies at the edges: `("edge-name-48-chars", body)`, ... (deterministic)."""
-    return list(_edges(fixture))
+@functools.lru_cache(maxsize=8)
+def _sample(variant: Variant) -> dict[str, Any]:
+    """The first of the spec's create request examples marked with the variant (`x-variant`)."""
+    media = spec.operations()["create"]["requestBody"]["content"]["application/json"]
+    for example in media.get("examples", {}).values():
+        if example.get("x-variant") == variant:
+            value: dict[str, Any] = example["value"]
+            return value
+    raise LookupError(f"the spec has no create request example of the {variant} variant")
 
 
-def _edges(fixture: Fixture | None) -> Iterator[tuple[str, dict[str, Any]]]:
-    base = base_campaign(fixture)
+def edge_campaigns(fixture: Fixture | None = None,
+                   variant: Variant | None = None) -> list[tuple[str, dict[str, Any]]]:
+    """Named valid bodies of a variant at the edges: `("edge-name-48-chars", body)`, ...
+    (deterministic; template by default, as part 1)."""
+    return list(_edges(fixture, check_variant(variant)))
 
-    def variant(change: Callable[[dict[str, Any]], None]) -> dict[str, Any]:
+
+def _edges(fixture: Fixture | None, variant: Variant) -> Iterator[tuple[str, dict[str, Any]]]:
+    base = base_campaign(fixture, variant)
+
+    def variant_(change: Callable[[dict[str, Any]], None]) -> dict[str, Any]:
         body = _copy(base)
         change(body)
         return body
@@ -666,69 +813,80 @@ def _edges(fixture: Fixture | None) -> Iterator[tuple[str, dict[str, Any]]]:
     name_min = int(schema_at("name").get("minLength", 0))
     description_max = int(schema_at("description")["maxLength"])
     yield "edge-sample", _copy(base)
-    yield f"edge-name-{name_min}-chars", variant(setter("name", value="N" * name_min))
-    yield f"edge-name-{name_max}-chars", variant(setter("name", value="N" * name_max))
-    yield f"edge-name-{name_max}-non-ascii", variant(setter(
+    yield f"edge-name-{name_min}-chars", variant_(setter("name", value="N" * name_min))
+    yield f"edge-name-{name_max}-chars", variant_(setter("name", value="N" * name_max))
+    yield f"edge-name-{name_max}-non-ascii", variant_(setter(
         "name", value=("Ünïcødé 名前 👋 " * name_max)[:name_max]))
-    yield "edge-description-empty", variant(setter("description", value=""))
-    yield f"edge-description-{description_max}-chars", variant(setter(
+    yield "edge-description-empty", variant_(setter("description", value=""))
+    yield f"edge-description-{description_max}-chars", variant_(setter(
         "description", value=("Déjà vu — ☎ " * description_max)[:description_max]))
     for priority in _enum("priority"):
-        yield f"edge-priority-{priority}", variant(setter("priority", value=priority))
+        yield f"edge-priority-{priority}", variant_(setter("priority", value=priority))
     for frequency in _enum(*hours, "frequency"):
-        yield f"edge-frequency-{frequency.lower()}", variant(
+        yield f"edge-frequency-{frequency.lower()}", variant_(
             setter(*hours, "frequency", value=frequency))
     days = _enum(*hours, "days", "[]", "day")
     for day in days:
-        yield f"edge-day-{day.lower()}", variant(setter(*hours, "days", value=[
+        yield f"edge-day-{day.lower()}", variant_(setter(*hours, "days", value=[
             {"day": day, "start": "9:00 AM", "end": "5:00 PM"}]))
-    yield "edge-every-day", variant(setter(*hours, "days", value=[
+    yield "edge-every-day", variant_(setter(*hours, "days", value=[
         {"day": day, "start": "8:00 AM", "end": "8:00 PM"} for day in days]))
-    yield "edge-12-am", variant(setter(*hours, "days", value=[
+    yield "edge-12-am", variant_(setter(*hours, "days", value=[
         {"day": days[0], "start": "12:00 AM", "end": "12:59 AM"}]))
-    yield "edge-12-pm", variant(setter(*hours, "days", value=[
+    yield "edge-12-pm", variant_(setter(*hours, "days", value=[
         {"day": days[0], "start": "12:00 PM", "end": "12:59 PM"}]))
-    yield "edge-whole-day", variant(setter(*hours, "days", value=[
+    yield "edge-whole-day", variant_(setter(*hours, "days", value=[
         {"day": days[0], "start": "12:00 AM", "end": "11:59 PM"}]))
-    yield "edge-leading-zero", variant(setter(*hours, "days", value=[
+    yield "edge-leading-zero", variant_(setter(*hours, "days", value=[
         {"day": days[0], "start": "09:05 AM", "end": "06:30 PM"}]))
-    yield "edge-split-shift", variant(setter(*hours, "days", value=[
+    yield "edge-split-shift", variant_(setter(*hours, "days", value=[
         {"day": days[0], "start": "9:00 AM", "end": "12:00 PM"},
         {"day": days[0], "start": "1:00 PM", "end": "5:00 PM"}]))
     for zone in ("Asia/Kathmandu", "Asia/Kolkata", "Australia/Eucla", "Pacific/Chatham",
                  "America/St_Johns", "Pacific/Kiritimati", "Etc/GMT+12", "UTC"):
         if zone in formats.time_zones():
-            yield f"edge-zone-{zone.replace('/', '-').lower()}", variant(setter(
+            yield f"edge-zone-{zone.replace('/', '-').lower()}", variant_(setter(
                 *hours, "timezone", value=zone))
     phone = (*_PHONE[:2],)
     if fixture is not None and fixture.caller_ids:
         for index, caller in enumerate(sorted(fixture.caller_ids)):
-            yield f"edge-caller-id-{index + 1}", variant(
+            yield f"edge-caller-id-{index + 1}", variant_(
                 setter(*phone, "phoneNumber", value=caller))
     else:
         for case, caller in (("e164-2-digits", "+12"), ("e164-15-digits", "+123456789012345"),
                              ("sender-id-1-char", "K"), ("sender-id-11-chars", "Kore Alerts"),
                              ("sender-id-digits-and-letter", "2024Sale")):
-            yield f"edge-{case}", variant(setter(*phone, "phoneNumber", value=caller))
-    yield "edge-no-optional-fields", variant(_drop_optional)
-    yield "edge-schedule-enabled", variant(setter("schedule", value={"isSchedulingEnabled": True}))
-    yield "edge-schedule-empty", variant(setter("schedule", value={}))
-    yield "edge-dnc-lists-empty", variant(setter("dncLists", value={}))
-    if fixture is not None:
+            yield f"edge-{case}", variant_(setter(*phone, "phoneNumber", value=caller))
+    yield "edge-no-optional-fields", variant_(functools.partial(_drop_optional, variant))
+    yield "edge-schedule-enabled", variant_(setter("schedule", value={"isSchedulingEnabled": True}))
+    yield "edge-schedule-empty", variant_(setter("schedule", value={}))
+    yield "edge-dnc-lists-empty", variant_(setter("dncLists", value={}))
+    templated = _names_templates(variant_field(variant, "message"))
+    if fixture is not None and templated:
         for template, text in sorted(fixture.templates.items()):
-            yield f"edge-template-{_slug(template)}", variant(setter(
+            yield f"edge-template-{_slug(template)}", variant_(setter(
                 "message", value={"template_name": template, "message": encode_text(text)}))
-        yield "edge-every-contact-list", variant(setter(
-            "contactLists", value=sorted(fixture.contact_lists)))
     else:
         for case, text in (("1-char", "H"), ("padding-1", "Hi"), ("padding-2", "Hey!"),
                            ("non-ascii", "Hola 👋 ¡Gracias! 名前")):
-            yield f"edge-message-{case}", variant(setter(
-                "message", value={"template_name": "Welcome", "message": encode_text(text)}))
+            message = {"message": encode_text(text)}
+            yield f"edge-message-{case}", variant_(setter(
+                "message", value={"template_name": "Welcome", **message} if templated else
+                message))
+    if "templateId" in variant_field(variant, "message").get("properties", {}):
+        yield "edge-message-template-id", variant_(setter(
+            "message", value={"message": encode_text("Hi"), "templateId": "tpl-1"}))
+    if fixture is not None:
+        if variant == hinted_field("experienceFlows")[0]:
+            flow_field = hinted_field("experienceFlows")[1][0]
+            for flow in sorted(fixture.to_json().get("experienceFlows", {})):
+                yield f"edge-flow-{_slug(flow)}", variant_(setter(flow_field, value=flow))
+        yield "edge-every-contact-list", variant_(setter(
+            "contactLists", value=sorted(fixture.contact_lists)))
 
 
-def _drop_optional(body: dict[str, Any]) -> None:
-    required = set(schema_at().get("required", ()))
+def _drop_optional(variant: Variant, body: dict[str, Any]) -> None:
+    required = set(variant_field(variant).get("required", ()))
     for key in list(body):
         if key not in required:
             del body[key]

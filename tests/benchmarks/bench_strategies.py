@@ -14,6 +14,10 @@ default); a row that cannot reach N within the time budget reports what it made:
   body: custom formats become patterns (`clock-12h`, `caller-id`, `base64-utf8`), the
   time zone an `enum` of the tz database's zones; one body per test case.
 
+A second table times the family's strategies (issue 12) through `generate()`: each create
+variant, update bodies of any variant and list request bodies, with how many pass the
+validator for their call and variant.
+
 For each row: bodies per second, how many bodies pass the validator, and over those
 bodies how many reach each edge (name at 48, description at 256, each priority and
 weekday, AM and PM, a 12:xx time, a zone with an odd offset, E.164 and sender ids, a
@@ -157,6 +161,43 @@ def run(examples: int, budget: float) -> list[Row]:
     return rows
 
 
+FamilyRow = tuple[str, int, float, int]
+
+
+def run_family(examples: int) -> list[FamilyRow]:
+    """The family's strategies (issue 12): bodies per second and how many pass the
+    validator for their call and variant, `generate()` as the fuzz command runs it."""
+    kinds: list[tuple[str, Any, dict[str, Any]]] = [
+        (f"campaigns(variant={variant!r})", strategies.campaigns(variant=variant),
+         {"call": "create", "variant": variant}) for variant in spec.variant_names()]
+    kinds += [("updates()", strategies.updates(), {"call": "update"}),
+              ("list_requests()", strategies.list_requests(), {"call": "list"})]
+    rows = []
+    for label, strategy, how in kinds:
+        strategies.generate(strategy, 20, seed=0)  # warm the pools
+        start = time.perf_counter()
+        bodies = strategies.generate(strategy, examples, seed=1)
+        seconds = time.perf_counter() - start
+        rows.append((label, len(bodies), seconds, sum(_family_valid(b, how) for b in bodies)))
+    return rows
+
+
+def _family_valid(body: Any, how: dict[str, Any]) -> bool:
+    try:
+        return bool(validate_request(body, strict=True, **how).ok)
+    except TypeError:  # a validator that takes no call yet
+        return False
+
+
+def render_family(rows: list[FamilyRow], examples: int) -> str:
+    lines = [f"family bodies, {examples} asked per row (generate(), same run)", "",
+             f"{'row':<38}{'bodies':>8}{'seconds':>9}{'bodies/s':>10}{'valid':>8}"]
+    for label, made, seconds, valid in rows:
+        rate = made / seconds if seconds else 0.0
+        lines.append(f"{label:<38}{made:>8}{seconds:>9.2f}{rate:>10.1f}{valid:>8}")
+    return "\n".join(lines) + "\n"
+
+
 def render(rows: list[Row], examples: int) -> str:
     lines = [f"valid create bodies, {examples} examples asked per row (same run)", ""]
     lines.append(f"{'row':<38}{'bodies':>8}{'seconds':>9}{'bodies/s':>10}")
@@ -188,6 +229,11 @@ def test_bench_strategies(capsys: Any) -> None:
     assert ours is not None
     for key, found in ours.items():
         assert found > 0, key
+    family = run_family(examples=1000)
+    with capsys.disabled():
+        sys.stdout.write("\n" + render_family(family, 1000))
+    for label, made, _, valid in family:
+        assert made == valid == 1000, label
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -197,6 +243,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="seconds a row may take before it reports what it made")
     args = parser.parse_args(argv)
     sys.stdout.write(render(run(args.examples, args.budget), args.examples))
+    sys.stdout.write("\n" + render_family(run_family(args.examples), args.examples))
     return 0
 
 
