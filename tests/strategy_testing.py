@@ -84,7 +84,10 @@ def _by_schema(payload: Any, call: str, variant: str | None) -> list[tuple[str, 
         path = list(error.absolute_path)
         rule = error.schema.get("x-rule", "?")
         if error.validator in ("required", "additionalProperties"):
-            key = error.message.split("'")[1]
+            known = error.schema.get("properties", {})
+            key = (next(k for k in error.validator_value if k not in error.instance)
+                   if error.validator == "required" else
+                   next(k for k in error.instance if k not in known))
             path.append(key)
             rule = error.schema.get("properties", {}).get(key, {}).get("x-rule", rule)
         found.append((rule, spec.to_pointer(path)))
