@@ -386,3 +386,12 @@ def test_L1_broken_list_examples_name_what_is_wrong() -> None:
     unknown = cases["sortBy-unknown-key-created-at"]
     assert unknown.payload["sortBy"]["created_at"] == "asc"
     assert unknown.pointer == "/sortBy/created_at"
+
+
+def test_C1_U1_L1_a_rule_a_variant_cannot_break_says_what_can() -> None:
+    with pytest.raises(ValueError, match="C2: not a rule a template body can break"):
+        broken_campaigns(None, "C2", "template")
+    with pytest.raises(ValueError, match="U1: an update body is checked as a create body"):
+        broken_campaigns(None, "U1")
+    with pytest.raises(ValueError, match="a list body's: broken_list_requests"):
+        broken_campaigns(None, "L1")

@@ -687,12 +687,15 @@ def _rule_breakers(fixture: Fixture | None, rule: str,
     if rule == "C1":
         raise ValueError("C1: breaking it needs a variant to insist on (variant=...): "
                          "a body of another variant breaks it")
-    if rule in ("R10", "R4") or (rule in rules.BREAKABLE_REQUEST_RULES and fixture is None):
-        raise ValueError(f"{rule}: breaking it needs a fixture (the account's templates)"
-                         if rule == "R10" else
-                         f"{rule}: breaking it needs a fixture (what the account names)")
+    if rule == "R10" and fixture is None and pieces.check_variant(variant) == pieces.TEMPLATE:
+        raise ValueError(f"{rule}: breaking it needs a fixture (the account's templates)")
+    if rule == "U1":
+        raise ValueError("U1: an update body is checked as a create body; break one of the "
+                         f"rules it is checked by: {', '.join(found)}")
     where = f"a {variant} body" if variant else "a create body"
-    raise ValueError(f"{rule}: not a rule {where} can break; breakable: {', '.join(found)}")
+    hint = "; a list body's: broken_list_requests()" if rule.startswith("L") else ""
+    raise ValueError(f"{rule}: not a rule {where} can break; breakable: {', '.join(found)}"
+                     f"{hint}")
 
 
 def broken_campaigns(fixture: Fixture | None = None, rule: str | None = None,
