@@ -87,8 +87,10 @@ def _refused(message: str, status: int = 401) -> Refusal:
     return Refusal(status, Violation("A2", "/headers/auth", f"auth: {message}"))
 
 
-_MISSING = _refused("missing; send a JWT signed with HS256 using the client secret, "
-                    'with claims {"sub": ..., "appId": <client id>}')
+_MISSING = _refused(
+    "missing; send a JWT signed with HS256 using the client secret, "
+    'with claims {"sub": ..., "appId": <client id>}'
+)
 
 
 class TokenCheck(Enum):
@@ -114,8 +116,9 @@ class TokenChecker:
 
     CACHE_SIZE = 4096
 
-    def __init__(self, client_id: str, client_secret: str, *,
-                 skip: frozenset[TokenCheck] = NO_SKIP) -> None:
+    def __init__(
+        self, client_id: str, client_secret: str, *, skip: frozenset[TokenCheck] = NO_SKIP
+    ) -> None:
         self.client_id = client_id
         self.client_secret = client_secret
         self.skip = skip
@@ -144,25 +147,32 @@ class TokenChecker:
         try:
             header = _JWS.get_unverified_header(token)
         except jwt.PyJWTError:
-            return _refused("not a JWT (expected header.payload.signature, base64url-encoded "
-                            "JSON, as jwt-token.md makes it)")
+            return _refused(
+                "not a JWT (expected header.payload.signature, base64url-encoded "
+                "JSON, as jwt-token.md makes it)"
+            )
         alg = header.get("alg")
         if alg == ALGORITHM or (TokenCheck.SIGNED in self.skip and str(alg).lower() == "none"):
             pass
         elif str(alg).lower() == "none":
-            return _refused("the token is unsigned (alg 'none'); sign it with HS256 and the "
-                            "client secret")
+            return _refused(
+                "the token is unsigned (alg 'none'); sign it with HS256 and the client secret"
+            )
         else:
-            return _refused(f"the token is signed with alg {str(alg)[:20]!r}; only {ALGORITHM} "
-                            "with the client secret is accepted")
+            return _refused(
+                f"the token is signed with alg {str(alg)[:20]!r}; only {ALGORITHM} "
+                "with the client secret is accepted"
+            )
         try:
             if alg == ALGORITHM and TokenCheck.SIGNATURE not in self.skip:
                 decoded = _JWS.decode_complete(token, self.client_secret, algorithms=[ALGORITHM])
             else:
                 decoded = _JWS.decode_complete(token, options={"verify_signature": False})
         except jwt.InvalidSignatureError:
-            return _refused("the signature does not verify with the client secret (HS256); "
-                            "sign with the secret of the app whose client id is in appId")
+            return _refused(
+                "the signature does not verify with the client secret (HS256); "
+                "sign with the secret of the app whose client id is in appId"
+            )
         except jwt.PyJWTError as error:
             return _refused(f"not a usable JWT: {error}")
         try:
@@ -178,23 +188,28 @@ class TokenChecker:
                 times.append(None)
                 continue
             if isinstance(value, bool) or not isinstance(value, (int, float)):
-                return _refused(f"claim {name}: got {_shown(value)}; expected a number "
-                                "(seconds since 1970)")
+                return _refused(
+                    f"claim {name}: got {_shown(value)}; expected a number (seconds since 1970)"
+                )
             if not _EARLIEST <= value <= _LATEST:  # False for NaN too
-                return _refused(f"claim {name}: got {_shown(value)}; expected seconds since "
-                                f"1970 between {_EARLIEST} and {_LATEST} (years 1 to 9999)")
+                return _refused(
+                    f"claim {name}: got {_shown(value)}; expected seconds since "
+                    f"1970 between {_EARLIEST} and {_LATEST} (years 1 to 9999)"
+                )
             times.append(float(value))
         app_id = claims.get("appId")
         if TokenCheck.APP_ID not in self.skip:
             if app_id is None:
-                near = [k for k in claims
-                        if k != "appId" and k.replace(" ", "").lower() == "appid"]
+                near = [k for k in claims if k != "appId" and k.replace(" ", "").lower() == "appid"]
                 hint = f" (found {near[0]!r}: the claim name is exactly appId)" if near else ""
-                return _refused("the token has no appId claim; expected appId = the client id"
-                                + hint)
+                return _refused(
+                    "the token has no appId claim; expected appId = the client id" + hint
+                )
             if app_id != self.client_id:
-                return _refused(f"appId {str(app_id)[:60]!r} is not this app's client id "
-                                f"{self.client_id!r}", status=403)
+                return _refused(
+                    f"appId {str(app_id)[:60]!r} is not this app's client id {self.client_id!r}",
+                    status=403,
+                )
         return times[0], times[1]
 
     def _timing(self, exp: float | None, nbf: float | None, now: float) -> Refusal | None:
@@ -226,8 +241,9 @@ def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
-def check_token(token: str | None, client_id: str, client_secret: str, *,
-                skip: frozenset[TokenCheck] = NO_SKIP) -> Violation | None:
+def check_token(
+    token: str | None, client_id: str, client_secret: str, *, skip: frozenset[TokenCheck] = NO_SKIP
+) -> Violation | None:
     """A2: None if `token` is one the app (client id and secret) would accept, leaving out
     the checks in `skip`."""
     refusal = TokenChecker(client_id, client_secret, skip=skip).refusal(token)
@@ -259,8 +275,9 @@ class KoreAuth(requests.auth.AuthBase):
     def token(self) -> str:
         if self._token is None or time.time() > self._expires - 5:
             assert self._client_id is not None and self._client_secret is not None
-            self._token = mint_token(self._client_id, self._client_secret, sub=self._sub,
-                                     ttl=self._ttl)
+            self._token = mint_token(
+                self._client_id, self._client_secret, sub=self._sub, ttl=self._ttl
+            )
             if self._ttl is not None:
                 self._expires = time.time() + self._ttl
         return self._token

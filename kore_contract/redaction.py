@@ -87,10 +87,16 @@ def encoded_forms(secret: str) -> frozenset[str]:
     """`secret` as it may appear in an echo: raw, percent-encoded (either hex case, `+`
     for space), JSON-escaped (with and without \\u escapes)."""
     percent = quote(secret, safe="")
-    return frozenset({
-        secret, quote_plus(secret, safe=""), percent,
-        re.sub(r"%[0-9A-F]{2}", lambda m: m[0].lower(), percent),
-        json.dumps(secret)[1:-1], json.dumps(secret, ensure_ascii=False)[1:-1]})
+    return frozenset(
+        {
+            secret,
+            quote_plus(secret, safe=""),
+            percent,
+            re.sub(r"%[0-9A-F]{2}", lambda m: m[0].lower(), percent),
+            json.dumps(secret)[1:-1],
+            json.dumps(secret, ensure_ascii=False)[1:-1],
+        }
+    )
 
 
 def redact_text(text: str, secrets: Iterable[str] = ()) -> str:

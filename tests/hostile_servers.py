@@ -38,14 +38,21 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def handle_one(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
-        self.server.seen.append({"method": self.command, "path": self.path,
-                                 "headers": dict(self.headers.items()), "body": body})
+        self.server.seen.append(
+            {
+                "method": self.command,
+                "path": self.path,
+                "headers": dict(self.headers.items()),
+                "body": body,
+            }
+        )
         self.server.respond(self)
 
     do_GET = do_POST = do_DELETE = do_PUT = handle_one
 
-    def answer(self, status: int, body: bytes | str | Any,
-               headers: Mapping[str, str] | None = None) -> None:
+    def answer(
+        self, status: int, body: bytes | str | Any, headers: Mapping[str, str] | None = None
+    ) -> None:
         """A whole answer: JSON unless `body` is bytes or text."""
         if isinstance(body, str):
             data = body.encode()
@@ -70,8 +77,9 @@ def serving(respond: Respond) -> Iterator[HostileServer]:
     server.stopping = threading.Event()
     server.respond = respond
     server.seen = []
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
-                              daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    )
     thread.start()
     try:
         yield server

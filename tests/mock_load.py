@@ -42,21 +42,35 @@ class LoadResult:
 
     @property
     def ok(self) -> bool:
-        return not (self.server_errors or self.valid_not_created or self.invalid_accepted
-                    or self.not_retrievable or self.duplicate_ids or self.errors)
+        return not (
+            self.server_errors
+            or self.valid_not_created
+            or self.invalid_accepted
+            or self.not_retrievable
+            or self.duplicate_ids
+            or self.errors
+        )
 
     def summary(self) -> str:
         total = sum(self.statuses.values())
-        return (f"{total} requests from {self.clients} clients in {self.seconds:.1f} s "
-                f"({total / max(self.seconds, 1e-9):.0f}/s); statuses {dict(self.statuses)}; "
-                f"created {len(self.created_ids)}, duplicate ids {len(self.duplicate_ids)}, "
-                f"valid not created {len(self.valid_not_created)}, invalid accepted "
-                f"{len(self.invalid_accepted)}, not retrievable {len(self.not_retrievable)}, "
-                f"client errors {len(self.errors)}")
+        return (
+            f"{total} requests from {self.clients} clients in {self.seconds:.1f} s "
+            f"({total / max(self.seconds, 1e-9):.0f}/s); statuses {dict(self.statuses)}; "
+            f"created {len(self.created_ids)}, duplicate ids {len(self.duplicate_ids)}, "
+            f"valid not created {len(self.valid_not_created)}, invalid accepted "
+            f"{len(self.invalid_accepted)}, not retrievable {len(self.not_retrievable)}, "
+            f"client errors {len(self.errors)}"
+        )
 
 
-def run_load(base_url: str, valid: Sequence[bytes], invalid: Sequence[bytes], *,
-             clients: int = 32, token: str | None = None) -> LoadResult:
+def run_load(
+    base_url: str,
+    valid: Sequence[bytes],
+    invalid: Sequence[bytes],
+    *,
+    clients: int = 32,
+    token: str | None = None,
+) -> LoadResult:
     """Post every body (valid and invalid interleaved) from `clients` threads, then get
     every created campaign back."""
     import requests
@@ -91,8 +105,9 @@ def run_load(base_url: str, valid: Sequence[bytes], invalid: Sequence[bytes], *,
 
     def get(campaign_id: str) -> None:
         try:
-            answer = session().get(campaign_url(base_url, campaign_id), headers=headers,
-                                   timeout=TIMEOUT)
+            answer = session().get(
+                campaign_url(base_url, campaign_id), headers=headers, timeout=TIMEOUT
+            )
         except requests.RequestException as error:
             with lock:
                 result.errors.append(f"GET: {error}")
@@ -104,8 +119,11 @@ def run_load(base_url: str, valid: Sequence[bytes], invalid: Sequence[bytes], *,
 
     jobs: list[tuple[bool, bytes]] = []
     for index in range(max(len(valid), len(invalid))):  # interleaved
-        jobs.extend((kind, found[index]) for kind, found in ((True, valid), (False, invalid))
-                    if index < len(found))
+        jobs.extend(
+            (kind, found[index])
+            for kind, found in ((True, valid), (False, invalid))
+            if index < len(found)
+        )
     started = time.perf_counter()
     with ThreadPoolExecutor(max_workers=clients) as pool:
         list(pool.map(post, jobs))
@@ -128,8 +146,9 @@ def bodies(count: int, *, seed: int = 0, fixture: Any = None) -> tuple[list[byte
     for index, rule in enumerate(rules):
         wanted = count // len(rules) + (1 if index < count % len(rules) else 0)
         try:
-            found = strategies.generate(broken.broken_campaigns(fixture, rule), wanted,
-                                        seed=seed + 1 + index)
+            found = strategies.generate(
+                broken.broken_campaigns(fixture, rule), wanted, seed=seed + 1 + index
+            )
         except Exception:  # a strategy that cannot draw: its deterministic examples instead
             examples = broken.broken_examples(fixture, rule)
             found = [examples[i % len(examples)] for i in range(wanted)]

@@ -29,40 +29,60 @@ def campaign_path(campaign_id: str, stream: str = STREAM) -> str:
     return spec.call_path("get", streamId=stream, campaignId=campaign_id)
 
 
-def create_url(base_url: str, *, stream: str = STREAM, account: str = ACCOUNT,
-               campaign_type: str | None = spec.campaign_type()) -> str:
-    query = f"?accountId={account}" + (f"&campaignType={campaign_type}"
-                                       if campaign_type is not None else "")
+def create_url(
+    base_url: str,
+    *,
+    stream: str = STREAM,
+    account: str = ACCOUNT,
+    campaign_type: str | None = spec.campaign_type(),
+) -> str:
+    query = f"?accountId={account}" + (
+        f"&campaignType={campaign_type}" if campaign_type is not None else ""
+    )
     return base_url + create_path(stream) + query
 
 
-def campaign_url(base_url: str, campaign_id: str, *, stream: str = STREAM,
-                 account: str = ACCOUNT, campaign_type: str | None = None) -> str:
-    query = f"?accountId={account}" + (f"&campaignType={campaign_type}"
-                                       if campaign_type is not None else "")
+def campaign_url(
+    base_url: str,
+    campaign_id: str,
+    *,
+    stream: str = STREAM,
+    account: str = ACCOUNT,
+    campaign_type: str | None = None,
+) -> str:
+    query = f"?accountId={account}" + (
+        f"&campaignType={campaign_type}" if campaign_type is not None else ""
+    )
     return base_url + campaign_path(campaign_id, stream) + query
 
 
-def call_url(base_url: str, call: spec.Call, campaign_id: str | None = None, *,
-             stream: str | None = None, **query: str | None) -> str:
+def call_url(
+    base_url: str,
+    call: spec.Call,
+    campaign_id: str | None = None,
+    *,
+    stream: str | None = None,
+    **query: str | None,
+) -> str:
     """The URL of any call of the spec (its `x-call`) in `stream` (default STREAM), with
     the query given (None: left out), in the order given."""
     parameters = {"streamId": stream or STREAM}
     if campaign_id is not None:
         parameters["campaignId"] = quote(campaign_id, safe="")
     sent = {name: value for name, value in query.items() if value is not None}
-    return base_url + spec.call_path(call, **parameters) + (
-        "?" + urlencode(sent) if sent else "")
+    return base_url + spec.call_path(call, **parameters) + ("?" + urlencode(sent) if sent else "")
 
 
-def curl_headers(token: str | None = None, *, account: str = ACCOUNT, iid: str = IID,
-                 json_body: bool = True) -> dict[str, str]:
+def curl_headers(
+    token: str | None = None, *, account: str = ACCOUNT, iid: str = IID, json_body: bool = True
+) -> dict[str, str]:
     """The headers of the documentation's curl sample (`accountid` in lower case)."""
     headers = {
         "User-Agent": "curl/8.5.0",
         "Accept": "*/*",
-        "auth": token if token is not None else mint_token(DEFAULT_CLIENT_ID,
-                                                           DEFAULT_CLIENT_SECRET),
+        "auth": token
+        if token is not None
+        else mint_token(DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET),
         "accountid": account,
         "iid": iid,
     }
@@ -81,25 +101,49 @@ class Reply:
         return json.loads(self.body)
 
 
-def call(app: MockApp, method: str, path: str, *, query: str = "",
-         headers: Mapping[str, str] | None = None, body: bytes = b"",
-         chunks: list[bytes] | None = None) -> Reply:
+def call(
+    app: MockApp,
+    method: str,
+    path: str,
+    *,
+    query: str = "",
+    headers: Mapping[str, str] | None = None,
+    body: bytes = b"",
+    chunks: list[bytes] | None = None,
+) -> Reply:
     """One request straight into the ASGI app, no socket (fast, for property tests)."""
-    return asyncio.run(acall(app, method, path, query=query, headers=headers, body=body,
-                             chunks=chunks))
+    return asyncio.run(
+        acall(app, method, path, query=query, headers=headers, body=body, chunks=chunks)
+    )
 
 
-async def acall(app: MockApp, method: str, path: str, *, query: str = "",
-                headers: Mapping[str, str] | None = None, body: bytes = b"",
-                chunks: list[bytes] | None = None) -> Reply:
+async def acall(
+    app: MockApp,
+    method: str,
+    path: str,
+    *,
+    query: str = "",
+    headers: Mapping[str, str] | None = None,
+    body: bytes = b"",
+    chunks: list[bytes] | None = None,
+) -> Reply:
     parts = list(chunks) if chunks is not None else [body]
     scope = {
-        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1",
-        "method": method, "scheme": "http", "path": path, "raw_path": path.encode(),
-        "query_string": query.encode("latin-1", "replace"), "root_path": "",
-        "headers": [(k.lower().encode("latin-1"), v.encode("latin-1", "replace"))
-                    for k, v in (headers or {}).items()],
-        "client": ("127.0.0.1", 1), "server": ("127.0.0.1", 80),
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": method,
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": query.encode("latin-1", "replace"),
+        "root_path": "",
+        "headers": [
+            (k.lower().encode("latin-1"), v.encode("latin-1", "replace"))
+            for k, v in (headers or {}).items()
+        ],
+        "client": ("127.0.0.1", 1),
+        "server": ("127.0.0.1", 80),
     }
     sent: list[Mapping[str, Any]] = []
 

@@ -20,7 +20,8 @@ from kore_contract.validate import validate_request, validate_text
 VARIANTS = spec.variant_names()
 FAMILY_VALIDATOR = {"call", "variant"} <= set(inspect.signature(validate_request).parameters)
 needs_family_validator = pytest.mark.skipif(
-    not FAMILY_VALIDATOR, reason="validate_request(call=, variant=) is not there yet")
+    not FAMILY_VALIDATOR, reason="validate_request(call=, variant=) is not there yet"
+)
 
 BASE_FIXTURE = load_fixture()
 FLOWS = {"SMS Support Flow": "cf-6a1b2c3d4e5f", "Orders 🛒 Flow": "cf-77aa88bb99cc"}
@@ -40,23 +41,31 @@ HAS_FLOWS = bool(FIXTURE.to_json().get("experienceFlows"))
 needs_flows = pytest.mark.skipif(not HAS_FLOWS, reason="the fixture reads no experienceFlows yet")
 
 
-def judged(payload: Any, *, call: str = "create", variant: str | None = None,
-           fixture: Fixture | None = None) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+def judged(
+    payload: Any,
+    *,
+    call: str = "create",
+    variant: str | None = None,
+    fixture: Fixture | None = None,
+) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     """(violations, warnings) as (rule, pointer), strict; unreadable input is R1 at ""."""
     if isinstance(payload, bytes):
-        if not FAMILY_VALIDATOR and (call, variant) not in (("create", None),
-                                                             ("create", "template")):
+        if not FAMILY_VALIDATOR and (call, variant) not in (
+            ("create", None),
+            ("create", "template"),
+        ):
             pytest.skip("raw bodies of the family need validate_text(call=, variant=)")
         result = validate_text(payload, fixture=fixture, **_family(call, variant))
         if isinstance(result, Unreadable):
             return [("R1", "")], []
     elif FAMILY_VALIDATOR:
-        result = validate_request(payload, fixture=fixture, strict=True,
-                                  **_family(call, variant))
+        result = validate_request(payload, fixture=fixture, strict=True, **_family(call, variant))
     else:
         return _by_schema(payload, call, variant), []
-    return (sorted((v.rule, v.pointer) for v in result.violations),
-            sorted((w.rule, w.pointer) for w in result.warnings))
+    return (
+        sorted((v.rule, v.pointer) for v in result.violations),
+        sorted((w.rule, w.pointer) for w in result.warnings),
+    )
 
 
 def _family(call: str, variant: str | None) -> dict[str, Any]:
@@ -85,9 +94,11 @@ def _by_schema(payload: Any, call: str, variant: str | None) -> list[tuple[str, 
         rule = error.schema.get("x-rule", "?")
         if error.validator in ("required", "additionalProperties"):
             known = error.schema.get("properties", {})
-            key = (next(k for k in error.validator_value if k not in error.instance)
-                   if error.validator == "required" else
-                   next(k for k in error.instance if k not in known))
+            key = (
+                next(k for k in error.validator_value if k not in error.instance)
+                if error.validator == "required"
+                else next(k for k in error.instance if k not in known)
+            )
             path.append(key)
             rule = error.schema.get("properties", {}).get(key, {}).get("x-rule", rule)
         found.append((rule, spec.to_pointer(path)))
@@ -99,8 +110,7 @@ def assert_valid(body: Any, **how: Any) -> None:
     assert judged(json.loads(dump(body)), **how) == ([], []), body  # a JSON round trip
 
 
-def assert_broken(broken: Broken, *, call: str = "create",
-                  fixture: Fixture | None = None) -> None:
+def assert_broken(broken: Broken, *, call: str = "create", fixture: Fixture | None = None) -> None:
     variant = broken.variant if call != "list" else None
     found, _ = judged(broken.payload, call=call, variant=variant, fixture=fixture)
     assert found == [(broken.rule, broken.pointer)], broken

@@ -54,7 +54,9 @@ def layer_breaches(graph: grimp.ImportGraph) -> dict[tuple[str, str], list[str]]
         key = (dependency.importer.rsplit(".", 1)[-1], dependency.imported.rsplit(".", 1)[-1])
         breaches[key] = sorted(
             " -> ".join((head, *route.middle, tail))
-            for route in dependency.routes for head in route.heads for tail in route.tails
+            for route in dependency.routes
+            for head in route.heads
+            for tail in route.tails
         )
     return breaches
 
@@ -113,10 +115,12 @@ def test_item2_the_cycle_check_finds_a_cycle(graph: grimp.ImportGraph) -> None:
     try:
         found = cycles(graph)
     finally:
-        graph.remove_import(importer="kore_contract.common.junit",
-                            imported="kore_contract.common.version")
-        graph.remove_import(importer="kore_contract.common.version",
-                            imported="kore_contract.common.junit")
+        graph.remove_import(
+            importer="kore_contract.common.junit", imported="kore_contract.common.version"
+        )
+        graph.remove_import(
+            importer="kore_contract.common.version", imported="kore_contract.common.junit"
+        )
     assert set(found) == {"kore_contract.common"}
 
 
@@ -128,10 +132,19 @@ def test_item2_internal_modules_never_import_the_facade(graph: grimp.ImportGraph
 def test_item2_import_contracts_hold() -> None:
     """What `tox -e lint` runs: every contract of pyproject.toml, by import-linter itself."""
     done = subprocess.run(
-        [sys.executable, "-c",
-         "import sys; from importlinter.cli import lint_imports_command; "
-         "sys.exit(lint_imports_command())", "--no-cache", "--no-logo"],
-        cwd=ROOT, capture_output=True, text=True, timeout=120, check=False,
+        [
+            sys.executable,
+            "-c",
+            "import sys; from importlinter.cli import lint_imports_command; "
+            "sys.exit(lint_imports_command())",
+            "--no-cache",
+            "--no-logo",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
 

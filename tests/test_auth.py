@@ -125,8 +125,12 @@ def test_KoreAuth_mints_a_new_token_before_expiry() -> None:
 
 def test_S11_redact_replaces_tokens_and_secrets_in_text_and_data() -> None:
     token = mint_token(ID, SECRET)
-    data = {"headers": {"auth": token}, "text": f"curl -H 'auth: {token}' secret={SECRET}",
-            "list": [SECRET, ("a", token)], "n": 5}
+    data = {
+        "headers": {"auth": token},
+        "text": f"curl -H 'auth: {token}' secret={SECRET}",
+        "list": [SECRET, ("a", token)],
+        "n": 5,
+    }
     found = redact(data, [token, SECRET])
     text = json.dumps(found)
     assert token not in text and SECRET not in text and text.count(REDACTED) == 5

@@ -37,14 +37,32 @@ def no_connection(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(socket, "create_connection", refuse)
 
 
-AMBIGUOUS = ["http://192.0.2.2:19060\\@127.0.0.1", "http://user@127.0.0.1@192.0.2.2/",
-             "http://user:pw@127.0.0.1:8080", "http://127.0.0.1 :8080", "http://127.0.0.1\t/",
-             "http://127.0.0.1:8080/?x=@192.0.2.2", "http://127.0.0.1#@192.0.2.2",
-             "ftp://127.0.0.1/", "http:///path-only"]
-NOT_LOOPBACK = ["http://127.evil.example", "http://127.0.0.1.nip.io", "http://localhost.evil",
-                "http://192.0.2.2:8080", "http://[::ffff:c000:202]/", "https://platform.kore.ai"]
-LOOPBACK = ["http://127.0.0.1:8080", "http://127.1.2.3", "http://[::1]:8080",
-            "http://localhost:8080", "http://LOCALHOST:1/prefix"]
+AMBIGUOUS = [
+    "http://192.0.2.2:19060\\@127.0.0.1",
+    "http://user@127.0.0.1@192.0.2.2/",
+    "http://user:pw@127.0.0.1:8080",
+    "http://127.0.0.1 :8080",
+    "http://127.0.0.1\t/",
+    "http://127.0.0.1:8080/?x=@192.0.2.2",
+    "http://127.0.0.1#@192.0.2.2",
+    "ftp://127.0.0.1/",
+    "http:///path-only",
+]
+NOT_LOOPBACK = [
+    "http://127.evil.example",
+    "http://127.0.0.1.nip.io",
+    "http://localhost.evil",
+    "http://192.0.2.2:8080",
+    "http://[::ffff:c000:202]/",
+    "https://platform.kore.ai",
+]
+LOOPBACK = [
+    "http://127.0.0.1:8080",
+    "http://127.1.2.3",
+    "http://[::1]:8080",
+    "http://localhost:8080",
+    "http://LOCALHOST:1/prefix",
+]
 
 
 @pytest.mark.parametrize("url", AMBIGUOUS)
@@ -68,7 +86,8 @@ def test_loopback_is_an_ip_literal_in_127_or_1_or_localhost(url: str) -> None:
 @pytest.mark.parametrize("url", AMBIGUOUS[:3])
 @pytest.mark.parametrize("allow_writes", [False, True])
 def test_backslash_and_userinfo_tricks_are_refused_before_any_connection(
-        url: str, allow_writes: bool, tmp_path: Path, no_connection: None) -> None:
+    url: str, allow_writes: bool, tmp_path: Path, no_connection: None
+) -> None:
     args = ["test", "--base-url", url, "--token", TOKEN, "--report-dir", str(tmp_path)]
     code, out, err = run_line(args + (["--allow-writes"] if allow_writes else []))
     assert code == 2, out + err
@@ -78,18 +97,21 @@ def test_backslash_and_userinfo_tricks_are_refused_before_any_connection(
 
 
 @pytest.mark.parametrize("url", NOT_LOOPBACK[:2])
-def test_names_like_127_evil_example_need_allow_writes(url: str, tmp_path: Path,
-                                                         no_connection: None) -> None:
-    code, _, err = run_line(["test", "--base-url", url, "--token", TOKEN,
-                             "--report-dir", str(tmp_path)])
+def test_names_like_127_evil_example_need_allow_writes(
+    url: str, tmp_path: Path, no_connection: None
+) -> None:
+    code, _, err = run_line(
+        ["test", "--base-url", url, "--token", TOKEN, "--report-dir", str(tmp_path)]
+    )
     assert code == 2
     assert "is not a loopback address" in err and "--allow-writes" in err
     assert not any(tmp_path.iterdir())
 
 
 @pytest.mark.parametrize("url", AMBIGUOUS[:3])
-def test_the_client_itself_sends_nothing_to_an_ambiguous_base_url(url: str,
-                                                                  no_connection: None) -> None:
+def test_the_client_itself_sends_nothing_to_an_ambiguous_base_url(
+    url: str, no_connection: None
+) -> None:
     """A backstop for every caller (the pytest plugin, cleanup): no request, an error."""
     from kore_contract.run.client import KoreClient, Target
 

@@ -20,22 +20,50 @@ TOKEN = "eyJhbGciOiJIUzI1NiJ9.eyJhcHBJZCI6ImNsaWVudCJ9.c2lnbmF0dXJlLW9mLXRoZS10b
 def answer_for(sent: dict[str, Any]) -> dict[str, Any]:
     """A conforming create answer for `sent`."""
     data = copy.deepcopy(sent)
-    data.update({"_id": "cd-1", "lname": sent["name"].lower(), "status": "Ready",
-                 "createdAt": "2025-12-05T08:08:45.668Z", "updatedAt": "2025-12-05T08:08:57.490Z"})
+    data.update(
+        {
+            "_id": "cd-1",
+            "lname": sent["name"].lower(),
+            "status": "Ready",
+            "createdAt": "2025-12-05T08:08:45.668Z",
+            "updatedAt": "2025-12-05T08:08:57.490Z",
+        }
+    )
     return {"status": "success", "message": "created", "data": data}
 
 
 def exchange(status: int, body: Any, content_type: str = "application/json") -> Exchange:
     text = body if isinstance(body, str) else json.dumps(body)
-    return Exchange("POST", "http://127.0.0.1/x", {}, b"{}", status=status,
-                    response_headers={"content-type": content_type}, response_text=text)
+    return Exchange(
+        "POST",
+        "http://127.0.0.1/x",
+        {},
+        b"{}",
+        status=status,
+        response_headers={"content-type": content_type},
+        response_text=text,
+    )
 
 
-def findings(expect: str, ex: Exchange, *, sent: Any = SENT, breaks: str | None = None,
-             state: RunState | None = None, case_id: str = "case-1") -> list[tuple[str, str]]:
+def findings(
+    expect: str,
+    ex: Exchange,
+    *,
+    sent: Any = SENT,
+    breaks: str | None = None,
+    state: RunState | None = None,
+    case_id: str = "case-1",
+) -> list[tuple[str, str]]:
     state = state or RunState((TOKEN, "s3cr3t-value"))
-    observation = Observation(case_id, "create", expect, ex, state,  # type: ignore[arg-type]
-                              sent=sent, breaks=breaks)
+    observation = Observation(
+        case_id,
+        "create",
+        expect,
+        ex,
+        state,  # type: ignore[arg-type]
+        sent=sent,
+        breaks=breaks,
+    )
     return [(f.rule, f.pointer) for f in run_checks(observation)[1]]
 
 
@@ -73,7 +101,8 @@ def test_S2_same_id_for_two_campaigns_is_a_finding() -> None:
     state = RunState(())
     assert findings("accept", exchange(201, answer_for(SENT)), state=state, case_id="a") == []
     assert findings("accept", exchange(201, answer_for(SENT)), state=state, case_id="b") == [
-        ("S2", "/data/_id")]
+        ("S2", "/data/_id")
+    ]
 
 
 def test_S3_name_not_echoed_is_a_finding() -> None:
@@ -89,7 +118,8 @@ def test_S3_days_out_of_order_is_a_finding() -> None:
     answer = answer_for(SENT)
     answer["data"]["dialingStrategy"]["callingHours"]["days"].reverse()
     assert findings("accept", exchange(201, answer)) == [
-        ("S3", "/data/dialingStrategy/callingHours/days")]
+        ("S3", "/data/dialingStrategy/callingHours/days")
+    ]
 
 
 def test_S4_lname_not_lowercased_is_a_finding() -> None:
@@ -124,7 +154,8 @@ def test_S7_timestamp_without_zone_is_a_finding() -> None:
 def test_S8_schedule_flag_as_string_is_a_finding() -> None:
     answer = mutated(schedule={"isSchedulingEnabled": "false"})
     assert findings("accept", exchange(201, answer)) == [
-        ("S8", "/data/schedule/isSchedulingEnabled")]
+        ("S8", "/data/schedule/isSchedulingEnabled")
+    ]
 
 
 def test_S8_dnc_lists_not_echoed_is_a_finding() -> None:
@@ -142,7 +173,8 @@ def test_S9_bad_body_accepted_is_a_finding() -> None:
 
 def test_S9_refusal_without_json_is_a_finding() -> None:
     assert findings("refuse", exchange(400, "Bad Request", "text/plain"), breaks="R7") == [
-        ("S9", "")]
+        ("S9", "")
+    ]
 
 
 def test_S9_server_error_is_a_finding_whatever_was_expected() -> None:
@@ -190,7 +222,8 @@ def test_S10_get_of_another_campaign_is_a_finding() -> None:
     created = answer_for(SENT)["data"]
     got = exchange(200, mutated(_id="cd-other"))
     assert [(f.rule, f.pointer) for f in lifecycle.get_answers_the_campaign(created, got)] == [
-        ("S10", "/data/_id")]
+        ("S10", "/data/_id")
+    ]
 
 
 def test_S10_get_after_delete_that_still_answers_is_a_finding() -> None:
@@ -201,8 +234,9 @@ def test_S10_get_after_delete_that_still_answers_is_a_finding() -> None:
 def test_S10_delete_answering_another_campaign_is_a_finding() -> None:
     created = answer_for(SENT)["data"]
     deleted = exchange(200, mutated(_id="cd-other"))
-    assert [(f.rule, f.pointer) for f in lifecycle.delete_answers_the_campaign(created, deleted)
-            ] == [("S10", "/data/_id")]
+    assert [
+        (f.rule, f.pointer) for f in lifecycle.delete_answers_the_campaign(created, deleted)
+    ] == [("S10", "/data/_id")]
 
 
 # --- issue 10 item 13: an answer nested 100,000 deep is a finding, not a crash ---------------
@@ -212,8 +246,14 @@ DEEP = "[" * 100_000 + "]" * 100_000
 
 
 def messages(expect: str, ex: Exchange) -> list[tuple[str, str]]:
-    observation = Observation("case-1", "create", expect, ex, RunState(),  # type: ignore[arg-type]
-                              sent=SENT)
+    observation = Observation(
+        "case-1",
+        "create",
+        expect,
+        ex,
+        RunState(),  # type: ignore[arg-type]
+        sent=SENT,
+    )
     return [(f.rule, f.message) for f in run_checks(observation)[1]]
 
 
@@ -221,22 +261,29 @@ def test_deeply_nested_answer_is_not_parseable_json() -> None:
     answer = exchange(201, DEEP)
     assert answer.response_json is None
     assert answer.response_json_problem == "nested deeper than 100 levels"
-    assert exchange(201, "[" * 101 + "]" * 101).response_json_problem == \
-        "nested deeper than 100 levels"
+    assert (
+        exchange(201, "[" * 101 + "]" * 101).response_json_problem
+        == "nested deeper than 100 levels"
+    )
     assert exchange(201, "[" * 100 + "]" * 100).response_json_problem is None
 
 
 def test_S1_deeply_nested_create_answer_is_a_finding() -> None:
     assert messages("accept", exchange(201, DEEP)) == [
-        ("S1", "answered a body that is not parseable JSON (nested deeper than 100 levels); "
-               "expected a JSON object")]
+        (
+            "S1",
+            "answered a body that is not parseable JSON (nested deeper than 100 levels); "
+            "expected a JSON object",
+        )
+    ]
 
 
 def test_S9_deeply_nested_refusal_is_a_finding() -> None:
     found = messages("refuse", exchange(400, DEEP))
     assert [rule for rule, _ in found] == ["S9"]
-    assert found[0][1].startswith("refused with 400 but the body is not parseable JSON "
-                                  "(nested deeper than 100 levels): ")
+    assert found[0][1].startswith(
+        "refused with 400 but the body is not parseable JSON (nested deeper than 100 levels): "
+    )
 
 
 def test_S9_answer_with_a_5000_digit_integer_is_not_parseable_json() -> None:

@@ -39,7 +39,10 @@ def failed_rules(results: dict[str, Any]) -> set[str]:
 def test_clean_mock_passes_with_the_real_command(tmp_path: Path) -> None:
     completed = subprocess.run(
         [sys.executable, "-m", "kore_contract", "test", "--report-dir", str(tmp_path)],
-        capture_output=True, text=True, timeout=120, env={"NO_COLOR": "1", "PATH": "/usr/bin"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"NO_COLOR": "1", "PATH": "/usr/bin"},
     )
     assert completed.returncode == 0, completed.stdout + completed.stderr
     assert "PASS" in completed.stdout
@@ -48,42 +51,79 @@ def test_clean_mock_passes_with_the_real_command(tmp_path: Path) -> None:
     assert failed_rules(results) == set()
     assert not [c for c in results["cases"] if c["findings"]]
     assert results["run"]["requests"] <= 300
-    assert {p.name for p in tmp_path.iterdir()} >= {"results.json", "junit.xml", "report.html",
-                                                     "report.md"}
+    assert {p.name for p in tmp_path.iterdir()} >= {
+        "results.json",
+        "junit.xml",
+        "report.html",
+        "report.md",
+    }
     assert Ledger.read_pending(tmp_path / "ledger.jsonl") == []
 
 
 def test_every_rule_is_exercised_on_the_clean_mock(tmp_path: Path) -> None:
-    code, _, err = run_line(["test", "--report-dir", str(tmp_path), "--max-examples", "3",
-                             "--no-fuzz"])
+    code, _, err = run_line(
+        ["test", "--report-dir", str(tmp_path), "--max-examples", "3", "--no-fuzz"]
+    )
     assert code == 0, err
-    exercised = {row["id"] for row in results_of(tmp_path)["rules"]
-                 if row["status"] == "passed"}
-    missing = {f"R{n}" for n in (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 15)} | {
-        f"S{n}" for n in range(1, 12)} | {"A1", "A2", "A3"}
+    exercised = {row["id"] for row in results_of(tmp_path)["rules"] if row["status"] == "passed"}
+    missing = (
+        {f"R{n}" for n in (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 15)}
+        | {f"S{n}" for n in range(1, 12)}
+        | {"A1", "A2", "A3"}
+    )
     assert missing - exercised == set()
 
 
 @pytest.mark.parametrize("fault", sorted(FAULTS), ids=str)
 def test_injected_defect_is_caught_by_its_rule(fault: str, tmp_path: Path) -> None:
-    code, out, err = run_line(["test", "--fault", fault, "--report-dir", str(tmp_path),
-                               "--max-examples", "3", "--no-fuzz"])
+    code, out, err = run_line(
+        [
+            "test",
+            "--fault",
+            fault,
+            "--report-dir",
+            str(tmp_path),
+            "--max-examples",
+            "3",
+            "--no-fuzz",
+        ]
+    )
     results = results_of(tmp_path)
     assert code == 1, out + err
     assert FAULTS[fault].rule in failed_rules(results), failed_rules(results)
 
 
 def test_non_loopback_base_url_needs_allow_writes(tmp_path: Path) -> None:
-    code, _, err = run_line(["test", "--base-url", "https://platform.kore.ai",
-                               "--token", "x.y.z", "--report-dir", str(tmp_path)])
+    code, _, err = run_line(
+        [
+            "test",
+            "--base-url",
+            "https://platform.kore.ai",
+            "--token",
+            "x.y.z",
+            "--report-dir",
+            str(tmp_path),
+        ]
+    )
     assert code == 2
     assert "not a loopback address" in err and "--allow-writes" in err
     assert not (tmp_path / "results.json").exists()
 
 
 def test_unreachable_server_is_exit_2_with_a_clear_error(tmp_path: Path) -> None:
-    code, _, err = run_line(["test", "--base-url", "http://127.0.0.1:9", "--token", "x.y.z",
-                             "--report-dir", str(tmp_path), "--timeout", "2"])
+    code, _, err = run_line(
+        [
+            "test",
+            "--base-url",
+            "http://127.0.0.1:9",
+            "--token",
+            "x.y.z",
+            "--report-dir",
+            str(tmp_path),
+            "--timeout",
+            "2",
+        ]
+    )
     assert code == 2
     assert err.startswith("kore-contract test: cannot reach http://127.0.0.1:9")
     assert "Traceback" not in err
@@ -97,8 +137,19 @@ def test_bad_options_are_exit_2_and_echo_the_input(option: str, tmp_path: Path) 
 
 
 def test_S11_no_secret_in_any_file_written(tmp_path: Path) -> None:
-    code, out, err = run_line(["test", "--client-id", "leak-test-client", "--client-secret",
-                               SECRET, "--report-dir", str(tmp_path), "--max-examples", "3"])
+    code, out, err = run_line(
+        [
+            "test",
+            "--client-id",
+            "leak-test-client",
+            "--client-secret",
+            SECRET,
+            "--report-dir",
+            str(tmp_path),
+            "--max-examples",
+            "3",
+        ]
+    )
     assert code == 0, out + err
     for path in tmp_path.iterdir():
         text = path.read_text("utf-8", "replace")
@@ -120,10 +171,19 @@ def test_cleanup_deletes_what_a_crashed_run_left(tmp_path: Path) -> None:
         created = [client.create(base_campaign(load_fixture())) for _ in range(3)]
         assert [c.status for c in created] == [201, 201, 201]
         assert len(Ledger.read_pending(ledger_path)) == 3  # the run "crashes" here
-        code, out, _ = run_line(["cleanup", "--ledger", str(ledger_path), "--base-url",
-                                 server.base_url, "--client-id",
-                                 auth.DEFAULT_CLIENT_ID, "--client-secret",
-                                 auth.DEFAULT_CLIENT_SECRET])
+        code, out, _ = run_line(
+            [
+                "cleanup",
+                "--ledger",
+                str(ledger_path),
+                "--base-url",
+                server.base_url,
+                "--client-id",
+                auth.DEFAULT_CLIENT_ID,
+                "--client-secret",
+                auth.DEFAULT_CLIENT_SECRET,
+            ]
+        )
         assert code == 0, out
         assert Ledger.read_pending(ledger_path) == []
         for exchange in created:
@@ -131,8 +191,9 @@ def test_cleanup_deletes_what_a_crashed_run_left(tmp_path: Path) -> None:
             assert client.get(campaign_id).status == 404
 
 
-def test_interrupted_run_still_deletes_what_it_created(tmp_path: Path,
-                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+def test_interrupted_run_still_deletes_what_it_created(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from kore_contract.run import runner as runner_module
 
     original = runner_module.Runner.run_case
@@ -156,8 +217,17 @@ def test_results_json_keeps_its_published_schema(tmp_path: Path) -> None:
 
     from kore_contract.report import SCHEMA_FILE
 
-    code, _, err = run_line(["test", "--report-dir", str(tmp_path), "--max-examples", "3",
-                             "--docs", *map(str, sorted(REFERENCE.glob("*.md")))])
+    code, _, err = run_line(
+        [
+            "test",
+            "--report-dir",
+            str(tmp_path),
+            "--max-examples",
+            "3",
+            "--docs",
+            *map(str, sorted(REFERENCE.glob("*.md"))),
+        ]
+    )
     assert code == 0, err
     results = results_of(tmp_path)
     schema = json.loads(Path(SCHEMA_FILE).read_text("utf-8"))

@@ -29,10 +29,22 @@ from kore_contract.mock.server import MockServer, running_mock
 from kore_contract.run.options import CannotRun, SessionOptions
 from kore_contract.run.results import ResultsShapeError, RunResult
 
-KORE_VARIABLES = ("KORE_BASE_URL", "KORE_STREAM_ID", "KORE_ACCOUNT_ID", "KORE_IID",
-                  "KORE_CLIENT_ID", "KORE_CLIENT_SECRET", "KORE_TOKEN", "KORE_FIXTURE",
-                  "KORE_MAX_EXAMPLES", "KORE_SEED", "KORE_REPORT_DIR", "KORE_ALLOW_WRITES",
-                  "KORE_ALLOW_SENDS", "KORE_NO_FUZZ")
+KORE_VARIABLES = (
+    "KORE_BASE_URL",
+    "KORE_STREAM_ID",
+    "KORE_ACCOUNT_ID",
+    "KORE_IID",
+    "KORE_CLIENT_ID",
+    "KORE_CLIENT_SECRET",
+    "KORE_TOKEN",
+    "KORE_FIXTURE",
+    "KORE_MAX_EXAMPLES",
+    "KORE_SEED",
+    "KORE_REPORT_DIR",
+    "KORE_ALLOW_WRITES",
+    "KORE_ALLOW_SENDS",
+    "KORE_NO_FUZZ",
+)
 
 
 @pytest.fixture(autouse=True)
@@ -63,8 +75,9 @@ def plugin_options(tmp_path: Path, **given: Any) -> SessionOptions:
     def getoption(name: str) -> Any:
         return given.get(name)
 
-    config = SimpleNamespace(getoption=getoption, rootpath=tmp_path,
-                             invocation_params=SimpleNamespace(dir=tmp_path))
+    config = SimpleNamespace(
+        getoption=getoption, rootpath=tmp_path, invocation_params=SimpleNamespace(dir=tmp_path)
+    )
     return read_settings(config)  # type: ignore[arg-type]
 
 
@@ -80,17 +93,37 @@ def test_item3_command_and_plugin_share_every_default(tmp_path: Path) -> None:
 
 
 def test_item3_plugin_options_reach_the_session(tmp_path: Path) -> None:
-    options = plugin_options(tmp_path, kore_max_examples="3", kore_seed="7",
-                             kore_no_fuzz=True, kore_stream_id="st-1")
+    options = plugin_options(
+        tmp_path, kore_max_examples="3", kore_seed="7", kore_no_fuzz=True, kore_stream_id="st-1"
+    )
     assert (options.max_examples, options.seed, options.fuzz, options.stream_id) == (
-        3, 7, False, "st-1")
+        3,
+        7,
+        False,
+        "st-1",
+    )
 
 
 def run_command(mock: MockServer, report_dir: Path) -> tuple[int, RunResult]:
     out, err = io.StringIO(), io.StringIO()
-    code = cli_run(["test", "--base-url", mock.base_url, "--max-examples", "1", "--no-fuzz",
-                    "--client-id", auth.DEFAULT_CLIENT_ID, "--client-secret",
-                    auth.DEFAULT_CLIENT_SECRET, "--report-dir", str(report_dir)], out, err)
+    code = cli_run(
+        [
+            "test",
+            "--base-url",
+            mock.base_url,
+            "--max-examples",
+            "1",
+            "--no-fuzz",
+            "--client-id",
+            auth.DEFAULT_CLIENT_ID,
+            "--client-secret",
+            auth.DEFAULT_CLIENT_SECRET,
+            "--report-dir",
+            str(report_dir),
+        ],
+        out,
+        err,
+    )
     data = json.loads((report_dir / "results.json").read_text(encoding="utf-8"))
     return code, RunResult.from_json(data)
 
@@ -101,17 +134,22 @@ def run_plugin(mock: MockServer, tmp_path: Path) -> Any:
     from kore_contract.integrations.pytest_plugin import run_session
     from kore_contract.run.client import Target
 
-    options = plugin_options(tmp_path, kore_base_url=mock.base_url, kore_max_examples="1",
-                             kore_no_fuzz=True, kore_client_id=auth.DEFAULT_CLIENT_ID,
-                             kore_client_secret=auth.DEFAULT_CLIENT_SECRET)
+    options = plugin_options(
+        tmp_path,
+        kore_base_url=mock.base_url,
+        kore_max_examples="1",
+        kore_no_fuzz=True,
+        kore_client_id=auth.DEFAULT_CLIENT_ID,
+        kore_client_secret=auth.DEFAULT_CLIENT_SECRET,
+    )
     token = auth.mint_token(auth.DEFAULT_CLIENT_ID, auth.DEFAULT_CLIENT_SECRET)
     target = Target(mock.base_url, options.stream_id, options.account_id, options.iid, token)
-    return run_session(options, target, load_fixture(),
-                       (auth.DEFAULT_CLIENT_ID, auth.DEFAULT_CLIENT_SECRET))
+    return run_session(
+        options, target, load_fixture(), (auth.DEFAULT_CLIENT_ID, auth.DEFAULT_CLIENT_SECRET)
+    )
 
 
-def test_item3_suite_and_command_run_the_same_contract(mock: MockServer,
-                                                       tmp_path: Path) -> None:
+def test_item3_suite_and_command_run_the_same_contract(mock: MockServer, tmp_path: Path) -> None:
     from kore_contract.report.json_report import sanitized
 
     code, command = run_command(mock, tmp_path / "command")
@@ -129,23 +167,31 @@ def test_item3_suite_cannot_run_against_an_unreachable_server(tmp_path: Path) ->
     from kore_contract.integrations.pytest_plugin import run_session
     from kore_contract.run.client import Target
 
-    options = plugin_options(tmp_path, kore_base_url="http://127.0.0.1:9", kore_token="x.y.z",
-                             kore_no_fuzz=True)
-    target = Target("http://127.0.0.1:9", options.stream_id, options.account_id, options.iid,
-                    "x.y.z")
+    options = plugin_options(
+        tmp_path, kore_base_url="http://127.0.0.1:9", kore_token="x.y.z", kore_no_fuzz=True
+    )
+    target = Target(
+        "http://127.0.0.1:9", options.stream_id, options.account_id, options.iid, "x.y.z"
+    )
     with pytest.raises(CannotRun, match=r"^cannot reach http://127\.0\.0\.1:9: "):
         run_session(options, target, load_fixture(), (None, None))
 
 
-def test_item3_a_live_server_gets_the_rate_cap_and_the_stop_in_both_shells(
-        tmp_path: Path) -> None:
+def test_item3_a_live_server_gets_the_rate_cap_and_the_stop_in_both_shells(tmp_path: Path) -> None:
     from kore_contract.run.client import MAX_CONSECUTIVE_FAILURES, Target
     from kore_contract.run.session import ContractSession
 
-    for options in (plugin_options(tmp_path, kore_base_url="https://platform.kore.ai",
-                                   kore_allow_writes=True, kore_token="x.y.z"),
-                    command_options("--base-url", "https://platform.kore.ai",
-                                    "--allow-writes", "--token", "x.y.z")):
+    for options in (
+        plugin_options(
+            tmp_path,
+            kore_base_url="https://platform.kore.ai",
+            kore_allow_writes=True,
+            kore_token="x.y.z",
+        ),
+        command_options(
+            "--base-url", "https://platform.kore.ai", "--allow-writes", "--token", "x.y.z"
+        ),
+    ):
         target = Target("https://platform.kore.ai", "st", "acc", "app", "x.y.z")
         session = ContractSession(options, target=target)
         with session:  # no request is sent: the target is given
@@ -158,16 +204,17 @@ def test_item3_a_live_server_gets_the_rate_cap_and_the_stop_in_both_shells(
 def test_item3_both_shells_refuse_a_live_url_without_allow_writes(tmp_path: Path) -> None:
     from kore_contract.run.session import check_base_url
 
-    for options, flag in ((plugin_options(tmp_path, kore_base_url="https://platform.kore.ai"),
-                           "--kore-allow-writes"),
-                          (command_options("--base-url", "https://platform.kore.ai"),
-                           "--allow-writes")):
+    for options, flag in (
+        (plugin_options(tmp_path, kore_base_url="https://platform.kore.ai"), "--kore-allow-writes"),
+        (command_options("--base-url", "https://platform.kore.ai"), "--allow-writes"),
+    ):
         with pytest.raises(CannotRun, match=f"not a loopback address.*pass {flag} to go"):
             check_base_url(options)
 
 
 def test_item3_the_suite_plans_the_schemathesis_phase_unless_told_not_to(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     from kore_contract.contract.fixture import load_fixture
     from kore_contract.run import fuzz_phase
     from kore_contract.run.client import Target
@@ -179,8 +226,12 @@ def test_item3_the_suite_plans_the_schemathesis_phase_unless_told_not_to(
     target = Target("http://planning.invalid", "st", "acc", "app", "planning")
 
     def plan(options: SessionOptions) -> list[str]:
-        return [case.id for case in plan_session(options, target, load_fixture(),
-                                                 client_id="c", client_secret=None)]
+        return [
+            case.id
+            for case in plan_session(
+                options, target, load_fixture(), client_id="c", client_secret=None
+            )
+        ]
 
     stubbed = SessionOptions(max_examples=1, seed=918273)  # a draw no other test makes
     assert plan(stubbed)[-1] == "fuzz-create-positive-1"  # the default
@@ -188,15 +239,19 @@ def test_item3_the_suite_plans_the_schemathesis_phase_unless_told_not_to(
 
 
 def test_item3_collection_and_run_share_one_schemathesis_draw(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     from kore_contract.contract.fixture import load_fixture
     from kore_contract.run import fuzz_phase
     from kore_contract.run.client import Target
     from kore_contract.run.session import fuzz_plan
 
     draws: list[str] = []
-    monkeypatch.setattr(fuzz_phase, "plan_fuzz_cases",
-                        lambda target, *args, **kwargs: draws.append(target.token) or [])
+    monkeypatch.setattr(
+        fuzz_phase,
+        "plan_fuzz_cases",
+        lambda target, *args, **kwargs: draws.append(target.token) or [],
+    )
     fixture = load_fixture()
     collected = Target("http://planning.invalid", "st", "acc", "app", "planning")
     running = Target("http://127.0.0.1:8080", "st", "acc", "app", "the-real-token")
@@ -211,15 +266,21 @@ def test_item3_collection_and_run_share_one_schemathesis_draw(
 
 
 def test_item5_the_suite_runs_a_rule_over_the_cases_the_run_exercises_it_in(
-        mock: MockServer, tmp_path: Path) -> None:
+    mock: MockServer, tmp_path: Path
+) -> None:
     from kore_contract.run.runner import planned_rules
     from kore_contract.run.session import offline_plan
 
     outcome = run_plugin(mock, tmp_path)
     result = outcome.result
-    options = plugin_options(tmp_path, kore_base_url=mock.base_url, kore_max_examples="1",
-                             kore_no_fuzz=True, kore_client_id=auth.DEFAULT_CLIENT_ID,
-                             kore_client_secret=auth.DEFAULT_CLIENT_SECRET)
+    options = plugin_options(
+        tmp_path,
+        kore_base_url=mock.base_url,
+        kore_max_examples="1",
+        kore_no_fuzz=True,
+        kore_client_id=auth.DEFAULT_CLIENT_ID,
+        kore_client_secret=auth.DEFAULT_CLIENT_SECRET,
+    )
     planned = {case.id: case for case in offline_plan(options)}  # what the suite collects
     assert set(planned) == {case.id for case in result.cases}
     for case in result.cases:
@@ -227,7 +288,8 @@ def test_item5_the_suite_runs_a_rule_over_the_cases_the_run_exercises_it_in(
 
 
 def test_item5_a_registered_check_reaches_the_suite_with_no_other_edit(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     from kore_contract.run import checks
     from kore_contract.run.planning import PlannedCase
     from kore_contract.run.runner import planned_rules
@@ -235,10 +297,14 @@ def test_item5_a_registered_check_reaches_the_suite_with_no_other_edit(
     refused = PlannedCase("r7-case", "negative", "refuse", breaks="R7")
     accepted = PlannedCase("ok-case", "positive", "accept")
     assert "S12" not in planned_rules(refused)
-    monkeypatch.setattr(checks, "CHECKS", [
-        *checks.CHECKS,
-        checks.RegisteredCheck(("S12",), ("refuse",), lambda obs: iter(())),
-    ])
+    monkeypatch.setattr(
+        checks,
+        "CHECKS",
+        [
+            *checks.CHECKS,
+            checks.RegisteredCheck(("S12",), ("refuse",), lambda obs: iter(())),
+        ],
+    )
     assert "S12" in planned_rules(refused)
     assert "S12" not in planned_rules(accepted)
     assert {"R7", "S9", "S11"} <= planned_rules(refused)
@@ -249,8 +315,11 @@ def test_item5_every_suite_test_names_a_catalogue_rule() -> None:
     from kore_contract.run.checks import SUITE_TESTS
 
     assert set(SUITE_TESTS) <= set(RULES)
-    judged = {rule_id for rule_id, rule in RULES.items()
-              if rule_id[0] in "RSA" and rule.severity == "violation"}
+    judged = {
+        rule_id
+        for rule_id, rule in RULES.items()
+        if rule_id[0] in "RSA" and rule.severity == "violation"
+    }
     assert judged - set(SUITE_TESTS) == set()  # R14 and R16 only warn
 
 
@@ -273,7 +342,10 @@ def test_item6_results_are_typed() -> None:
     case = result.case("create-edge-48-chars")
     assert case is not None and case.response is not None
     assert (case.response.status, case.findings[0].rule, case.findings[0].pointer) == (
-        201, "S4", "/data/lname")
+        201,
+        "S4",
+        "/data/lname",
+    )
     assert result.rules[0].status in ("passed", "failed", "not_exercised")
     assert result.run.seed == 1234
 
@@ -294,10 +366,10 @@ def test_item6_results_that_break_the_schema_are_not_written(tmp_path: Path) -> 
         write_reports(RunResult.from_json(data), tmp_path)
     assert str(raised.value).startswith(
         f"cannot write {tmp_path / 'results.json'}: the results break results.schema.json: "
-        "/cases/0/status: ")
+        "/cases/0/status: "
+    )
     assert not (tmp_path / "results.json").exists()
-    assert [path.name for path in raised.value.written] == ["junit.xml", "report.html",
-                                                             "report.md"]
+    assert [path.name for path in raised.value.written] == ["junit.xml", "report.html", "report.md"]
 
 
 def test_item6_report_reads_results_as_a_run_result(tmp_path: Path) -> None:
@@ -311,7 +383,8 @@ def test_item6_report_reads_results_as_a_run_result(tmp_path: Path) -> None:
 
 
 def test_item6_both_shells_read_allow_sends_from_the_option_and_the_environment(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     assert plugin_options(tmp_path).allow_sends is False
     assert command_options().allow_sends is False
     assert plugin_options(tmp_path, kore_allow_sends=True).allow_sends is True

@@ -39,7 +39,8 @@ def _constants(path: Path) -> list[tuple[int, str]]:
     return [
         (node.lineno, node.value)
         for node in ast.walk(tree)
-        if isinstance(node, ast.Constant) and isinstance(node.value, str)
+        if isinstance(node, ast.Constant)
+        and isinstance(node.value, str)
         and id(node) not in docstrings
     ]
 
@@ -65,8 +66,12 @@ def test_sms_literal_is_written_only_in_the_spec() -> None:
 def test_api_paths_are_read_from_the_spec() -> None:
     found = [
         f"{path.relative_to(PACKAGE.parent)}:{line}"
-        for path in [*_modules(PACKAGE / "run"), *_modules(PACKAGE / "validate"),
-                     *_modules(PACKAGE / "strategies"), TESTS / "mock_testing.py"]
+        for path in [
+            *_modules(PACKAGE / "run"),
+            *_modules(PACKAGE / "validate"),
+            *_modules(PACKAGE / "strategies"),
+            TESTS / "mock_testing.py",
+        ]
         for line, value in _constants(path)
         if "/campaign/api/" in value
     ]
@@ -139,8 +144,7 @@ def test_violation_lives_in_the_contract_layer() -> None:
 
 def test_auth_does_not_import_the_validator() -> None:
     code = "import sys, kore_contract.auth; print('kore_contract.validate' in sys.modules)"
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, check=True,
-                          timeout=60)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, check=True, timeout=60)
     assert done.stdout == b"False\n"
 
 
@@ -162,10 +166,12 @@ def test_validate_modules_are_small_and_import_no_cycle() -> None:
     assert max(sizes.values()) <= 450, sizes
     graph = {
         name: {
-            other for other in names
+            other
+            for other in names
             if other != name and f"kore_contract.validate.{other}" in _imports(path)
         }
-        for name, path in names.items() if name != "__init__"
+        for name, path in names.items()
+        if name != "__init__"
     }
 
     def reaches(start: str, goal: str, seen: frozenset[str] = frozenset()) -> bool:

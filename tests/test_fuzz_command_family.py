@@ -44,8 +44,12 @@ def found(path: Path, entry: dict[str, Any], fixture: Any = None) -> list[tuple[
         payload: Any = json.loads(data, object_pairs_hook=pairs)
     except ValueError:
         payload = data
-    return judged(data if duplicated else payload, call=entry.get("call", "create"),
-                  variant=entry.get("variant"), fixture=fixture)[0]
+    return judged(
+        data if duplicated else payload,
+        call=entry.get("call", "create"),
+        variant=entry.get("variant"),
+        fixture=fixture,
+    )[0]
 
 
 def flows_fixture(tmp_path: Path) -> Path:
@@ -58,11 +62,25 @@ def flows_fixture(tmp_path: Path) -> Path:
 
 @pytest.mark.parametrize("variant", ["plain", "advanced"])
 def test_C1_fuzz_variant_writes_valid_bodies_of_that_variant(tmp_path: Path, variant: str) -> None:
-    code, out, err = run_line(["kore-contract", "fuzz", "--count", "12", "--out", str(tmp_path),
-                               "--variant", variant, "--seed", "1"])
+    code, out, err = run_line(
+        [
+            "kore-contract",
+            "fuzz",
+            "--count",
+            "12",
+            "--out",
+            str(tmp_path),
+            "--variant",
+            variant,
+            "--seed",
+            "1",
+        ]
+    )
     assert (code, err) == (0, "")
-    assert out == (f"wrote 12 payloads (create bodies, {variant} variant), 12 valid, and "
-                   f"manifest.json to {tmp_path} (seed 1)\n")
+    assert out == (
+        f"wrote 12 payloads (create bodies, {variant} variant), 12 valid, and "
+        f"manifest.json to {tmp_path} (seed 1)\n"
+    )
     for name, entry in manifest(tmp_path).items():
         assert entry == {"valid": True, "variant": variant}
         body = json.loads((tmp_path / name).read_bytes())
@@ -71,8 +89,20 @@ def test_C1_fuzz_variant_writes_valid_bodies_of_that_variant(tmp_path: Path, var
 
 
 def test_U1_fuzz_update_writes_bodies_of_every_variant(tmp_path: Path) -> None:
-    code, out, _ = run_line(["kore-contract", "fuzz", "--count", "30", "--out", str(tmp_path),
-                             "--call", "update", "--seed", "2"])
+    code, out, _ = run_line(
+        [
+            "kore-contract",
+            "fuzz",
+            "--count",
+            "30",
+            "--out",
+            str(tmp_path),
+            "--call",
+            "update",
+            "--seed",
+            "2",
+        ]
+    )
     assert code == 0 and "(update bodies, any variant), 30 valid" in out
     read: Counter[str] = Counter()
     for name, entry in manifest(tmp_path).items():
@@ -83,8 +113,20 @@ def test_U1_fuzz_update_writes_bodies_of_every_variant(tmp_path: Path) -> None:
 
 
 def test_L1_fuzz_list_writes_valid_list_bodies(tmp_path: Path) -> None:
-    code, out, _ = run_line(["kore-contract", "fuzz", "--count", "20", "--out", str(tmp_path),
-                             "--call", "list", "--seed", "3"])
+    code, out, _ = run_line(
+        [
+            "kore-contract",
+            "fuzz",
+            "--count",
+            "20",
+            "--out",
+            str(tmp_path),
+            "--call",
+            "list",
+            "--seed",
+            "3",
+        ]
+    )
     assert code == 0 and "(list bodies), 20 valid" in out
     for name, entry in manifest(tmp_path).items():
         assert entry == {"valid": True, "call": "list"}
@@ -92,8 +134,21 @@ def test_L1_fuzz_list_writes_valid_list_bodies(tmp_path: Path) -> None:
 
 
 def test_L1_fuzz_list_invalid_breaks_L1_at_the_manifest_pointer(tmp_path: Path) -> None:
-    code, out, err = run_line(["kore-contract", "fuzz", "--count", "80", "--out", str(tmp_path),
-                               "--call", "list", "--invalid", "--seed", "4"])
+    code, out, err = run_line(
+        [
+            "kore-contract",
+            "fuzz",
+            "--count",
+            "80",
+            "--out",
+            str(tmp_path),
+            "--call",
+            "list",
+            "--invalid",
+            "--seed",
+            "4",
+        ]
+    )
     assert (code, err) == (0, "")
     assert "80 invalid (L1)" in out
     entries = manifest(tmp_path)
@@ -106,9 +161,23 @@ def test_L1_fuzz_list_invalid_breaks_L1_at_the_manifest_pointer(tmp_path: Path) 
 
 @pytest.mark.parametrize("variant", VARIANTS)
 def test_C1_C2_C3_fuzz_variant_invalid_breaks_each_rule_of_the_variant(
-        tmp_path: Path, variant: str) -> None:
-    code, _, _ = run_line(["kore-contract", "fuzz", "--count", "40", "--out", str(tmp_path),
-                             "--variant", variant, "--invalid", "--seed", "5"])
+    tmp_path: Path, variant: str
+) -> None:
+    code, _, _ = run_line(
+        [
+            "kore-contract",
+            "fuzz",
+            "--count",
+            "40",
+            "--out",
+            str(tmp_path),
+            "--variant",
+            variant,
+            "--invalid",
+            "--seed",
+            "5",
+        ]
+    )
     assert code == 0
     entries = manifest(tmp_path)
     rules = {entry["rule"] for entry in entries.values()}
@@ -122,8 +191,21 @@ def test_C1_C2_C3_fuzz_variant_invalid_breaks_each_rule_of_the_variant(
 
 
 def test_U1_fuzz_update_invalid_breaks_rules_of_every_variant_but_not_C1(tmp_path: Path) -> None:
-    code, _, _ = run_line(["kore-contract", "fuzz", "--count", "60", "--out", str(tmp_path),
-                             "--call", "update", "--invalid", "--seed", "6"])
+    code, _, _ = run_line(
+        [
+            "kore-contract",
+            "fuzz",
+            "--count",
+            "60",
+            "--out",
+            str(tmp_path),
+            "--call",
+            "update",
+            "--invalid",
+            "--seed",
+            "6",
+        ]
+    )
     assert code == 0
     entries = manifest(tmp_path)
     rules = {entry["rule"] for entry in entries.values()}
@@ -139,8 +221,22 @@ def test_U1_fuzz_update_invalid_breaks_rules_of_every_variant_but_not_C1(tmp_pat
 def test_C3_fuzz_advanced_with_a_fixture_names_its_experience_flows(tmp_path: Path) -> None:
     account = flows_fixture(tmp_path)
     out_dir = tmp_path / "out"
-    code, _, err = run_line(["kore-contract", "fuzz", "--count", "10", "--out", str(out_dir),
-                             "--variant", "advanced", "--fixture", str(account), "--seed", "7"])
+    code, _, err = run_line(
+        [
+            "kore-contract",
+            "fuzz",
+            "--count",
+            "10",
+            "--out",
+            str(out_dir),
+            "--variant",
+            "advanced",
+            "--fixture",
+            str(account),
+            "--seed",
+            "7",
+        ]
+    )
     assert (code, err) == (0, "")
     for name in manifest(out_dir):
         assert json.loads((out_dir / name).read_bytes())["experienceFlowName"] in FLOWS
@@ -149,38 +245,92 @@ def test_C3_fuzz_advanced_with_a_fixture_names_its_experience_flows(tmp_path: Pa
 def test_C3_fuzz_advanced_with_a_fixture_without_flows_exits_2(tmp_path: Path) -> None:
     bare = tmp_path / "bare.json"
     bare.write_text('{"contactLists": ["A list"], "templates": {"T": "text"}}')
-    code, _, err = run_line(["kore-contract", "fuzz", "--count", "1", "--out",
-                             str(tmp_path / "out"), "--variant", "advanced", "--fixture",
-                             str(bare)])
+    code, _, err = run_line(
+        [
+            "kore-contract",
+            "fuzz",
+            "--count",
+            "1",
+            "--out",
+            str(tmp_path / "out"),
+            "--variant",
+            "advanced",
+            "--fixture",
+            str(bare),
+        ]
+    )
     assert code == 2
     assert "names no experience flow" in err and "(C3)" in err
     if not HAS_FLOWS:
         return
-    code, _, _ = run_line(["kore-contract", "fuzz", "--count", "1", "--out",
-                           str(tmp_path / "plain"), "--variant", "plain", "--fixture",
-                           str(bare)])
+    code, _, _ = run_line(
+        [
+            "kore-contract",
+            "fuzz",
+            "--count",
+            "1",
+            "--out",
+            str(tmp_path / "plain"),
+            "--variant",
+            "plain",
+            "--fixture",
+            str(bare),
+        ]
+    )
     assert code == 0
 
 
 def test_C1_fuzz_usage_errors_exit_2_and_echo_the_input(tmp_path: Path) -> None:
     out_dir = str(tmp_path)
-    assert run_line(["kore-contract", "fuzz", "--count", "1", "--out", out_dir,
-                     "--call", "get"]) == (
-        2, "", "kore-contract fuzz: --call=get: expected one of create, update, list\n")
-    assert run_line(["kore-contract", "fuzz", "--count", "1", "--out", out_dir,
-                     "--variant", "simple"]) == (
-        2, "", "kore-contract fuzz: --variant=simple: expected one of template, plain, "
-               "advanced\n")
-    assert run_line(["kore-contract", "fuzz", "--count", "1", "--out", out_dir, "--call",
-                     "list", "--variant", "plain"]) == (
-        2, "", "kore-contract fuzz: --variant=plain: a variant is of create and update "
-               "bodies, not of --call list\n")
+    assert run_line(
+        ["kore-contract", "fuzz", "--count", "1", "--out", out_dir, "--call", "get"]
+    ) == (2, "", "kore-contract fuzz: --call=get: expected one of create, update, list\n")
+    assert run_line(
+        ["kore-contract", "fuzz", "--count", "1", "--out", out_dir, "--variant", "simple"]
+    ) == (
+        2,
+        "",
+        "kore-contract fuzz: --variant=simple: expected one of template, plain, advanced\n",
+    )
+    assert run_line(
+        [
+            "kore-contract",
+            "fuzz",
+            "--count",
+            "1",
+            "--out",
+            out_dir,
+            "--call",
+            "list",
+            "--variant",
+            "plain",
+        ]
+    ) == (
+        2,
+        "",
+        "kore-contract fuzz: --variant=plain: a variant is of create and update "
+        "bodies, not of --call list\n",
+    )
     assert list(tmp_path.iterdir()) == []  # nothing written
 
 
 def test_L1_fuzz_list_same_seed_same_files(tmp_path: Path) -> None:
     for folder in ("a", "b"):
-        run_line(["kore-contract", "fuzz", "--count", "25", "--out", str(tmp_path / folder),
-                  "--call", "list", "--invalid", "--seed", "8"])
-    assert {p.name: p.read_bytes() for p in (tmp_path / "a").iterdir()} == \
-        {p.name: p.read_bytes() for p in (tmp_path / "b").iterdir()}
+        run_line(
+            [
+                "kore-contract",
+                "fuzz",
+                "--count",
+                "25",
+                "--out",
+                str(tmp_path / folder),
+                "--call",
+                "list",
+                "--invalid",
+                "--seed",
+                "8",
+            ]
+        )
+    assert {p.name: p.read_bytes() for p in (tmp_path / "a").iterdir()} == {
+        p.name: p.read_bytes() for p in (tmp_path / "b").iterdir()
+    }

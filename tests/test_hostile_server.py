@@ -91,7 +91,7 @@ def trickle(handler: Handler) -> None:
     try:
         if not slow_head:
             handler.wfile.write(head)
-        for byte in (head if slow_head else b" " * 1000):
+        for byte in head if slow_head else b" " * 1000:
             handler.wfile.write(bytes([byte]))
             handler.wfile.flush()
             sent += 1
@@ -128,10 +128,22 @@ def silent_after_probe(handler: Handler) -> None:
 
 def test_a_server_that_stops_answering_stops_the_run_with_exit_2(tmp_path: Path) -> None:
     with serving(silent_after_probe) as server:
-        code, out, err = run_line(["test", "--base-url", url_of(server), "--token",
-                                   "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl",
-                                   "--report-dir", str(tmp_path), "--timeout", "0.3",
-                                   "--no-fuzz", "--max-examples", "1"])
+        code, out, err = run_line(
+            [
+                "test",
+                "--base-url",
+                url_of(server),
+                "--token",
+                "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl",
+                "--report-dir",
+                str(tmp_path),
+                "--timeout",
+                "0.3",
+                "--no-fuzz",
+                "--max-examples",
+                "1",
+            ]
+        )
         unanswered = len(server.seen) - 1
     assert code == 2, out + err
     assert "stopped answering: 5 requests in a row got no answer" in err
@@ -165,8 +177,14 @@ def test_cookies_a_server_sets_are_never_sent_back() -> None:
     assert len(client.session.cookies) == 0
 
 
-HOSTILE_IDS = {"../../x": "..%2F..%2Fx", "a/b?c": "a%2Fb%3Fc", "x#y": "x%23y", "a b": "a%20b",
-               "%2F": "%252F", "\ud800": "%3F"}
+HOSTILE_IDS = {
+    "../../x": "..%2F..%2Fx",
+    "a/b?c": "a%2Fb%3Fc",
+    "x#y": "x%23y",
+    "a b": "a%20b",
+    "%2F": "%252F",
+    "\ud800": "%3F",
+}
 
 
 @pytest.mark.parametrize("hostile", sorted(HOSTILE_IDS))
@@ -190,7 +208,7 @@ def test_hostile_campaign_ids_do_not_change_the_path(hostile: str) -> None:
 
 @pytest.mark.parametrize("dots", [".", ".."])
 def test_a_dot_segment_id_is_not_sent(dots: str) -> None:
-    """"%2E%2E" is decoded back to ".." by requests, and ".." resolves to another path."""
+    """ "%2E%2E" is decoded back to ".." by requests, and ".." resolves to another path."""
     with serving(lambda handler: handler.answer(404, {"errors": []})) as server:
         client = client_for(url_of(server))
         got, deleted = client.get(dots), client.delete(dots)
@@ -210,10 +228,20 @@ def deep_json(handler: Handler) -> None:
 
 def test_deeply_nested_answers_are_findings_not_a_crash(tmp_path: Path) -> None:
     with serving(deep_json) as server:
-        code, out, err = run_line(["test", "--base-url", url_of(server), "--token",
-                                   "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl",
-                                   "--report-dir", str(tmp_path), "--no-fuzz",
-                                   "--max-examples", "1"])
+        code, out, err = run_line(
+            [
+                "test",
+                "--base-url",
+                url_of(server),
+                "--token",
+                "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl",
+                "--report-dir",
+                str(tmp_path),
+                "--no-fuzz",
+                "--max-examples",
+                "1",
+            ]
+        )
     assert code == 1, out + err
     assert "Traceback" not in out + err
     results = json.loads((tmp_path / "results.json").read_text("utf-8"))

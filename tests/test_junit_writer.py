@@ -39,14 +39,16 @@ def test_item5_one_junit_writer_in_the_package() -> None:
     writers = sorted(
         str(path.relative_to(PACKAGE))
         for path in PACKAGE.rglob("*")
-        if path.is_file() and path.suffix in (".py", ".j2")
+        if path.is_file()
+        and path.suffix in (".py", ".j2")
         and re.search(r"<testsuites\b", path.read_text(encoding="utf-8"))
     )
     assert writers == ["common/junit.py"]
 
 
 def test_item5_validate_junit_keeps_the_jenkins_junit_schema(
-        tmp_path: Path, schema: etree.XMLSchema) -> None:
+    tmp_path: Path, schema: etree.XMLSchema
+) -> None:
     body = json.loads(VALID.read_text(encoding="utf-8"))
     (tmp_path / "a-valid.json").write_bytes(VALID.read_bytes())
     (tmp_path / "b-invalid.json").write_text(json.dumps({**body, "priority": 5}))
@@ -61,8 +63,9 @@ def test_item5_validate_junit_keeps_the_jenkins_junit_schema(
 
 
 def test_item5_the_writer_keeps_line_breaks_and_quotes_in_attributes() -> None:
-    case = JUnitCase('a "name"\nwith a break', "k", "failure", "first\nsecond\t<&>", "R7",
-                     "text <&> ]]>")
+    case = JUnitCase(
+        'a "name"\nwith a break', "k", "failure", "first\nsecond\t<&>", "R7", "text <&> ]]>"
+    )
     document = etree.fromstring(junit.render("t", [JUnitSuite("s", (case,))]).encode("utf-8"))
     testcase = document.find("testsuite/testcase")
     failure = document.find("testsuite/testcase/failure")
@@ -84,16 +87,17 @@ def test_item5_the_writer_replaces_what_xml_cannot_carry(schema: etree.XMLSchema
     assert error.text == "nul \ufffd esc \ufffd lone \ufffd end"
 
 
-def test_item5_the_writer_counts_each_outcome_and_adds_up_the_time(
-        schema: etree.XMLSchema) -> None:
+def test_item5_the_writer_counts_each_outcome_and_adds_up_the_time(schema: etree.XMLSchema) -> None:
     cases = (
         JUnitCase("passed", "k", time=0.25),
         JUnitCase("failed", "k", "failure", "m", "R1", "t", time=0.5),
         JUnitCase("errored", "k", "error", "m", "error", "t", time=1.0),
         JUnitCase("skipped", "k", "skipped", "not exercised", time=0.0),
     )
-    suites = [JUnitSuite("one", cases, (("verdict", "fail"),), "2024-05-01T10:00:00"),
-              JUnitSuite("two", cases[:1])]
+    suites = [
+        JUnitSuite("one", cases, (("verdict", "fail"),), "2024-05-01T10:00:00"),
+        JUnitSuite("two", cases[:1]),
+    ]
     document = etree.fromstring(junit.render("all", suites).encode("utf-8"))
     schema.assertValid(document)
     counts = ("tests", "failures", "errors", "skipped", "time")

@@ -89,9 +89,10 @@ def holding_server() -> Iterator[HoldingServer]:
                 server.create_arrived.set()
                 continue
             body = b'{"errors": [{"msg": "not found", "code": 404}]}'
-            connection.sendall(b"HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\n"
-                               b"Content-Length: %d\r\nConnection: close\r\n\r\n%s"
-                               % (len(body), body))
+            connection.sendall(
+                b"HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\n"
+                b"Content-Length: %d\r\nConnection: close\r\n\r\n%s" % (len(body), body)
+            )
             connection.close()
 
     thread = threading.Thread(target=serve, daemon=True)
@@ -127,18 +128,33 @@ def test_ledger_intent_is_on_disk_while_the_create_is_in_flight(tmp_path: Path) 
     assert on_disk[0]["name"] == "kc00042 in flight"
     assert on_disk[0]["base_url"] == server.base_url
     assert "secret.token.value" not in ledger_path.read_text("utf-8")
-    assert [entry["name"] for entry in read_ledger(ledger_path).unresolved] == [
-        "kc00042 in flight"]
+    assert [entry["name"] for entry in read_ledger(ledger_path).unresolved] == ["kc00042 in flight"]
 
 
 def test_ledger_sigkill_during_a_create_leaves_a_name_cleanup_reports(tmp_path: Path) -> None:
     reports = tmp_path / "reports"
     with holding_server() as server:
         run = subprocess.Popen(
-            [sys.executable, "-m", "kore_contract", "test", "--base-url", server.base_url,
-             "--token", "x.y.z", "--report-dir", str(reports), "--max-examples", "1",
-             "--no-fuzz", "--timeout", "60"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            [
+                sys.executable,
+                "-m",
+                "kore_contract",
+                "test",
+                "--base-url",
+                server.base_url,
+                "--token",
+                "x.y.z",
+                "--report-dir",
+                str(reports),
+                "--max-examples",
+                "1",
+                "--no-fuzz",
+                "--timeout",
+                "60",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         try:
             assert server.create_arrived.wait(timeout=60)
         finally:
@@ -147,21 +163,35 @@ def test_ledger_sigkill_during_a_create_leaves_a_name_cleanup_reports(tmp_path: 
         ledger = reports / "ledger.jsonl"
         last = lines_of(ledger)[-1]
         assert "intent" in last and last["name"].startswith("kc")
-        code, out, err = run_line(["cleanup", "--ledger", str(ledger), "--base-url",
-                                   server.base_url, "--token", "x.y.z", "--timeout", "1"])
+        code, out, err = run_line(
+            [
+                "cleanup",
+                "--ledger",
+                str(ledger),
+                "--base-url",
+                server.base_url,
+                "--token",
+                "x.y.z",
+                "--timeout",
+                "1",
+            ]
+        )
     assert code == 1, out + err  # the list call (to find it by name) is held too: unresolved
     assert f"possibly created, name {json.dumps(last['name'])}: check the account" in out
     assert "Traceback" not in err
 
 
 def test_ledger_every_intent_of_a_run_is_settled(tmp_path: Path) -> None:
-    code, _, err = run_line(["test", "--report-dir", str(tmp_path), "--max-examples", "1",
-                             "--no-fuzz"])
+    code, _, err = run_line(
+        ["test", "--report-dir", str(tmp_path), "--max-examples", "1", "--no-fuzz"]
+    )
     assert code == 0, err
     state = read_ledger(tmp_path / "ledger.jsonl")
     assert (state.pending, state.unresolved, state.bad_lines) == ([], [], [])
-    kinds = {next(k for k in ("intent", "created", "answered", "deleted") if k in line)
-             for line in lines_of(tmp_path / "ledger.jsonl")}
+    kinds = {
+        next(k for k in ("intent", "created", "answered", "deleted") if k in line)
+        for line in lines_of(tmp_path / "ledger.jsonl")
+    }
     assert kinds == {"intent", "created", "answered", "deleted"}
 
 
@@ -176,8 +206,9 @@ def mock() -> Iterator[MockServer]:
 
 def created_on(server: MockServer, ledger_path: Path, count: int) -> list[str]:
     token = auth.mint_token(auth.DEFAULT_CLIENT_ID, auth.DEFAULT_CLIENT_SECRET)
-    client = KoreClient(Target(server.base_url, "st", "acc", "app", token),
-                        ledger=Ledger(ledger_path))
+    client = KoreClient(
+        Target(server.base_url, "st", "acc", "app", token), ledger=Ledger(ledger_path)
+    )
     ids = []
     for _ in range(count):
         exchange = client.create(base_campaign(load_fixture()))
@@ -188,13 +219,15 @@ def created_on(server: MockServer, ledger_path: Path, count: int) -> list[str]:
 
 
 def test_ledger_truncated_last_line_is_skipped_and_the_rest_cleaned_up(
-        tmp_path: Path, mock: MockServer) -> None:
+    tmp_path: Path, mock: MockServer
+) -> None:
     ledger_path = tmp_path / "ledger.jsonl"
     created_on(mock, ledger_path, 2)
     with ledger_path.open("a", encoding="utf-8") as handle:
         handle.write('{"created": "65f0c0ffee", "base_url": "http://127.0')  # killed mid-write
-    code, out, err = run_line(["cleanup", "--ledger", str(ledger_path), "--base-url",
-                               mock.base_url, *CREDENTIALS])
+    code, out, err = run_line(
+        ["cleanup", "--ledger", str(ledger_path), "--base-url", mock.base_url, *CREDENTIALS]
+    )
     assert code == 0, out + err
     assert mock.store.count() == 0
     number = len(ledger_path.read_text("utf-8").splitlines())
@@ -212,26 +245,29 @@ BAD_LINES: dict[str, str | bytes] = {
     "not JSON (": "[" * 100_000,
     "not JSON (Exceeds": '{"answered": "k", "status": ' + "9" * 5000 + "}",
     "'name' must be a string": '{"intent": "k", "name": 7, "base_url": "u", "stream_id": "s",'
-                               ' "account_id": "a", "iid": "i"}',
+    ' "account_id": "a", "iid": "i"}',
 }
 
 
 def test_ledger_malformed_lines_are_reported_by_number_and_skipped(
-        tmp_path: Path, mock: MockServer) -> None:
+    tmp_path: Path, mock: MockServer
+) -> None:
     ledger_path = tmp_path / "ledger.jsonl"
     with ledger_path.open("wb") as handle:
         for line in BAD_LINES.values():
             handle.write((line if isinstance(line, bytes) else line.encode()) + b"\n")
     created_on(mock, ledger_path, 1)
-    code, out, err = run_line(["cleanup", "--ledger", str(ledger_path), "--base-url",
-                               mock.base_url, *CREDENTIALS])
+    code, out, err = run_line(
+        ["cleanup", "--ledger", str(ledger_path), "--base-url", mock.base_url, *CREDENTIALS]
+    )
     assert code == 0, out + err
     assert mock.store.count() == 0
     reported = err.splitlines()
     assert len(reported) == len(BAD_LINES)
     for number, (problem, reported_line) in enumerate(zip(BAD_LINES, reported, strict=True), 1):
-        assert reported_line.startswith(f"kore-contract cleanup: {ledger_path}:{number}: "
-                                        "skipped: "), reported_line
+        assert reported_line.startswith(
+            f"kore-contract cleanup: {ledger_path}:{number}: skipped: "
+        ), reported_line
         assert problem in reported_line
         assert len(reported_line) < 300
     assert "Traceback" not in err
@@ -240,8 +276,7 @@ def test_ledger_malformed_lines_are_reported_by_number_and_skipped(
 def test_ledger_append_after_a_cut_line_starts_on_a_new_line(tmp_path: Path) -> None:
     ledger_path = tmp_path / "ledger.jsonl"
     ledger_path.write_text('{"intent": "old-1", "name": "kc0', encoding="utf-8")
-    Ledger(ledger_path).intent("kc00001 next run", Target("http://127.0.0.1:1", "s", "a", "i",
-                                                          "t"))
+    Ledger(ledger_path).intent("kc00001 next run", Target("http://127.0.0.1:1", "s", "a", "i", "t"))
     state = read_ledger(ledger_path)
     assert [entry["name"] for entry in state.unresolved] == ["kc00001 next run"]
     assert [bad.number for bad in state.bad_lines] == [1]
@@ -250,8 +285,9 @@ def test_ledger_append_after_a_cut_line_starts_on_a_new_line(tmp_path: Path) -> 
 def test_ledger_not_a_regular_file_is_exit_2(tmp_path: Path) -> None:
     fifo = tmp_path / "fifo"
     os.mkfifo(fifo)
-    code, _, err = run_line(["cleanup", "--ledger", str(fifo), "--base-url",
-                             "http://127.0.0.1:9", "--token", "x"])
+    code, _, err = run_line(
+        ["cleanup", "--ledger", str(fifo), "--base-url", "http://127.0.0.1:9", "--token", "x"]
+    )
     assert code == 2
     assert err.count("\n") == 1 and "not a regular file" in err
 
@@ -260,18 +296,33 @@ def test_ledger_not_a_regular_file_is_exit_2(tmp_path: Path) -> None:
 
 
 def test_cleanup_sends_no_token_to_a_base_url_other_than_the_given_one(
-        tmp_path: Path, mock: MockServer) -> None:
+    tmp_path: Path, mock: MockServer
+) -> None:
     ledger_path = tmp_path / "ledger.jsonl"
     mine = created_on(mock, ledger_path, 1)
     with holding_server() as other:
-        foreign = [{"created": "elsewhere-1", "base_url": other.base_url},
-                   {"created": "elsewhere-2", "base_url": NOT_LOOPBACK}]
+        foreign = [
+            {"created": "elsewhere-1", "base_url": other.base_url},
+            {"created": "elsewhere-2", "base_url": NOT_LOOPBACK},
+        ]
         with ledger_path.open("a", encoding="utf-8") as handle:
             for entry in foreign:
-                handle.write(json.dumps({**entry, "stream_id": "st", "account_id": "acc",
-                                         "iid": "app"}) + "\n")
-        code, out, err = run_line(["cleanup", "--ledger", str(ledger_path), "--base-url",
-                                   mock.base_url, *CREDENTIALS, "--timeout", "2"])
+                handle.write(
+                    json.dumps({**entry, "stream_id": "st", "account_id": "acc", "iid": "app"})
+                    + "\n"
+                )
+        code, out, err = run_line(
+            [
+                "cleanup",
+                "--ledger",
+                str(ledger_path),
+                "--base-url",
+                mock.base_url,
+                *CREDENTIALS,
+                "--timeout",
+                "2",
+            ]
+        )
         assert other.connections == 0
     assert code == 1, out + err  # campaigns elsewhere are still there
     assert f"deleted {mine[0]}" in out
@@ -279,15 +330,28 @@ def test_cleanup_sends_no_token_to_a_base_url_other_than_the_given_one(
     for url in (other.base_url, NOT_LOOPBACK):
         assert f"skipped 1 campaign(s) created on {url}" in out
     assert {entry["created"] for entry in Ledger.read_pending(ledger_path)} == {
-        "elsewhere-1", "elsewhere-2"}
+        "elsewhere-1",
+        "elsewhere-2",
+    }
 
 
 def test_cleanup_refuses_a_non_loopback_base_url_without_allow_writes(tmp_path: Path) -> None:
     ledger_path = tmp_path / "ledger.jsonl"
-    ledger_path.write_text(json.dumps({"created": "x", "base_url": NOT_LOOPBACK,
-                                       "stream_id": "s", "account_id": "a", "iid": "i"}) + "\n")
-    code, out, err = run_line(["cleanup", "--ledger", str(ledger_path), "--base-url",
-                               NOT_LOOPBACK, "--token", "x.y.z"])
+    ledger_path.write_text(
+        json.dumps(
+            {
+                "created": "x",
+                "base_url": NOT_LOOPBACK,
+                "stream_id": "s",
+                "account_id": "a",
+                "iid": "i",
+            }
+        )
+        + "\n"
+    )
+    code, out, err = run_line(
+        ["cleanup", "--ledger", str(ledger_path), "--base-url", NOT_LOOPBACK, "--token", "x.y.z"]
+    )
     assert code == 2
     assert err.count("\n") == 1 and "--allow-writes" in err and NOT_LOOPBACK in err
     assert out == ""
@@ -302,8 +366,9 @@ def test_cleanup_needs_a_base_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     assert err.count("\n") == 1 and "--base-url" in err
 
 
-def test_cleanup_reads_KORE_BASE_URL(tmp_path: Path, mock: MockServer,
-                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cleanup_reads_KORE_BASE_URL(
+    tmp_path: Path, mock: MockServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
     ledger_path = tmp_path / "ledger.jsonl"
     created_on(mock, ledger_path, 1)
     monkeypatch.setenv("KORE_BASE_URL", mock.base_url)

@@ -42,8 +42,9 @@ def mock() -> Iterator[MockServer]:
 
 
 def body(variant: str = "template", **changes: Any) -> dict[str, Any]:
-    name = {"template": "docsSample", "plain": "plainDocsSample",
-            "advanced": "advancedDocsSample"}[variant]
+    name = {"template": "docsSample", "plain": "plainDocsSample", "advanced": "advancedDocsSample"}[
+        variant
+    ]
     sent: dict[str, Any] = copy.deepcopy(spec.examples("create", "request")[name])
     sent.update(changes)
     for key in [k for k, v in changes.items() if v is None]:
@@ -63,36 +64,58 @@ class Account:
         return call_url(self.base, call, campaign_id, **query)
 
     def post(self, url: str, sent: Any = None, **kwargs: Any) -> requests.Response:
-        return requests.post(url, json=sent, headers=kwargs.pop("headers", self.headers),
-                             timeout=TIMEOUT, **kwargs)
+        return requests.post(
+            url, json=sent, headers=kwargs.pop("headers", self.headers), timeout=TIMEOUT, **kwargs
+        )
 
     def create(self, sent: dict[str, Any] | None = None) -> dict[str, Any]:
-        answer = self.post(self.url("create", accountId=self.account, campaignType=KIND),
-                           sent or body())
+        answer = self.post(
+            self.url("create", accountId=self.account, campaignType=KIND), sent or body()
+        )
         assert answer.status_code == 201, answer.text
         data: dict[str, Any] = answer.json()["data"]
         return data
 
     def get(self, campaign_id: str) -> requests.Response:
-        return requests.get(self.url("get", campaign_id, accountId=self.account),
-                            headers=self.headers, timeout=TIMEOUT)
+        return requests.get(
+            self.url("get", campaign_id, accountId=self.account),
+            headers=self.headers,
+            timeout=TIMEOUT,
+        )
 
     def update(self, campaign_id: str, sent: Any, **query: str | None) -> requests.Response:
         query = {"accountId": self.account, "campaignType": KIND, **query}
-        return requests.put(self.url("update", campaign_id, **query), json=sent,
-                            headers=self.headers, timeout=TIMEOUT)
+        return requests.put(
+            self.url("update", campaign_id, **query),
+            json=sent,
+            headers=self.headers,
+            timeout=TIMEOUT,
+        )
 
-    def trigger(self, campaign_id: str, trigger: str | None, *, shape: str = "trigger",
-                campaign_type: str | None = KIND, account: bool = True,
-                **kwargs: Any) -> requests.Response:
+    def trigger(
+        self,
+        campaign_id: str,
+        trigger: str | None,
+        *,
+        shape: str = "trigger",
+        campaign_type: str | None = KIND,
+        account: bool = True,
+        **kwargs: Any,
+    ) -> requests.Response:
         """Start or stop: `shape` trigger is POST /trigger/{id}, page the start page's
         POST /{id}."""
-        query = {"campaignType": campaign_type, "trigger": trigger,
-                 "accountId": self.account if account else None}
+        query = {
+            "campaignType": campaign_type,
+            "trigger": trigger,
+            "accountId": self.account if account else None,
+        }
         call: spec.Call = "trigger" if shape == "trigger" else "start"
-        return requests.post(self.url(call, campaign_id, **query),
-                             headers=kwargs.pop("headers", self.headers), timeout=TIMEOUT,
-                             **kwargs)
+        return requests.post(
+            self.url(call, campaign_id, **query),
+            headers=kwargs.pop("headers", self.headers),
+            timeout=TIMEOUT,
+            **kwargs,
+        )
 
     def start(self, campaign_id: str, shape: str = "trigger") -> requests.Response:
         return self.trigger(campaign_id, "play", shape=shape)
@@ -113,8 +136,11 @@ class Account:
         return data
 
     def delete(self, campaign_id: str) -> requests.Response:
-        return requests.delete(self.url("delete", campaign_id, accountId=self.account),
-                               headers=self.headers, timeout=TIMEOUT)
+        return requests.delete(
+            self.url("delete", campaign_id, accountId=self.account),
+            headers=self.headers,
+            timeout=TIMEOUT,
+        )
 
     def state(self, campaign_id: str) -> str:
         status: str = self.status(campaign_id).json()["data"]["status"]
@@ -151,7 +177,8 @@ def test_T1_a_created_campaign_is_Ready(mock: MockServer) -> None:
 
 @pytest.mark.parametrize("shape", ["trigger", "page"])
 def test_T2_start_of_a_Ready_campaign_answers_Active_and_every_call_follows(
-        mock: MockServer, shape: str) -> None:
+    mock: MockServer, shape: str
+) -> None:
     client = Account(mock)
     data = client.create()
     answer = client.start(data["_id"], shape)
@@ -174,8 +201,7 @@ def test_T2_the_start_page_form_needs_no_accountId_query(mock: MockServer) -> No
     assert answer.status_code == 200 and answer.json()["status"] == "Active"
 
 
-def test_T3_stop_of_an_Active_campaign_answers_Stopped_then_start_again(
-        mock: MockServer) -> None:
+def test_T3_stop_of_an_Active_campaign_answers_Stopped_then_start_again(mock: MockServer) -> None:
     client = Account(mock)
     campaign_id = client.create()["_id"]
     assert client.start(campaign_id).status_code == 200
@@ -218,7 +244,8 @@ def test_T4_start_of_an_active_campaign_is_refused_409(mock: MockServer) -> None
 
 @pytest.mark.parametrize("stops_before", [0, 2])
 def test_T4_stop_of_a_campaign_that_is_not_Active_is_refused_409(
-        mock: MockServer, stops_before: int) -> None:
+    mock: MockServer, stops_before: int
+) -> None:
     """A Ready campaign (never started), and a Stopped one (stopped once already)."""
     client = Account(mock)
     campaign_id = client.create()["_id"]
@@ -231,7 +258,8 @@ def test_T4_stop_of_a_campaign_that_is_not_Active_is_refused_409(
 
 
 def test_T5_update_of_an_active_campaign_is_refused_409_and_changes_nothing(
-        mock: MockServer) -> None:
+    mock: MockServer,
+) -> None:
     client = Account(mock)
     campaign_id = client.create()["_id"]
     client.start(campaign_id)
@@ -259,7 +287,8 @@ def test_T5_delete_of_an_active_campaign_is_refused_409(mock: MockServer) -> Non
 @pytest.mark.parametrize("trigger", [None, "", "start", "pause", "Play", "STOP", "play "])
 @pytest.mark.parametrize("shape", ["trigger", "page"])
 def test_T6_a_trigger_other_than_play_or_stop_is_refused_and_changes_nothing(
-        mock: MockServer, trigger: str | None, shape: str) -> None:
+    mock: MockServer, trigger: str | None, shape: str
+) -> None:
     client = Account(mock)
     campaign_id = client.create()["_id"]
     before = client.get(campaign_id).json()["data"]
@@ -279,14 +308,14 @@ def test_T6_the_start_page_form_does_not_stop(mock: MockServer) -> None:
 @pytest.mark.parametrize("campaign_type", [None, "", "voice", KIND.upper()])
 @pytest.mark.parametrize("trigger", ["play", "stop"])
 def test_T6_a_campaignType_other_than_sms_is_refused_and_changes_nothing(
-        mock: MockServer, campaign_type: str | None, trigger: str) -> None:
+    mock: MockServer, campaign_type: str | None, trigger: str
+) -> None:
     client = Account(mock)
     campaign_id = client.create()["_id"]
     if trigger == "stop":
         client.start(campaign_id)
     before = client.get(campaign_id).json()["data"]
-    error = refused(client.trigger(campaign_id, trigger, campaign_type=campaign_type), 400,
-                    "T6")
+    error = refused(client.trigger(campaign_id, trigger, campaign_type=campaign_type), 400, "T6")
     assert error["pointer"] == "/query/campaignType"
     assert client.get(campaign_id).json()["data"] == before
 
@@ -295,9 +324,9 @@ def test_D14_the_stop_page_doubled_slash_is_served(mock: MockServer) -> None:
     client = Account(mock)
     campaign_id = client.create()["_id"]
     client.start(campaign_id)
-    url = client.url("trigger", campaign_id, campaignType=KIND, trigger="stop",
-                     accountId=client.account).replace("/campaign/trigger/",
-                                                       "/campaign//trigger/")
+    url = client.url(
+        "trigger", campaign_id, campaignType=KIND, trigger="stop", accountId=client.account
+    ).replace("/campaign/trigger/", "/campaign//trigger/")
     answer = requests.post(url, headers=client.headers, timeout=TIMEOUT)
     assert answer.status_code == 200 and answer.json()["status"] == "Stopped"
 
@@ -317,7 +346,8 @@ def test_T_start_and_stop_ignore_any_body_of_any_type(mock: MockServer) -> None:
 
 @pytest.mark.parametrize("round_", range(5))
 def test_T4_two_clients_starting_one_campaign_at_once_get_one_200_and_one_409(
-        mock: MockServer, round_: int) -> None:
+    mock: MockServer, round_: int
+) -> None:
     client = Account(mock)
     campaign_id = client.create()["_id"]
     barrier = threading.Barrier(2)
@@ -325,13 +355,20 @@ def test_T4_two_clients_starting_one_campaign_at_once_get_one_200_and_one_409(
 
     def start(shape: str) -> None:
         with requests.Session() as session:
-            url = client.url("trigger" if shape == "trigger" else "start", campaign_id,
-                             campaignType=KIND, trigger="play", accountId=client.account)
-            session.get(client.url("get", campaign_id, accountId=client.account),
-                        headers=client.headers, timeout=TIMEOUT)  # connect first
+            url = client.url(
+                "trigger" if shape == "trigger" else "start",
+                campaign_id,
+                campaignType=KIND,
+                trigger="play",
+                accountId=client.account,
+            )
+            session.get(
+                client.url("get", campaign_id, accountId=client.account),
+                headers=client.headers,
+                timeout=TIMEOUT,
+            )  # connect first
             barrier.wait()
-            statuses.append(session.post(url, headers=client.headers,
-                                         timeout=TIMEOUT).status_code)
+            statuses.append(session.post(url, headers=client.headers, timeout=TIMEOUT).status_code)
 
     threads = [threading.Thread(target=start, args=(shape,)) for shape in ("trigger", "page")]
     for thread in threads:
@@ -342,8 +379,7 @@ def test_T4_two_clients_starting_one_campaign_at_once_get_one_200_and_one_409(
     assert client.state(campaign_id) == "Active"
 
 
-def test_T4_many_clients_stopping_and_starting_keep_one_consistent_state(
-        mock: MockServer) -> None:
+def test_T4_many_clients_stopping_and_starting_keep_one_consistent_state(mock: MockServer) -> None:
     client = Account(mock)
     campaign_id = client.create()["_id"]
     results: list[tuple[str, int]] = []
@@ -352,8 +388,13 @@ def test_T4_many_clients_stopping_and_starting_keep_one_consistent_state(
     def worker(trigger: str) -> None:
         with requests.Session() as session:
             for _ in range(10):
-                url = client.url("trigger", campaign_id, campaignType=KIND, trigger=trigger,
-                                 accountId=client.account)
+                url = client.url(
+                    "trigger",
+                    campaign_id,
+                    campaignType=KIND,
+                    trigger=trigger,
+                    accountId=client.account,
+                )
                 status = session.post(url, headers=client.headers, timeout=TIMEOUT).status_code
                 with lock:
                     results.append((trigger, status))
@@ -372,8 +413,7 @@ def test_T4_many_clients_stopping_and_starting_keep_one_consistent_state(
 # --- update (U1, U2) --------------------------------------------------------------------
 
 
-def test_U2_update_keeps_id_and_createdAt_and_lname_follows_the_new_name(
-        mock: MockServer) -> None:
+def test_U2_update_keeps_id_and_createdAt_and_lname_follows_the_new_name(mock: MockServer) -> None:
     client = Account(mock)
     data = client.create()
     sent = body(name="ÉTÉ Renamed", description="new words", priority="2")
@@ -409,10 +449,13 @@ def test_U2_the_list_shows_the_updated_campaign(mock: MockServer) -> None:
     assert listed["id"] == campaign_id and listed["name"] == "Listed after update"
 
 
-@pytest.mark.parametrize("change", [{"priority": 5}, {"name": ""}, {"format": "fancy"},
-                                    {"contactLists": ["No such list"]}])
+@pytest.mark.parametrize(
+    "change",
+    [{"priority": 5}, {"name": ""}, {"format": "fancy"}, {"contactLists": ["No such list"]}],
+)
 def test_U1_an_update_body_is_checked_like_a_create_body(
-        mock: MockServer, change: dict[str, Any]) -> None:
+    mock: MockServer, change: dict[str, Any]
+) -> None:
     client = Account(mock)
     data = client.create()
     answer = client.update(data["_id"], body(**change))
@@ -421,18 +464,26 @@ def test_U1_an_update_body_is_checked_like_a_create_body(
     assert client.get(data["_id"]).json()["data"] == data
 
 
-@pytest.mark.parametrize("raw, content_type, status", [
-    (b"{oops", "application/json", 400), (b'{"a": 1e999}', "application/json", 400),
-    (b"{}", "text/plain", 415), (b"", "application/json", 400),
-])
+@pytest.mark.parametrize(
+    "raw, content_type, status",
+    [
+        (b"{oops", "application/json", 400),
+        (b'{"a": 1e999}', "application/json", 400),
+        (b"{}", "text/plain", 415),
+        (b"", "application/json", 400),
+    ],
+)
 def test_U1_unreadable_update_bodies_are_4xx_json(
-        mock: MockServer, raw: bytes, content_type: str, status: int) -> None:
+    mock: MockServer, raw: bytes, content_type: str, status: int
+) -> None:
     client = Account(mock)
     data = client.create()
-    answer = requests.put(client.url("update", data["_id"], accountId=client.account,
-                                     campaignType=KIND), data=raw,
-                          headers={**client.headers, "Content-Type": content_type},
-                          timeout=TIMEOUT)
+    answer = requests.put(
+        client.url("update", data["_id"], accountId=client.account, campaignType=KIND),
+        data=raw,
+        headers={**client.headers, "Content-Type": content_type},
+        timeout=TIMEOUT,
+    )
     assert answer.status_code == status and answer.json()["errors"], answer.text
     assert client.get(data["_id"]).json()["data"] == data
 
@@ -460,7 +511,8 @@ def _every_call(client: Account, campaign_id: str) -> dict[str, requests.Respons
 
 @pytest.mark.parametrize("deleted", [False, True])
 def test_U3_an_unknown_or_deleted_id_is_404_json_on_every_call(
-        mock: MockServer, deleted: bool) -> None:
+    mock: MockServer, deleted: bool
+) -> None:
     client = Account(mock)
     if deleted:
         campaign_id = client.create()["_id"]
@@ -491,8 +543,10 @@ def test_Q1_status_answers_the_id_state_and_name(mock: MockServer) -> None:
     for query in ({}, {"view": "status"}):
         answer = client.status(data["_id"], **query)
         assert answer.status_code == 200
-        assert answer.json() == {"status": "success", "data": {
-            "id": data["_id"], "status": "Ready", "name": data["name"]}}
+        assert answer.json() == {
+            "status": "success",
+            "data": {"id": data["_id"], "status": "Ready", "name": data["name"]},
+        }
 
 
 def test_Q1_status_ignores_its_body_whatever_its_content_type(mock: MockServer) -> None:
@@ -500,8 +554,11 @@ def test_Q1_status_ignores_its_body_whatever_its_content_type(mock: MockServer) 
     client = Account(mock)
     data = client.create()
     url = client.url("status", data["_id"], accountId=client.account)
-    for headers, raw in (({"Content-Type": "application/x-www-form-urlencoded"}, b"{}"),
-                         ({}, b""), ({"Content-Type": "application/json"}, b"[1, 2")):
+    for headers, raw in (
+        ({"Content-Type": "application/x-www-form-urlencoded"}, b"{}"),
+        ({}, b""),
+        ({"Content-Type": "application/json"}, b"[1, 2"),
+    ):
         sent = {k: v for k, v in client.headers.items() if k != "Content-Type"}
         answer = requests.post(url, data=raw, headers={**sent, **headers}, timeout=TIMEOUT)
         assert answer.status_code == 200 and answer.json()["data"]["id"] == data["_id"]
@@ -528,7 +585,11 @@ def test_L2_a_list_answer_has_its_shape_and_each_result_equals_get(mock: MockSer
     assert content["status"] == "success" and isinstance(content["message"], str)
     data = content["data"]
     assert (data["skip"], data["hasMore"], data["totalPages"], data["totalResults"]) == (
-        0, False, 1, 3)
+        0,
+        False,
+        1,
+        3,
+    )
     assert data["limit"] == limits.DEFAULT_LIST_LIMIT
     by_id = {d["_id"]: d for d in made}
     for result in data["results"]:
@@ -549,8 +610,9 @@ def test_L3_without_sortBy_the_newest_come_first(mock: MockServer) -> None:
 
 @pytest.mark.parametrize("field", ["name", "createdAt", "updatedAt"])
 @pytest.mark.parametrize("direction", ["asc", "desc"])
-def test_L3_results_are_ordered_as_sortBy_asks(mock: MockServer, field: str,
-                                               direction: str) -> None:
+def test_L3_results_are_ordered_as_sortBy_asks(
+    mock: MockServer, field: str, direction: str
+) -> None:
     client = Account(mock)
     made = _created(client, 5)
     client.update(made[1]["_id"], body(name="Campaign 999"))  # latest updatedAt, last name
@@ -567,13 +629,14 @@ def test_L3_paging_with_skip_page_and_limit(mock: MockServer) -> None:
     made = _created(client, 7)
     newest_first = [d["_id"] for d in reversed(made)]
     cases: list[tuple[dict[str, Any], int, list[str]]] = [
-             ({"limit": 3}, 0, newest_first[:3]),
-             ({"limit": 3, "skip": 3}, 3, newest_first[3:6]),
-             ({"limit": 3, "page": 3}, 6, newest_first[6:]),
-             ({"limit": 3, "page": 3, "skip": 1}, 1, newest_first[1:4]),  # skip wins
-             ({"limit": 3, "page": "", "skip": ""}, 0, newest_first[:3]),  # "" is absent
-             ({"limit": "", "skip": 5}, 5, newest_first[5:]),
-             ({"skip": 7}, 7, [])]
+        ({"limit": 3}, 0, newest_first[:3]),
+        ({"limit": 3, "skip": 3}, 3, newest_first[3:6]),
+        ({"limit": 3, "page": 3}, 6, newest_first[6:]),
+        ({"limit": 3, "page": 3, "skip": 1}, 1, newest_first[1:4]),  # skip wins
+        ({"limit": 3, "page": "", "skip": ""}, 0, newest_first[:3]),  # "" is absent
+        ({"limit": "", "skip": 5}, 5, newest_first[5:]),
+        ({"skip": 7}, 7, []),
+    ]
     for sent, skip, ids in cases:
         data = client.listed(**sent)
         assert [r["id"] for r in data["results"]] == ids, sent
@@ -583,8 +646,7 @@ def test_L3_paging_with_skip_page_and_limit(mock: MockServer) -> None:
 
 
 @pytest.mark.parametrize("limit", [1, 2, 3, 6, 7, 8])
-def test_L3_paging_through_finds_each_campaign_exactly_once(mock: MockServer,
-                                                            limit: int) -> None:
+def test_L3_paging_through_finds_each_campaign_exactly_once(mock: MockServer, limit: int) -> None:
     client = Account(mock)
     made = {d["_id"] for d in _created(client, 7)}
     seen: list[str] = []
@@ -670,8 +732,11 @@ def test_L3_a_huge_limit_is_capped_and_the_answer_says_so(mock: MockServer) -> N
 def test_L1_100000_filter_values_are_answered_not_slowly_never_5xx(mock: MockServer) -> None:
     client = Account(mock)
     _created(client, 1)
-    for filters in ({"status": ["Ready"] * 100_000}, {"priority": [5] * 100_000},
-                    {"status": ["Nope"] * 100_000}):
+    for filters in (
+        {"status": ["Ready"] * 100_000},
+        {"priority": [5] * 100_000},
+        {"status": ["Nope"] * 100_000},
+    ):
         answer = client.list({"type": KIND, "filters": filters})
         assert answer.status_code < 500 and answer.json(), answer.text[:200]
         if answer.status_code == 200:
@@ -680,17 +745,25 @@ def test_L1_100000_filter_values_are_answered_not_slowly_never_5xx(mock: MockSer
             assert answer.json()["errors"][0]["rule"] == "L1"
 
 
-@pytest.mark.parametrize("raw, content_type, status", [
-    (b"{oops", "application/json", 400), (b'{"type": "sms", "limit": 1e999}',
-                                          "application/json", 400),
-    (b'{"type": "sms"}', "text/plain", 415), (b"", "application/json", 400),
-])
-def test_L1_unreadable_list_bodies_are_4xx_json(mock: MockServer, raw: bytes,
-                                                content_type: str, status: int) -> None:
+@pytest.mark.parametrize(
+    "raw, content_type, status",
+    [
+        (b"{oops", "application/json", 400),
+        (b'{"type": "sms", "limit": 1e999}', "application/json", 400),
+        (b'{"type": "sms"}', "text/plain", 415),
+        (b"", "application/json", 400),
+    ],
+)
+def test_L1_unreadable_list_bodies_are_4xx_json(
+    mock: MockServer, raw: bytes, content_type: str, status: int
+) -> None:
     client = Account(mock)
-    answer = requests.post(client.url("list", accountId=client.account), data=raw,
-                           headers={**client.headers, "Content-Type": content_type},
-                           timeout=TIMEOUT)
+    answer = requests.post(
+        client.url("list", accountId=client.account),
+        data=raw,
+        headers={**client.headers, "Content-Type": content_type},
+        timeout=TIMEOUT,
+    )
     assert answer.status_code == status, answer.text
     assert answer.json()["errors"]
 
@@ -703,15 +776,15 @@ def test_L1_list_needs_the_accountId_query_and_headers(mock: MockServer) -> None
 
 def test_S9_unknown_methods_on_family_paths_are_405_with_allow(mock: MockServer) -> None:
     client = Account(mock)
-    answer = requests.get(client.url("list", accountId=client.account), headers=client.headers,
-                          timeout=TIMEOUT)
+    answer = requests.get(
+        client.url("list", accountId=client.account), headers=client.headers, timeout=TIMEOUT
+    )
     # GET .../getAllCampaignDetails reads as get of a campaign of that id: unknown
     assert answer.status_code == 404
     answer = requests.patch(client.url("get", "cd-1"), headers=client.headers, timeout=TIMEOUT)
     refused(answer, 405, "S9")
     assert set(answer.headers["Allow"].split(", ")) == {"DELETE", "GET", "POST", "PUT"}
-    answer = requests.get(client.url("status", "cd-1"), headers=client.headers,
-                          timeout=TIMEOUT)
+    answer = requests.get(client.url("status", "cd-1"), headers=client.headers, timeout=TIMEOUT)
     refused(answer, 405, "S9")
 
 

@@ -52,25 +52,34 @@ def shown(record: Record) -> bytes:
 
 def oracle(records: list[Record], query: Query) -> tuple[int, list[str]]:
     """L3 the slow way: filter, sort by every key (ties by arrival), cut the page."""
-    kept = [r for r in records
-            if (query.statuses is None or r[STATUS] in query.statuses)
-            and (query.priorities is None or r[PRIORITY] in query.priorities)
-            and (query.created_from is None or r[CREATED] >= query.created_from)
-            and (query.created_to is None or r[CREATED] <= query.created_to)]
+    kept = [
+        r
+        for r in records
+        if (query.statuses is None or r[STATUS] in query.statuses)
+        and (query.priorities is None or r[PRIORITY] in query.priorities)
+        and (query.created_from is None or r[CREATED] >= query.created_from)
+        and (query.created_to is None or r[CREATED] <= query.created_to)
+    ]
     first_key, first_descending = query.sort[0]
     kept.sort(key=lambda r: (r[FIELD[first_key]], r[SEQ]), reverse=first_descending)
     if len(query.sort) > 1:  # later keys order the ties of the first (stable sorts)
         for key, descending in reversed(query.sort):
             kept.sort(key=lambda r, k=key: r[FIELD[k]], reverse=descending)  # type: ignore[misc]
-    page = kept[query.skip:query.skip + query.limit]
+    page = kept[query.skip : query.skip + query.limit]
     return len(kept), [r[ID] for r in page]
 
 
 names = st.sampled_from(["alpha", "Beta", "beta", "gamma", "Été", "zeta", "alpha"])
-writes = st.lists(st.tuples(
-    st.sampled_from(["add", "add", "add", "tick", "rename", "restate", "delete"]),
-    st.integers(0, 40), names, st.sampled_from(STATES), st.sampled_from(PRIORITIES)),
-    max_size=60)
+writes = st.lists(
+    st.tuples(
+        st.sampled_from(["add", "add", "add", "tick", "rename", "restate", "delete"]),
+        st.integers(0, 40),
+        names,
+        st.sampled_from(STATES),
+        st.sampled_from(PRIORITIES),
+    ),
+    max_size=60,
+)
 sort_keys: st.SearchStrategy[SortKey] = st.sampled_from(["created", "updated", "name"])
 queries = st.builds(
     Query,
@@ -78,8 +87,9 @@ queries = st.builds(
     priorities=st.none() | st.frozensets(st.sampled_from(PRIORITIES)),
     created_from=st.none() | st.integers(0, 30).map(lambda m: (1_764_921_600_000 + m) * 1000),
     created_to=st.none() | st.integers(0, 30).map(lambda m: (1_764_921_600_000 + m) * 1000),
-    sort=st.lists(st.tuples(sort_keys, st.booleans()), min_size=1, max_size=3,
-                  unique_by=lambda pair: pair[0]).map(tuple),
+    sort=st.lists(
+        st.tuples(sort_keys, st.booleans()), min_size=1, max_size=3, unique_by=lambda pair: pair[0]
+    ).map(tuple),
     skip=st.integers(0, 45),
     limit=st.integers(1, 12),
 )
@@ -102,18 +112,22 @@ def apply(store: Store, clock: Clock, steps: list[tuple[str, int, str, str, str]
             store.replace("st", "acc", target, changed(kind, name, state, priority))
 
 
-def drafted(campaign_id: str, name: str, state: str = "Ready", priority: str = "5"
-            ) -> Callable[[int], Draft]:
+def drafted(
+    campaign_id: str, name: str, state: str = "Ready", priority: str = "5"
+) -> Callable[[int], Draft]:
     """What the store is told to add: a campaign of that name, state and priority."""
     return lambda stamp: Draft(campaign_id, name, state, priority, b"{}")
 
 
-def changed(kind: str, name: str, state: str, priority: str
-            ) -> Callable[[Record, int], Draft]:
+def changed(kind: str, name: str, state: str, priority: str) -> Callable[[Record, int], Draft]:
     """What the store is told to replace a campaign with: renamed or restated."""
-    return lambda current, stamp: Draft(current[ID], name if kind == "rename" else current[NAME],
-                                        state if kind == "restate" else current[STATUS],
-                                        priority, b"{}")
+    return lambda current, stamp: Draft(
+        current[ID],
+        name if kind == "rename" else current[NAME],
+        state if kind == "restate" else current[STATUS],
+        priority,
+        b"{}",
+    )
 
 
 def records_of(store: Store) -> list[Record]:
@@ -124,7 +138,8 @@ def records_of(store: Store) -> list[Record]:
 @settings(max_examples=300, deadline=None)
 @given(steps=writes, query=queries)
 def test_L3_a_page_from_the_indexes_is_the_page_of_a_plain_sort(
-        steps: list[tuple[str, int, str, str, str]], query: Query) -> None:
+    steps: list[tuple[str, int, str, str, str]], query: Query
+) -> None:
     clock = Clock()
     store = Store(clock=clock)
     apply(store, clock, steps)
@@ -191,9 +206,15 @@ def test_a_compare_and_set_lets_one_of_two_threads_through() -> None:
 
     def start() -> None:
         barrier.wait()
-        outcomes.append(store.replace(
-            "st", "acc", "cd-1", lambda current, stamp: Draft("cd-1", "n", "Active", "5", b"{}"),
-            allowed={"Ready", "Stopped"})[0])
+        outcomes.append(
+            store.replace(
+                "st",
+                "acc",
+                "cd-1",
+                lambda current, stamp: Draft("cd-1", "n", "Active", "5", b"{}"),
+                allowed={"Ready", "Stopped"},
+            )[0]
+        )
 
     threads = [threading.Thread(target=start) for _ in range(8)]
     for thread in threads:
@@ -215,9 +236,8 @@ def test_T5_delete_refused_in_a_state_changes_nothing(refused: set[str]) -> None
 def test_the_store_stays_bounded_when_a_replacement_does_not_fit() -> None:
     store = Store(clock=Clock(), max_bytes=100)
     store.add("st", "acc", lambda stamp: Draft("cd-1", "n", "Ready", "5", b"{}"))
-    outcome, kept = store.replace("st", "acc", "cd-1",
-                                  lambda current, stamp: Draft("cd-1", "n", "Ready", "5",
-                                                               b"x" * 500))
+    outcome, kept = store.replace(
+        "st", "acc", "cd-1", lambda current, stamp: Draft("cd-1", "n", "Ready", "5", b"x" * 500)
+    )
     assert outcome is Outcome.FULL and kept is not None and kept[7] == b"{}"
     assert store.stored_bytes() < 100
-

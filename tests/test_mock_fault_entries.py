@@ -42,8 +42,9 @@ def test_4_no_module_but_faults_names_a_fault(relative: str) -> None:
 
 def test_4_auth_knows_nothing_of_the_mock() -> None:
     tree = ast.parse(source("auth.py"))
-    imported = {node.module for node in ast.walk(tree)
-                if isinstance(node, ast.ImportFrom) and node.module}
+    imported = {
+        node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module
+    }
     assert not any(module.startswith("kore_contract.mock") for module in imported), imported
     assert "Holes" not in source("auth.py")
     assert not re.search(r"\bfault", source("auth.py"), re.IGNORECASE)
@@ -52,9 +53,11 @@ def test_4_auth_knows_nothing_of_the_mock() -> None:
 def test_4_a_new_fault_is_one_entry(monkeypatch: pytest.MonkeyPatch) -> None:
     """What adding a fault costs: one Fault in FAULTS; the app, the command and the probe
     know it by its name with no other edit."""
-    new = Fault("S7-updated-without-zone", "answers updatedAt without a zone",
-                change_created=lambda data, _token: data.update(
-                    updatedAt=data["updatedAt"].rstrip("Z")))
+    new = Fault(
+        "S7-updated-without-zone",
+        "answers updatedAt without a zone",
+        change_created=lambda data, _token: data.update(updatedAt=data["updatedAt"].rstrip("Z")),
+    )
     monkeypatch.setitem(FAULTS, new.name, new)
     assert new.rule == "S7"
     assert probe(make_app(fault=new.name)) == {"S7"}
@@ -81,8 +84,12 @@ def test_S11_the_mock_redacts_with_the_redaction_module() -> None:
     tree = ast.parse(source("mock/app.py"))
     defined = {node.name for node in ast.walk(tree) if isinstance(node, ast.FunctionDef)}
     assert not defined & {"_scrub", "_redact_line"}, defined
-    names = {alias.name for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
-             for alias in node.names}
+    names = {
+        alias.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom)
+        for alias in node.names
+    }
     assert not names & {"REDACTED", "JWT_SHAPE", "MIN_SECRET_LENGTH"}, names
 
 
@@ -93,8 +100,12 @@ def test_S11_mock_log_redacts_a_percent_encoded_secret() -> None:
     lines: list[str] = []
     app = make_app(client_secret=secret, log=lines.append)
     token = mint_token(DEFAULT_CLIENT_ID, secret)
-    call(app, "GET", create_path() + "/cd-1",
-         query=f"accountId={ACCOUNT}&leak=a%20secret%2Fwith%2Bodd%20chars",
-         headers=curl_headers(token))
+    call(
+        app,
+        "GET",
+        create_path() + "/cd-1",
+        query=f"accountId={ACCOUNT}&leak=a%20secret%2Fwith%2Bodd%20chars",
+        headers=curl_headers(token),
+    )
     assert len(lines) == 1
     assert "a%20secret%2Fwith%2Bodd%20chars" not in lines[0] and "[redacted]" in lines[0]

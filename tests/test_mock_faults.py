@@ -47,22 +47,35 @@ def sample(**changes: Any) -> dict[str, Any]:
     return body
 
 
-def create(app: MockApp, body: Any = None, *, raw: bytes | None = None,
-           headers: dict[str, str] | None = None, query: str = CREATE_QUERY) -> Reply:
+def create(
+    app: MockApp,
+    body: Any = None,
+    *,
+    raw: bytes | None = None,
+    headers: dict[str, str] | None = None,
+    query: str = CREATE_QUERY,
+) -> Reply:
     data = raw if raw is not None else json.dumps(sample() if body is None else body).encode()
-    return call(app, "POST", create_path(), query=query, body=data,
-                headers=curl_headers(TOKEN) if headers is None else headers)
+    return call(
+        app,
+        "POST",
+        create_path(),
+        query=query,
+        body=data,
+        headers=curl_headers(TOKEN) if headers is None else headers,
+    )
 
 
-def fetch(app: MockApp, method: str, campaign_id: str,
-          query: str = f"accountId={ACCOUNT}") -> Reply:
-    return call(app, method, campaign_path(campaign_id), query=query,
-                headers=curl_headers(TOKEN))
+def fetch(
+    app: MockApp, method: str, campaign_id: str, query: str = f"accountId={ACCOUNT}"
+) -> Reply:
+    return call(app, method, campaign_path(campaign_id), query=query, headers=curl_headers(TOKEN))
 
 
 def refused_as_json(reply: Reply) -> bool:
     if not 400 <= reply.status < 500 or not reply.headers["content-type"].startswith(
-            "application/json"):
+        "application/json"
+    ):
         return False
     try:
         return isinstance(reply.json(), dict)
@@ -88,8 +101,7 @@ def probe(app: MockApp) -> set[str]:
         return broken | {"S1"} | probe_refusals(app)
     broken |= validate_response(content).rules
     data = content["data"]
-    for field in ("name", "description", "priority", "contactLists", "format",
-                  "dialingStrategy"):
+    for field in ("name", "description", "priority", "contactLists", "format", "dialingStrategy"):
         if data.get(field) != sent[field]:
             broken.add("S3")
     if data.get("message", {}).get("template_name") != sent["message"]["template_name"]:
@@ -112,8 +124,11 @@ def probe_refusals(app: MockApp) -> set[str]:
     unknown = fetch(app, "GET", "cd-unknown")
     if unknown.status >= 500:
         broken.add("S10")
-    for bad in (sample(priority="6"), sample(contactLists=["No such list"]),
-                sample(message={"template_name": "Nope", "message": "SGk="})):
+    for bad in (
+        sample(priority="6"),
+        sample(contactLists=["No such list"]),
+        sample(message={"template_name": "Nope", "message": "SGk="}),
+    ):
         if not refused_as_json(create(app, bad)):
             broken.add("S9")
     duplicated = json.dumps(sample())[:-1] + ', "name": "twice"}'
@@ -123,11 +138,21 @@ def probe_refusals(app: MockApp) -> set[str]:
     if create(app).status in (401, 403):
         broken.add("A1")
     expired = mint_token(DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, ttl=10, now=time.time() - 60)
-    none = (base64.urlsafe_b64encode(b'{"alg":"none"}').rstrip(b"=").decode() + "."
-            + base64.urlsafe_b64encode(json.dumps({"appId": DEFAULT_CLIENT_ID}).encode())
-            .rstrip(b"=").decode() + ".")
-    for token in (None, none, mint_token(DEFAULT_CLIENT_ID, "wrong-secret-here"), expired,
-                  sign_claims({"sub": "1"}, DEFAULT_CLIENT_SECRET)):
+    none = (
+        base64.urlsafe_b64encode(b'{"alg":"none"}').rstrip(b"=").decode()
+        + "."
+        + base64.urlsafe_b64encode(json.dumps({"appId": DEFAULT_CLIENT_ID}).encode())
+        .rstrip(b"=")
+        .decode()
+        + "."
+    )
+    for token in (
+        None,
+        none,
+        mint_token(DEFAULT_CLIENT_ID, "wrong-secret-here"),
+        expired,
+        sign_claims({"sub": "1"}, DEFAULT_CLIENT_SECRET),
+    ):
         headers = curl_headers(TOKEN)
         if token is None:
             del headers["auth"]
@@ -141,8 +166,11 @@ def probe_refusals(app: MockApp) -> set[str]:
     no_iid = curl_headers(TOKEN)
     del no_iid["iid"]
     text = {**curl_headers(TOKEN), "Content-Type": "text/plain"}
-    for reply in (create(app, headers=no_iid), create(app, query="campaignType=sms"),
-                  create(app, headers=text)):
+    for reply in (
+        create(app, headers=no_iid),
+        create(app, query="campaignType=sms"),
+        create(app, headers=text),
+    ):
         if not 400 <= reply.status < 500:
             broken.add("A3")
     return broken
@@ -172,15 +200,26 @@ class Family:
         self.app = app
         self.answers: list[Reply] = []
 
-    def send(self, method: str, name: spec.Call, campaign_id: str | None = None,
-             body: Any = None, **query: str) -> Reply:
+    def send(
+        self,
+        method: str,
+        name: spec.Call,
+        campaign_id: str | None = None,
+        body: Any = None,
+        **query: str,
+    ) -> Reply:
         parameters = {"streamId": STREAM}
         if campaign_id is not None:
             parameters["campaignId"] = campaign_id
         raw = b"" if body is None else json.dumps(body).encode()
-        reply = call(self.app, method, spec.call_path(name, **parameters),
-                     query="&".join(f"{k}={v}" for k, v in query.items()), body=raw,
-                     headers=curl_headers(TOKEN))
+        reply = call(
+            self.app,
+            method,
+            spec.call_path(name, **parameters),
+            query="&".join(f"{k}={v}" for k, v in query.items()),
+            body=raw,
+            headers=curl_headers(TOKEN),
+        )
         self.answers.append(reply)
         return reply
 
@@ -194,14 +233,22 @@ class Family:
         data: dict[str, Any] = reply.json().get("data")
         return data
 
-    def trigger(self, campaign_id: str, trigger: str, *, page_form: bool = False,
-                campaign_type: str = KIND) -> Reply:
-        return self.send("POST", "start" if page_form else "trigger", campaign_id,
-                         campaignType=campaign_type, trigger=trigger, accountId=ACCOUNT)
+    def trigger(
+        self, campaign_id: str, trigger: str, *, page_form: bool = False, campaign_type: str = KIND
+    ) -> Reply:
+        return self.send(
+            "POST",
+            "start" if page_form else "trigger",
+            campaign_id,
+            campaignType=campaign_type,
+            trigger=trigger,
+            accountId=ACCOUNT,
+        )
 
     def update(self, campaign_id: str, body: Any) -> Reply:
-        return self.send("PUT", "update", campaign_id, body=body, accountId=ACCOUNT,
-                         campaignType=KIND)
+        return self.send(
+            "PUT", "update", campaign_id, body=body, accountId=ACCOUNT, campaignType=KIND
+        )
 
     def status(self, campaign_id: str) -> Reply:
         return self.send("POST", "status", campaign_id, body={}, accountId=ACCOUNT)
@@ -240,11 +287,15 @@ def variants_probe(family: Family) -> set[str]:
         broken.add("T1")
     if simple.get("message", {}).get("message") != plain["message"]["message"]:
         broken.add("C4")
-    if flow.get("format") != "advanced" or flow.get("priority") not in PRIORITIES or (
-            flow.get("experienceFlow") != flows.get(advanced["experienceFlowName"])):
+    if (
+        flow.get("format") != "advanced"
+        or flow.get("priority") not in PRIORITIES
+        or (flow.get("experienceFlow") != flows.get(advanced["experienceFlowName"]))
+    ):
         broken.add("C4")
-    unknown_flow = family.create(variant_sample("advancedDocsSample",
-                                                experienceFlowName="No such flow"))
+    unknown_flow = family.create(
+        variant_sample("advancedDocsSample", experienceFlowName="No such flow")
+    )
     if not 400 <= unknown_flow.status < 500:
         broken.add("S9")
     return broken
@@ -278,21 +329,30 @@ def family_probe(app: MockApp) -> set[str]:
 
     # Q1, then T2 in both shapes
     answer = family.status(first)
-    if answer.status != 200 or answer.json() != {"status": "success", "data": {
-            "id": first, "status": "Ready", "name": created[0]["name"]}}:
+    if answer.status != 200 or answer.json() != {
+        "status": "success",
+        "data": {"id": first, "status": "Ready", "name": created[0]["name"]},
+    }:
         broken.add("Q1")
     started = family.trigger(first, "play")
     start = started.json() if started.status == 200 else {}
-    if start.get("status") != "Active" or not isinstance(start.get("message"), str) \
-            or "data" in start or not isinstance(start.get("updatedAt"), str):
+    if (
+        start.get("status") != "Active"
+        or not isinstance(start.get("message"), str)
+        or "data" in start
+        or not isinstance(start.get("updatedAt"), str)
+    ):
         broken.add("T2")
-    if family.state(first) != "Active" or (
-            family.get(first) or {}).get("updatedAt") != start.get("updatedAt"):
+    if family.state(first) != "Active" or (family.get(first) or {}).get("updatedAt") != start.get(
+        "updatedAt"
+    ):
         broken.add("T2")
     elif told(first) != "Active":
         broken.add("Q1")  # get says Active, status does not
-    if family.trigger(second, "play", page_form=True).status != 200 or \
-            family.state(second) != "Active":
+    if (
+        family.trigger(second, "play", page_form=True).status != 200
+        or family.state(second) != "Active"
+    ):
         broken.add("T2")
 
     # first: start again (T4), stop (T3), stop again (T4)
@@ -303,8 +363,12 @@ def family_probe(app: MockApp) -> set[str]:
             broken.add("T4")
         stopped = family.trigger(first, "stop")
         stop = stopped.json() if stopped.status == 200 else {}
-        if stop.get("status") != "Stopped" or not stop.get("campaignExecutionType") or \
-                not isinstance(stop.get("updatedAt"), str) or family.state(first) != "Stopped":
+        if (
+            stop.get("status") != "Stopped"
+            or not stop.get("campaignExecutionType")
+            or not isinstance(stop.get("updatedAt"), str)
+            or family.state(first) != "Stopped"
+        ):
             broken.add("T3")
         else:
             broken |= refusal_rule(family.trigger(first, "stop"), "T4")
@@ -340,9 +404,13 @@ def family_probe(app: MockApp) -> set[str]:
                 break
             broken |= validate_response(updated.json()).rules
             data = updated.json()["data"]
-            if data.get("_id") != third or data.get("createdAt") != created[2]["createdAt"] \
-                    or str(data.get("updatedAt")) < str(previous.get("updatedAt")) \
-                    or data.get("status") != state or family.get(third) != data:
+            if (
+                data.get("_id") != third
+                or data.get("createdAt") != created[2]["createdAt"]
+                or str(data.get("updatedAt")) < str(previous.get("updatedAt"))
+                or data.get("status") != state
+                or family.get(third) != data
+            ):
                 broken.add("U2")
         before = family.get(third)
         broken |= refusal_rule(family.update(third, sample(priority=5)), "U1")
@@ -367,23 +435,35 @@ def family_probe(app: MockApp) -> set[str]:
             if got is None or any(got.get(k) != v for k, v in result.items() if k in got):
                 broken.add("L2")
         listed += results
-        if content.get("hasMore") != (page < pages) or content.get("totalPages") != pages or \
-                content.get("totalResults") != len(existing):
+        if (
+            content.get("hasMore") != (page < pages)
+            or content.get("totalPages") != pages
+            or content.get("totalResults") != len(existing)
+        ):
             broken.add("L3")
     names = [str(r.get("name")) for r in listed]
-    if names != sorted(names) or {r.get("id", r.get("_id")) for r in listed} != set(existing) \
-            or len(listed) != len(existing):
+    if (
+        names != sorted(names)
+        or {r.get("id", r.get("_id")) for r in listed} != set(existing)
+        or len(listed) != len(existing)
+    ):
         broken.add("L3")
     filtered = family.list(filters={"status": ["Stopped"]})
     stopped_ids = {i for i, d in existing.items() if d.get("status") == "Stopped"}
-    if filtered.status == 200 and {r.get("id", r.get("_id")) for r in filtered.json()[
-            "data"]["results"]} != stopped_ids:
+    if (
+        filtered.status == 200
+        and {r.get("id", r.get("_id")) for r in filtered.json()["data"]["results"]} != stopped_ids
+    ):
         broken.add("L3")
 
     # U3: unknown ids, then a deleted one
     unknown = "cd-00000000-0000-4000-8000-000000000000"
-    for reply in (family.update(unknown, sample()), family.trigger(unknown, "play"),
-                  family.trigger(unknown, "stop"), family.status(unknown)):
+    for reply in (
+        family.update(unknown, sample()),
+        family.trigger(unknown, "play"),
+        family.trigger(unknown, "stop"),
+        family.status(unknown),
+    ):
         if reply.status != 404:
             broken.add("U3")
         elif not refused_as_json(reply):
@@ -391,13 +471,17 @@ def family_probe(app: MockApp) -> set[str]:
     if family.state(second) == "Active":
         family.trigger(second, "stop")
     if family.delete(second).status == 200 and family.get(second) is None:
-        for reply in (family.status(second), family.trigger(second, "play"),
-                      family.update(second, sample())):
+        for reply in (
+            family.status(second),
+            family.trigger(second, "play"),
+            family.update(second, sample()),
+        ):
             if reply.status != 404:
                 broken.add("U3")
         reply = family.list(limit=10)
-        if reply.status == 200 and second in {r.get("id", r.get("_id")) for r in
-                                              reply.json()["data"]["results"]}:
+        if reply.status == 200 and second in {
+            r.get("id", r.get("_id")) for r in reply.json()["data"]["results"]
+        }:
             broken.add("L3")
     if any(TOKEN in r.body.decode("utf-8", "replace") for r in family.answers):
         broken.add("S11")

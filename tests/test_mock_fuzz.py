@@ -43,8 +43,14 @@ def _no_error_inside_the_mock() -> Iterator[None]:
 
 
 def create(body: bytes, headers: dict[str, str] | None = None, query: str = QUERY) -> int:
-    reply = call(APP, "POST", create_path(), query=query, body=body,
-                 headers=curl_headers(TOKEN) if headers is None else headers)
+    reply = call(
+        APP,
+        "POST",
+        create_path(),
+        query=query,
+        body=body,
+        headers=curl_headers(TOKEN) if headers is None else headers,
+    )
     assert reply.status < 500, reply.body
     if reply.status >= 400:
         assert isinstance(reply.json()["errors"], list)
@@ -66,34 +72,52 @@ def test_S9_sample_with_any_field_replaced_gets_no_5xx(field: str, value: Any) -
     create(json.dumps({**SAMPLE, field: value}).encode())
 
 
-@given(st.sampled_from(["dialingStrategy", "message", "schedule", "dncLists"]), json_values,
-       st.text(max_size=10))
+@given(
+    st.sampled_from(["dialingStrategy", "message", "schedule", "dncLists"]),
+    json_values,
+    st.text(max_size=10),
+)
 def test_S9_nested_member_replaced_gets_no_5xx(field: str, value: Any, key: str) -> None:
     body = copy.deepcopy(SAMPLE)
     body.setdefault(field, {})
     body[field][key or "callerId"] = value
-    days = body["dialingStrategy"]["callingHours"]["days"] \
-        if isinstance(body["dialingStrategy"].get("callingHours"), dict) else None
+    days = (
+        body["dialingStrategy"]["callingHours"]["days"]
+        if isinstance(body["dialingStrategy"].get("callingHours"), dict)
+        else None
+    )
     if days is not None:
         days.append({"day": value, "start": "9:00 AM", "end": "6:00 PM"})
     create(json.dumps(body).encode())
 
 
-@given(st.dictionaries(st.sampled_from(["auth", "iid", "accountid", "content-type",
-                                        "content-length", "x"]),
-                       st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=255)),
-                       max_size=5),
-       st.text(max_size=60))
+@given(
+    st.dictionaries(
+        st.sampled_from(["auth", "iid", "accountid", "content-type", "content-length", "x"]),
+        st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=255)),
+        max_size=5,
+    ),
+    st.text(max_size=60),
+)
 def test_S9_any_headers_and_query_get_no_5xx(headers: dict[str, str], query: str) -> None:
     create(json.dumps(SAMPLE).encode(), headers=headers, query=query)
 
 
-@given(st.sampled_from(["GET", "POST", "DELETE", "PUT", "PATCH", "OPTIONS", "HEAD"]),
-       st.text(max_size=80), st.text(max_size=40))
+@given(
+    st.sampled_from(["GET", "POST", "DELETE", "PUT", "PATCH", "OPTIONS", "HEAD"]),
+    st.text(max_size=80),
+    st.text(max_size=40),
+)
 def test_S9_any_method_and_path_get_no_5xx(method: str, path: str, query: str) -> None:
     for where in (path, create_path() + path, campaign_path(path)):
-        reply = call(APP, method, where, query=query, headers=curl_headers(TOKEN),
-                     body=json.dumps(SAMPLE).encode())
+        reply = call(
+            APP,
+            method,
+            where,
+            query=query,
+            headers=curl_headers(TOKEN),
+            body=json.dumps(SAMPLE).encode(),
+        )
         assert reply.status < 500
 
 
@@ -103,28 +127,43 @@ def test_A2_any_auth_value_is_refused_without_5xx(token: str) -> None:
     assert create(json.dumps(SAMPLE).encode(), headers=headers) in (401, 403)
 
 
-@given(broken.broken_campaigns(FIXTURE, "R7") | broken.broken_campaigns(FIXTURE, "R13")
-       | broken.broken_campaigns(FIXTURE, "R1") | broken.broken_campaigns(FIXTURE, "R10"))
+@given(
+    broken.broken_campaigns(FIXTURE, "R7")
+    | broken.broken_campaigns(FIXTURE, "R13")
+    | broken.broken_campaigns(FIXTURE, "R1")
+    | broken.broken_campaigns(FIXTURE, "R10")
+)
 def test_R_broken_bodies_are_refused_naming_their_rule(case: broken.Broken) -> None:
-    reply = call(APP, "POST", create_path(), query=QUERY, body=case.to_bytes(),
-                 headers=curl_headers(TOKEN))
+    reply = call(
+        APP, "POST", create_path(), query=QUERY, body=case.to_bytes(), headers=curl_headers(TOKEN)
+    )
     assert reply.status == 400
     assert case.rule in {e["rule"] for e in reply.json()["errors"]}
 
 
 @given(strategies.campaigns(FIXTURE))
 def test_S1_to_S8_generated_valid_bodies_are_created_and_kept(body: dict[str, Any]) -> None:
-    reply = call(APP, "POST", create_path(), query=QUERY, body=json.dumps(body).encode(),
-                 headers=curl_headers(TOKEN))
+    reply = call(
+        APP,
+        "POST",
+        create_path(),
+        query=QUERY,
+        body=json.dumps(body).encode(),
+        headers=curl_headers(TOKEN),
+    )
     assert reply.status == 201, reply.body
     assert validate_response(reply.json()).violations == []
     data = reply.json()["data"]
     assert data["lname"] == body["name"].lower()
-    for field in ("name", "description", "priority", "contactLists", "format",
-                  "dialingStrategy"):
+    for field in ("name", "description", "priority", "contactLists", "format", "dialingStrategy"):
         assert data[field] == body[field]
-    got = call(APP, "GET", campaign_path(data["_id"]), query=f"accountId={ACCOUNT}",
-               headers=curl_headers(TOKEN))
+    got = call(
+        APP,
+        "GET",
+        campaign_path(data["_id"]),
+        query=f"accountId={ACCOUNT}",
+        headers=curl_headers(TOKEN),
+    )
     assert got.status == 200 and got.json()["data"] == data
 
 

@@ -49,13 +49,15 @@ BODY = json.dumps(SAMPLE).encode()
 CREATE_QUERY = f"accountId={ACCOUNT}&campaignType=sms"
 #: The worst bodies of issue 10 item 6, just under the mock's 1 MB body limit.
 ZEROS = b'{"contactLists":[' + b",".join([b"0"] * 500_000) + b"]}"
-EMPTY_DAYS = (b'{"dialingStrategy":{"callingHours":{"days":['
-              + b",".join([b"{}"] * 330_000) + b"]}}}")
+EMPTY_DAYS = (
+    b'{"dialingStrategy":{"callingHours":{"days":[' + b",".join([b"{}"] * 330_000) + b"]}}}"
+)
 
 
 def create(app: Any, body: bytes, token: str = TOKEN) -> Reply:
-    return call(app, "POST", create_path(), query=CREATE_QUERY, headers=curl_headers(token),
-                body=body)
+    return call(
+        app, "POST", create_path(), query=CREATE_QUERY, headers=curl_headers(token), body=body
+    )
 
 
 def raw_exchange(server: MockServer, data: bytes) -> bytes:
@@ -75,10 +77,18 @@ def split_answer(answer: bytes) -> tuple[int, dict[str, str], bytes]:
     return int(lines[0].split()[1]), headers, body
 
 
-def head_lines(target: str = create_path() + "?" + CREATE_QUERY, *extra: str,
-               method: str = "POST") -> bytes:
-    lines = [f"{method} {target} HTTP/1.1", "Host: 127.0.0.1", f"auth: {TOKEN}",
-             f"accountid: {ACCOUNT}", f"iid: {IID}", "Content-Type: application/json", *extra]
+def head_lines(
+    target: str = create_path() + "?" + CREATE_QUERY, *extra: str, method: str = "POST"
+) -> bytes:
+    lines = [
+        f"{method} {target} HTTP/1.1",
+        "Host: 127.0.0.1",
+        f"auth: {TOKEN}",
+        f"accountid: {ACCOUNT}",
+        f"iid: {IID}",
+        "Content-Type: application/json",
+        *extra,
+    ]
     return ("\r\n".join(lines) + "\r\n\r\n").encode()
 
 
@@ -92,7 +102,8 @@ def mock() -> Iterator[MockServer]:
 
 
 def test_6_validating_a_worst_case_body_does_not_block_other_clients(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     """While the 1 MB body is in the validator, a GET on another connection is answered."""
     from kore_contract.mock import app as app_module
 
@@ -109,14 +120,22 @@ def test_6_validating_a_worst_case_body_does_not_block_other_clients(
     monkeypatch.setattr(app_module, "validate_request", slow_validator)
     with running_mock() as server:
         answers: list[requests.Response] = []
-        post = threading.Thread(target=lambda: answers.append(requests.post(
-            create_url(server.base_url), data=ZEROS, headers=curl_headers(TOKEN),
-            timeout=TIMEOUT)))
+        post = threading.Thread(
+            target=lambda: answers.append(
+                requests.post(
+                    create_url(server.base_url),
+                    data=ZEROS,
+                    headers=curl_headers(TOKEN),
+                    timeout=TIMEOUT,
+                )
+            )
+        )
         post.start()
         try:
             assert entered.wait(TIMEOUT)
-            got = requests.get(campaign_url(server.base_url, "cd-1"),
-                               headers=curl_headers(TOKEN), timeout=TIMEOUT)
+            got = requests.get(
+                campaign_url(server.base_url, "cd-1"), headers=curl_headers(TOKEN), timeout=TIMEOUT
+            )
             answered_during_validation = still_validating.is_set()
         finally:
             release.set()
@@ -126,12 +145,13 @@ def test_6_validating_a_worst_case_body_does_not_block_other_clients(
         assert answers[0].status_code == 400
 
 
-def test_6_error_body_is_bounded_and_says_how_many_more(monkeypatch: pytest.MonkeyPatch
-                                                        ) -> None:
+def test_6_error_body_is_bounded_and_says_how_many_more(monkeypatch: pytest.MonkeyPatch) -> None:
     from kore_contract.mock import app as app_module
 
-    many = [Violation("R5", f"/contactLists/{i}", "contactLists[" + str(i) + "]: " + "y" * 5000)
-            for i in range(524_288)]
+    many = [
+        Violation("R5", f"/contactLists/{i}", "contactLists[" + str(i) + "]: " + "y" * 5000)
+        for i in range(524_288)
+    ]
     monkeypatch.setattr(app_module, "validate_request", lambda *a, **k: Result(many))
     reply = create(make_app(), ZEROS)
     assert reply.status == 400 and len(reply.body) < 64 * 1024
@@ -152,14 +172,18 @@ def test_6_worst_case_bodies_are_refused_with_a_bounded_answer() -> None:
 
 
 def test_7_idle_connection_is_closed_after_the_header_timeout() -> None:
-    with running_mock(header_timeout=0.2) as server, \
-            socket.create_connection((server.host, server.port), timeout=TIMEOUT) as sock:
+    with (
+        running_mock(header_timeout=0.2) as server,
+        socket.create_connection((server.host, server.port), timeout=TIMEOUT) as sock,
+    ):
         assert sock.recv(100) == b""  # closed by the mock, nothing said (nothing was asked)
 
 
 def test_7_slowly_sent_head_is_answered_408_json_and_closed() -> None:
-    with running_mock(header_timeout=0.3) as server, \
-            socket.create_connection((server.host, server.port), timeout=TIMEOUT) as sock:
+    with (
+        running_mock(header_timeout=0.3) as server,
+        socket.create_connection((server.host, server.port), timeout=TIMEOUT) as sock,
+    ):
         sock.sendall(b"GET / HTTP/1.1\r\n")
         stop = threading.Event()
 
@@ -188,11 +212,13 @@ def test_7_slowly_sent_head_is_answered_408_json_and_closed() -> None:
 
 def test_7_over_the_connection_cap_idle_connections_make_room() -> None:
     with running_mock(max_connections=10) as server:
-        idle = [socket.create_connection((server.host, server.port), timeout=TIMEOUT)
-                for _ in range(30)]
+        idle = [
+            socket.create_connection((server.host, server.port), timeout=TIMEOUT) for _ in range(30)
+        ]
         try:
-            answer = requests.get(campaign_url(server.base_url, "cd-1"),
-                                  headers=curl_headers(TOKEN), timeout=TIMEOUT)
+            answer = requests.get(
+                campaign_url(server.base_url, "cd-1"), headers=curl_headers(TOKEN), timeout=TIMEOUT
+            )
             assert answer.status_code == 404 and answer.json()["errors"][0]["rule"] == "S10"
             closed = sum(1 for sock in idle if _closed_by_peer(sock))
             assert closed >= 20
@@ -217,7 +243,11 @@ def _mock_process(nofile: tuple[int, int]) -> tuple[subprocess.Popen[str], str]:
 
     process = subprocess.Popen(
         [sys.executable, "-m", "kore_contract", "mock", "--port", "0", "--quiet"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=limit)
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=limit,
+    )
     assert process.stdout is not None
     deadline = time.monotonic() + TIMEOUT
     while time.monotonic() < deadline:
@@ -238,8 +268,9 @@ def test_7_many_idle_sockets_do_not_lock_the_mock_out() -> None:
             if index % 2:
                 sock.sendall(b"GET /campaign HTTP/1.1\r\n")  # half a head
             idle.append(sock)
-        answer = requests.get(campaign_url(base_url, "cd-1"), headers=curl_headers(TOKEN),
-                              timeout=TIMEOUT)
+        answer = requests.get(
+            campaign_url(base_url, "cd-1"), headers=curl_headers(TOKEN), timeout=TIMEOUT
+        )
         assert answer.status_code == 404
     finally:
         for sock in idle:
@@ -291,8 +322,13 @@ def test_8_store_full_by_count_is_refused_409_saying_how_to_free_it() -> None:
     assert refused.status == 409, refused.body
     message = refused.json()["errors"][0]["msg"]
     assert "store is full" in message and "2 campaigns" in message and "delete" in message
-    deleted = call(app, "DELETE", campaign_path(first), query=f"accountId={ACCOUNT}",
-                   headers=curl_headers(TOKEN))
+    deleted = call(
+        app,
+        "DELETE",
+        campaign_path(first),
+        query=f"accountId={ACCOUNT}",
+        headers=curl_headers(TOKEN),
+    )
     assert deleted.status == 200
     assert create(app, BODY).status == 201
 
@@ -320,8 +356,7 @@ def test_8_store_limit_options_must_be_positive(capsys: pytest.CaptureFixture[st
     from kore_contract.cli import main
 
     assert main(["mock", "--max-store-mb", "0"]) == 2
-    assert capsys.readouterr().err == ("kore-contract mock: --max-store-mb=0: must be at "
-                                       "least 1\n")
+    assert capsys.readouterr().err == ("kore-contract mock: --max-store-mb=0: must be at least 1\n")
 
 
 # --- item 9: numbers JSON cannot carry, tokens with absurd times -------------------------
@@ -329,7 +364,8 @@ def test_8_store_limit_options_must_be_positive(capsys: pytest.CaptureFixture[st
 
 @pytest.mark.parametrize("number", ["1e999", "-1e999", "1" + "0" * 400 + ".0"])
 def test_9_a_number_too_large_for_a_float_is_refused_never_answered_as_infinity(
-        number: str) -> None:
+    number: str,
+) -> None:
     text = BODY.decode().replace('"schedule": {', '"schedule": {"x": ' + number + ", ", 1)
     assert text != BODY.decode()
     for body in (text, text[:-1] + ', "extra": ' + number + "}"):
@@ -340,15 +376,25 @@ def test_9_a_number_too_large_for_a_float_is_refused_never_answered_as_infinity(
         assert error["rule"] == "R1" and error["pointer"] in ("/schedule/x", "/extra")
 
 
-@pytest.mark.parametrize("claims", [
-    {"exp": -1e300}, {"exp": 1e300}, {"nbf": 1e300}, {"nbf": -1e300},
-    {"exp": 10**400}, {"exp": -(10**400)}, {"exp": 1e308 * 10},
-], ids=str)
+@pytest.mark.parametrize(
+    "claims",
+    [
+        {"exp": -1e300},
+        {"exp": 1e300},
+        {"nbf": 1e300},
+        {"nbf": -1e300},
+        {"exp": 10**400},
+        {"exp": -(10**400)},
+        {"exp": 1e308 * 10},
+    ],
+    ids=str,
+)
 def test_9_a_signed_token_with_an_absurd_time_is_refused_401(claims: dict[str, Any]) -> None:
     token = sign_claims({"sub": "x", "appId": DEFAULT_CLIENT_ID, **claims}, DEFAULT_CLIENT_SECRET)
     app = make_app()
-    reply = call(app, "GET", campaign_path("cd-1"), query=f"accountId={ACCOUNT}",
-                 headers=curl_headers(token))
+    reply = call(
+        app, "GET", campaign_path("cd-1"), query=f"accountId={ACCOUNT}", headers=curl_headers(token)
+    )
     assert reply.status == 401, reply.body
     assert reply.json()["errors"][0]["rule"] == "A2"
     assert not app.errors
@@ -358,8 +404,10 @@ def test_9_a_signed_token_with_an_absurd_time_is_refused_401(claims: dict[str, A
 def test_9_a_token_with_nan_or_infinity_in_its_claims_is_refused() -> None:
     import jwt
 
-    for raw in (b'{"sub":"x","appId":"kore-contract-client","exp":NaN}',
-                b'{"sub":"x","appId":"kore-contract-client","exp":Infinity}'):
+    for raw in (
+        b'{"sub":"x","appId":"kore-contract-client","exp":NaN}',
+        b'{"sub":"x","appId":"kore-contract-client","exp":Infinity}',
+    ):
         token = jwt.api_jws.PyJWS().encode(raw, "x" * 32, algorithm="HS256")
         checker = TokenChecker(DEFAULT_CLIENT_ID, "x" * 32)
         refusal = checker.refusal(token)
@@ -372,10 +420,16 @@ def test_9_a_token_with_nan_or_infinity_in_its_claims_is_refused() -> None:
 def test_14_access_log_escapes_control_characters() -> None:
     lines: list[str] = []
     with running_mock(log=lines.append) as server:
-        requests.get(server.base_url + "/%1b[31mred%1b]0;title%07%0d%0aFAKE%20200",
-                     headers=curl_headers(TOKEN), timeout=TIMEOUT)
-        requests.get(campaign_url(server.base_url, "cd-%C2%9b1"), headers=curl_headers(TOKEN),
-                     timeout=TIMEOUT)
+        requests.get(
+            server.base_url + "/%1b[31mred%1b]0;title%07%0d%0aFAKE%20200",
+            headers=curl_headers(TOKEN),
+            timeout=TIMEOUT,
+        )
+        requests.get(
+            campaign_url(server.base_url, "cd-%C2%9b1"),
+            headers=curl_headers(TOKEN),
+            timeout=TIMEOUT,
+        )
     assert len(lines) == 2
     for line in lines:
         assert not re.search(r"[\x00-\x1f\x7f-\x9f]", line), repr(line)
@@ -383,8 +437,11 @@ def test_14_access_log_escapes_control_characters() -> None:
 
 
 def test_14_bad_chunking_is_refused_with_json(mock: MockServer) -> None:
-    answer = raw_exchange(mock, head_lines(create_path() + "?" + CREATE_QUERY,
-                                           "Transfer-Encoding: chunked") + b"zz\r\n{}\r\n0\r\n\r\n")
+    answer = raw_exchange(
+        mock,
+        head_lines(create_path() + "?" + CREATE_QUERY, "Transfer-Encoding: chunked")
+        + b"zz\r\n{}\r\n0\r\n\r\n",
+    )
     status, headers, body = split_answer(answer)
     assert status == 400 and headers["content-type"] == "application/json", answer
     assert json.loads(body)["errors"][0]["code"] == 400
@@ -405,19 +462,24 @@ def test_14_oversized_url_is_refused_414_json(mock: MockServer) -> None:
 
 def test_14_too_many_headers_are_refused_431_json(mock: MockServer) -> None:
     extra = [f"x-h{i}: {i}" for i in range(500)]
-    status, headers, body = split_answer(raw_exchange(mock, head_lines(
-        create_path() + "?" + CREATE_QUERY, *extra)))
+    status, headers, body = split_answer(
+        raw_exchange(mock, head_lines(create_path() + "?" + CREATE_QUERY, *extra))
+    )
     assert status == 431 and headers["content-type"] == "application/json"
     assert "headers" in json.loads(body)["errors"][0]["msg"]
 
 
 def test_14_an_oversized_header_is_refused_431_json(mock: MockServer) -> None:
-    status, headers, _ = split_answer(raw_exchange(mock, head_lines(
-        create_path() + "?" + CREATE_QUERY, "x-big: " + "b" * 200_000)))
+    status, headers, _ = split_answer(
+        raw_exchange(
+            mock, head_lines(create_path() + "?" + CREATE_QUERY, "x-big: " + "b" * 200_000)
+        )
+    )
     assert status == 431 and headers["content-type"] == "application/json"
 
 
 def test_14_the_mock_still_serves_after_hostile_heads(mock: MockServer) -> None:
-    answer = requests.post(create_url(mock.base_url), data=BODY, headers=curl_headers(TOKEN),
-                           timeout=TIMEOUT)
+    answer = requests.post(
+        create_url(mock.base_url), data=BODY, headers=curl_headers(TOKEN), timeout=TIMEOUT
+    )
     assert answer.status_code == 201

@@ -42,12 +42,21 @@ def sample() -> dict[str, Any]:
     return copy.deepcopy(spec.examples("create", "request")["docsSample"])
 
 
-def post(mock: MockServer, body: Any, *, headers: dict[str, str] | None = None,
-         url: str | None = None, raw: bytes | None = None) -> requests.Response:
+def post(
+    mock: MockServer,
+    body: Any,
+    *,
+    headers: dict[str, str] | None = None,
+    url: str | None = None,
+    raw: bytes | None = None,
+) -> requests.Response:
     data = raw if raw is not None else json.dumps(body).encode()
-    return requests.post(url or create_url(mock.base_url), data=data,
-                         headers=curl_headers(TOKEN) if headers is None else headers,
-                         timeout=TIMEOUT)
+    return requests.post(
+        url or create_url(mock.base_url),
+        data=data,
+        headers=curl_headers(TOKEN) if headers is None else headers,
+        timeout=TIMEOUT,
+    )
 
 
 def created(mock: MockServer, body: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -113,29 +122,45 @@ def test_A1_token_without_sub_is_accepted(mock: MockServer) -> None:
     assert post(mock, sample(), headers=with_token(token)).status_code == 201
 
 
-@pytest.mark.parametrize(("case", "token", "status"), [
-    ("no-auth-header", None, 401),
-    ("empty", "", 401),
-    ("not-a-jwt", "hello", 401),
-    ("bearer-prefixed", f"Bearer {TOKEN}", 401),
-    ("wrong-secret", mint_token(DEFAULT_CLIENT_ID, "another-secret-entirely"), 401),
-    ("alg-none", unsigned({"sub": "1", "appId": DEFAULT_CLIENT_ID}), 401),
-    ("alg-none-no-dot", unsigned({"sub": "1", "appId": DEFAULT_CLIENT_ID})[:-1], 401),
-    ("missing-appId", sign_claims({"sub": "1"}, DEFAULT_CLIENT_SECRET), 401),
-    ("appid-lowercase", sign_claims({"sub": "1", "appid": DEFAULT_CLIENT_ID},
-                                    DEFAULT_CLIENT_SECRET), 401),
-    ("App-ID-spaced", sign_claims({"sub": "1", "App ID": DEFAULT_CLIENT_ID},
-                                  DEFAULT_CLIENT_SECRET), 401),
-    ("wrong-appId", mint_token("another-client", DEFAULT_CLIENT_SECRET), 403),
-    ("appId-not-a-string", sign_claims({"appId": 12}, DEFAULT_CLIENT_SECRET), 403),
-    ("expired", mint_token(DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, ttl=60,
-                           now=time.time() - 120), 401),
-    ("exp-not-a-number", sign_claims({"appId": DEFAULT_CLIENT_ID, "exp": "tomorrow"},
-                                     DEFAULT_CLIENT_SECRET), 401),
-    ("payload-not-an-object", "eyJhbGciOiJIUzI1NiJ9.WzFd.sig", 401),
-])
-def test_A2_bad_token_is_refused(mock: MockServer, case: str, token: str | None,
-                                 status: int) -> None:
+@pytest.mark.parametrize(
+    ("case", "token", "status"),
+    [
+        ("no-auth-header", None, 401),
+        ("empty", "", 401),
+        ("not-a-jwt", "hello", 401),
+        ("bearer-prefixed", f"Bearer {TOKEN}", 401),
+        ("wrong-secret", mint_token(DEFAULT_CLIENT_ID, "another-secret-entirely"), 401),
+        ("alg-none", unsigned({"sub": "1", "appId": DEFAULT_CLIENT_ID}), 401),
+        ("alg-none-no-dot", unsigned({"sub": "1", "appId": DEFAULT_CLIENT_ID})[:-1], 401),
+        ("missing-appId", sign_claims({"sub": "1"}, DEFAULT_CLIENT_SECRET), 401),
+        (
+            "appid-lowercase",
+            sign_claims({"sub": "1", "appid": DEFAULT_CLIENT_ID}, DEFAULT_CLIENT_SECRET),
+            401,
+        ),
+        (
+            "App-ID-spaced",
+            sign_claims({"sub": "1", "App ID": DEFAULT_CLIENT_ID}, DEFAULT_CLIENT_SECRET),
+            401,
+        ),
+        ("wrong-appId", mint_token("another-client", DEFAULT_CLIENT_SECRET), 403),
+        ("appId-not-a-string", sign_claims({"appId": 12}, DEFAULT_CLIENT_SECRET), 403),
+        (
+            "expired",
+            mint_token(DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, ttl=60, now=time.time() - 120),
+            401,
+        ),
+        (
+            "exp-not-a-number",
+            sign_claims({"appId": DEFAULT_CLIENT_ID, "exp": "tomorrow"}, DEFAULT_CLIENT_SECRET),
+            401,
+        ),
+        ("payload-not-an-object", "eyJhbGciOiJIUzI1NiJ9.WzFd.sig", 401),
+    ],
+)
+def test_A2_bad_token_is_refused(
+    mock: MockServer, case: str, token: str | None, status: int
+) -> None:
     errors = refused(post(mock, sample(), headers=with_token(token)), status, "A2")
     assert errors[0]["pointer"] == "/headers/auth"
 
@@ -143,8 +168,7 @@ def test_A2_bad_token_is_refused(mock: MockServer, case: str, token: str | None,
 def test_A2_other_algorithm_is_refused(mock: MockServer) -> None:
     import jwt
 
-    token = jwt.encode({"appId": DEFAULT_CLIENT_ID}, DEFAULT_CLIENT_SECRET * 4,
-                       algorithm="HS512")
+    token = jwt.encode({"appId": DEFAULT_CLIENT_ID}, DEFAULT_CLIENT_SECRET * 4, algorithm="HS512")
     errors = refused(post(mock, sample(), headers=with_token(token)), 401, "A2")
     assert "HS512" in errors[0]["msg"]
 
@@ -152,11 +176,19 @@ def test_A2_other_algorithm_is_refused(mock: MockServer) -> None:
 def test_A2_token_checked_on_get_and_delete(mock: MockServer) -> None:
     campaign_id = created(mock)["_id"]
     for method in ("GET", "DELETE"):
-        answer = requests.request(method, campaign_url(mock.base_url, campaign_id),
-                                  headers=with_token("nope"), timeout=TIMEOUT)
+        answer = requests.request(
+            method,
+            campaign_url(mock.base_url, campaign_id),
+            headers=with_token("nope"),
+            timeout=TIMEOUT,
+        )
         refused(answer, 401, "A2")
-    assert requests.get(campaign_url(mock.base_url, campaign_id), headers=curl_headers(TOKEN),
-                        timeout=TIMEOUT).status_code == 200
+    assert (
+        requests.get(
+            campaign_url(mock.base_url, campaign_id), headers=curl_headers(TOKEN), timeout=TIMEOUT
+        ).status_code
+        == 200
+    )
 
 
 def test_A2_token_is_checked_before_the_body(mock: MockServer) -> None:
@@ -166,14 +198,18 @@ def test_A2_token_is_checked_before_the_body(mock: MockServer) -> None:
 # --- A3: headers, query, content type ---------------------------------------------------------
 
 
-@pytest.mark.parametrize(("case", "header", "value", "pointer"), [
-    ("iid-missing", "iid", None, "/headers/iid"),
-    ("iid-empty", "iid", "", "/headers/iid"),
-    ("accountId-header-missing", "accountid", None, "/headers/accountId"),
-    ("accountId-header-empty", "accountid", "", "/headers/accountId"),
-])
-def test_A3_missing_or_empty_header_is_refused(mock: MockServer, case: str, header: str,
-                                               value: str | None, pointer: str) -> None:
+@pytest.mark.parametrize(
+    ("case", "header", "value", "pointer"),
+    [
+        ("iid-missing", "iid", None, "/headers/iid"),
+        ("iid-empty", "iid", "", "/headers/iid"),
+        ("accountId-header-missing", "accountid", None, "/headers/accountId"),
+        ("accountId-header-empty", "accountid", "", "/headers/accountId"),
+    ],
+)
+def test_A3_missing_or_empty_header_is_refused(
+    mock: MockServer, case: str, header: str, value: str | None, pointer: str
+) -> None:
     headers = curl_headers(TOKEN)
     if value is None:
         del headers[header]
@@ -194,8 +230,9 @@ def test_A3_missing_accountId_query_is_refused_on_get_and_delete(mock: MockServe
     campaign_id = created(mock)["_id"]
     url = campaign_url(mock.base_url, campaign_id).split("?")[0]
     for method in ("GET", "DELETE"):
-        refused(requests.request(method, url, headers=curl_headers(TOKEN), timeout=TIMEOUT),
-                400, "A3")
+        refused(
+            requests.request(method, url, headers=curl_headers(TOKEN), timeout=TIMEOUT), 400, "A3"
+        )
 
 
 def test_A3_every_missing_header_is_listed(mock: MockServer) -> None:
@@ -218,12 +255,20 @@ def test_A3_header_names_are_case_insensitive(mock: MockServer, name: str) -> No
     assert post(mock, sample(), headers=headers).status_code == 201
 
 
-@pytest.mark.parametrize("content_type", [
-    None, "application/x-www-form-urlencoded", "text/plain", "application/xml",
-    "application/json; charset=latin-1", "multipart/form-data; boundary=x",
-])
-def test_A3_body_that_is_not_json_content_type_is_refused_415(mock: MockServer,
-                                                              content_type: str | None) -> None:
+@pytest.mark.parametrize(
+    "content_type",
+    [
+        None,
+        "application/x-www-form-urlencoded",
+        "text/plain",
+        "application/xml",
+        "application/json; charset=latin-1",
+        "multipart/form-data; boundary=x",
+    ],
+)
+def test_A3_body_that_is_not_json_content_type_is_refused_415(
+    mock: MockServer, content_type: str | None
+) -> None:
     headers = curl_headers(TOKEN, json_body=False)
     if content_type is not None:
         headers["Content-Type"] = content_type
@@ -231,8 +276,10 @@ def test_A3_body_that_is_not_json_content_type_is_refused_415(mock: MockServer,
     assert errors[0]["pointer"] == "/headers/content-type"
 
 
-@pytest.mark.parametrize("content_type", ["application/json", "application/json; charset=utf-8",
-                                          "Application/JSON;charset=UTF-8"])
+@pytest.mark.parametrize(
+    "content_type",
+    ["application/json", "application/json; charset=utf-8", "Application/JSON;charset=UTF-8"],
+)
 def test_A3_json_content_types_are_accepted(mock: MockServer, content_type: str) -> None:
     headers = curl_headers(TOKEN)
     headers["Content-Type"] = content_type
@@ -242,14 +289,17 @@ def test_A3_json_content_types_are_accepted(mock: MockServer, content_type: str)
 # --- R1 to R13: the body ----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("case", "raw"), [
-    ("not-json", b"{\"name\": "),
-    ("empty", b""),
-    ("not-utf8", b"{\"name\": \"\xff\"}"),
-    ("bom", b"\xef\xbb\xbf{}"),
-    ("nan", b"{\"priority\": NaN}"),
-    ("trailing-garbage", b"{} x"),
-])
+@pytest.mark.parametrize(
+    ("case", "raw"),
+    [
+        ("not-json", b'{"name": '),
+        ("empty", b""),
+        ("not-utf8", b'{"name": "\xff"}'),
+        ("bom", b"\xef\xbb\xbf{}"),
+        ("nan", b'{"priority": NaN}'),
+        ("trailing-garbage", b"{} x"),
+    ],
+)
 def test_R1_unreadable_body_is_refused_400(mock: MockServer, case: str, raw: bytes) -> None:
     errors = refused(post(mock, None, raw=raw), 400, "R1")
     assert errors[0]["pointer"] == ""
@@ -279,14 +329,22 @@ def test_R_every_broken_body_is_refused_naming_its_rule(mock: MockServer, rule: 
         answer = post(mock, None, raw=case.to_bytes())
         assert answer.status_code == 400, (case.case, answer.text)
         errors = answer.json()["errors"]
-        assert any(e["rule"] == rule and e["pointer"] == case.pointer for e in errors), \
-            (case.case, errors)
+        assert any(e["rule"] == rule and e["pointer"] == case.pointer for e in errors), (
+            case.case,
+            errors,
+        )
 
 
 def test_R2_name_of_49_characters_names_rule_and_pointer(mock: MockServer) -> None:
     errors = refused(post(mock, {**sample(), "name": "x" * 49}), 400, "R2")
-    assert errors == [{"msg": "name: 49 characters, at most 48 allowed", "code": 400,
-                       "rule": "R2", "pointer": "/name"}]
+    assert errors == [
+        {
+            "msg": "name: 49 characters, at most 48 allowed",
+            "code": 400,
+            "rule": "R2",
+            "pointer": "/name",
+        }
+    ]
 
 
 def test_R4_contact_list_the_account_lacks_is_refused(mock: MockServer) -> None:
@@ -348,8 +406,10 @@ def test_R_unknown_dnc_list_and_caller_id_are_accepted(mock: MockServer) -> None
 def test_R_every_fixture_template_is_accepted(mock: MockServer) -> None:
     for name, text in FIXTURE.templates.items():
         body = sample()
-        body["message"] = {"template_name": name,
-                           "message": base64.b64encode(text.encode()).decode()}
+        body["message"] = {
+            "template_name": name,
+            "message": base64.b64encode(text.encode()).decode(),
+        }
         assert post(mock, body).status_code == 201, name
 
 
@@ -376,8 +436,7 @@ def test_S3_fields_are_echoed_with_their_types(mock: MockServer) -> None:
     body["priority"] = "3"
     body["dialingStrategy"]["callingHours"]["days"].reverse()  # days stay in the order sent
     data = created(mock, body)
-    for field in ("name", "description", "priority", "contactLists", "format",
-                  "dialingStrategy"):
+    for field in ("name", "description", "priority", "contactLists", "format", "dialingStrategy"):
         assert data[field] == body[field], field
     assert data["priority"] == "3"
 
@@ -393,8 +452,10 @@ def test_S5_status_is_a_non_empty_string(mock: MockServer) -> None:
 
 def test_S6_message_is_the_registered_template_body_in_base64(mock: MockServer) -> None:
     body = sample()
-    body["message"] = {"template_name": "Recordatorio", "message": base64.b64encode(
-        FIXTURE.templates["Recordatorio"].encode()).decode()}
+    body["message"] = {
+        "template_name": "Recordatorio",
+        "message": base64.b64encode(FIXTURE.templates["Recordatorio"].encode()).decode(),
+    }
     message = created(mock, body)["message"]
     assert message["template_name"] == "Recordatorio"
     assert base64.b64decode(message["message"]).decode() == FIXTURE.templates["Recordatorio"]
@@ -426,8 +487,7 @@ def test_S8_schedule_flag_is_boolean_and_dnc_lists_are_echoed(mock: MockServer) 
 def test_S9_unknown_path_and_method_are_json_4xx(mock: MockServer) -> None:
     answer = requests.get(mock.base_url + "/nope", timeout=TIMEOUT)
     refused(answer, 404, "S9")
-    answer = requests.put(create_url(mock.base_url), headers=curl_headers(TOKEN),
-                          timeout=TIMEOUT)
+    answer = requests.put(create_url(mock.base_url), headers=curl_headers(TOKEN), timeout=TIMEOUT)
     refused(answer, 405, "S9")
     assert answer.headers["Allow"] == "POST"
 
@@ -437,8 +497,9 @@ def test_S9_unknown_path_and_method_are_json_4xx(mock: MockServer) -> None:
 
 def test_S10_get_answers_the_campaign_create_answered(mock: MockServer) -> None:
     data = created(mock)
-    answer = requests.get(campaign_url(mock.base_url, data["_id"]), headers=curl_headers(TOKEN),
-                          timeout=TIMEOUT)
+    answer = requests.get(
+        campaign_url(mock.base_url, data["_id"]), headers=curl_headers(TOKEN), timeout=TIMEOUT
+    )
     assert answer.status_code == 200
     assert answer.json()["status"] == "success" and answer.json()["data"] == data
     assert validate_response(answer.json()).violations == []
@@ -446,13 +507,15 @@ def test_S10_get_answers_the_campaign_create_answered(mock: MockServer) -> None:
 
 @pytest.mark.parametrize("campaign_type", [None, "sms"])
 def test_S10_delete_answers_the_campaign_then_get_answers_404(
-        mock: MockServer, campaign_type: str | None) -> None:
+    mock: MockServer, campaign_type: str | None
+) -> None:
     data = created(mock)
     url = campaign_url(mock.base_url, data["_id"], campaign_type=campaign_type)
     answer = requests.delete(url, headers=curl_headers(TOKEN), timeout=TIMEOUT)
     assert answer.status_code == 200 and answer.json()["data"] == data
-    again = requests.get(campaign_url(mock.base_url, data["_id"]), headers=curl_headers(TOKEN),
-                         timeout=TIMEOUT)
+    again = requests.get(
+        campaign_url(mock.base_url, data["_id"]), headers=curl_headers(TOKEN), timeout=TIMEOUT
+    )
     refused(again, 404, "S10")
     refused(requests.delete(url, headers=curl_headers(TOKEN), timeout=TIMEOUT), 404, "S10")
 
@@ -465,8 +528,10 @@ def test_S10_delete_with_another_campaignType_is_refused(mock: MockServer) -> No
 
 def test_S10_campaign_of_another_account_or_stream_is_not_found(mock: MockServer) -> None:
     data = created(mock)
-    for url in (campaign_url(mock.base_url, data["_id"], account="other-account"),
-                campaign_url(mock.base_url, data["_id"], stream="st-other")):
+    for url in (
+        campaign_url(mock.base_url, data["_id"], account="other-account"),
+        campaign_url(mock.base_url, data["_id"], stream="st-other"),
+    ):
         refused(requests.get(url, headers=curl_headers(TOKEN), timeout=TIMEOUT), 404, "S10")
 
 
@@ -484,8 +549,9 @@ def test_S11_no_answer_holds_the_token_or_the_secret(mock: MockServer) -> None:
         post(mock, sample()),
         post(mock, {**sample(), "priority": 5}),
         post(mock, {**sample(), "contactLists": [TOKEN]}),  # an error message naming the list
-        requests.get(campaign_url(mock.base_url, data["_id"]), headers=curl_headers(TOKEN),
-                     timeout=TIMEOUT),
+        requests.get(
+            campaign_url(mock.base_url, data["_id"]), headers=curl_headers(TOKEN), timeout=TIMEOUT
+        ),
         post(mock, sample(), headers=with_token(TOKEN + "x")),
     ]
     for answer in answers:
@@ -501,12 +567,25 @@ def test_S11_a_body_holding_the_token_is_refused_not_echoed(mock: MockServer) ->
 def test_A3_pinned_ids_refuse_other_values(mock: MockServer) -> None:
     with running_mock(FIXTURE, stream_id="st-1", account_id=ACCOUNT, iid="app-1") as pinned:
         url = create_url(pinned.base_url, stream="st-1")
-        ok = requests.post(url, json=sample(), headers=curl_headers(TOKEN, iid="app-1"),
-                           timeout=TIMEOUT)
+        ok = requests.post(
+            url, json=sample(), headers=curl_headers(TOKEN, iid="app-1"), timeout=TIMEOUT
+        )
         assert ok.status_code == 201, ok.text
-        refused(requests.post(url, json=sample(), headers=curl_headers(TOKEN, iid="app-2"),
-                              timeout=TIMEOUT), 403, "A3")
-        refused(requests.post(create_url(pinned.base_url, stream="st-2"), json=sample(),
-                              headers=curl_headers(TOKEN, iid="app-1"), timeout=TIMEOUT),
-                404, "S9")
+        refused(
+            requests.post(
+                url, json=sample(), headers=curl_headers(TOKEN, iid="app-2"), timeout=TIMEOUT
+            ),
+            403,
+            "A3",
+        )
+        refused(
+            requests.post(
+                create_url(pinned.base_url, stream="st-2"),
+                json=sample(),
+                headers=curl_headers(TOKEN, iid="app-1"),
+                timeout=TIMEOUT,
+            ),
+            404,
+            "S9",
+        )
         pinned.check()

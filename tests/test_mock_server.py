@@ -61,9 +61,15 @@ def raw_request(mock: MockServer, head: bytes, body: bytes = b"") -> bytes:
 
 
 def create_head(mock: MockServer, length: int | None, extra: bytes = b"") -> bytes:
-    lines = [f"POST {create_path()}?accountId={ACCOUNT}&campaignType=sms HTTP/1.1",
-             f"Host: {mock.host}:{mock.port}", f"auth: {TOKEN}", f"accountid: {ACCOUNT}",
-             f"iid: {IID}", "Content-Type: application/json", "Connection: close"]
+    lines = [
+        f"POST {create_path()}?accountId={ACCOUNT}&campaignType=sms HTTP/1.1",
+        f"Host: {mock.host}:{mock.port}",
+        f"auth: {TOKEN}",
+        f"accountid: {ACCOUNT}",
+        f"iid: {IID}",
+        "Content-Type: application/json",
+        "Connection: close",
+    ]
     if length is not None:
         lines.append(f"Content-Length: {length}")
     return ("\r\n".join(lines) + "\r\n").encode() + extra + b"\r\n"
@@ -74,8 +80,9 @@ def create_head(mock: MockServer, length: int | None, extra: bytes = b"") -> byt
 
 def test_body_over_the_limit_is_refused_413(mock: MockServer) -> None:
     big = b'{"name": "' + b"x" * MAX_BODY_BYTES + b'"}'
-    answer = requests.post(create_url(mock.base_url), data=big, headers=curl_headers(TOKEN),
-                           timeout=TIMEOUT)
+    answer = requests.post(
+        create_url(mock.base_url), data=big, headers=curl_headers(TOKEN), timeout=TIMEOUT
+    )
     assert answer.status_code == 413 and answer.json()["errors"][0]["rule"] == "R1"
 
 
@@ -86,28 +93,37 @@ def test_chunked_body_over_the_limit_is_refused_413(mock: MockServer) -> None:
         for _ in range(MAX_BODY_BYTES // len(piece) + 2):
             yield piece
 
-    answer = requests.post(create_url(mock.base_url), data=chunks(), headers=curl_headers(TOKEN),
-                           timeout=TIMEOUT)
+    answer = requests.post(
+        create_url(mock.base_url), data=chunks(), headers=curl_headers(TOKEN), timeout=TIMEOUT
+    )
     assert answer.status_code == 413
 
 
 def test_chunked_valid_body_is_accepted(mock: MockServer) -> None:
-    answer = requests.post(create_url(mock.base_url), data=iter([BODY[:100], BODY[100:]]),
-                           headers=curl_headers(TOKEN), timeout=TIMEOUT)
+    answer = requests.post(
+        create_url(mock.base_url),
+        data=iter([BODY[:100], BODY[100:]]),
+        headers=curl_headers(TOKEN),
+        timeout=TIMEOUT,
+    )
     assert answer.status_code == 201, answer.text
 
 
 def test_the_connection_is_reused_after_a_refusal(mock: MockServer) -> None:
     with requests.Session() as session:
         for data in (b"{", BODY, b"x" * (MAX_BODY_BYTES + 1), BODY):
-            answer = session.post(create_url(mock.base_url), data=data,
-                                  headers=curl_headers(TOKEN), timeout=TIMEOUT)
+            answer = session.post(
+                create_url(mock.base_url), data=data, headers=curl_headers(TOKEN), timeout=TIMEOUT
+            )
             assert answer.status_code in (201, 400, 413)
 
 
 def test_malformed_http_gets_a_4xx_or_a_close_never_a_5xx(mock: MockServer) -> None:
-    for head in (b"GARBAGE\r\n\r\n", b"POST / HTTP/1.1\r\nContent-Length: x\r\n\r\n",
-                 b"GET /\x00 HTTP/1.1\r\n\r\n"):
+    for head in (
+        b"GARBAGE\r\n\r\n",
+        b"POST / HTTP/1.1\r\nContent-Length: x\r\n\r\n",
+        b"GET /\x00 HTTP/1.1\r\n\r\n",
+    ):
         answer = raw_request(mock, head)
         assert not answer.startswith(b"HTTP/1.1 5"), answer
 
@@ -128,8 +144,9 @@ def test_raw_request_with_exact_length_is_created(mock: MockServer) -> None:
 def test_concurrent_clients_all_get_their_campaign(mock: MockServer) -> None:
     def one(index: int) -> str:
         body = {**SAMPLE, "name": f"Concurrent {index}"}
-        answer = requests.post(create_url(mock.base_url), json=body,
-                               headers=curl_headers(TOKEN), timeout=TIMEOUT)
+        answer = requests.post(
+            create_url(mock.base_url), json=body, headers=curl_headers(TOKEN), timeout=TIMEOUT
+        )
         assert answer.status_code == 201
         data: dict[str, Any] = answer.json()["data"]
         assert data["name"] == f"Concurrent {index}"
@@ -150,8 +167,9 @@ def test_slow_and_half_open_clients_do_not_block_others(mock: MockServer) -> Non
     half.sendall(b"POST /campaign/api/v2/pub")  # half a request line
     try:
         started = time.perf_counter()
-        answer = requests.post(create_url(mock.base_url), data=BODY, headers=curl_headers(TOKEN),
-                               timeout=TIMEOUT)
+        answer = requests.post(
+            create_url(mock.base_url), data=BODY, headers=curl_headers(TOKEN), timeout=TIMEOUT
+        )
         assert answer.status_code == 201
         assert time.perf_counter() - started < 1.0
     finally:
@@ -163,7 +181,7 @@ def test_body_sent_byte_by_byte_is_accepted(mock: MockServer) -> None:
     with socket.create_connection((mock.host, mock.port), timeout=TIMEOUT) as sock:
         sock.sendall(create_head(mock, len(BODY)))
         for start in range(0, len(BODY), 200):
-            sock.sendall(BODY[start:start + 200])
+            sock.sendall(BODY[start : start + 200])
             time.sleep(0.002)
         answer = sock.recv(65536)
     assert answer.startswith(b"HTTP/1.1 201")
@@ -173,8 +191,10 @@ def test_body_that_never_completes_is_answered_408(monkeypatch: pytest.MonkeyPat
     from kore_contract.mock import app as app_module
 
     monkeypatch.setattr(app_module, "BODY_TIMEOUT", 0.2)
-    with running_mock() as server, \
-            socket.create_connection((server.host, server.port), timeout=TIMEOUT) as sock:
+    with (
+        running_mock() as server,
+        socket.create_connection((server.host, server.port), timeout=TIMEOUT) as sock,
+    ):
         sock.sendall(create_head(server, len(BODY)) + BODY[:10])
         answer = sock.recv(65536)
         assert answer.startswith(b"HTTP/1.1 408"), answer
@@ -201,12 +221,14 @@ def test_two_mocks_get_two_free_ports() -> None:
 
 def test_unexpected_error_is_answered_500_and_reraised_by_check() -> None:
     with running_mock() as server:
+
         def explode(*args: Any, **kwargs: Any) -> None:
             raise ZeroDivisionError("boom")
 
         server.app._get = explode  # type: ignore[method-assign,assignment]
-        answer = requests.get(campaign_url(server.base_url, "cd-1"),
-                              headers=curl_headers(TOKEN), timeout=TIMEOUT)
+        answer = requests.get(
+            campaign_url(server.base_url, "cd-1"), headers=curl_headers(TOKEN), timeout=TIMEOUT
+        )
         assert answer.status_code == 500 and answer.json()["errors"][0]["rule"] == "S9"
         with pytest.raises(MockError, match="ZeroDivisionError"):
             server.check()
@@ -219,8 +241,14 @@ def test_unknown_fault_name_fails_at_start() -> None:
 
 def test_in_process_call_helper_matches_http() -> None:
     app = make_app()
-    reply = call(app, "POST", create_path(), query=f"accountId={ACCOUNT}&campaignType=sms",
-                 headers=curl_headers(TOKEN), body=BODY)
+    reply = call(
+        app,
+        "POST",
+        create_path(),
+        query=f"accountId={ACCOUNT}&campaignType=sms",
+        headers=curl_headers(TOKEN),
+        body=BODY,
+    )
     assert reply.status == 201 and reply.json()["data"]["name"] == SAMPLE["name"]
 
 
@@ -230,10 +258,18 @@ def test_in_process_call_helper_matches_http() -> None:
 def test_one_log_line_per_request_with_the_token_redacted() -> None:
     lines: list[str] = []
     with running_mock(log=lines.append) as server:
-        requests.post(create_url(server.base_url) + f"&leak={TOKEN}", data=BODY,
-                      headers=curl_headers(TOKEN), timeout=TIMEOUT)
-        requests.post(create_url(server.base_url), json={**SAMPLE, "priority": 5},
-                      headers=curl_headers(TOKEN), timeout=TIMEOUT)
+        requests.post(
+            create_url(server.base_url) + f"&leak={TOKEN}",
+            data=BODY,
+            headers=curl_headers(TOKEN),
+            timeout=TIMEOUT,
+        )
+        requests.post(
+            create_url(server.base_url),
+            json={**SAMPLE, "priority": 5},
+            headers=curl_headers(TOKEN),
+            timeout=TIMEOUT,
+        )
     assert len(lines) == 2
     assert " POST /campaign/api/v2/public/" in lines[0] and " 201 " in lines[0]
     assert " 400 R7 " in lines[1]
@@ -243,11 +279,14 @@ def test_one_log_line_per_request_with_the_token_redacted() -> None:
 # --- the command ------------------------------------------------------------------------------
 
 
-def start_command(*args: str, env: dict[str, str] | None = None) -> tuple[subprocess.Popen[str],
-                                                                          list[str]]:
+def start_command(
+    *args: str, env: dict[str, str] | None = None
+) -> tuple[subprocess.Popen[str], list[str]]:
     process = subprocess.Popen(
         [sys.executable, "-m", "kore_contract", "mock", "--port", "0", *args],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
         env={**os.environ, **(env or {})},
     )
     assert process.stdout is not None
@@ -266,7 +305,7 @@ def start_command(*args: str, env: dict[str, str] | None = None) -> tuple[subpro
 def field(banner: list[str], name: str) -> str:
     for line in banner:
         if line.strip().startswith(name):
-            return line.strip()[len(name):].strip()
+            return line.strip()[len(name) :].strip()
     raise AssertionError(f"{name!r} not in {banner}")
 
 
@@ -278,11 +317,15 @@ def test_mock_command_prints_url_ids_token_and_a_curl_line_that_works() -> None:
         assert time.perf_counter() - started < 5
         assert "any non-empty value" in field(banner, "stream id")
         token = field(banner, "token")
-        curl = "".join(banner[banner.index("try:\n") + 1:]).split("Ctrl-C")[0]
+        curl = "".join(banner[banner.index("try:\n") + 1 :]).split("Ctrl-C")[0]
         assert "-H 'accountid: acc-mock'" in curl and "Content-Type: application/json" in curl
         url = curl.split("'")[1]
-        headers = {"auth": token, "accountid": "acc-mock", "iid": "st-mock",
-                   "Content-Type": "application/json"}
+        headers = {
+            "auth": token,
+            "accountid": "acc-mock",
+            "iid": "st-mock",
+            "Content-Type": "application/json",
+        }
         assert url.startswith(base_url)
         answer = requests.post(url, data=BODY, headers=headers, timeout=TIMEOUT)
         assert answer.status_code == 201, answer.text
@@ -296,8 +339,14 @@ def test_mock_command_prints_url_ids_token_and_a_curl_line_that_works() -> None:
 
 
 def test_mock_command_pins_ids_and_reads_the_secret_from_the_environment() -> None:
-    process, banner = start_command("--stream-id", "st-9", "--client-id", "cs-9", "--quiet",
-                                    env={"KORE_CLIENT_SECRET": "a-secret-from-the-env"})
+    process, banner = start_command(
+        "--stream-id",
+        "st-9",
+        "--client-id",
+        "cs-9",
+        "--quiet",
+        env={"KORE_CLIENT_SECRET": "a-secret-from-the-env"},
+    )
     try:
         assert field(banner, "stream id") == "st-9 (only)"
         token = mint_token("cs-9", "a-secret-from-the-env")

@@ -38,16 +38,38 @@ def echo_auth(handler: Handler) -> None:
     """Refuse everything, echoing the auth header raw, URL-encoded and glued to a word."""
     token = handler.headers.get("auth") or ""
     encoded = quote(token, safe="")
-    handler.answer(401, {"error": f"bad token {token}", "link": f"https://x/?token%3D{encoded}",
-                         "ref": f"_{token}", "escaped": json.dumps({"auth": token})},
-                   headers={"X-Echo": f"token%3D{encoded}", "X-Ref": f"_{token}"})
+    handler.answer(
+        401,
+        {
+            "error": f"bad token {token}",
+            "link": f"https://x/?token%3D{encoded}",
+            "ref": f"_{token}",
+            "escaped": json.dumps({"auth": token}),
+        },
+        headers={"X-Echo": f"token%3D{encoded}", "X-Ref": f"_{token}"},
+    )
 
 
 def test_a2_probe_tokens_are_redacted(tmp_path: Path) -> None:
     with serving(echo_auth) as server:
-        code, out, err = run_line(["test", "--base-url", url_of(server), "--client-id", CLIENT_ID,
-                                   "--client-secret", SECRET, "--report-dir", str(tmp_path),
-                                   "--max-examples", "1", "--no-fuzz", "--timeout", "5"])
+        code, out, err = run_line(
+            [
+                "test",
+                "--base-url",
+                url_of(server),
+                "--client-id",
+                CLIENT_ID,
+                "--client-secret",
+                SECRET,
+                "--report-dir",
+                str(tmp_path),
+                "--max-examples",
+                "1",
+                "--no-fuzz",
+                "--timeout",
+                "5",
+            ]
+        )
         tokens = {seen["headers"].get("auth") for seen in server.seen} - {None, "not-a-jwt"}
     assert code == 1, out + err
     assert len(tokens) >= 7, tokens  # the run's token and six A2 probes at least
@@ -59,8 +81,11 @@ def test_a2_probe_tokens_are_redacted(tmp_path: Path) -> None:
             assert secret not in text, (name, secret)
             signature = secret.rsplit(".", 1)[-1]
             assert len(signature) < 8 or signature not in text, (name, secret)
-    assert "S11" in {row["id"] for row in json.loads(written["results.json"])["rules"]
-                     if row["status"] == "failed"}
+    assert "S11" in {
+        row["id"]
+        for row in json.loads(written["results.json"])["rules"]
+        if row["status"] == "failed"
+    }
 
 
 def test_jwt_shape_is_redacted_without_a_word_boundary() -> None:
@@ -76,8 +101,13 @@ def test_ordinary_words_with_eyj_are_left_alone() -> None:
 def test_known_secrets_are_redacted_percent_encoded_and_json_escaped() -> None:
     secret = 'sec"ret/+= \\é'
     registry = RunSecrets([secret])
-    for form in (secret, quote(secret, safe=""), quote(secret, safe="").lower(),
-                 json.dumps(secret)[1:-1], json.dumps(secret, ensure_ascii=False)[1:-1]):
+    for form in (
+        secret,
+        quote(secret, safe=""),
+        quote(secret, safe="").lower(),
+        json.dumps(secret)[1:-1],
+        json.dumps(secret, ensure_ascii=False)[1:-1],
+    ):
         assert redact(f"<{form}>", registry) == f"<{REDACTED}>", form
 
 

@@ -47,8 +47,14 @@ def leaky(results: dict[str, Any]) -> dict[str, Any]:
     case["request"]["headers"]["AUTH"] = TOKEN
     case["curl"] += f" -H 'Authorization: Bearer {CLIENT_SECRET}'"
     case["response"]["body"]["echo"] = f"you sent {CLIENT_SECRET} and {TOKEN}"
-    case["findings"] = [{"rule": "S11", "call": "create", "pointer": "/echo",
-                         "message": f"the response contains the secret {CLIENT_SECRET}"}]
+    case["findings"] = [
+        {
+            "rule": "S11",
+            "call": "create",
+            "pointer": "/echo",
+            "message": f"the response contains the secret {CLIENT_SECRET}",
+        }
+    ]
     case["status"] = "failed"
     return leaky
 
@@ -59,6 +65,7 @@ def schema() -> dict[str, Any]:
 
 
 # --- redaction (S11: a report never prints the token or the secret) ------------------------
+
 
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_S11_no_report_prints_the_token_or_the_client_secret(
@@ -96,6 +103,7 @@ def test_short_token_values_do_not_eat_the_report(results: dict[str, Any]) -> No
 
 # --- results.json and its schema ---------------------------------------------------------
 
+
 def test_sample_results_keep_the_schema(results: dict[str, Any]) -> None:
     jsonschema.Draft202012Validator.check_schema(schema())
     jsonschema.Draft202012Validator(schema()).validate(results)
@@ -110,21 +118,23 @@ def test_results_json_is_pretty_redacted_and_versioned(leaky: dict[str, Any]) ->
     jsonschema.Draft202012Validator(schema()).validate(written)
 
 
-@pytest.mark.parametrize(("change", "where"), [
-    (lambda r: r.update(version=2), "version"),
-    (lambda r: r.update(verdict="ok"), "verdict"),
-    (lambda r: r["rules"][0].update(status="skipped"), "/rules/0/status"),
-    (lambda r: r["cases"][1]["findings"][0].pop("pointer"), "/cases/1/findings/0"),
-    (lambda r: r["run"].update(target="staging"), "/run/target"),
-])
+@pytest.mark.parametrize(
+    ("change", "where"),
+    [
+        (lambda r: r.update(version=2), "version"),
+        (lambda r: r.update(verdict="ok"), "verdict"),
+        (lambda r: r["rules"][0].update(status="skipped"), "/rules/0/status"),
+        (lambda r: r["cases"][1]["findings"][0].pop("pointer"), "/cases/1/findings/0"),
+        (lambda r: r["run"].update(target="staging"), "/run/target"),
+    ],
+)
 def test_schema_refuses_a_broken_results_file(
     results: dict[str, Any], tmp_path: Path, change: Any, where: str
 ) -> None:
     change(results)
     path = tmp_path / "results.json"
     path.write_text(json.dumps(results), encoding="utf-8")
-    code, out, err = run_line(["kore-contract", "report", "--results", str(path),
-                               "--format", "md"])
+    code, out, err = run_line(["kore-contract", "report", "--results", str(path), "--format", "md"])
     assert (code, out) == (2, "")
     assert err.startswith(f"kore-contract report: {path}: not a kore-contract results file: ")
     assert where in err
@@ -132,6 +142,7 @@ def test_schema_refuses_a_broken_results_file(
 
 
 # --- JUnit XML ---------------------------------------------------------------------------
+
 
 class MiniXsd:
     """Enough of XML Schema to check junit.xml without lxml: global elements referenced by
@@ -193,7 +204,8 @@ class MiniXsd:
                 count = tags.count(item.get("ref"))
                 top = item.get("maxOccurs", "1")
                 if count < int(item.get("minOccurs", "1")) or (
-                        top != "unbounded" and count > int(top)):
+                    top != "unbounded" and count > int(top)
+                ):
                     problems.append(f"{where}: {count} <{item.get('ref')}>")
         return problems
 
@@ -207,8 +219,10 @@ def test_junit_keeps_the_jenkins_junit_schema(results: dict[str, Any]) -> None:
 
 
 def test_the_schema_checker_finds_a_broken_junit_file() -> None:
-    broken = ET.fromstring('<testsuites tests="x"><testsuite name="a"><testcase/>'
-                           '<properties/></testsuite></testsuites>')
+    broken = ET.fromstring(
+        '<testsuites tests="x"><testsuite name="a"><testcase/>'
+        "<properties/></testsuite></testsuites>"
+    )
     assert MiniXsd(DATA / "junit.xsd").errors(broken) == [
         "/testsuites/@tests: 'x' is not an xs:int",
         "/testsuites/testsuite/@tests: required attribute missing",
@@ -231,8 +245,7 @@ def test_junit_has_one_test_case_per_rule_per_call(results: dict[str, Any]) -> N
     names = {(c.get("classname"), c.get("name", "").split(":")[0]) for c in cases}
     assert ("kore-contract.get", "S10") in names and ("kore-contract.delete", "S10") in names
     assert root.get("failures") == "1"
-    assert root.get("skipped") == str(sum(r["status"] == "not_exercised"
-                                          for r in results["rules"]))
+    assert root.get("skipped") == str(sum(r["status"] == "not_exercised" for r in results["rules"]))
 
 
 def test_junit_failure_carries_the_finding_and_a_redacted_curl(results: dict[str, Any]) -> None:
@@ -261,6 +274,7 @@ def test_junit_survives_control_characters(results: dict[str, Any]) -> None:
 
 
 # --- HTML --------------------------------------------------------------------------------
+
 
 class Links(HTMLParser):
     def __init__(self) -> None:
@@ -340,17 +354,24 @@ PART_1_PAGE = {"create": "create-sms-campaign-using-template", "get": "get-sms-c
 def row(results: dict[str, Any], document: str, field: str) -> dict[str, str]:
     from kore_contract.report.fields import COLUMNS
 
-    (found,) = [r for r in build(results).fields
-                if r.document.startswith(PART_1_PAGE.get(document, document))
-                and r.field == field]
-    return {column: f"{cell.state} {cell.href}".strip()
-            for column, cell in zip(COLUMNS, found.cells, strict=True)}
+    (found,) = [
+        r
+        for r in build(results).fields
+        if r.document.startswith(PART_1_PAGE.get(document, document)) and r.field == field
+    ]
+    return {
+        column: f"{cell.state} {cell.href}".strip()
+        for column, cell in zip(COLUMNS, found.cells, strict=True)
+    }
 
 
 def test_matrix_has_a_row_per_documented_field(results: dict[str, Any]) -> None:
     rows = {(r.document, r.field) for r in build(results).fields}
-    expected = {(f.document, f.field) for f in spec.documented_fields()
-                if f.field and f.field not in ("GET", "POST", "PUT", "DELETE")}
+    expected = {
+        (f.document, f.field)
+        for f in spec.documented_fields()
+        if f.field and f.field not in ("GET", "POST", "PUT", "DELETE")
+    }
     assert expected <= rows
     assert len(rows) == len(build(results).fields)  # deduplicated by document and field
 
@@ -393,11 +414,14 @@ def test_matrix_takes_trace_fields_missing_from_the_spec(results: dict[str, Any]
 
 # --- Markdown ------------------------------------------------------------------------------
 
+
 def test_markdown_for_a_pull_request(results: dict[str, Any]) -> None:
     text = render(results, "md")
     assert text.startswith("## ❌ kore-contract: FAIL: the server breaks the contract\n")
-    assert ("| **S4** | data.lname is name lowercased | create | ❌ failed | 1 | 1 | "
-            "`create-edge-48-chars` |") in text
+    assert (
+        "| **S4** | data.lname is name lowercased | create | ❌ failed | 1 | 1 | "
+        "`create-edge-48-chars` |"
+    ) in text
     assert "\n```sh\ncurl -X POST 'http://127.0.0.1:8765/" in text
     assert "| create-sms-campaign-using-template-v2 | `lname` |" in text
     assert "### Documentation defects (1)" in text
@@ -418,6 +442,7 @@ def test_markdown_caps_failures() -> None:
 
 
 # --- the package API and the command ----------------------------------------------------
+
 
 def test_write_reports_writes_the_four_files(results: dict[str, Any], tmp_path: Path) -> None:
     paths = write_reports(results, tmp_path / "out")
@@ -442,44 +467,74 @@ def results_file(results: dict[str, Any], tmp_path: Path) -> Path:
 def test_report_command_prints_to_stdout(
     results: dict[str, Any], results_file: Path, fmt: str
 ) -> None:
-    code, out, err = run_line(["kore-contract", "report", "--results", str(results_file),
-                               "--format", fmt])
+    code, out, err = run_line(
+        ["kore-contract", "report", "--results", str(results_file), "--format", fmt]
+    )
     assert (code, err) == (0, "")
     assert out == render(results, fmt)
 
 
 def test_report_command_writes_out(results_file: Path, tmp_path: Path) -> None:
     target = tmp_path / "report.html"
-    code, out, err = run_line(["kore-contract", "report", "--results", str(results_file),
-                               "--format", "html", "--out", str(target)])
+    code, out, err = run_line(
+        [
+            "kore-contract",
+            "report",
+            "--results",
+            str(results_file),
+            "--format",
+            "html",
+            "--out",
+            str(target),
+        ]
+    )
     assert (code, out, err) == (0, "", "")
     assert target.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
 
 
-@pytest.mark.parametrize(("content", "message"), [
-    (None, "{path}: no such file or folder"),
-    (b"\xff\xfe{}", "{path}: not UTF-8 (byte 0: 0xff)"),
-    (b'{"version": 1,', "{path}: not JSON: Expecting property name enclosed in double quotes"
-                        " (line 1, column 15)"),
-    (b"[]", "{path}: not a kore-contract results file: expected a JSON object; got list"),
-    (b'{"version": "1"}', '{path}: not a kore-contract results file: version: got "1"; '
-                          "expected 1"),
-])
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (None, "{path}: no such file or folder"),
+        (b"\xff\xfe{}", "{path}: not UTF-8 (byte 0: 0xff)"),
+        (
+            b'{"version": 1,',
+            "{path}: not JSON: Expecting property name enclosed in double quotes"
+            " (line 1, column 15)",
+        ),
+        (b"[]", "{path}: not a kore-contract results file: expected a JSON object; got list"),
+        (
+            b'{"version": "1"}',
+            '{path}: not a kore-contract results file: version: got "1"; expected 1',
+        ),
+    ],
+)
 def test_report_command_unreadable_results(
     tmp_path: Path, content: bytes | None, message: str
 ) -> None:
     path = tmp_path / "results.json"
     if content is not None:
         path.write_bytes(content)
-    code, out, err = run_line(["kore-contract", "report", "--results", str(path),
-                               "--format", "html"])
+    code, out, err = run_line(
+        ["kore-contract", "report", "--results", str(path), "--format", "html"]
+    )
     assert (code, out) == (2, "")
     assert err == f"kore-contract report: {message.format(path=path)}\n"
 
 
 def test_report_command_cannot_write_out(results_file: Path, tmp_path: Path) -> None:
-    code, _, err = run_line(["kore-contract", "report", "--results", str(results_file),
-                             "--format", "md", "--out", str(tmp_path / "no" / "dir.md")])
+    code, _, err = run_line(
+        [
+            "kore-contract",
+            "report",
+            "--results",
+            str(results_file),
+            "--format",
+            "md",
+            "--out",
+            str(tmp_path / "no" / "dir.md"),
+        ]
+    )
     assert code == 2
     assert err.startswith("kore-contract report: cannot write ") and "Traceback" not in err
 
@@ -489,15 +544,15 @@ def test_a_secret_next_to_an_escape_is_still_redacted(results: dict[str, Any]) -
     results["cases"][3]["request"]["headers"]["auth"] = secret
     results["cases"][3]["response"]["body"] = {"echo": f"line\n{secret}", "quote": '"x"'}
     scrubbed = sanitize(results)
-    assert scrubbed["cases"][3]["response"]["body"] == {"echo": "line\n[redacted]",
-                                                        "quote": '"x"'}
+    assert scrubbed["cases"][3]["response"]["body"] == {"echo": "line\n[redacted]", "quote": '"x"'}
 
 
 def test_a_run_that_could_not_be_made_says_why(results: dict[str, Any]) -> None:
     results.update(verdict="error", error="cannot reach http://127.0.0.1:9: connection refused")
     jsonschema.Draft202012Validator(schema()).validate(results)
     assert "<strong>cannot reach http://127.0.0.1:9: connection refused</strong>" in render(
-        results, "html")
+        results, "html"
+    )
     assert "\n**cannot reach http://127.0.0.1:9: connection refused**\n" in render(results, "md")
     run_suite = junit_root(results).find("testsuite[@name='kore-contract.run']/testcase/error")
     assert run_suite is not None

@@ -26,7 +26,8 @@ pytestmark = pytest.mark.browser
 
 def chromium() -> str:
     found = os.environ.get("CHROMIUM") or next(
-        (path for name in CHROMIUM_NAMES if (path := shutil.which(name))), None)
+        (path for name in CHROMIUM_NAMES if (path := shutil.which(name))), None
+    )
     if found:
         return found
     if os.environ.get("CI", "").lower() == "true":
@@ -35,10 +36,20 @@ def chromium() -> str:
 
 
 def headless(binary: str, profile: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    command = [binary, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-               "--no-first-run", "--disable-background-networking",
-               "--disable-component-update", "--disable-sync", "--hide-scrollbars",
-               f"--user-data-dir={profile}", *args]
+    command = [
+        binary,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--hide-scrollbars",
+        f"--user-data-dir={profile}",
+        *args,
+    ]
     return subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
 
 
@@ -57,8 +68,12 @@ def test_report_renders_offline_in_chromium(report_url: str, tmp_path: Path) -> 
     assert re.search(r'<svg class="chart"[^>]*>', dom)
     assert dom.count('class="field-row"') >= 40
     assert '<tr id="rule-S4-create">' in dom
-    fetched = re.findall(r"""\s(?:src|href|srcset|action|poster|xlink:href)\s*=\s*["']?\s*"""
-                         r"""((?:https?:)?//[^"'\s>]*)""", dom, re.IGNORECASE)
+    fetched = re.findall(
+        r"""\s(?:src|href|srcset|action|poster|xlink:href)\s*=\s*["']?\s*"""
+        r"""((?:https?:)?//[^"'\s>]*)""",
+        dom,
+        re.IGNORECASE,
+    )
     assert fetched == []
 
 
@@ -67,8 +82,13 @@ def test_report_screenshot(report_url: str, tmp_path: Path, name: str, size: str
     REPORTS.mkdir(exist_ok=True)
     target = REPORTS / name
     target.unlink(missing_ok=True)
-    done = headless(chromium(), tmp_path / "profile", f"--screenshot={target}",
-                    f"--window-size={size}", report_url)
+    done = headless(
+        chromium(),
+        tmp_path / "profile",
+        f"--screenshot={target}",
+        f"--window-size={size}",
+        report_url,
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     assert target.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
@@ -99,18 +119,30 @@ def test_rule_table_fits_a_phone_width_390(tmp_path: Path) -> None:
 
     data = sample_results()
     for rule, call, status in FAMILY_ROWS:
-        data["rules"].append({"id": rule, "call": call, "status": status, "checks": 1,
-                              "failures": int(status == "failed"),
-                              "first_failure": data["cases"][0]["id"] if status == "failed"
-                              else None})
+        data["rules"].append(
+            {
+                "id": rule,
+                "call": call,
+                "status": status,
+                "checks": 1,
+                "failures": int(status == "failed"),
+                "first_failure": data["cases"][0]["id"] if status == "failed" else None,
+            }
+        )
     out = tmp_path / "reports"
     write_reports(data, out)
     html = (out / "report.html").read_text()
     html = re.sub(r'<meta http-equiv="Content-Security-Policy"[^>]*>', "", html)
     page = tmp_path / "measured.html"
     page.write_text(html.replace("</body>", MEASURE + "</body>"))
-    done = headless(chromium(), tmp_path / "profile", "--window-size=390,844",
-                    "--virtual-time-budget=3000", "--dump-dom", page.as_uri())
+    done = headless(
+        chromium(),
+        tmp_path / "profile",
+        "--window-size=390,844",
+        "--virtual-time-budget=3000",
+        "--dump-dom",
+        page.as_uri(),
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     found = re.search(r'<pre id="measured">(.*?)</pre>', done.stdout)
     assert found, done.stdout[-2000:]
@@ -121,7 +153,12 @@ def test_rule_table_fits_a_phone_width_390(tmp_path: Path) -> None:
     REPORTS.mkdir(exist_ok=True)
     target = REPORTS / "report-rules-390.png"
     target.unlink(missing_ok=True)
-    shot = headless(chromium(), tmp_path / "profile2", f"--screenshot={target}",
-                    "--window-size=390,844", (out / "report.html").as_uri() + "#chart")
+    shot = headless(
+        chromium(),
+        tmp_path / "profile2",
+        f"--screenshot={target}",
+        "--window-size=390,844",
+        (out / "report.html").as_uri() + "#chart",
+    )
     assert shot.returncode == 0, shot.stderr[-2000:]
     assert target.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -20,10 +20,18 @@ from kore_contract.report.json_report import schema_problem
 from kore_contract.report.model import build
 
 FAMILY_ROWS = [  # (rule, call, status): one row per rule and call, as the run writes them
-    ("C1", "create", "passed"), ("C3", "create", "passed"), ("U2", "update", "failed"),
-    ("U3", "update", "passed"), ("T1", "start", "passed"), ("T3", "trigger", "passed"),
-    ("T5", "stop", "passed"), ("Q1", "status", "failed"), ("L2", "list", "passed"),
-    ("L3", "list", "not_exercised"), ("S10", "delete", "passed"), ("T4", "start", "failed"),
+    ("C1", "create", "passed"),
+    ("C3", "create", "passed"),
+    ("U2", "update", "failed"),
+    ("U3", "update", "passed"),
+    ("T1", "start", "passed"),
+    ("T3", "trigger", "passed"),
+    ("T5", "stop", "passed"),
+    ("Q1", "status", "failed"),
+    ("L2", "list", "passed"),
+    ("L3", "list", "not_exercised"),
+    ("S10", "delete", "passed"),
+    ("T4", "start", "failed"),
 ]
 
 
@@ -31,14 +39,24 @@ FAMILY_ROWS = [  # (rule, call, status): one row per rule and call, as the run w
 def results() -> dict[str, Any]:
     data = sample_results()
     covered = {(rule, call) for rule, call, _ in FAMILY_ROWS}
-    data["rules"] = [row for row in data["rules"] if (row["id"], row["call"]) not in covered
-                     and not (row["call"] == "any" and row["id"] in {r for r, _ in covered})]
+    data["rules"] = [
+        row
+        for row in data["rules"]
+        if (row["id"], row["call"]) not in covered
+        and not (row["call"] == "any" and row["id"] in {r for r, _ in covered})
+    ]
     for rule, call, status in FAMILY_ROWS:
         failed = status == "failed"
-        data["rules"].append({"id": rule, "call": call, "status": status,
-                              "checks": 0 if status == "not_exercised" else 2,
-                              "failures": 1 if failed else 0,
-                              "first_failure": data["cases"][0]["id"] if failed else None})
+        data["rules"].append(
+            {
+                "id": rule,
+                "call": call,
+                "status": status,
+                "checks": 0 if status == "not_exercised" else 2,
+                "failures": 1 if failed else 0,
+                "first_failure": data["cases"][0]["id"] if failed else None,
+            }
+        )
     return data
 
 
@@ -66,12 +84,20 @@ def test_results_schema_accepts_the_family_rule_ids_and_calls(results: dict[str,
     assert schema_problem(results) is None
 
 
-@pytest.mark.parametrize(("field", "value"), [
-    ("id", "X1"), ("id", "c1"), ("id", "C"), ("id", "CU1"), ("call", "restart"),
-    ("call", "Create"),
-])
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("id", "X1"),
+        ("id", "c1"),
+        ("id", "C"),
+        ("id", "CU1"),
+        ("call", "restart"),
+        ("call", "Create"),
+    ],
+)
 def test_results_schema_still_refuses_what_is_no_rule_or_call(
-        results: dict[str, Any], field: str, value: str) -> None:
+    results: dict[str, Any], field: str, value: str
+) -> None:
     broken = copy.deepcopy(results)
     broken["rules"][0][field] = value
     assert schema_problem(broken) is not None
@@ -91,15 +117,15 @@ def test_findings_and_cases_may_name_a_family_rule_and_call(results: dict[str, A
 
 def test_html_rule_table_lists_failing_rules_first(results: dict[str, Any]) -> None:
     html = render(results, "html")
-    table = html[html.index('<table class="rules">'):]
-    order = re.findall(r'<span class="badge s-(\w+)">', table[:table.index("</table>")])
+    table = html[html.index('<table class="rules">') :]
+    order = re.findall(r'<span class="badge s-(\w+)">', table[: table.index("</table>")])
     assert is_failing_first(order)
     assert len(order) == len(results["rules"])
 
 
 def test_markdown_rule_table_lists_failing_rules_first(results: dict[str, Any]) -> None:
     markdown = render(results, "md")
-    rules = markdown[markdown.index("### Rules"):]
+    rules = markdown[markdown.index("### Rules") :]
     order = re.findall(r"\b(passed|failed|not exercised) \|", rules.split("\n\n#")[0])
     assert is_failing_first(order)
 
@@ -120,6 +146,9 @@ def test_console_table_lists_failing_rules_first(results: dict[str, Any]) -> Non
 
 def test_field_matrix_covers_every_page_the_spec_documents(results: dict[str, Any]) -> None:
     documented = spec.load_spec()["info"]["x-documents"]
-    pages = {page for names in documented.values()
-             for page in ([names] if isinstance(names, str) else names)}
+    pages = {
+        page
+        for names in documented.values()
+        for page in ([names] if isinstance(names, str) else names)
+    }
     assert pages <= {row.document for row in build(results).fields}

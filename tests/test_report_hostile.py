@@ -76,7 +76,8 @@ def test_item11_control_characters_show_as_escapes_in_html_and_markdown() -> Non
 
 
 def test_item11_a_failing_writer_leaves_the_previous_file_and_the_others_are_written(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from kore_contract.report import junit
 
     previous = '<?xml version="1.0"?><testsuites name="previous"/>\n'
@@ -97,7 +98,8 @@ def test_item11_a_failing_writer_leaves_the_previous_file_and_the_others_are_wri
 
 
 def test_item11_a_write_that_fails_midway_leaves_the_previous_file(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from kore_contract.common import files
 
     target = tmp_path / "results.json"
@@ -114,7 +116,8 @@ def test_item11_a_write_that_fails_midway_leaves_the_previous_file(
 
 
 def test_item11_the_test_command_says_which_report_failed_in_one_line(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from kore_contract.report import html
 
     def broken(report: object) -> str:
@@ -134,8 +137,18 @@ def test_item11_report_reads_back_what_a_hostile_run_wrote(tmp_path: Path) -> No
     (source, *_) = write_reports(hostile_results(), tmp_path / "run")
     target = tmp_path / "report.md"
     target.write_text("previous\n", encoding="utf-8")
-    code, out, err = run_line(["kore-contract", "report", "--results", str(source),
-                               "--format", "md", "--out", str(target)])
+    code, out, err = run_line(
+        [
+            "kore-contract",
+            "report",
+            "--results",
+            str(source),
+            "--format",
+            "md",
+            "--out",
+            str(target),
+        ]
+    )
     assert (code, out, err) == (0, "", "")
     text = target.read_text(encoding="utf-8")
     assert "\ufffd" in text and "\\x1b" in text and "\x1b" not in text

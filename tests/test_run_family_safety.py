@@ -96,8 +96,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _parts(self) -> tuple[str, dict[str, str]]:
         split = urlsplit(self.path)
-        return split.path, {k: v[0] for k, v in parse_qs(split.query,
-                                                         keep_blank_values=True).items()}
+        return split.path, {
+            k: v[0] for k, v in parse_qs(split.query, keep_blank_values=True).items()
+        }
 
     def _campaign(self, path: str) -> dict[str, Any] | None:
         return self.server.campaigns.get(path.rstrip("/").rsplit("/", 1)[-1])
@@ -110,9 +111,14 @@ class _Handler(BaseHTTPRequestHandler):
         elif path.endswith("/campaign"):
             campaign_id = f"cd-{self.server.clock + 1}"
             now = self._now()
-            campaigns[campaign_id] = {**body, "id": campaign_id,
-                                      "lname": str(body.get("name")).lower(),
-                                      "status": "Ready", "createdAt": now, "updatedAt": now}
+            campaigns[campaign_id] = {
+                **body,
+                "id": campaign_id,
+                "lname": str(body.get("name")).lower(),
+                "status": "Ready",
+                "createdAt": now,
+                "updatedAt": now,
+            }
             self.server.calls.append(f"create {campaign_id}")
             self._answer(201, _envelope(campaigns[campaign_id]))
         elif path.endswith("/getAllCampaignDetails") and not _list_schema().is_valid(body):
@@ -125,8 +131,17 @@ class _Handler(BaseHTTPRequestHandler):
             if campaign is None:
                 self._answer(404, {"errors": [{"msg": "not found"}]})
                 return
-            self._answer(200, {"status": "success", "data": {
-                "id": campaign["id"], "status": campaign["status"], "name": campaign["name"]}})
+            self._answer(
+                200,
+                {
+                    "status": "success",
+                    "data": {
+                        "id": campaign["id"],
+                        "status": campaign["status"],
+                        "name": campaign["name"],
+                    },
+                },
+            )
         else:
             self._trigger(path, query)
 
@@ -143,8 +158,11 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             campaign["status"] = "Active" if action == "play" else "Stopped"
             campaign["updatedAt"] = self._now()
-            answer = {"status": campaign["status"], "message": "ok",
-                      "updatedAt": campaign["updatedAt"]}
+            answer = {
+                "status": campaign["status"],
+                "message": "ok",
+                "updatedAt": campaign["updatedAt"],
+            }
             if action == "stop":
                 answer["campaignExecutionType"] = "NORMAL"
             self._answer(200, answer)
@@ -152,21 +170,51 @@ class _Handler(BaseHTTPRequestHandler):
     def _list(self, body: dict[str, Any]) -> None:
         filters = body.get("filters") or {}
         statuses, priorities = filters.get("status"), filters.get("priority")
-        (key, direction), = (body.get("sortBy") or {"createdAt": "desc"}).items()
+        ((key, direction),) = (body.get("sortBy") or {"createdAt": "desc"}).items()
         wanted = None if priorities is None else [str(p) for p in priorities]
-        rows = sorted((c for c in self.server.campaigns.values()
-                       if (statuses is None or c["status"] in statuses)
-                       and (wanted is None or c.get("priority") in wanted)),
-                      key=lambda c: str(c.get(key)).lower() if key == "name" else c[key],
-                      reverse=direction == "desc")
+        rows = sorted(
+            (
+                c
+                for c in self.server.campaigns.values()
+                if (statuses is None or c["status"] in statuses)
+                and (wanted is None or c.get("priority") in wanted)
+            ),
+            key=lambda c: str(c.get(key)).lower() if key == "name" else c[key],
+            reverse=direction == "desc",
+        )
         skip, limit = int(body.get("skip") or 0), int(body.get("limit") or 50)
-        page = [{key: c.get(key) for key in ("id", "name", "status", "priority", "contactLists",
-                                              "format", "createdAt", "updatedAt", "message")}
-                for c in rows[skip:skip + limit]]
-        self._answer(200, {"status": "success", "message": "", "data": {
-            "results": page, "skip": skip, "limit": limit,
-            "hasMore": skip + len(page) < len(rows),
-            "totalPages": -(-len(rows) // limit), "totalResults": len(rows)}})
+        page = [
+            {
+                key: c.get(key)
+                for key in (
+                    "id",
+                    "name",
+                    "status",
+                    "priority",
+                    "contactLists",
+                    "format",
+                    "createdAt",
+                    "updatedAt",
+                    "message",
+                )
+            }
+            for c in rows[skip : skip + limit]
+        ]
+        self._answer(
+            200,
+            {
+                "status": "success",
+                "message": "",
+                "data": {
+                    "results": page,
+                    "skip": skip,
+                    "limit": limit,
+                    "hasMore": skip + len(page) < len(rows),
+                    "totalPages": -(-len(rows) // limit),
+                    "totalResults": len(rows),
+                },
+            },
+        )
 
     def do_PUT(self) -> None:
         path, _ = self._parts()
@@ -180,8 +228,9 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             kept = {key: campaign[key] for key in ("id", "status", "createdAt")}
             campaign.clear()
-            campaign.update({**body, **kept, "lname": str(body.get("name")).lower(),
-                             "updatedAt": self._now()})
+            campaign.update(
+                {**body, **kept, "lname": str(body.get("name")).lower(), "updatedAt": self._now()}
+            )
             self._answer(200, _envelope(campaign))
 
     def do_DELETE(self) -> None:
@@ -231,8 +280,21 @@ def base_url(server: FamilyServer) -> str:
 
 def cleanup(ledger: Path, url: str) -> tuple[int, str, str]:
     out, err = io.StringIO(), io.StringIO()
-    code = cli_run(["cleanup", "--ledger", str(ledger), "--base-url", url, "--token", "x.y.z",
-                    "--timeout", "5"], out, err)
+    code = cli_run(
+        [
+            "cleanup",
+            "--ledger",
+            str(ledger),
+            "--base-url",
+            url,
+            "--token",
+            "x.y.z",
+            "--timeout",
+            "5",
+        ],
+        out,
+        err,
+    )
     return code, out.getvalue(), err.getvalue()
 
 
@@ -242,8 +304,9 @@ def cleanup(ledger: Path, url: str) -> tuple[int, str, str]:
 def test_ledger_records_a_start_and_a_stop_and_replays_the_state(tmp_path: Path) -> None:
     path = tmp_path / "ledger.jsonl"
     with family_server() as server:
-        client = KoreClient(Target(base_url(server), "st", "acc", "app", "x.y.z"),
-                            ledger=Ledger(path))
+        client = KoreClient(
+            Target(base_url(server), "st", "acc", "app", "x.y.z"), ledger=Ledger(path)
+        )
         client.create(valid("kc1 started"))
         assert client.start("cd-1").status == 200
         assert [entry.get("state") for entry in read_ledger(path).pending] == ["Active"]
@@ -257,8 +320,9 @@ def test_ledger_records_a_start_and_a_stop_and_replays_the_state(tmp_path: Path)
 def test_ledger_a_refused_start_records_no_state_change(tmp_path: Path) -> None:
     path = tmp_path / "ledger.jsonl"
     with family_server() as server:
-        client = KoreClient(Target(base_url(server), "st", "acc", "app", "x.y.z"),
-                            ledger=Ledger(path))
+        client = KoreClient(
+            Target(base_url(server), "st", "acc", "app", "x.y.z"), ledger=Ledger(path)
+        )
         client.create(valid("kc1"))
         client.start("cd-1")
         assert client.start("cd-1").status == 409
@@ -268,8 +332,10 @@ def test_ledger_a_refused_start_records_no_state_change(tmp_path: Path) -> None:
 
 def test_run_end_cleanup_stops_an_active_campaign_before_deleting_it(tmp_path: Path) -> None:
     with family_server() as server:
-        client = KoreClient(Target(base_url(server), "st", "acc", "app", "x.y.z"),
-                            ledger=Ledger(tmp_path / "ledger.jsonl"))
+        client = KoreClient(
+            Target(base_url(server), "st", "acc", "app", "x.y.z"),
+            ledger=Ledger(tmp_path / "ledger.jsonl"),
+        )
         client.create(valid("kc1"))
         client.start("cd-1", shape="start")  # the start page's URL shape
         assert client.delete_pending() == []
@@ -299,8 +365,9 @@ def test_cleanup_after_sigkill_while_active_stops_then_deletes(tmp_path: Path) -
     """)
     with family_server() as server:
         url = base_url(server)
-        process = subprocess.Popen([sys.executable, "-c", script, url], stdout=subprocess.PIPE,
-                                   text=True)
+        process = subprocess.Popen(
+            [sys.executable, "-c", script, url], stdout=subprocess.PIPE, text=True
+        )
         try:
             assert process.stdout is not None
             assert process.stdout.readline().strip() == "active"
@@ -321,15 +388,22 @@ def test_cleanup_after_sigkill_while_active_stops_then_deletes(tmp_path: Path) -
 # --- possibly created: found by name with the list call ----------------------------------------
 
 
-def test_cleanup_finds_a_possibly_created_campaign_by_name_and_deletes_it(
-        tmp_path: Path) -> None:
+def test_cleanup_finds_a_possibly_created_campaign_by_name_and_deletes_it(tmp_path: Path) -> None:
     ledger = tmp_path / "ledger.jsonl"
     with family_server() as server:
         url = base_url(server)
-        server.campaigns["cd-9"] = {"id": "cd-9", "name": "kc2 lost answer", "status": "Active",
-                                    "createdAt": "2026-01-01T00:00:02.000Z"}
-        server.campaigns["cd-8"] = {"id": "cd-8", "name": "someone else's", "status": "Ready",
-                                    "createdAt": "2026-01-01T00:00:01.000Z"}
+        server.campaigns["cd-9"] = {
+            "id": "cd-9",
+            "name": "kc2 lost answer",
+            "status": "Active",
+            "createdAt": "2026-01-01T00:00:02.000Z",
+        }
+        server.campaigns["cd-8"] = {
+            "id": "cd-8",
+            "name": "someone else's",
+            "status": "Ready",
+            "createdAt": "2026-01-01T00:00:01.000Z",
+        }
         Ledger(ledger).intent("kc2 lost answer", Target(url, "st", "acc", "app", "x.y.z"))
         code, out, err = cleanup(ledger, url)
         assert code == 0, out + err
@@ -364,15 +438,16 @@ def test_start_on_loopback_needs_nothing(loopback: bool) -> None:
 def test_start_on_live_with_allow_sends_only_on_sendable_lists() -> None:
     options = SessionOptions(allow_sends=True)
     assert start_refusal(options, LIVE, False, ["test phones"], ("test phones",)) is None
-    assert start_refusal(options, LIVE, False, ["test phones", "customers"],
-                         ("test phones",)) is not None
+    assert (
+        start_refusal(options, LIVE, False, ["test phones", "customers"], ("test phones",))
+        is not None
+    )
     assert start_refusal(options, LIVE, False, ["customers"], ("test phones",)) is not None
     assert start_refusal(options, LIVE, False, [], ("test phones",)) is not None
     assert start_refusal(options, LIVE, False, None, ("test phones",)) is not None
 
 
-def test_allow_sends_option_and_environment_in_both_shells(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_allow_sends_option_and_environment_in_both_shells(monkeypatch: pytest.MonkeyPatch) -> None:
     import argparse
 
     from kore_contract.commands import test as test_command
@@ -397,8 +472,10 @@ def walked(server: FamilyServer, tmp_path: Path, policy: Any = None) -> Any:
     from kore_contract.run.planning import family_cases, run_prefix
     from kore_contract.run.runner import Runner
 
-    client = KoreClient(Target(base_url(server), "st", "acc", "app", "x.y.z"),
-                        ledger=Ledger(tmp_path / "ledger.jsonl"))
+    client = KoreClient(
+        Target(base_url(server), "st", "acc", "app", "x.y.z"),
+        ledger=Ledger(tmp_path / "ledger.jsonl"),
+    )
     runner = Runner(client, start_policy=policy)
     runner.run_plan(family_cases(load_fixture(), run_prefix(), seed=0))
     client.close()
@@ -406,7 +483,8 @@ def walked(server: FamilyServer, tmp_path: Path, policy: Any = None) -> Any:
 
 
 def test_family_lifecycle_on_a_conforming_server_finds_nothing_and_exercises_each_rule(
-        tmp_path: Path) -> None:
+    tmp_path: Path,
+) -> None:
     from kore_contract.run.runner import rule_results
 
     with family_server() as server:
@@ -416,14 +494,28 @@ def test_family_lifecycle_on_a_conforming_server_finds_nothing_and_exercises_eac
     findings = [(f.rule, f.call, f.message) for o in runner.outcomes for f in o.findings]
     assert findings == []
     exercised = {row.id for row in rule_results(runner.outcomes) if row.status == "passed"}
-    assert {"C4", "T1", "U2", "U3", "T2", "T3", "T4", "T5", "T6", "Q1", "L2", "L3",
-            "S10"} <= exercised
+    assert {
+        "C4",
+        "T1",
+        "U2",
+        "U3",
+        "T2",
+        "T3",
+        "T4",
+        "T5",
+        "T6",
+        "Q1",
+        "L2",
+        "L3",
+        "S10",
+    } <= exercised
     assert any(call.startswith("play") for call in calls)
     assert runner.left_behind == []
 
 
 def test_family_lifecycle_catches_a_server_that_deletes_an_active_campaign(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     original = _Handler.do_DELETE
 
     def deletes_anything(self: _Handler) -> None:
@@ -444,15 +536,17 @@ def test_family_lifecycle_catches_a_server_that_deletes_an_active_campaign(
 
 
 def test_family_lifecycle_without_a_start_marks_the_start_rules_not_exercised(
-        tmp_path: Path) -> None:
+    tmp_path: Path,
+) -> None:
     from kore_contract.run.runner import rule_results
 
     reason = "not started: pass --allow-sends"
     with family_server() as server:
         runner = walked(server, tmp_path, policy=lambda lists: reason)
         calls = list(server.calls)
-    assert not any(call.split()[0] in ("play", "None", "", "start", "pause", "PLAY")
-                   for call in calls)  # nothing that could start was sent (a stop may be)
+    assert not any(
+        call.split()[0] in ("play", "None", "", "start", "pause", "PLAY") for call in calls
+    )  # nothing that could start was sent (a stop may be)
     rows = {row.id: row for row in rule_results(runner.outcomes, runner.not_exercised)}
     assert rows["T4"].status == "passed"  # the stop of a Ready campaign, refused
     for rule in ("T2", "T3", "T5", "T6"):
@@ -462,13 +556,18 @@ def test_family_lifecycle_without_a_start_marks_the_start_rules_not_exercised(
 
 
 def test_run_end_cleanup_finds_a_create_without_answer_by_name_stops_and_deletes_it(
-        tmp_path: Path) -> None:
+    tmp_path: Path,
+) -> None:
     from kore_contract.run.runner import Runner
 
     with family_server() as server:
         target = Target(base_url(server), "st", "acc", "app", "x.y.z")
-        server.campaigns["cd-7"] = {"id": "cd-7", "name": "kc4 answer lost", "status": "Active",
-                                    "createdAt": "2026-01-01T00:00:01.000Z"}
+        server.campaigns["cd-7"] = {
+            "id": "cd-7",
+            "name": "kc4 answer lost",
+            "status": "Active",
+            "createdAt": "2026-01-01T00:00:01.000Z",
+        }
         ledger = Ledger(tmp_path / "ledger.jsonl")
         ledger.intent("kc4 answer lost", target)  # sent; the answer never came
         client = KoreClient(target, ledger=ledger)
@@ -483,8 +582,7 @@ def test_run_end_cleanup_finds_a_create_without_answer_by_name_stops_and_deletes
 def test_session_start_policy_refuses_a_live_start_without_allow_sends(tmp_path: Path) -> None:
     from kore_contract.run.session import ContractSession
 
-    live = SessionOptions(base_url=LIVE, allow_writes=True, token="x.y.z",
-                          report_dir=tmp_path)
+    live = SessionOptions(base_url=LIVE, allow_writes=True, token="x.y.z", report_dir=tmp_path)
     with ContractSession(live, target=Target(LIVE, "st", "acc", "app", "x.y.z")) as session:
         refusal = session.start_policy(["Billing customers"])  # no request is sent
     assert refusal is not None and "--allow-sends" in refusal
@@ -500,20 +598,32 @@ def test_summary_says_why_the_start_rules_were_not_exercised(tmp_path: Path) -> 
     from kore_contract.run.runner import build_result
 
     reason = "not started: pass --allow-sends (or KORE_ALLOW_SENDS=1)"
-    info = RunInfo(base_url=LIVE, target="live", stream_id="st", account_id="acc", seed=0,
-                   max_examples=1, started_at="2026-01-01T00:00:00.000Z",
-                   finished_at="2026-01-01T00:00:01.000Z", duration_s=1.0, requests=0)
-    result = build_result([], run=info, secrets=(),
-                          not_exercised={rule: reason for rule in ("T2", "T3", "T5")})
-    assert {row.id: row.to_json().get("reason") for row in result.rules
-            if row.id in ("T2", "T4")} == {"T2": reason, "T4": None}
+    info = RunInfo(
+        base_url=LIVE,
+        target="live",
+        stream_id="st",
+        account_id="acc",
+        seed=0,
+        max_examples=1,
+        started_at="2026-01-01T00:00:00.000Z",
+        finished_at="2026-01-01T00:00:01.000Z",
+        duration_s=1.0,
+        requests=0,
+    )
+    result = build_result(
+        [], run=info, secrets=(), not_exercised={rule: reason for rule in ("T2", "T3", "T5")}
+    )
+    assert {
+        row.id: row.to_json().get("reason") for row in result.rules if row.id in ("T2", "T4")
+    } == {"T2": reason, "T4": None}
     out = io.StringIO()
     print_summary(result, out, [])
     assert f"not exercised (T2, T3, T5): {reason}" in out.getvalue()
 
 
 def test_family_cases_join_the_plan_and_name_the_suite_tests_of_each_new_rule(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     from kore_contract.contract.fixture import load_fixture
     from kore_contract.run import planning
     from kore_contract.run.checks import SUITE_TESTS
@@ -521,14 +631,30 @@ def test_family_cases_join_the_plan_and_name_the_suite_tests_of_each_new_rule(
 
     monkeypatch.setattr(planning, "FAMILY_LIFECYCLE", True)
     target = Target("http://planning.invalid", "st", "acc", "app", "x.y.z")
-    plan = planning.plan_cases(target, load_fixture(), max_examples=1, seed=0,
-                               client_id="c", client_secret="s" * 32)
+    plan = planning.plan_cases(
+        target, load_fixture(), max_examples=1, seed=0, client_id="c", client_secret="s" * 32
+    )
     by_rule: dict[str, list[str]] = {}
     for case in plan:
         for rule in planned_rules(case):
             by_rule.setdefault(rule, []).append(case.id)
-    for rule in ("C2", "C4", "U1", "U2", "U3", "T1", "T2", "T3", "T4", "T5", "T6", "Q1", "L1",
-                 "L2", "L3"):
+    for rule in (
+        "C2",
+        "C4",
+        "U1",
+        "U2",
+        "U3",
+        "T1",
+        "T2",
+        "T3",
+        "T4",
+        "T5",
+        "T6",
+        "Q1",
+        "L1",
+        "L2",
+        "L3",
+    ):
         assert rule in SUITE_TESTS and by_rule.get(rule), rule  # a suite test, with cases
     assert "family-template-lifecycle" in by_rule["T2"]
     assert "status-unknown-campaign" in by_rule["U3"]

@@ -22,11 +22,37 @@ def st_run(base_url: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
     token = auth.mint_token(auth.DEFAULT_CLIENT_ID, auth.DEFAULT_CLIENT_SECRET)
     env = {**os.environ, "SCHEMATHESIS_HOOKS": "kore_contract.integrations.schemathesis_hooks"}
     return subprocess.run(
-        [st, "run", str(SPEC), "--url", base_url, "--checks", "kore_contract_rules",
-         "--phases", "examples,fuzzing", "--max-examples", "10", "--seed", "7",
-         "-H", f"auth: {token}", "-H", "iid: app", "-H", "accountId: acc",
-         "--max-time", "10", "--warnings", "off"],
-        capture_output=True, text=True, timeout=120, env=env, cwd=tmp_path)
+        [
+            st,
+            "run",
+            str(SPEC),
+            "--url",
+            base_url,
+            "--checks",
+            "kore_contract_rules",
+            "--phases",
+            "examples,fuzzing",
+            "--max-examples",
+            "10",
+            "--seed",
+            "7",
+            "-H",
+            f"auth: {token}",
+            "-H",
+            "iid: app",
+            "-H",
+            "accountId: acc",
+            "--max-time",
+            "10",
+            "--warnings",
+            "off",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+        cwd=tmp_path,
+    )
 
 
 def test_S11_hooks_catch_a_server_that_echoes_the_token(tmp_path: Path) -> None:

@@ -44,8 +44,9 @@ def rules_at(broken: Broken, fixture: Fixture | None) -> list[tuple[str, str]]:
         if isinstance(result, Unreadable):
             return [("R1", "")]
         return sorted((v.rule, v.pointer) for v in result.violations)
-    return sorted((v.rule, v.pointer)
-                  for v in validate_request(broken.payload, fixture=fixture).violations)
+    return sorted(
+        (v.rule, v.pointer) for v in validate_request(broken.payload, fixture=fixture).violations
+    )
 
 
 def assert_valid(body: Any, fixture: Fixture | None) -> None:
@@ -67,7 +68,8 @@ def test_R_every_valid_body_passes_the_validator(body: dict[str, Any]) -> None:
 
 @given(campaigns(FIXTURE))
 def test_R4_R10_every_valid_body_with_a_fixture_passes_against_the_account(
-        body: dict[str, Any]) -> None:
+    body: dict[str, Any],
+) -> None:
     assert_valid(body, FIXTURE)
     assert set(body["contactLists"]) <= set(FIXTURE.contact_lists)
     template = body["message"]["template_name"]
@@ -185,7 +187,8 @@ def test_R13_clock_times_round_trip_through_the_format_check() -> None:
 
 @given(strategies.clock_times(), strategies.day_blocks(), strategies.time_zones())
 def test_R12_R13_format_pieces_pass_their_format_checks(
-        clock: str, block: dict[str, str], zone: str) -> None:
+    clock: str, block: dict[str, str], zone: str
+) -> None:
     assert formats.is_clock_12h(clock)
     assert formats.clock_minutes(block["start"]) < formats.clock_minutes(block["end"])  # type: ignore[operator]
     assert formats.is_iana_time_zone(zone)
@@ -206,16 +209,26 @@ def test_R_texts_are_utf8_without_surrogates_or_controls() -> None:
 
 
 def test_R_shrinking_gives_a_readable_minimal_body() -> None:
-    minimal = find(campaigns(), lambda body: body["priority"] == "5",
-                   settings=settings(database=None, max_examples=200))
+    minimal = find(
+        campaigns(),
+        lambda body: body["priority"] == "5",
+        settings=settings(database=None, max_examples=200),
+    )
     assert minimal == {
-        "name": "a", "description": "", "contactLists": ["a"], "campaignType": "sms",
-        "priority": "5", "format": "simple",
+        "name": "a",
+        "description": "",
+        "contactLists": ["a"],
+        "campaignType": "sms",
+        "priority": "5",
+        "format": "simple",
         "message": {"template_name": "a", "message": "YQ=="},
         "dialingStrategy": {
             "callerId": {"phoneNumber": "+10"},
-            "callingHours": {"frequency": "WEEKLY", "timezone": "Africa/Abidjan",
-                             "days": [{"day": "MO", "start": "12:00 AM", "end": "12:01 AM"}]},
+            "callingHours": {
+                "frequency": "WEEKLY",
+                "timezone": "Africa/Abidjan",
+                "days": [{"day": "MO", "start": "12:00 AM", "end": "12:01 AM"}],
+            },
         },
     }
 
@@ -231,10 +244,16 @@ def test_R_every_edge_body_is_valid_and_named_once(fixture: Fixture | None) -> N
     for name, body in edges:
         result = validate_request(body, fixture=fixture, strict=True)
         assert result.violations == [] and result.warnings == [], name
-    for expected in ("edge-name-48-chars", "edge-description-256-chars", "edge-12-am",
-                     "edge-12-pm", "edge-zone-asia-kathmandu", "edge-no-optional-fields",
-                     *(f"edge-priority-{p}" for p in "12345"),
-                     *(f"edge-day-{d}" for d in ("mo", "tu", "we", "th", "fr", "sa", "su"))):
+    for expected in (
+        "edge-name-48-chars",
+        "edge-description-256-chars",
+        "edge-12-am",
+        "edge-12-pm",
+        "edge-zone-asia-kathmandu",
+        "edge-no-optional-fields",
+        *(f"edge-priority-{p}" for p in "12345"),
+        *(f"edge-day-{d}" for d in ("mo", "tu", "we", "th", "fr", "sa", "su")),
+    ):
         assert expected in names_
 
 
@@ -260,7 +279,8 @@ def test_R10_breaking_needs_a_fixture() -> None:
 @FEW
 @given(data=st.data())
 def test_R_broken_bodies_fail_with_exactly_their_rule_and_pointer(
-        rule: str, data: st.DataObject) -> None:
+    rule: str, data: st.DataObject
+) -> None:
     broken = data.draw(broken_campaigns(FIXTURE, rule))
     assert broken.rule == rule
     assert rules_at(broken, FIXTURE) == [(rule, broken.pointer)], broken
@@ -274,7 +294,8 @@ def test_R_broken_bodies_fail_with_exactly_their_rule_and_pointer(
 @FEW
 @given(data=st.data())
 def test_R_broken_bodies_without_a_fixture_fail_with_exactly_their_rule(
-        rule: str, data: st.DataObject) -> None:
+    rule: str, data: st.DataObject
+) -> None:
     broken = data.draw(broken_campaigns(None, rule))
     assert rules_at(broken, None) == [(rule, broken.pointer)], broken
 
@@ -287,7 +308,8 @@ def test_R_any_rule_broken_bodies_fail_with_exactly_their_rule(broken: Broken) -
 
 @pytest.mark.parametrize("fixture", [None, FIXTURE], ids=["no-fixture", "fixture"])
 def test_R_every_broken_example_fails_with_exactly_its_rule_and_pointer(
-        fixture: Fixture | None) -> None:
+    fixture: Fixture | None,
+) -> None:
     examples = broken_examples(fixture)
     cases = [(b.rule, b.case) for b in examples]
     assert len(cases) == len(set(cases))
@@ -342,6 +364,7 @@ def test_R4_a_contact_list_the_account_lacks_needs_a_fixture() -> None:
 
 def test_the_facade_exports_exactly_its_public_names() -> None:
     """`kore_contract.strategies` is a facade over private modules (_valid, _broken)."""
-    public = {name for name in vars(strategies)
-              if name.isidentifier() and not name.startswith("_")} - {"annotations"}
+    public = {
+        name for name in vars(strategies) if name.isidentifier() and not name.startswith("_")
+    } - {"annotations"}
     assert set(strategies.__all__) == public

@@ -59,7 +59,8 @@ FEW = settings(max_examples=max(10, BUDGET // 4), suppress_health_check=[HealthC
 @FEW
 @given(data=st.data())
 def test_C1_every_valid_body_of_a_variant_passes_and_reads_as_that_variant(
-        variant: str, data: st.DataObject) -> None:
+    variant: str, data: st.DataObject
+) -> None:
     body = data.draw(campaigns(variant=variant))  # type: ignore[arg-type]
     assert _variants.read_variant(body) == variant
     assert_valid(body, variant=variant)
@@ -71,7 +72,8 @@ def test_C1_every_valid_body_of_a_variant_passes_and_reads_as_that_variant(
 @FEW
 @given(data=st.data())
 def test_C3_R4_every_valid_body_with_a_fixture_passes_against_the_account(
-        variant: str, data: st.DataObject) -> None:
+    variant: str, data: st.DataObject
+) -> None:
     body = data.draw(campaigns(FIXTURE, variant))  # type: ignore[arg-type]
     assert_valid(body, variant=variant, fixture=FIXTURE)
     assert set(body["contactLists"]) <= set(FIXTURE.contact_lists)
@@ -91,8 +93,7 @@ def test_U1_update_bodies_are_of_every_variant() -> None:
 
 
 @given(campaigns(variant="plain"))
-def test_C2_plain_bodies_carry_a_base64_message_and_no_template_name(
-        body: dict[str, Any]) -> None:
+def test_C2_plain_bodies_carry_a_base64_message_and_no_template_name(body: dict[str, Any]) -> None:
     assert "template_name" not in body["message"]
     assert formats.decode_base64_text(body["message"]["message"]) is not None
     assert body["format"] in spec.variant_schema("plain")["properties"]["format"]["enum"]
@@ -100,16 +101,20 @@ def test_C2_plain_bodies_carry_a_base64_message_and_no_template_name(
 
 def test_C3_advanced_bodies_reach_their_edges_in_200_bodies() -> None:
     bodies = generate(campaigns(variant="advanced"), 200, seed=5)
-    optional = [k for k in spec.variant_schema("advanced")["properties"]
-                if k not in spec.variant_schema("advanced")["required"]]
+    optional = [
+        k
+        for k in spec.variant_schema("advanced")["properties"]
+        if k not in spec.variant_schema("advanced")["required"]
+    ]
     counts: Counter[str] = Counter()
     for body in bodies:
         assert body["format"] == "advanced" and body["experienceFlowName"]
         for key in optional:
             counts[f"{key} present"] += key in body
             counts[f"{key} absent"] += key not in body
-    assert all(counts[f"{key} {how}"] > 0 for key in optional for how in ("present", "absent")), \
+    assert all(counts[f"{key} {how}"] > 0 for key in optional for how in ("present", "absent")), (
         counts
+    )
 
 
 def test_C1_default_bodies_are_part_1s_template_bodies() -> None:
@@ -166,13 +171,19 @@ def test_C1_C2_C3_each_variant_breaks_its_own_clauses() -> None:
     assert "C1" not in breakable_rules(None)  # no variant insisted on: no C1
 
 
-@pytest.mark.parametrize(("variant", "rule"), [
-    *_variant_rules("template", None), *_variant_rules("plain", None),
-    *_variant_rules("advanced", None)])
+@pytest.mark.parametrize(
+    ("variant", "rule"),
+    [
+        *_variant_rules("template", None),
+        *_variant_rules("plain", None),
+        *_variant_rules("advanced", None),
+    ],
+)
 @FEW
 @given(data=st.data())
 def test_C_broken_bodies_of_each_variant_fail_with_exactly_their_rule_and_pointer(
-        variant: str, rule: str, data: st.DataObject) -> None:
+    variant: str, rule: str, data: st.DataObject
+) -> None:
     broken = data.draw(broken_campaigns(None, rule, variant))  # type: ignore[arg-type]
     assert (broken.rule, broken.variant) == (rule, variant)
     if rule == "C1":
@@ -184,13 +195,18 @@ def test_C_broken_bodies_of_each_variant_fail_with_exactly_their_rule_and_pointe
 
 @needs_family_validator
 @needs_flows
-@pytest.mark.parametrize(("variant", "rule"), [
-    *_variant_rules("plain", FIXTURE),
-    *(_variant_rules("advanced", FIXTURE) if HAS_FLOWS else [])])
+@pytest.mark.parametrize(
+    ("variant", "rule"),
+    [
+        *_variant_rules("plain", FIXTURE),
+        *(_variant_rules("advanced", FIXTURE) if HAS_FLOWS else []),
+    ],
+)
 @FEW
 @given(data=st.data())
 def test_C3_R4_broken_bodies_with_a_fixture_fail_with_exactly_their_rule(
-        variant: str, rule: str, data: st.DataObject) -> None:
+    variant: str, rule: str, data: st.DataObject
+) -> None:
     broken = data.draw(broken_campaigns(FIXTURE, rule, variant))  # type: ignore[arg-type]
     assert_broken(broken, fixture=FIXTURE)
 
@@ -301,12 +317,14 @@ def test_L1_list_bodies_reach_their_edges_in_500_bodies() -> None:
         counts["window both"] += start in body and end in body
         counts["window start only"] += start in body and end not in body
         counts["window end only"] += end in body and start not in body
-        counts["date with an offset"] += any(k in body and body[k][-6] in "+-"
-                                             for k in (start, end))
+        counts["date with an offset"] += any(
+            k in body and body[k][-6] in "+-" for k in (start, end)
+        )
         sort = body.get("sortBy", {})
         counts["sort by several keys"] += len(sort) > 1
         counts["sort keys out of the spec's order"] += list(sort) != [
-            k for k in schema["sortBy"]["properties"] if k in sort]
+            k for k in schema["sortBy"]["properties"] if k in sort
+        ]
         counts["sort empty"] += body.get("sortBy") == {}
         for name, found in body.get("filters", {}).items():
             counts[f"filter {name} empty"] += found == []
@@ -317,10 +335,20 @@ def test_L1_list_bodies_reach_their_edges_in_500_bodies() -> None:
             assert first is not None and last is not None and first <= last, body
     for key in ("skip", "page", "limit"):
         assert counts[f"{key} empty string"] and counts[f"{key} at its minimum"], counts
-    for edge in ("type sms", "type voice", "window both", "window start only", "window end only",
-                 "date with an offset", "sort by several keys", "sort empty",
-                 "sort keys out of the spec's order", "filter status empty",
-                 "filter priority several", "filter dialingMode empty"):
+    for edge in (
+        "type sms",
+        "type voice",
+        "window both",
+        "window start only",
+        "window end only",
+        "date with an offset",
+        "sort by several keys",
+        "sort empty",
+        "sort keys out of the spec's order",
+        "filter status empty",
+        "filter priority several",
+        "filter dialingMode empty",
+    ):
         assert counts[edge] > 0, (edge, counts)
 
 
@@ -330,18 +358,30 @@ def test_L1_edge_list_bodies_are_valid_and_named_once() -> None:
     assert len(names) == len(set(names))
     for name, body in edges:
         assert judged(body, call="list") == ([], []), name
-    for expected in ("list-sample", "list-smallest", "list-limit-empty-string", "list-page-min",
-                     "list-skip-and-page", "list-sortby-createdat-desc",
-                     "list-filters-status-empty", "list-filters-priority-5",
-                     "list-window-one-instant", "list-window-enddate-only"):
+    for expected in (
+        "list-sample",
+        "list-smallest",
+        "list-limit-empty-string",
+        "list-page-min",
+        "list-skip-and-page",
+        "list-sortby-createdat-desc",
+        "list-filters-status-empty",
+        "list-filters-priority-5",
+        "list-window-one-instant",
+        "list-window-enddate-only",
+    ):
         assert expected in names
 
 
 def test_L1_overrides_replace_a_list_field() -> None:
-    bodies = generate(list_requests(limit=2, filters=strategies.ABSENT,
-                                    sortBy=st.just({"name": "asc"})), 20, seed=1)
-    assert all(b["limit"] == 2 and "filters" not in b and b["sortBy"] == {"name": "asc"}
-               for b in bodies)
+    bodies = generate(
+        list_requests(limit=2, filters=strategies.ABSENT, sortBy=st.just({"name": "asc"})),
+        20,
+        seed=1,
+    )
+    assert all(
+        b["limit"] == 2 and "filters" not in b and b["sortBy"] == {"name": "asc"} for b in bodies
+    )
     with pytest.raises(TypeError, match="limt"):
         list_requests(limt=2)
 
@@ -356,7 +396,8 @@ def test_L1_every_list_clause_has_a_breaker() -> None:
     assert breakable_list_rules() == ("L1",)
     cases = {b.case.split("-")[0] for b in broken_list_examples()}
     assert set(_list.list_request_schema()["properties"]) | {"body"} <= {
-        c.split(".")[0].split("[")[0] for c in cases}
+        c.split(".")[0].split("[")[0] for c in cases
+    }
     with pytest.raises(InvalidArgument, match="rule='R2'"):
         broken_list_requests(rule="R2")
 

@@ -18,9 +18,18 @@ from kore_contract.mock.server import running_mock
 
 pytest_plugins = ["pytester"]
 
-SUITE = ["--pyargs", "kore_contract.suite", "-p", "no:cacheprovider", "-p", "no:randomly",
-         f"--kore-client-id={auth.DEFAULT_CLIENT_ID}",
-         f"--kore-client-secret={auth.DEFAULT_CLIENT_SECRET}", "--kore-max-examples=1", "-rf"]
+SUITE = [
+    "--pyargs",
+    "kore_contract.suite",
+    "-p",
+    "no:cacheprovider",
+    "-p",
+    "no:randomly",
+    f"--kore-client-id={auth.DEFAULT_CLIENT_ID}",
+    f"--kore-client-secret={auth.DEFAULT_CLIENT_SECRET}",
+    "--kore-max-examples=1",
+    "-rf",
+]
 
 
 def failed_tests(stdout: str) -> set[str]:
@@ -30,18 +39,22 @@ def failed_tests(stdout: str) -> set[str]:
 
 def session(pytester: pytest.Pytester, fault: str | None, *extra: str) -> Any:
     with running_mock(fault=fault) as server:
-        result = pytester.runpytest_subprocess(*SUITE, f"--kore-base-url={server.base_url}",
-                                               *extra)
+        result = pytester.runpytest_subprocess(*SUITE, f"--kore-base-url={server.base_url}", *extra)
         assert server.store.count() == 0  # the session deleted what it created
     return result
 
 
-@pytest.mark.parametrize(("fault", "rule_test", "xdist"), [
-    ("S4-wrong-lname", "test_S4_lname_lowercased", []),
-    ("A2-accept-alg-none", "test_A2_bad_token_refused", ["-n", "2"]),
-], ids=["S4-one-process", "A2-xdist"])
-def test_suite_results_are_per_session(pytester: pytest.Pytester, fault: str, rule_test: str,
-                                       xdist: list[str]) -> None:
+@pytest.mark.parametrize(
+    ("fault", "rule_test", "xdist"),
+    [
+        ("S4-wrong-lname", "test_S4_lname_lowercased", []),
+        ("A2-accept-alg-none", "test_A2_bad_token_refused", ["-n", "2"]),
+    ],
+    ids=["S4-one-process", "A2-xdist"],
+)
+def test_suite_results_are_per_session(
+    pytester: pytest.Pytester, fault: str, rule_test: str, xdist: list[str]
+) -> None:
     first = session(pytester, None, *xdist)
     assert first.ret == 0, first.stdout.str()[-1500:]
     ledger = pytester.path / "reports" / "ledger.jsonl"  # the default: under the rootdir
@@ -74,7 +87,8 @@ class FakeFactory:
 
 
 def test_suite_results_path_is_the_sessions_own_without_xdist(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from kore_contract.integrations.pytest_plugin import shared_results_path
 
     # an outer xdist run leaks its variables into a nested, non-xdist session: not ours
@@ -90,12 +104,15 @@ def test_suite_results_path_is_shared_by_one_runs_workers_only(tmp_path: Path) -
     from kore_contract.integrations.pytest_plugin import shared_results_path
 
     run = tmp_path / "pytest-7"
-    gw0 = shared_results_path(fake_config({"testrunuid": "abc", "workerid": "gw0"}),
-                              FakeFactory(run / "popen-gw0"))
-    gw1 = shared_results_path(fake_config({"testrunuid": "abc", "workerid": "gw1"}),
-                              FakeFactory(run / "popen-gw1"))
-    other = shared_results_path(fake_config({"testrunuid": "def", "workerid": "gw0"}),
-                                FakeFactory(run / "popen-gw0"))
+    gw0 = shared_results_path(
+        fake_config({"testrunuid": "abc", "workerid": "gw0"}), FakeFactory(run / "popen-gw0")
+    )
+    gw1 = shared_results_path(
+        fake_config({"testrunuid": "abc", "workerid": "gw1"}), FakeFactory(run / "popen-gw1")
+    )
+    other = shared_results_path(
+        fake_config({"testrunuid": "def", "workerid": "gw0"}), FakeFactory(run / "popen-gw0")
+    )
     assert gw0 == gw1
     assert other != gw0
     assert gw0.parent == run

@@ -37,8 +37,11 @@ def traced() -> TraceResult:
 
 
 def only(result: TraceResult, kind: str, field: str, document: str) -> Defect:
-    found = [d for d in result.defects
-             if d.kind == kind and field in d.fields and document in d.documents]
+    found = [
+        d
+        for d in result.defects
+        if d.kind == kind and field in d.fields and document in d.documents
+    ]
     assert len(found) == 1, f"expected one {kind} naming {field} in {document}: {found}"
     return found[0]
 
@@ -88,15 +91,19 @@ def test_D4_response_table_and_sample_response_disagree(traced: TraceResult) -> 
     sample_only = only(traced, "sample-field-missing-from-table", "data.isImported", CREATE)
     # docs/contract.md's D4 also names `format`; the table lists it as `data.format`, which D3
     # reports.
-    assert sample_only.fields == ("data.message.template_name", "data.message.templateId",
-                                  "data.isImported", "data.isFiltersEnabled")
+    assert sample_only.fields == (
+        "data.message.template_name",
+        "data.message.templateId",
+        "data.isImported",
+        "data.isFiltersEnabled",
+    )
 
 
 def test_D5_accountId_query_parameter_missing_from_query_table(traced: TraceResult) -> None:
     with_table = only(traced, "parameter-missing-from-table", "accountId", CREATE)
     assert with_table.documents == (CREATE, DELETE)  # the same defect on both pages
     assert with_table.message == (
-        "the endpoint's query has \"accountId\", but the query parameter table does not list "
+        'the endpoint\'s query has "accountId", but the query parameter table does not list '
         'it (it lists only "campaignType"); the header table lists "accountId" as a header'
     )
     without_table = only(traced, "parameter-missing-from-table", "accountId", GET)
@@ -108,7 +115,7 @@ def test_D6_path_table_names_IId_but_endpoint_has_streamId(traced: TraceResult) 
     assert defect.fields == ("streamId", "IId")
     assert defect.documents == (CREATE, GET, DELETE)
     assert defect.message == (
-        "the endpoint's path has \"streamId\", but the path parameter table does not list it; "
+        'the endpoint\'s path has "streamId", but the path parameter table does not list it; '
         'it names "IId" instead, which the endpoint does not have'
     )
 
@@ -139,8 +146,12 @@ def test_D9_priority_is_a_number_in_the_delete_table(traced: TraceResult) -> Non
 def test_D10_phone_number_is_E164_in_one_table_and_or_ID_in_another(
     traced: TraceResult,
 ) -> None:
-    defect = only(traced, "description-contradicts-description",
-                  "dialingStrategy.callerId.phoneNumber", CREATE)
+    defect = only(
+        traced,
+        "description-contradicts-description",
+        "dialingStrategy.callerId.phoneNumber",
+        CREATE,
+    )
     assert defect.message.startswith(
         '"dialingStrategy.callerId.phoneNumber" is restricted to E.164 by "Caller phone number '
         f'in E.164 format." in {CREATE}#response-parameters'
@@ -154,10 +165,15 @@ def test_D11_redacted_samples_break_R11_S6_and_E164(traced: TraceResult) -> None
     for page in (CREATE, DELETE):
         base64 = only(traced, "sample-value-breaks-rule", "data.message.message", page)
         assert "breaks S6" in base64.message
-    e164 = only(traced, "description-contradicts-sample",
-                "data.dialingStrategy.callerId.phoneNumber", CREATE)
-    assert e164.message.endswith('has "+9195616xxxxx" at '
-                                 '"data.dialingStrategy.callerId.phoneNumber", which is not E.164')
+    e164 = only(
+        traced,
+        "description-contradicts-sample",
+        "data.dialingStrategy.callerId.phoneNumber",
+        CREATE,
+    )
+    assert e164.message.endswith(
+        'has "+9195616xxxxx" at "data.dialingStrategy.callerId.phoneNumber", which is not E.164'
+    )
 
 
 def test_D12_title_cased_name_and_delete_table_fields_not_in_sample(traced: TraceResult) -> None:
@@ -235,7 +251,9 @@ def test_fields_name_their_places_spec_node_and_rules(traced: TraceResult) -> No
     by_path = {(f.role, f.path): f for f in traced.fields}
     dnc = by_path[("request", "data.dncLists")]
     assert [str(p) for p in dnc.documented] == [
-        f"{CREATE}#body-parameters: data.dncLists", f"{CREATE}#sample-request: dncLists"]
+        f"{CREATE}#body-parameters: data.dncLists",
+        f"{CREATE}#sample-request: dncLists",
+    ]
     assert dnc.spec_pointer == "/components/schemas/TemplateCampaignRequest/properties/dncLists"
     assert dnc.rules == ("R5",)
     name = by_path[("response", "name")]  # the create table's bare name, get's data.name
@@ -346,8 +364,9 @@ def test_cli_unreadable_documents_exit_2_and_the_others_are_traced(tmp_path: Pat
     prose = tmp_path / "prose.md"
     prose.write_text("# Just prose\n\nNo table here.\n", encoding="utf-8")
     missing = tmp_path / "missing.md"
-    code, out, err = run_cli(str(missing), str(latin1), str(prose),
-                             str(REFERENCE / CREATE), "--format", "json")
+    code, out, err = run_cli(
+        str(missing), str(latin1), str(prose), str(REFERENCE / CREATE), "--format", "json"
+    )
     assert code == 2
     assert err.splitlines() == [
         f"kore-contract trace: {missing}: no such file or folder",
@@ -378,7 +397,11 @@ def test_cli_without_documents_lists_the_spec_fields() -> None:
 def test_subprocess_python_m_kore_contract_trace() -> None:
     done = subprocess.run(
         [sys.executable, "-m", "kore_contract", "trace", *PAGES, "--format", "json"],
-        cwd=REPO, capture_output=True, text=True, check=False, timeout=120,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
     )
     assert done.returncode == 1, done.stderr
     assert len(json.loads(done.stdout)["defects"]) >= 10

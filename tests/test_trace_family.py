@@ -36,8 +36,11 @@ def traced() -> TraceResult:
 
 
 def found(result: TraceResult, kind: str, document: str, text: str = "") -> list[Defect]:
-    return [d for d in result.defects
-            if d.kind == kind and document in d.documents and text in d.message]
+    return [
+        d
+        for d in result.defects
+        if d.kind == kind and document in d.documents and text in d.message
+    ]
 
 
 # --- each page maps to its operation ------------------------------------------------------
@@ -45,12 +48,15 @@ def found(result: TraceResult, kind: str, document: str, text: str = "") -> list
 
 def test_each_page_maps_to_its_call() -> None:
     calls = {path.name: call_of(read_document(path)) for path in PAGES}
-    assert {name for name, call in calls.items() if call == "create"} == {
-        TEMPLATE, PLAIN, ADVANCED}
+    assert {name for name, call in calls.items() if call == "create"} == {TEMPLATE, PLAIN, ADVANCED}
     assert calls["get-sms-campaign-by-id-v2.md"] == "get"
     assert calls[UPDATE] == "update" and calls["delete-sms-campaign-v2.md"] == "delete"
     assert (calls[LIST], calls[STATUS], calls[START], calls[STOP]) == (
-        "list", "status", "start", "trigger")
+        "list",
+        "status",
+        "start",
+        "trigger",
+    )
 
 
 def test_shared_paths_give_no_false_defect(traced: TraceResult) -> None:
@@ -58,8 +64,11 @@ def test_shared_paths_give_no_false_defect(traced: TraceResult) -> None:
     against its own call (no create rule broken by a start, stop, status or list sample), and
     the family's start/stop answers (no record) do not clash with the records' fields."""
     for page in (START, STOP, STATUS, UPDATE):
-        assert not [d for d in found(traced, "sample-value-breaks-rule", page)
-                    if d.message.split(" breaks ")[1][:2] in ("R2", "R3", "R4", "R6", "S1")]
+        assert not [
+            d
+            for d in found(traced, "sample-value-breaks-rule", page)
+            if d.message.split(" breaks ")[1][:2] in ("R2", "R3", "R4", "R6", "S1")
+        ]
     assert not found(traced, "type-mismatch", START)
     assert not found(traced, "endpoint-differs-from-spec", UPDATE)
     assert not found(traced, "endpoint-differs-from-spec", START)  # its {{IID}} is a placeholder
@@ -73,8 +82,9 @@ def test_shared_paths_give_no_false_defect(traced: TraceResult) -> None:
 def test_D13_advanced_endpoint_lacks_the_campaign_prefix(traced: TraceResult) -> None:
     (defect,) = found(traced, "endpoint-differs-from-spec", ADVANCED)
     assert defect.fields == ("/api/v2/public/{{streamId}}/campaign",)
-    assert "the spec's create call is \"/campaign/api/v2/public/{streamId}/campaign\"" in (
-        defect.message)
+    assert 'the spec\'s create call is "/campaign/api/v2/public/{streamId}/campaign"' in (
+        defect.message
+    )
 
 
 def test_D14_stop_endpoint_has_a_doubled_slash(traced: TraceResult) -> None:
@@ -87,7 +97,8 @@ def test_D15_sample_that_does_not_parse_is_reported_not_dropped(traced: TraceRes
     (defect,) = found(traced, "sample-not-json", PLAIN)
     assert defect.message == (
         f"the sample response ({PLAIN}#sample-response) is not JSON: Expecting ',' delimiter "
-        "(line 63, column 9)")
+        "(line 63, column 9)"
+    )
 
 
 def test_D16_advanced_table_requires_a_message_its_sample_lacks(traced: TraceResult) -> None:
@@ -102,8 +113,7 @@ def test_D17_update_tables_and_samples_disagree(traced: TraceResult) -> None:
     assert answer.fields == ("totalMessagesSent", "direction", "campaignInstanceId")
 
 
-def test_D18_list_table_types_and_sort_rule_contradict_the_samples(
-        traced: TraceResult) -> None:
+def test_D18_list_table_types_and_sort_rule_contradict_the_samples(traced: TraceResult) -> None:
     (typed,) = found(traced, "type-mismatch", LIST)
     assert typed.fields == ("filters.dialingMode",)
     assert '"array[number], optional"' in typed.message and "string items" in typed.message
@@ -111,8 +121,7 @@ def test_D18_list_table_types_and_sort_rule_contradict_the_samples(
     assert unsorted and all("sortBy.name" in d.fields for d in unsorted)
 
 
-def test_D19_list_and_status_name_the_id_id_the_others_underscore_id(
-        traced: TraceResult) -> None:
+def test_D19_list_and_status_name_the_id_id_the_others_underscore_id(traced: TraceResult) -> None:
     (defect,) = [d for d in traced.defects if d.kind == "name-mismatch"]
     assert set(defect.fields) == {"_id", "id"}
     assert {LIST, STATUS, UPDATE, TEMPLATE} <= set(defect.documents)
@@ -137,8 +146,11 @@ def test_D22_without_template_body_table(traced: TraceResult) -> None:
 
 
 def test_D23_every_family_path_table_names_IId(traced: TraceResult) -> None:
-    (stream,) = [d for d in traced.defects if d.kind == "parameter-missing-from-table"
-                 and d.fields == ("streamId", "IId")]
+    (stream,) = [
+        d
+        for d in traced.defects
+        if d.kind == "parameter-missing-from-table" and d.fields == ("streamId", "IId")
+    ]
     family = {p.name for p in FAMILY.glob("*.md")} - {"SOURCES.md", START}
     assert family <= set(stream.documents)
     (start,) = found(traced, "parameter-missing-from-table", START, '"IID"')
@@ -234,7 +246,12 @@ def test_finders_name_no_field_of_the_api() -> None:
     for source in (REPO / "kore_contract" / "trace").glob("*.py"):
         tree = ast.parse(source.read_text())
         docstrings = {id(node.value) for node in ast.walk(tree) if isinstance(node, ast.Expr)}
-        strings = {node.value for node in ast.walk(tree) if isinstance(node, ast.Constant)
-                   and isinstance(node.value, str) and id(node) not in docstrings}
+        strings = {
+            node.value
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Constant)
+            and isinstance(node.value, str)
+            and id(node) not in docstrings
+        }
         words = {w for text in strings for w in text.replace(".", " ").split()}
         assert not words & names, (source.name, words & names)

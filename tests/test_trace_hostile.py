@@ -33,23 +33,30 @@ def run_cli(*argv: str) -> tuple[int, str, str]:
 
 
 def page_with_sample(sample: str) -> str:
-    return ("# Thing\n\n## Sample Response\n\n```json\n" + sample + "\n```\n\n"
-            "## Response Parameters\n\n| Parameter | Type | Description |\n|---|---|---|\n"
-            "| size | string | the size |\n")
+    return (
+        "# Thing\n\n## Sample Response\n\n```json\n" + sample + "\n```\n\n"
+        "## Response Parameters\n\n| Parameter | Type | Description |\n|---|---|---|\n"
+        "| size | string | the size |\n"
+    )
 
 
 # --- item 13: samples that are no usable JSON are defects, not crashes ----------------------
 
 
-@pytest.mark.parametrize(("sample", "why"), [
-    ('{"size": ' + "[" * 100_000 + "]" * 100_000 + "}", "nested too deeply"),
-    ('{"size": ' + "[" * 900 + "]" * 900 + "}", "nested too deeply"),  # json reads this one
-    ('{"size": ' + "9" * 5000 + "}", "a number with more than 4300 digits"),
-    ('{"size": NaN}', "NaN"),
-    ('{"size": "a", "size": "b"', "not JSON"),
-], ids=["100000-deep", "900-deep", "5000-digits", "NaN", "cut-short"])
+@pytest.mark.parametrize(
+    ("sample", "why"),
+    [
+        ('{"size": ' + "[" * 100_000 + "]" * 100_000 + "}", "nested too deeply"),
+        ('{"size": ' + "[" * 900 + "]" * 900 + "}", "nested too deeply"),  # json reads this one
+        ('{"size": ' + "9" * 5000 + "}", "a number with more than 4300 digits"),
+        ('{"size": NaN}', "NaN"),
+        ('{"size": "a", "size": "b"', "not JSON"),
+    ],
+    ids=["100000-deep", "900-deep", "5000-digits", "NaN", "cut-short"],
+)
 def test_item13_an_unusable_sample_is_a_sample_not_json_defect(
-        tmp_path: Path, sample: str, why: str) -> None:
+    tmp_path: Path, sample: str, why: str
+) -> None:
     page = tmp_path / "thing.md"
     page.write_text(page_with_sample(sample), encoding="utf-8")
     code, out, err = run_cli(str(page), JWT, "--format", "json")
@@ -64,10 +71,14 @@ def test_item13_an_unusable_sample_is_a_sample_not_json_defect(
 
 def test_item13_a_curl_data_sample_nested_too_deeply_is_a_defect(tmp_path: Path) -> None:
     page = tmp_path / "thing.md"
-    page.write_text("## Sample Request\n\n```\ncurl -X POST 'https://x.test/a' \\\n--data '"
-                    + "[" * 100_000 + "]" * 100_000 + "'\n```\n\n"
-                    "## Body Parameters\n\n| Parameter | Description |\n|---|---|\n| a | b |\n",
-                    encoding="utf-8")
+    page.write_text(
+        "## Sample Request\n\n```\ncurl -X POST 'https://x.test/a' \\\n--data '"
+        + "[" * 100_000
+        + "]" * 100_000
+        + "'\n```\n\n"
+        "## Body Parameters\n\n| Parameter | Description |\n|---|---|\n| a | b |\n",
+        encoding="utf-8",
+    )
     (defect,) = trace_documents([page]).defects
     assert defect.kind == "sample-not-json"
     assert defect.message.startswith("the sample request (thing.md#sample-request) is not")
@@ -78,7 +89,8 @@ def test_D15_the_without_template_sample_response_is_not_json() -> None:
     found = [d for d in trace_documents([page]).defects if d.kind == "sample-not-json"]
     assert [d.message for d in found] == [
         "the sample response (create-sms-campaign-without-template-v2.md#sample-response) is "
-        "not JSON: Expecting ',' delimiter (line 63, column 9)"]
+        "not JSON: Expecting ',' delimiter (line 63, column 9)"
+    ]
 
 
 # --- item 13: documents that are not regular files -----------------------------------------
@@ -86,15 +98,21 @@ def test_D15_the_without_template_sample_response_is_not_json() -> None:
 
 def one_line_each(err: str, expected: dict[str, str]) -> None:
     assert "Traceback" not in err
-    assert err.splitlines() == [f"kore-contract trace: {path}: {why}"
-                                for path, why in expected.items()]
+    assert err.splitlines() == [
+        f"kore-contract trace: {path}: {why}" for path, why in expected.items()
+    ]
 
 
 def test_item13_dev_zero_and_a_folder_are_refused_and_the_others_traced(tmp_path: Path) -> None:
     code, out, err = run_cli("/dev/zero", str(tmp_path), JWT, "--format", "json")
     assert code == 2
-    one_line_each(err, {"/dev/zero": "not a regular file (a character device)",
-                        str(tmp_path): "not a regular file (a folder)"})
+    one_line_each(
+        err,
+        {
+            "/dev/zero": "not a regular file (a character device)",
+            str(tmp_path): "not a regular file (a folder)",
+        },
+    )
     assert json.loads(out)["fields"], "the readable page is still traced"
 
 
@@ -102,8 +120,7 @@ def test_item13_a_fifo_without_a_writer_is_refused_at_once(tmp_path: Path) -> No
     fifo = tmp_path / "page.md"
     os.mkfifo(fifo)
     outcome: list[tuple[int, str, str]] = []
-    worker = threading.Thread(target=lambda: outcome.append(run_cli(str(fifo), JWT)),
-                              daemon=True)
+    worker = threading.Thread(target=lambda: outcome.append(run_cli(str(fifo), JWT)), daemon=True)
     worker.start()
     worker.join(timeout=20)
     if worker.is_alive():
@@ -158,8 +175,9 @@ def test_item14_md_cells_render_as_literal_text_in_one_table(hostile_page: Path)
     result = trace_documents([hostile_page])
     assert len(rows) == 2 + len(result.defects) + len(result.fields)
     inline = " ".join(t.content for t in tokens if t.type == "inline")
-    rendered = "".join(child.content for t in tokens if t.type == "inline"
-                       for child in t.children or [])
+    rendered = "".join(
+        child.content for t in tokens if t.type == "inline" for child in t.children or []
+    )
     assert "<img src=x onerror=alert(1)>" in rendered  # shown as text
     assert "x<script>alert(1)<\\script>|`tick` \\x1b[31mred.md" in rendered
     assert inline  # the parse saw the cells

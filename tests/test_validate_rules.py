@@ -709,12 +709,14 @@ def test_R14_day_that_is_not_a_string_gives_R13_and_no_crash() -> None:
     body["dialingStrategy"]["callingHours"]["days"][0]["day"] = {}
     result = validate_request(body)
     assert [(v.rule, v.pointer) for v in result.violations] == [
-        ("R13", "/dialingStrategy/callingHours/days/0/day")]
+        ("R13", "/dialingStrategy/callingHours/days/0/day")
+    ]
     assert result.warnings == []
 
 
-@pytest.mark.parametrize("payload", [b"{}", {"name": {1, 2}}, object()],
-                         ids=["bytes", "set", "object"])
+@pytest.mark.parametrize(
+    "payload", [b"{}", {"name": {1, 2}}, object()], ids=["bytes", "set", "object"]
+)
 def test_R1_values_json_has_no_form_for_are_violations_not_crashes(payload: object) -> None:
     from kore_contract.validate import validate_request
 

@@ -49,24 +49,49 @@ PROGRESS_FROM = 200  # files; below this a progress bar only flickers
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--count", type=int, required=True, metavar="N",
-                        help="how many payload files to write")
-    parser.add_argument("--out", required=True, metavar="DIR",
-                        help="folder to write them to (created if missing)")
-    parser.add_argument("--call", default="create", metavar="CALL",
-                        help="create (default), update or list: whose request bodies to write")
-    parser.add_argument("--variant", default=None, metavar="V",
-                        help="template, plain or advanced: the create/update variant to write "
-                             "(default: template for create, any for update)")
-    parser.add_argument("--invalid", action="store_true",
-                        help="every file breaks exactly one rule, spread over all the rules")
-    parser.add_argument("--seed", type=int, default=None, metavar="N",
-                        help="seed: the same seed writes the same files (default: random)")
-    parser.add_argument("--fixture", metavar="F", default=os.environ.get("KORE_FIXTURE"),
-                        help="the account's fixture (JSON): contact lists, templates and caller "
-                             "ids come from it, and R4/R10 can be broken against it")
-    parser.add_argument("--no-progress", action="store_true",
-                        help="no progress bar (there is none unless stderr is a terminal)")
+    parser.add_argument(
+        "--count", type=int, required=True, metavar="N", help="how many payload files to write"
+    )
+    parser.add_argument(
+        "--out", required=True, metavar="DIR", help="folder to write them to (created if missing)"
+    )
+    parser.add_argument(
+        "--call",
+        default="create",
+        metavar="CALL",
+        help="create (default), update or list: whose request bodies to write",
+    )
+    parser.add_argument(
+        "--variant",
+        default=None,
+        metavar="V",
+        help="template, plain or advanced: the create/update variant to write "
+        "(default: template for create, any for update)",
+    )
+    parser.add_argument(
+        "--invalid",
+        action="store_true",
+        help="every file breaks exactly one rule, spread over all the rules",
+    )
+    parser.add_argument(
+        "--seed",
+        type=int,
+        default=None,
+        metavar="N",
+        help="seed: the same seed writes the same files (default: random)",
+    )
+    parser.add_argument(
+        "--fixture",
+        metavar="F",
+        default=os.environ.get("KORE_FIXTURE"),
+        help="the account's fixture (JSON): contact lists, templates and caller "
+        "ids come from it, and R4/R10 can be broken against it",
+    )
+    parser.add_argument(
+        "--no-progress",
+        action="store_true",
+        help="no progress bar (there is none unless stderr is a terminal)",
+    )
 
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -74,19 +99,22 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         err.write(f"kore-contract fuzz: --count={args.count}: must be at least 1\n")
         return 2
     if args.call not in CALLS:
-        err.write(f"kore-contract fuzz: --call={args.call}: expected one of "
-                  f"{', '.join(CALLS)}\n")
+        err.write(f"kore-contract fuzz: --call={args.call}: expected one of {', '.join(CALLS)}\n")
         return 2
     if args.variant is not None:
         from kore_contract.contract import spec
 
         if args.call not in CAMPAIGN_CALLS:
-            err.write(f"kore-contract fuzz: --variant={args.variant}: a variant is of "
-                      f"{' and '.join(CAMPAIGN_CALLS)} bodies, not of --call {args.call}\n")
+            err.write(
+                f"kore-contract fuzz: --variant={args.variant}: a variant is of "
+                f"{' and '.join(CAMPAIGN_CALLS)} bodies, not of --call {args.call}\n"
+            )
             return 2
         if args.variant not in spec.variant_names():
-            err.write(f"kore-contract fuzz: --variant={args.variant}: expected one of "
-                      f"{', '.join(spec.variant_names())}\n")
+            err.write(
+                f"kore-contract fuzz: --variant={args.variant}: expected one of "
+                f"{', '.join(spec.variant_names())}\n"
+            )
             return 2
     from kore_contract.contract.fixture import FixtureError, load_fixture
 
@@ -106,25 +134,42 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         err.write(f"kore-contract fuzz: --out={args.out}: {error.strerror or error}\n")
         return 2
     try:
-        manifest = _write(folder, args.count, seed=seed, invalid=args.invalid, fixture=fixture,
-                          call=args.call, variant=args.variant,
-                          progress=_progress_wanted(args, err), err=err)
+        manifest = _write(
+            folder,
+            args.count,
+            seed=seed,
+            invalid=args.invalid,
+            fixture=fixture,
+            call=args.call,
+            variant=args.variant,
+            progress=_progress_wanted(args, err),
+            err=err,
+        )
     except FixtureError as error:
         err.write(f"kore-contract fuzz: {error}\n")
         return 2
     from kore_contract.contract.rules import RULES
 
     broken = sum(1 for entry in manifest.values() if not entry["valid"])
-    rules = sorted({str(e["rule"]) for e in manifest.values() if not e["valid"]},
-                   key=list(RULES).index)
+    rules = sorted(
+        {str(e["rule"]) for e in manifest.values() if not e["valid"]}, key=list(RULES).index
+    )
     what = f"{broken} invalid ({', '.join(rules)})" if args.invalid else f"{len(manifest)} valid"
     kind = _kind(args.call, args.variant)
-    out.write(f"wrote {len(manifest)} payloads{f' ({kind})' if kind else ''}, {what}, and "
-              f"{MANIFEST} to {folder} (seed {seed})\n")
-    if args.invalid and fixture is None and args.call in CAMPAIGN_CALLS and \
-            args.variant in (None, "template"):
-        err.write("kore-contract fuzz: note: R10 needs --fixture (the account's templates); "
-                  "no file breaks it\n")
+    out.write(
+        f"wrote {len(manifest)} payloads{f' ({kind})' if kind else ''}, {what}, and "
+        f"{MANIFEST} to {folder} (seed {seed})\n"
+    )
+    if (
+        args.invalid
+        and fixture is None
+        and args.call in CAMPAIGN_CALLS
+        and args.variant in (None, "template")
+    ):
+        err.write(
+            "kore-contract fuzz: note: R10 needs --fixture (the account's templates); "
+            "no file breaks it\n"
+        )
     return 0
 
 
@@ -162,8 +207,18 @@ def _remove_previous(folder: Path) -> None:
     manifest.unlink()
 
 
-def _write(folder: Path, count: int, *, seed: int, invalid: bool, fixture: Any, call: str,
-           variant: str | None, progress: bool, err: TextIO) -> dict[str, dict[str, Any]]:
+def _write(
+    folder: Path,
+    count: int,
+    *,
+    seed: int,
+    invalid: bool,
+    fixture: Any,
+    call: str,
+    variant: str | None,
+    progress: bool,
+    err: TextIO,
+) -> dict[str, dict[str, Any]]:
     import json
 
     from kore_contract.strategies import _broken as broken_bodies
@@ -172,8 +227,10 @@ def _write(folder: Path, count: int, *, seed: int, invalid: bool, fixture: Any, 
     width = len(str(count))
     manifest: dict[str, dict[str, Any]] = {}
     bar = _Progress(count, err) if progress else None
-    labels = {**({"call": call} if call != "create" else {}),
-              **({"variant": variant} if variant is not None else {})}
+    labels = {
+        **({"call": call} if call != "create" else {}),
+        **({"variant": variant} if variant is not None else {}),
+    }
 
     def tick(_drawn: object) -> None:
         if bar is not None:
@@ -186,8 +243,9 @@ def _write(folder: Path, count: int, *, seed: int, invalid: bool, fixture: Any, 
 
     try:
         if not invalid:
-            bodies = generate(_valid_bodies(call, variant, fixture), count, seed=seed,
-                              on_example=tick)
+            bodies = generate(
+                _valid_bodies(call, variant, fixture), count, seed=seed, on_example=tick
+            )
             for index, body in enumerate(bodies):
                 write(index, "valid", broken_bodies.dump(body), {"valid": True})
         else:
@@ -198,12 +256,17 @@ def _write(folder: Path, count: int, *, seed: int, invalid: bool, fixture: Any, 
             for number, key in enumerate(keys):
                 wanted = turns.count(key)
                 if wanted:  # each rule its own seed: a rule's files do not depend on N
-                    drawn[key] = generate(turns_of[key](), wanted, seed=seed * 100 + number,
-                                          on_example=tick)[::-1]
+                    drawn[key] = generate(
+                        turns_of[key](), wanted, seed=seed * 100 + number, on_example=tick
+                    )[::-1]
             for index, key in enumerate(turns):
                 case = drawn[key].pop()
-                write(index, case.rule, case.to_bytes(),
-                      {"valid": False, "rule": case.rule, "pointer": case.pointer})
+                write(
+                    index,
+                    case.rule,
+                    case.to_bytes(),
+                    {"valid": False, "rule": case.rule, "pointer": case.pointer},
+                )
     finally:
         if bar is not None:
             bar.close()
@@ -233,19 +296,31 @@ def _broken_turns(call: str, variant: str | None, fixture: Any) -> dict[str, Any
     from kore_contract.strategies import _broken, _list, _valid
 
     if call == "list":
-        return {f"{rule}:{breaker.case}": functools.partial(_one_breaker, breaker)
-                for rule, found in _list.list_breakers().items() for breaker in found}
+        return {
+            f"{rule}:{breaker.case}": functools.partial(_one_breaker, breaker)
+            for rule, found in _list.list_breakers().items()
+            for breaker in found
+        }
     if call == "update" and variant is None:
-        pairs = [(rule, name) for name in spec.variant_names()
-                 for rule in _broken.breakable_rules(fixture, name) if rule != "C1"]
+        pairs = [
+            (rule, name)
+            for name in spec.variant_names()
+            for rule in _broken.breakable_rules(fixture, name)
+            if rule != "C1"
+        ]
         order = list(rules.RULES)
         pairs.sort(key=lambda pair: order.index(pair[0]))  # stable: variants in spec order
-        return {f"{rule}:{name}": functools.partial(
-                    _not_insisted, functools.partial(_broken.broken_campaigns, fixture, rule,
-                                                     name)) for rule, name in pairs}
+        return {
+            f"{rule}:{name}": functools.partial(
+                _not_insisted, functools.partial(_broken.broken_campaigns, fixture, rule, name)
+            )
+            for rule, name in pairs
+        }
     chosen = _valid.check_variant(variant) if variant is not None else None
-    return {rule: functools.partial(_broken.broken_campaigns, fixture, rule, chosen)
-            for rule in _broken.breakable_rules(fixture, chosen)}
+    return {
+        rule: functools.partial(_broken.broken_campaigns, fixture, rule, chosen)
+        for rule in _broken.breakable_rules(fixture, chosen)
+    }
 
 
 def _one_breaker(breaker: Any) -> Any:
@@ -268,9 +343,14 @@ class _Progress:
         from rich.console import Console
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
-        self._progress = Progress("writing payloads", BarColumn(), MofNCompleteColumn(),
-                                  TimeRemainingColumn(), console=Console(file=err),
-                                  transient=True)
+        self._progress = Progress(
+            "writing payloads",
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeRemainingColumn(),
+            console=Console(file=err),
+            transient=True,
+        )
         self._task = self._progress.add_task("fuzz", total=total)
         self._progress.start()
 

@@ -38,37 +38,60 @@ examples:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--host", default="127.0.0.1", help="address to listen on "
-                        "(default: 127.0.0.1)")
-    parser.add_argument("--port", type=int, default=8080,
-                        help="port (default: 8080; 0 picks a free one)")
-    parser.add_argument("--fixture", metavar="F", default=os.environ.get("KORE_FIXTURE"),
-                        help="the account's fixture (JSON; default: $KORE_FIXTURE, else the "
-                             "bundled example)")
-    parser.add_argument("--client-id", metavar="C", default=os.environ.get("KORE_CLIENT_ID"),
-                        help="the client id tokens must carry in appId "
-                             "(default: $KORE_CLIENT_ID, else kore-contract-client)")
-    parser.add_argument("--client-secret", metavar="K",
-                        default=os.environ.get("KORE_CLIENT_SECRET"),
-                        help="the HS256 secret tokens are signed with "
-                             "(default: $KORE_CLIENT_SECRET, else kore-contract-secret)")
+    parser.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)"
+    )
+    parser.add_argument(
+        "--port", type=int, default=8080, help="port (default: 8080; 0 picks a free one)"
+    )
+    parser.add_argument(
+        "--fixture",
+        metavar="F",
+        default=os.environ.get("KORE_FIXTURE"),
+        help="the account's fixture (JSON; default: $KORE_FIXTURE, else the bundled example)",
+    )
+    parser.add_argument(
+        "--client-id",
+        metavar="C",
+        default=os.environ.get("KORE_CLIENT_ID"),
+        help="the client id tokens must carry in appId "
+        "(default: $KORE_CLIENT_ID, else kore-contract-client)",
+    )
+    parser.add_argument(
+        "--client-secret",
+        metavar="K",
+        default=os.environ.get("KORE_CLIENT_SECRET"),
+        help="the HS256 secret tokens are signed with "
+        "(default: $KORE_CLIENT_SECRET, else kore-contract-secret)",
+    )
     parser.add_argument("--stream-id", metavar="S", help="accept only this stream id")
     parser.add_argument("--account-id", metavar="A", help="accept only this account id")
     parser.add_argument("--iid", metavar="I", help="accept only this application id")
     parser.add_argument("--quiet", action="store_true", help="no line per request (benchmarks)")
-    parser.add_argument("--fault", metavar="NAME", default=None,
-                        help="break one rule on purpose, to prove a checker catches it "
-                             "(names: --list-faults)")
-    parser.add_argument("--list-faults", action="store_true",
-                        help="list the fault names and exit")
-    parser.add_argument("--max-campaigns", metavar="N", type=int, default=limits.MAX_CAMPAIGNS,
-                        help="campaigns the store holds at most (default: "
-                             f"{limits.MAX_CAMPAIGNS:,}); past it a create is refused 409")
-    parser.add_argument("--max-store-mb", metavar="MB", type=int,
-                        default=limits.MAX_STORED_BYTES // 2**20,
-                        help="megabytes of campaigns the store holds at most (default: "
-                             f"{limits.MAX_STORED_BYTES // 2**20}); past it a create is "
-                             "refused 409")
+    parser.add_argument(
+        "--fault",
+        metavar="NAME",
+        default=None,
+        help="break one rule on purpose, to prove a checker catches it (names: --list-faults)",
+    )
+    parser.add_argument("--list-faults", action="store_true", help="list the fault names and exit")
+    parser.add_argument(
+        "--max-campaigns",
+        metavar="N",
+        type=int,
+        default=limits.MAX_CAMPAIGNS,
+        help="campaigns the store holds at most (default: "
+        f"{limits.MAX_CAMPAIGNS:,}); past it a create is refused 409",
+    )
+    parser.add_argument(
+        "--max-store-mb",
+        metavar="MB",
+        type=int,
+        default=limits.MAX_STORED_BYTES // 2**20,
+        help="megabytes of campaigns the store holds at most (default: "
+        f"{limits.MAX_STORED_BYTES // 2**20}); past it a create is "
+        "refused 409",
+    )
 
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -80,16 +103,20 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             out.write(f"{fault.name:36} {fault.description}\n")
         return 0
     if args.fault is not None and args.fault not in faults:
-        err.write(f"kore-contract mock: --fault={args.fault}: unknown; "
-                  "see kore-contract mock --list-faults\n")
+        err.write(
+            f"kore-contract mock: --fault={args.fault}: unknown; "
+            "see kore-contract mock --list-faults\n"
+        )
         return 2
     if not 0 <= args.port <= 65535:
         err.write(f"kore-contract mock: --port={args.port}: must be 0 to 65535\n")
         return 2
     for option in ("max_campaigns", "max_store_mb"):
         if getattr(args, option) < 1:
-            err.write(f"kore-contract mock: --{option.replace('_', '-')}={getattr(args, option)}"
-                      ": must be at least 1\n")
+            err.write(
+                f"kore-contract mock: --{option.replace('_', '-')}={getattr(args, option)}"
+                ": must be at least 1\n"
+            )
             return 2
     for option in ("stream_id", "account_id", "iid", "client_id", "client_secret"):
         value = getattr(args, option)
@@ -110,19 +137,28 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     raise_open_file_limit()  # every connection is a file; 1,024 is a low ceiling
     try:
-        app = make_app(args.fixture, client_id=client_id, client_secret=client_secret,
-                       stream_id=args.stream_id, account_id=args.account_id, iid=args.iid,
-                       fault=args.fault, log=None if args.quiet else log,
-                       max_campaigns=args.max_campaigns,
-                       max_stored_bytes=args.max_store_mb * 2**20)
+        app = make_app(
+            args.fixture,
+            client_id=client_id,
+            client_secret=client_secret,
+            stream_id=args.stream_id,
+            account_id=args.account_id,
+            iid=args.iid,
+            fault=args.fault,
+            log=None if args.quiet else log,
+            max_campaigns=args.max_campaigns,
+            max_stored_bytes=args.max_store_mb * 2**20,
+        )
     except FixtureError as error:
         err.write(f"kore-contract mock: {error}\n")
         return 2
     try:
         sock = bind(args.host, args.port)
     except OSError as error:
-        err.write(f"kore-contract mock: cannot listen on {args.host}:{args.port}: "
-                  f"{error.strerror or error}; try --port 0 for a free port\n")
+        err.write(
+            f"kore-contract mock: cannot listen on {args.host}:{args.port}: "
+            f"{error.strerror or error}; try --port 0 for a free port\n"
+        )
         return 2
     server = MockServer(app, sock)
     token = mint_token(client_id, client_secret)
@@ -144,8 +180,9 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return 0
 
 
-def _banner(out: TextIO, server: object, fixture: str, token: str,
-            args: argparse.Namespace) -> None:
+def _banner(
+    out: TextIO, server: object, fixture: str, token: str, args: argparse.Namespace
+) -> None:
     from kore_contract.mock.server import MockServer
 
     assert isinstance(server, MockServer)
@@ -157,10 +194,12 @@ def _banner(out: TextIO, server: object, fixture: str, token: str,
         return f"{pinned} (only)" if pinned else f"any non-empty value (e.g. {example})"
 
     url = f"{server.base_url}/campaign/api/v2/public/{stream}/campaign"
-    curl = (f"curl -sS {shlex.quote(url + f'?accountId={account}&campaignType=sms')} \\\n"
-            f"    -H {shlex.quote('auth: ' + token)} \\\n"
-            f"    -H {shlex.quote('accountid: ' + account)} -H {shlex.quote('iid: ' + iid)} \\\n"
-            f"    -H 'Content-Type: application/json' --data @campaign.json")
+    curl = (
+        f"curl -sS {shlex.quote(url + f'?accountId={account}&campaignType=sms')} \\\n"
+        f"    -H {shlex.quote('auth: ' + token)} \\\n"
+        f"    -H {shlex.quote('accountid: ' + account)} -H {shlex.quote('iid: ' + iid)} \\\n"
+        f"    -H 'Content-Type: application/json' --data @campaign.json"
+    )
     app = server.app
     out.write(
         "kore-contract mock: the Kore.ai SMS campaign v2 family (create, get, update, delete,"

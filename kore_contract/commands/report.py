@@ -35,15 +35,21 @@ class UnreadableResults(Exception):
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--results", required=True, metavar="FILE",
-                        help="the results.json of a run")
+    parser.add_argument(
+        "--results", required=True, metavar="FILE", help="the results.json of a run"
+    )
     from kore_contract.report import FORMATS
 
     parser.add_argument("--format", required=True, choices=FORMATS, help="the report to render")
     parser.add_argument("--out", metavar="FILE", help="write here instead of standard output")
-    parser.add_argument("--docs", nargs="+", default=None, metavar="DOC.md",
-                        help="documentation pages whose trace (fields, defects) the report "
-                             "includes, in place of the one the results hold")
+    parser.add_argument(
+        "--docs",
+        nargs="+",
+        default=None,
+        metavar="DOC.md",
+        help="documentation pages whose trace (fields, defects) the report "
+        "includes, in place of the one the results hold",
+    )
 
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -102,8 +108,10 @@ def load_results(path: Path) -> RunResult:
     results = parsed.payload
     depth = nesting(results)
     if depth > MAX_DEPTH:
-        raise UnreadableResults(f"{path}: not usable JSON: nested too deeply ({depth} levels; at "
-                         f"most {MAX_DEPTH} are read)")
+        raise UnreadableResults(
+            f"{path}: not usable JSON: nested too deeply ({depth} levels; at "
+            f"most {MAX_DEPTH} are read)"
+        )
     problem = schema_problem(results)
     if problem:
         raise UnreadableResults(f"{path}: not a kore-contract results file: {problem}")
@@ -111,4 +119,3 @@ def load_results(path: Path) -> RunResult:
         return RunResult.from_json(results)
     except ResultsShapeError as error:
         raise UnreadableResults(f"{path}: not a kore-contract results file: {error}") from None
-

@@ -51,48 +51,90 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     from kore_contract.run import options as defaults
 
     target = parser.add_argument_group("target")
-    target.add_argument("--base-url", default=_env("KORE_BASE_URL"),
-                        help="server to test, e.g. https://platform.kore.ai (default: the "
-                             "embedded mock)")
+    target.add_argument(
+        "--base-url",
+        default=_env("KORE_BASE_URL"),
+        help="server to test, e.g. https://platform.kore.ai (default: the embedded mock)",
+    )
     target.add_argument("--stream-id", default=_env("KORE_STREAM_ID"), help="streamId (path)")
-    target.add_argument("--account-id", default=_env("KORE_ACCOUNT_ID"),
-                        help="accountId (header and query)")
+    target.add_argument(
+        "--account-id", default=_env("KORE_ACCOUNT_ID"), help="accountId (header and query)"
+    )
     target.add_argument("--iid", default=_env("KORE_IID"), help="application id (iid header)")
-    creds = parser.add_argument_group("credentials (a token is minted from the client id "
-                                      "and secret, or given as --token)")
+    creds = parser.add_argument_group(
+        "credentials (a token is minted from the client id and secret, or given as --token)"
+    )
     creds.add_argument("--client-id", default=_env("KORE_CLIENT_ID"))
-    creds.add_argument("--client-secret", default=_env("KORE_CLIENT_SECRET"),
-                       help="prefer KORE_CLIENT_SECRET, which stays out of shell history")
+    creds.add_argument(
+        "--client-secret",
+        default=_env("KORE_CLIENT_SECRET"),
+        help="prefer KORE_CLIENT_SECRET, which stays out of shell history",
+    )
     creds.add_argument("--token", default=_env("KORE_TOKEN"), help="a ready JWT for auth")
     run = parser.add_argument_group("run")
-    run.add_argument("--fixture", default=_env("KORE_FIXTURE"),
-                     help="the account's fixture (default: the bundled example)")
-    run.add_argument("--max-examples", type=int, default=defaults.DEFAULT_MAX_EXAMPLES,
-                     metavar="N", help="generated valid bodies (default: %(default)s)")
-    run.add_argument("--seed", type=int, default=defaults.DEFAULT_SEED,
-                     help="seed of generated cases (default: %(default)s)")
-    run.add_argument("--report-dir", default=defaults.DEFAULT_REPORT_DIR, metavar="DIR",
-                     help="where results.json and the reports go (default: %(default)s)")
-    run.add_argument("--timeout", type=float, default=defaults.DEFAULT_TIMEOUT,
-                     metavar="SECONDS", help="deadline of each request, answer included: a "
-                     "server that trickles its answer is cut off (default: %(default)g)")
-    run.add_argument("--rate", type=float, default=None, metavar="PER_SECOND",
-                     help="at most this many requests a second (default: no cap on "
-                          f"loopback, {defaults.LIVE_DEFAULT_RATE:g} on a live server)")
-    run.add_argument("--allow-writes", action="store_true",
-                     help="allow creating (and deleting) campaigns on a non-loopback server")
-    run.add_argument("--allow-sends", action="store_true",
-                     default=os.environ.get("KORE_ALLOW_SENDS", "").lower() in
-                     ("1", "true", "yes"),
-                     help="allow starting campaigns on a non-loopback server: only those "
-                          "whose contact lists the fixture marks sendableContactLists (a "
-                          "started campaign sends real messages) [env KORE_ALLOW_SENDS=1]")
+    run.add_argument(
+        "--fixture",
+        default=_env("KORE_FIXTURE"),
+        help="the account's fixture (default: the bundled example)",
+    )
+    run.add_argument(
+        "--max-examples",
+        type=int,
+        default=defaults.DEFAULT_MAX_EXAMPLES,
+        metavar="N",
+        help="generated valid bodies (default: %(default)s)",
+    )
+    run.add_argument(
+        "--seed",
+        type=int,
+        default=defaults.DEFAULT_SEED,
+        help="seed of generated cases (default: %(default)s)",
+    )
+    run.add_argument(
+        "--report-dir",
+        default=defaults.DEFAULT_REPORT_DIR,
+        metavar="DIR",
+        help="where results.json and the reports go (default: %(default)s)",
+    )
+    run.add_argument(
+        "--timeout",
+        type=float,
+        default=defaults.DEFAULT_TIMEOUT,
+        metavar="SECONDS",
+        help="deadline of each request, answer included: a "
+        "server that trickles its answer is cut off (default: %(default)g)",
+    )
+    run.add_argument(
+        "--rate",
+        type=float,
+        default=None,
+        metavar="PER_SECOND",
+        help="at most this many requests a second (default: no cap on "
+        f"loopback, {defaults.LIVE_DEFAULT_RATE:g} on a live server)",
+    )
+    run.add_argument(
+        "--allow-writes",
+        action="store_true",
+        help="allow creating (and deleting) campaigns on a non-loopback server",
+    )
+    run.add_argument(
+        "--allow-sends",
+        action="store_true",
+        default=os.environ.get("KORE_ALLOW_SENDS", "").lower() in ("1", "true", "yes"),
+        help="allow starting campaigns on a non-loopback server: only those "
+        "whose contact lists the fixture marks sendableContactLists (a "
+        "started campaign sends real messages) [env KORE_ALLOW_SENDS=1]",
+    )
     run.add_argument("--fault", default=None, help=argparse.SUPPRESS)  # mock self-test only
-    run.add_argument("--no-fuzz", action="store_true",
-                     help="skip the schemathesis fuzzing phase")
-    run.add_argument("--docs", nargs="+", default=None, metavar="DOC.md",
-                     help="the documentation pages (Markdown): their trace (fields and "
-                          "documentation defects) goes into the reports")
+    run.add_argument("--no-fuzz", action="store_true", help="skip the schemathesis fuzzing phase")
+    run.add_argument(
+        "--docs",
+        nargs="+",
+        default=None,
+        metavar="DOC.md",
+        help="the documentation pages (Markdown): their trace (fields and "
+        "documentation defects) goes into the reports",
+    )
 
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -125,14 +167,26 @@ def session_options(args: argparse.Namespace) -> SessionOptions:
     defaults)."""
     from kore_contract.run.options import SessionOptions
 
-    given = {"base_url": args.base_url, "stream_id": args.stream_id,
-             "account_id": args.account_id, "iid": args.iid, "client_id": args.client_id,
-             "client_secret": args.client_secret, "token": args.token, "fixture": args.fixture,
-             "rate": args.rate, "fault": args.fault}
+    given = {
+        "base_url": args.base_url,
+        "stream_id": args.stream_id,
+        "account_id": args.account_id,
+        "iid": args.iid,
+        "client_id": args.client_id,
+        "client_secret": args.client_secret,
+        "token": args.token,
+        "fixture": args.fixture,
+        "rate": args.rate,
+        "fault": args.fault,
+    }
     return SessionOptions(
         **{name: value for name, value in given.items() if value},
-        max_examples=args.max_examples, seed=args.seed, report_dir=Path(args.report_dir),
-        timeout=args.timeout, allow_writes=args.allow_writes, allow_sends=args.allow_sends,
+        max_examples=args.max_examples,
+        seed=args.seed,
+        report_dir=Path(args.report_dir),
+        timeout=args.timeout,
+        allow_writes=args.allow_writes,
+        allow_sends=args.allow_sends,
         fuzz=not args.no_fuzz,
     )
 

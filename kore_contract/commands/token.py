@@ -22,19 +22,30 @@ Exit status: 0 printed; 2 a usage error (a missing id or secret, a bad --ttl).
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--client-id", metavar="C", default=os.environ.get("KORE_CLIENT_ID"),
-                        help="the app's client id, put in the appId claim "
-                             "(default: $KORE_CLIENT_ID)")
-    parser.add_argument("--client-secret", metavar="K",
-                        default=os.environ.get("KORE_CLIENT_SECRET"),
-                        help="the app's client secret, the HS256 key "
-                             "(default: $KORE_CLIENT_SECRET; prefer the variable)")
-    parser.add_argument("--sub", metavar="S", default=None,
-                        help="the sub claim (default: kore-contract)")
+    parser.add_argument(
+        "--client-id",
+        metavar="C",
+        default=os.environ.get("KORE_CLIENT_ID"),
+        help="the app's client id, put in the appId claim (default: $KORE_CLIENT_ID)",
+    )
+    parser.add_argument(
+        "--client-secret",
+        metavar="K",
+        default=os.environ.get("KORE_CLIENT_SECRET"),
+        help="the app's client secret, the HS256 key "
+        "(default: $KORE_CLIENT_SECRET; prefer the variable)",
+    )
+    parser.add_argument(
+        "--sub", metavar="S", default=None, help="the sub claim (default: kore-contract)"
+    )
     parser.add_argument("--jti", action="store_true", help="add a random jti claim")
-    parser.add_argument("--ttl", metavar="SECONDS", type=int, default=None,
-                        help="add iat and exp: the token expires after SECONDS "
-                             "(default: no exp)")
+    parser.add_argument(
+        "--ttl",
+        metavar="SECONDS",
+        type=int,
+        default=None,
+        help="add iat and exp: the token expires after SECONDS (default: no exp)",
+    )
 
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -49,7 +60,8 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return 2
     from kore_contract.auth import DEFAULT_SUB, mint_token
 
-    token = mint_token(args.client_id, args.client_secret, sub=args.sub or DEFAULT_SUB,
-                       jti=args.jti, ttl=args.ttl)
+    token = mint_token(
+        args.client_id, args.client_secret, sub=args.sub or DEFAULT_SUB, jti=args.jti, ttl=args.ttl
+    )
     out.write(token + "\n")
     return 0

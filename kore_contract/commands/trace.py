@@ -29,10 +29,15 @@ still traced)."""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("documents", nargs="*", metavar="DOC.md",
-                        help="documentation pages to trace")
-    parser.add_argument("--format", choices=("text", "json", "md"), default="text",
-                        help="output format (default: text)")
+    parser.add_argument(
+        "documents", nargs="*", metavar="DOC.md", help="documentation pages to trace"
+    )
+    parser.add_argument(
+        "--format",
+        choices=("text", "json", "md"),
+        default="text",
+        help="output format (default: text)",
+    )
 
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -85,16 +90,19 @@ def markdown(result: TraceResult) -> str:
 
     lines = ["## Documentation trace", "", _summary(result), ""]
     if result.defects:
-        lines += ["### Defects", "", "| kind | fields | documents | message |",
-                  "|---|---|---|---|"]
+        lines += ["### Defects", "", "| kind | fields | documents | message |", "|---|---|---|---|"]
         lines += [
             f"| {md_cell(d.kind)} | {', '.join(md_code(f) for f in d.fields)} "
             f"| {md_cell(', '.join(d.documents))} | {md_cell(d.message)} |"
             for d in result.defects
         ]
         lines.append("")
-    lines += ["### Fields", "", "| field | role | documented in | spec | rules |",
-              "|---|---|---|---|---|"]
+    lines += [
+        "### Fields",
+        "",
+        "| field | role | documented in | spec | rules |",
+        "|---|---|---|---|---|",
+    ]
     lines += [
         f"| {md_code(f.path)} | {md_cell(f.role)} "
         f"| {'<br>'.join(md_cell(p) for p in f.documented)} "
@@ -114,10 +122,10 @@ def _by_kind(result: TraceResult) -> dict[str, list[Any]]:
 
 def _summary(result: TraceResult) -> str:
     defects = len(result.defects)
-    summary = (f"{len(result.fields)} fields, "
-               f"{defects} documentation defect{'s' if defects != 1 else ''}")
+    summary = (
+        f"{len(result.fields)} fields, {defects} documentation defect{'s' if defects != 1 else ''}"
+    )
     if result.unreadable:
         count = len(result.unreadable)
         summary += f", {count} unreadable document{'s' if count != 1 else ''}"
     return summary
-

@@ -28,7 +28,7 @@ def write_atomic(path: Path | str, text: str) -> Path:
         try:
             view = memoryview(data)
             while view:
-                view = view[os.write(fd, view):]
+                view = view[os.write(fd, view) :]
             os.fsync(fd)
         finally:
             os.close(fd)
@@ -59,6 +59,5 @@ def nesting(value: Any) -> int:
         if isinstance(item, dict | list):
             deepest = max(deepest, depth)
             children = item.values() if isinstance(item, dict) else item
-            stack.extend((child, depth + 1) for child in children
-                         if isinstance(child, dict | list))
+            stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
     return deepest

@@ -73,8 +73,10 @@ def render(name: str, suites: Sequence[JUnitSuite]) -> str:
         lines.append(f"  <testsuite{_counts(suite)}{stamp}>")
         if suite.properties:
             lines.append("    <properties>")
-            lines += [f"      <property name={_attribute(key)} value={_attribute(value)}/>"
-                      for key, value in suite.properties]
+            lines += [
+                f"      <property name={_attribute(key)} value={_attribute(value)}/>"
+                for key, value in suite.properties
+            ]
             lines.append("    </properties>")
         lines += [_case(case) for case in suite.cases]
         lines.append("  </testsuite>")
@@ -83,15 +85,19 @@ def render(name: str, suites: Sequence[JUnitSuite]) -> str:
 
 
 def _counts(suite: JUnitSuite) -> str:
-    text = (f" name={_attribute(suite.name)} tests=\"{len(suite.cases)}\""
-            f" failures=\"{suite.count('failure')}\" errors=\"{suite.count('error')}\""
-            f" skipped=\"{suite.count('skipped')}\"")
+    text = (
+        f' name={_attribute(suite.name)} tests="{len(suite.cases)}"'
+        f' failures="{suite.count("failure")}" errors="{suite.count("error")}"'
+        f' skipped="{suite.count("skipped")}"'
+    )
     return text + _time(suite.time)
 
 
 def _case(case: JUnitCase) -> str:
-    head = (f"    <testcase name={_attribute(case.name)} classname={_attribute(case.classname)}"
-            f"{_time(case.time)}")
+    head = (
+        f"    <testcase name={_attribute(case.name)} classname={_attribute(case.classname)}"
+        f"{_time(case.time)}"
+    )
     if case.outcome == "passed":
         return head + "/>"
     detail = f" message={_attribute(case.message)}"

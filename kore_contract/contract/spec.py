@@ -16,8 +16,16 @@ from typing import Any, Literal
 SPEC_FILE_NAME = "kore-sms-campaign-v2.yaml"
 #: An operation's name (`x-call`): one method and path each.
 Call = Literal["create", "get", "update", "delete", "trigger", "start", "status", "list"]
-CALLS: tuple[Call, ...] = ("create", "get", "update", "delete", "trigger", "start", "status",
-                           "list")
+CALLS: tuple[Call, ...] = (
+    "create",
+    "get",
+    "update",
+    "delete",
+    "trigger",
+    "start",
+    "status",
+    "list",
+)
 #: A create body variant of C1 (`x-variant`), in the spec's `oneOf` order.
 Variant = Literal["template", "plain", "advanced"]
 
@@ -120,8 +128,9 @@ def _create_media_schema(document: dict[str, Any]) -> dict[str, Any]:
         for method in ("get", "post", "put", "patch", "delete"):
             operation = item.get(method, {})
             if operation.get("x-call") == "create":
-                schema: dict[str, Any] = operation["requestBody"]["content"][
-                    "application/json"]["schema"]
+                schema: dict[str, Any] = operation["requestBody"]["content"]["application/json"][
+                    "schema"
+                ]
                 return schema
     raise LookupError("the spec has no create operation")
 

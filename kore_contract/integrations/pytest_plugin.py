@@ -33,8 +33,11 @@ if TYPE_CHECKING:
 OPTIONS = (
     ("--kore-base-url", "KORE_BASE_URL", "server to test (default: the embedded mock)"),
     ("--kore-fixture", "KORE_FIXTURE", "the account's fixture file (default: the bundled one)"),
-    ("--kore-max-examples", "KORE_MAX_EXAMPLES",
-     f"generated valid bodies (default: {DEFAULT_MAX_EXAMPLES})"),
+    (
+        "--kore-max-examples",
+        "KORE_MAX_EXAMPLES",
+        f"generated valid bodies (default: {DEFAULT_MAX_EXAMPLES})",
+    ),
     ("--kore-seed", "KORE_SEED", f"seed of generated cases (default: {DEFAULT_SEED})"),
     ("--kore-stream-id", "KORE_STREAM_ID", "streamId"),
     ("--kore-account-id", "KORE_ACCOUNT_ID", "accountId"),
@@ -42,15 +45,24 @@ OPTIONS = (
     ("--kore-client-id", "KORE_CLIENT_ID", "client id (the appId claim)"),
     ("--kore-client-secret", "KORE_CLIENT_SECRET", "client secret (prefer the variable)"),
     ("--kore-token", "KORE_TOKEN", "a ready JWT for the auth header"),
-    ("--kore-report-dir", "KORE_REPORT_DIR",
-     "where the suite writes its ledger.jsonl (default: reports/ under the rootdir)"),
+    (
+        "--kore-report-dir",
+        "KORE_REPORT_DIR",
+        "where the suite writes its ledger.jsonl (default: reports/ under the rootdir)",
+    ),
 )
 #: The plugin's switches (store_true): flag, environment variable, help.
 SWITCHES = (
-    ("--kore-allow-writes", "KORE_ALLOW_WRITES",
-     "allow creating campaigns on a non-loopback server"),
-    ("--kore-allow-sends", "KORE_ALLOW_SENDS",
-     "allow starting campaigns on a non-loopback server (the fixture's sendableContactLists)"),
+    (
+        "--kore-allow-writes",
+        "KORE_ALLOW_WRITES",
+        "allow creating campaigns on a non-loopback server",
+    ),
+    (
+        "--kore-allow-sends",
+        "KORE_ALLOW_SENDS",
+        "allow starting campaigns on a non-loopback server (the fixture's sendableContactLists)",
+    ),
     ("--kore-no-fuzz", "KORE_NO_FUZZ", "skip the schemathesis phase of the contract run"),
 )
 #: The suite's run, as the terminal summary reports it (set where the contract ran).
@@ -65,8 +77,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     for flag, variable, help_text in OPTIONS:
         group.addoption(flag, default=None, help=f"{help_text} [env {variable}]")
     for flag, variable, help_text in SWITCHES:
-        group.addoption(flag, action="store_true", default=None,
-                        help=f"{help_text} [env {variable}=1]")
+        group.addoption(
+            flag, action="store_true", default=None, help=f"{help_text} [env {variable}=1]"
+        )
 
 
 def read_settings(config: pytest.Config) -> SessionOptions:
@@ -80,8 +93,9 @@ def read_settings(config: pytest.Config) -> SessionOptions:
     def number(flag: str, variable: str) -> dict[str, Any]:
         text = value(flag, variable)
         try:
-            return {} if text is None else {flag.removeprefix("--kore-").replace("-", "_"):
-                                            int(text)}
+            return (
+                {} if text is None else {flag.removeprefix("--kore-").replace("-", "_"): int(text)}
+            )
         except ValueError:
             raise pytest.UsageError(f"{flag}={text}: must be a whole number") from None
 
@@ -91,9 +105,19 @@ def read_settings(config: pytest.Config) -> SessionOptions:
             return bool(given)
         return os.environ.get(variable, "").lower() in ("1", "true", "yes")
 
-    texts: dict[str, Any] = {name: value(f"--kore-{name.replace('_', '-')}", f"KORE_{name.upper()}")
-             for name in ("base_url", "fixture", "stream_id", "account_id", "iid", "client_id",
-                          "client_secret", "token")}
+    texts: dict[str, Any] = {
+        name: value(f"--kore-{name.replace('_', '-')}", f"KORE_{name.upper()}")
+        for name in (
+            "base_url",
+            "fixture",
+            "stream_id",
+            "account_id",
+            "iid",
+            "client_id",
+            "client_secret",
+            "token",
+        )
+    }
     report_dir = value("--kore-report-dir", "KORE_REPORT_DIR")
     return SessionOptions(
         **{name: text for name, text in texts.items() if text is not None},
@@ -102,8 +126,9 @@ def read_settings(config: pytest.Config) -> SessionOptions:
         allow_writes=switch("--kore-allow-writes", "KORE_ALLOW_WRITES"),
         allow_sends=switch("--kore-allow-sends", "KORE_ALLOW_SENDS"),
         fuzz=not switch("--kore-no-fuzz", "KORE_NO_FUZZ"),
-        report_dir=(config.invocation_params.dir / report_dir if report_dir
-                    else config.rootpath / "reports"),
+        report_dir=(
+            config.invocation_params.dir / report_dir if report_dir else config.rootpath / "reports"
+        ),
         flags="--kore-",
     )
 
@@ -177,8 +202,13 @@ def kore_target(kore_settings: KoreSettings, kore_base_url: str, kore_token: str
     """Where and as whom to call (kore_contract.run.client.Target)."""
     from kore_contract.run.client import Target
 
-    return Target(kore_base_url, kore_settings.stream_id, kore_settings.account_id,
-                  kore_settings.iid, kore_token)
+    return Target(
+        kore_base_url,
+        kore_settings.stream_id,
+        kore_settings.account_id,
+        kore_settings.iid,
+        kore_token,
+    )
 
 
 @pytest.fixture
@@ -215,8 +245,15 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
     cases = offline_plan(read_settings(metafunc.config))
     ids = [case.id for case in cases if rule in planned_rules(case)]
-    metafunc.parametrize("case_id", ids or [pytest.param("none", marks=pytest.mark.skip(
-        reason=f"{rule}: no case of this run exercises it"))])
+    metafunc.parametrize(
+        "case_id",
+        ids
+        or [
+            pytest.param(
+                "none", marks=pytest.mark.skip(reason=f"{rule}: no case of this run exercises it")
+            )
+        ],
+    )
 
 
 def shared_results_path(config: Any, tmp_path_factory: Any) -> Path:
@@ -236,9 +273,14 @@ def shared_results_path(config: Any, tmp_path_factory: Any) -> Path:
 
 
 @pytest.fixture(scope="session")
-def kore_contract_results(pytestconfig: pytest.Config, tmp_path_factory: pytest.TempPathFactory,
-                          kore_settings: KoreSettings, kore_target: Any, kore_fixture: Any,
-                          kore_credentials: tuple[str | None, str | None]) -> RunResult:
+def kore_contract_results(
+    pytestconfig: pytest.Config,
+    tmp_path_factory: pytest.TempPathFactory,
+    kore_settings: KoreSettings,
+    kore_target: Any,
+    kore_fixture: Any,
+    kore_credentials: tuple[str | None, str | None],
+) -> RunResult:
     """The results of this session's contract run (run once, by one xdist worker)."""
     from filelock import FileLock
 
@@ -258,15 +300,17 @@ def kore_contract_results(pytestconfig: pytest.Config, tmp_path_factory: pytest.
         return outcome.result
 
 
-def run_session(settings: KoreSettings, target: Any, fixture: Any,
-                credentials: tuple[str | None, str | None]) -> SessionOutcome:
+def run_session(
+    settings: KoreSettings, target: Any, fixture: Any, credentials: tuple[str | None, str | None]
+) -> SessionOutcome:
     """The contract run of `kore-contract test` on the session's target, fixture and
     credentials (`CannotRun` when it cannot be made); Ctrl-C ends the pytest session once
     the run's campaigns are deleted."""
     from kore_contract.run.session import ContractSession, Credentials
 
-    with ContractSession(settings, fixture=fixture, target=target,
-                         creds=Credentials(target.token, *credentials)) as session:
+    with ContractSession(
+        settings, fixture=fixture, target=target, creds=Credentials(target.token, *credentials)
+    ) as session:
         outcome = session.run()
     if outcome.interrupted:
         raise KeyboardInterrupt
@@ -291,15 +335,21 @@ def read_shared(path: Path) -> RunResult:
         pytest.fail(str(data["cannot_run"]), pytrace=False)
     problem = schema_problem(data)
     if problem:
-        pytest.fail(f"kore-contract: {path}: the shared results break results.schema.json: "
-                    f"{problem}", pytrace=False)
+        pytest.fail(
+            f"kore-contract: {path}: the shared results break results.schema.json: {problem}",
+            pytrace=False,
+        )
     return RunResult.from_json(data)
 
 
 def note_run(config: pytest.Config, outcome: SessionOutcome) -> None:
     """Keep what the terminal summary says about the run (sent on by an xdist worker)."""
-    note = {"ledger": str(outcome.ledger), "base_url": outcome.result.run.base_url,
-            "left": len(outcome.left_behind), "possibly_created": len(outcome.possibly_created)}
+    note = {
+        "ledger": str(outcome.ledger),
+        "base_url": outcome.result.run.base_url,
+        "left": len(outcome.left_behind),
+        "possibly_created": len(outcome.possibly_created),
+    }
     config.stash[RUN_NOTE] = note
     workeroutput = getattr(config, "workeroutput", None)
     if isinstance(workeroutput, dict):
@@ -321,8 +371,10 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
         return
     ledger, base_url = note["ledger"], note["base_url"]
     if note["left"] or note["possibly_created"]:
-        state = (f"{note['left']} campaign(s) not deleted, {note['possibly_created']} possibly "
-                 f"created: run kore-contract cleanup --ledger {ledger} --base-url {base_url}")
+        state = (
+            f"{note['left']} campaign(s) not deleted, {note['possibly_created']} possibly "
+            f"created: run kore-contract cleanup --ledger {ledger} --base-url {base_url}"
+        )
     else:
         state = "every campaign the run created is deleted"
     terminalreporter.write_sep("-", "kore-contract")

@@ -38,11 +38,19 @@ def _fixture() -> Fixture:
 
 
 def _exchange(response: Any, case: Any) -> Exchange:
-    headers = {name.lower(): ", ".join(values) if isinstance(values, list) else str(values)
-               for name, values in response.headers.items()}
-    return Exchange(case.method.upper(), str(response.request.url), {}, None,
-                    status=response.status_code, response_headers=headers,
-                    response_text=response.content.decode("utf-8", "replace"))
+    headers = {
+        name.lower(): ", ".join(values) if isinstance(values, list) else str(values)
+        for name, values in response.headers.items()
+    }
+    return Exchange(
+        case.method.upper(),
+        str(response.request.url),
+        {},
+        None,
+        status=response.status_code,
+        response_headers=headers,
+        response_text=response.content.decode("utf-8", "replace"),
+    )
 
 
 def _secrets(headers: dict[str, str]) -> tuple[str, ...]:
@@ -55,8 +63,12 @@ def _ids_known(case: Any, query: dict[str, str]) -> bool:
     """The stream and account ids are the real ones (KORE_STREAM_ID, KORE_ACCOUNT_ID)."""
     stream, account = os.environ.get("KORE_STREAM_ID"), os.environ.get("KORE_ACCOUNT_ID")
     path = case.path_parameters or {}
-    return bool(stream and account and str(path.get("streamId")) == stream
-                and query.get("accountId") == account)
+    return bool(
+        stream
+        and account
+        and str(path.get("streamId")) == stream
+        and query.get("accountId") == account
+    )
 
 
 @schemathesis.check
@@ -68,19 +80,28 @@ def kore_contract_rules(ctx: Any, response: Any, case: Any) -> bool | None:
     query = dict(parse_qsl(urlsplit(str(sent.url)).query, keep_blank_values=True))
     headers = {name.lower(): str(value) for name, value in sent.headers.items()}
     verdict = validate_request(case.body, fixture=_fixture(), query=query) if is_create else None
-    complete = all(headers.get(name) for name in ("auth", "iid", "accountid")) and \
-        bool(query.get("accountId")) and "json" in headers.get("content-type", "")
+    complete = (
+        all(headers.get(name) for name in ("auth", "iid", "accountid"))
+        and bool(query.get("accountId"))
+        and "json" in headers.get("content-type", "")
+    )
     refused = verdict is not None and not verdict.ok
-    expect: Expectation = "accept" if verdict is not None and verdict.ok and complete \
-        else "refuse"
+    expect: Expectation = "accept" if verdict is not None and verdict.ok and complete else "refuse"
     breaks = verdict.violations[0].rule if refused and verdict else None
-    observation = Observation("schemathesis", "create" if is_create else case.method.lower(),
-                              expect, exchange, RunState(_secrets(headers)), sent=case.body,
-                              breaks=breaks)
+    observation = Observation(
+        "schemathesis",
+        "create" if is_create else case.method.lower(),
+        expect,
+        exchange,
+        RunState(_secrets(headers)),
+        sent=case.body,
+        breaks=breaks,
+    )
     # A valid create is only expected to succeed where the account is known to exist.
     known = _ids_known(case, query) and expect == "accept"
     _, findings = run_checks(observation, only_universal=not (refused or known))
     if findings:
-        raise AssertionError("\n".join(f"{f.rule} {f.pointer or '/'}: {f.message}"
-                                       for f in findings))
+        raise AssertionError(
+            "\n".join(f"{f.rule} {f.pointer or '/'}: {f.message}" for f in findings)
+        )
     return None

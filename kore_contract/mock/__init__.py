@@ -18,8 +18,13 @@ if TYPE_CHECKING:
 
 __all__ = ["FAULTS", "Fault", "MockError", "MockServer", "running_mock"]
 
-_HOMES = {"FAULTS": "faults", "Fault": "faults", "MockError": "server", "MockServer": "server",
-          "running_mock": "server"}
+_HOMES = {
+    "FAULTS": "faults",
+    "Fault": "faults",
+    "MockError": "server",
+    "MockServer": "server",
+    "running_mock": "server",
+}
 
 
 def __getattr__(name: str) -> Any:

@@ -69,11 +69,21 @@ JSON_TYPE = b"application/json"
 #: bodies bounded; more wait their turn (and only they wait).
 VALIDATION_THREADS = 2
 
-_REASONS = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found",
-            405: "Method Not Allowed", 408: "Request Timeout", 409: "Conflict",
-            413: "Payload Too Large", 414: "URI Too Long", 415: "Unsupported Media Type",
-            431: "Request Header Fields Too Large", 500: "Internal Server Error",
-            503: "Service Unavailable"}
+_REASONS = {
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    408: "Request Timeout",
+    409: "Conflict",
+    413: "Payload Too Large",
+    414: "URI Too Long",
+    415: "Unsupported Media Type",
+    431: "Request Header Fields Too Large",
+    500: "Internal Server Error",
+    503: "Service Unavailable",
+}
 
 
 @dataclass
@@ -98,8 +108,16 @@ class Request:
 
 _WANTED = (b"auth", b"iid", b"accountid", b"content-type", b"content-length")
 #: The method that serves each call of the spec (`x-call`).
-_HANDLERS = {"create": "_create", "get": "_get", "update": "_update", "delete": "_delete",
-             "trigger": "_trigger", "start": "_trigger", "status": "_status", "list": "_list"}
+_HANDLERS = {
+    "create": "_create",
+    "get": "_get",
+    "update": "_update",
+    "delete": "_delete",
+    "trigger": "_trigger",
+    "start": "_trigger",
+    "status": "_status",
+    "list": "_list",
+}
 #: Where an unknown campaign id is answered in the mock's place (faults), by call.
 _UNKNOWN_AT = {"get": Moment.UNKNOWN_CAMPAIGN, "delete": Moment.UNKNOWN_CAMPAIGN}
 
@@ -143,8 +161,7 @@ class MockApp:
         #: validator's violation functions alone, without its warnings.
         self.validator_errors: list[BaseException] = []
         self.requests = 0
-        self.checker = TokenChecker(client_id, client_secret,
-                                    skip=self.fault.skips_token_checks)
+        self.checker = TokenChecker(client_id, client_secret, skip=self.fault.skips_token_checks)
         self._secret = secret_bytes(client_secret)
         # the constant parts of a success answer, as this mock's fault shapes them
         self._envelope_start = b'{"status":' + _dumps(self.fault.envelope_status) + b',"message":'
@@ -171,10 +188,19 @@ class MockApp:
         except Exception as error:  # answered 500, recorded, logged
             _keep(self.errors, error)
             self._log_error(scope, error)
-            answer = self._refuse(500, [Violation("S9", "", "the mock failed unexpectedly; "
-                                                  "this is a bug in kore-contract")])
-        headers = [(b"content-type", answer.content_type),
-                   (b"content-length", str(len(answer.body)).encode()), *answer.headers]
+            answer = self._refuse(
+                500,
+                [
+                    Violation(
+                        "S9", "", "the mock failed unexpectedly; this is a bug in kore-contract"
+                    )
+                ],
+            )
+        headers = [
+            (b"content-type", answer.content_type),
+            (b"content-length", str(len(answer.body)).encode()),
+            *answer.headers,
+        ]
         await send({"type": "http.response.start", "status": answer.status, "headers": headers})
         await send({"type": "http.response.body", "body": answer.body})
         if self.log is not None:
@@ -197,12 +223,27 @@ class MockApp:
         found = match(path, method)
         if not isinstance(found, Found):
             if not found.allowed:
-                return self._refuse(404, [Violation("S9", "", f"no such path {path[:200]!r}; "
-                                          "the mock serves the calls of the spec under "
-                                          "/campaign/api/v2/public/{streamId}/campaign")])
+                return self._refuse(
+                    404,
+                    [
+                        Violation(
+                            "S9",
+                            "",
+                            f"no such path {path[:200]!r}; "
+                            "the mock serves the calls of the spec under "
+                            "/campaign/api/v2/public/{streamId}/campaign",
+                        )
+                    ],
+                )
             listed = ", ".join(found.allowed)
-            answer = self._refuse(405, [Violation("S9", "", f"method {method} is not served "
-                                        f"on this path; allowed: {listed}")])
+            answer = self._refuse(
+                405,
+                [
+                    Violation(
+                        "S9", "", f"method {method} is not served on this path; allowed: {listed}"
+                    )
+                ],
+            )
             answer.headers.append((b"allow", listed.encode()))
             return answer
         headers: dict[bytes, str] = {}
@@ -211,8 +252,15 @@ class MockApp:
                 headers[name] = value.decode("latin-1")
         query = _query(scope["query_string"])
         groups = found.parameters
-        request = Request(method, found.operation, groups["streamId"], groups.get("campaignId"),
-                          headers, query, headers.get(b"auth"))
+        request = Request(
+            method,
+            found.operation,
+            groups["streamId"],
+            groups.get("campaignId"),
+            headers,
+            query,
+            headers.get(b"auth"),
+        )
 
         refusal = self.checker.refusal(request.token)
         if refusal is not None:
@@ -228,7 +276,8 @@ class MockApp:
         if problems:
             return problems
         handler: Callable[[Request, Receive], Awaitable[Answer]] = getattr(
-            self, _HANDLERS[found.operation.call])
+            self, _HANDLERS[found.operation.call]
+        )
         return await handler(request, receive)
 
     def _header_violations(self, request: Request) -> Answer | None:
@@ -237,29 +286,59 @@ class MockApp:
         account_query = request.operation.param("accountId")
         query_optional = account_query is None or not account_query.required
         for where, name, value, pinned, allowed_missing in (
-            ("headers", "iid", request.headers.get(b"iid"), self.iid,
-             Check.IID_HEADER in self.fault.skips),
+            (
+                "headers",
+                "iid",
+                request.headers.get(b"iid"),
+                self.iid,
+                Check.IID_HEADER in self.fault.skips,
+            ),
             ("headers", "accountId", request.headers.get(b"accountid"), self.account_id, False),
-            ("query", "accountId", request.query.get("accountId"), self.account_id,
-             Check.ACCOUNT_QUERY in self.fault.skips or (
-                 query_optional and "accountId" not in request.query)),
+            (
+                "query",
+                "accountId",
+                request.query.get("accountId"),
+                self.account_id,
+                Check.ACCOUNT_QUERY in self.fault.skips
+                or (query_optional and "accountId" not in request.query),
+            ),
         ):
             if not value:
                 if not allowed_missing:
                     kind = "header" if where == "headers" else "query parameter"
-                    missing.append(Violation("A3", f"/{where}/{name}", f"{kind} {name}: "
-                                   f"{'missing' if value is None else 'empty'}; required"))
+                    missing.append(
+                        Violation(
+                            "A3",
+                            f"/{where}/{name}",
+                            f"{kind} {name}: {'missing' if value is None else 'empty'}; required",
+                        )
+                    )
             elif pinned is not None and value != pinned:
-                foreign.append(Violation("A3", f"/{where}/{name}", f"{name}: got "
-                               f"{value[:60]!r}; this mock serves {pinned!r}"))
+                foreign.append(
+                    Violation(
+                        "A3",
+                        f"/{where}/{name}",
+                        f"{name}: got {value[:60]!r}; this mock serves {pinned!r}",
+                    )
+                )
         if missing:
             return self._refuse(400, missing + foreign, request)
         if foreign:
             return self._refuse(403, foreign, request)
         if self.stream_id is not None and request.stream_id != self.stream_id:
-            return self._refuse(404, [Violation("S9", "/path/streamId", f"no stream "
-                                f"{request.stream_id[:60]!r}; this mock serves "
-                                f"{self.stream_id!r}")], request)
+            return self._refuse(
+                404,
+                [
+                    Violation(
+                        "S9",
+                        "/path/streamId",
+                        f"no stream "
+                        f"{request.stream_id[:60]!r}; this mock serves "
+                        f"{self.stream_id!r}",
+                    )
+                ],
+                request,
+            )
         return None
 
     def _query_violations(self, request: Request) -> list[Violation]:
@@ -276,8 +355,11 @@ class MockApp:
 
     @property
     def _unchecked_params(self) -> frozenset[str]:
-        return frozenset({"campaignType"}) if Check.TRIGGER_CAMPAIGN_TYPE in self.fault.skips \
+        return (
+            frozenset({"campaignType"})
+            if Check.TRIGGER_CAMPAIGN_TYPE in self.fault.skips
             else frozenset()
+        )
 
     def _query_value(self, request: Request, name: str) -> str | None:
         value = request.query.get(name)
@@ -285,16 +367,26 @@ class MockApp:
             return value.lower()
         return value
 
-    async def _read_json_body(self, request: Request, receive: Receive,
-                              then: Callable[[Request, bytes], Answer]) -> Answer:
+    async def _read_json_body(
+        self, request: Request, receive: Receive, then: Callable[[Request, bytes], Answer]
+    ) -> Answer:
         """A call with a JSON body (create, update, list): its content type (415) and size
         (413), then `then(request, body)`, on a thread for a large body."""
         content_type = request.headers.get(b"content-type")
         if not _is_json(content_type) and Check.JSON_CONTENT_TYPE not in self.fault.skips:
             got = "missing" if content_type is None else f"got {content_type[:80]!r}"
-            return self._refuse(415, [Violation("A3", "/headers/content-type",
-                                f"Content-Type: {got}; send Content-Type: application/json "
-                                "(a UTF-8 JSON body)")], request)
+            return self._refuse(
+                415,
+                [
+                    Violation(
+                        "A3",
+                        "/headers/content-type",
+                        f"Content-Type: {got}; send Content-Type: application/json "
+                        "(a UTF-8 JSON body)",
+                    )
+                ],
+                request,
+            )
         length = request.headers.get(b"content-length")
         if length is not None and length.strip().isdigit() and int(length) > self.max_body:
             return self._too_large(int(length), request)
@@ -304,47 +396,72 @@ class MockApp:
         if len(body) <= self.offload_bytes:
             return then(request, body)
         if self._pool is None:
-            self._pool = ThreadPoolExecutor(VALIDATION_THREADS,
-                                            thread_name_prefix="kore-mock-validate")
-        return await asyncio.get_running_loop().run_in_executor(self._pool, then, request,
-                                                                 body)
+            self._pool = ThreadPoolExecutor(
+                VALIDATION_THREADS, thread_name_prefix="kore-mock-validate"
+            )
+        return await asyncio.get_running_loop().run_in_executor(self._pool, then, request, body)
 
-    def _parsed(self, request: Request, body: bytes, rule: str,
-                checks_secret: bool = True) -> tuple[Any, tuple[str, ...]] | Answer:
+    def _parsed(
+        self, request: Request, body: bytes, rule: str, checks_secret: bool = True
+    ) -> tuple[Any, tuple[str, ...]] | Answer:
         """The body's JSON and its duplicated keys, or the refusal of a body that is not
         JSON, holds a number a double cannot hold or (`checks_secret`) a secret."""
         parsed = parse_json(body)
         if isinstance(parsed, Unreadable):
             instead = self._instead(Moment.UNREADABLE_BODY, request)
-            return instead or self._refuse(400, [Violation(rule, "", f"body: {parsed.reason}")],
-                                           request)
+            return instead or self._refuse(
+                400, [Violation(rule, "", f"body: {parsed.reason}")], request
+            )
         overflow = _overflowing_number(body, parsed.payload)
         if overflow is not None:
-            return self._refuse(400, [Violation(rule, overflow, f"{overflow or 'body'}: a "
-                                "number too large for a double (it reads as infinity); send "
-                                "a number within +-1.7e308")], request)
+            return self._refuse(
+                400,
+                [
+                    Violation(
+                        rule,
+                        overflow,
+                        f"{overflow or 'body'}: a "
+                        "number too large for a double (it reads as infinity); send "
+                        "a number within +-1.7e308",
+                    )
+                ],
+                request,
+            )
         if checks_secret and self._holds_secret(body, request.token):
-            return self._refuse(400, [Violation("S11", "", "body: holds the auth token or the "
-                                "client secret, which a campaign must not echo; remove it")],
-                                request)
+            return self._refuse(
+                400,
+                [
+                    Violation(
+                        "S11",
+                        "",
+                        "body: holds the auth token or the "
+                        "client secret, which a campaign must not echo; remove it",
+                    )
+                ],
+                request,
+            )
         duplicates = () if Check.DUPLICATE_KEYS in self.fault.skips else parsed.duplicate_keys
         return parsed.payload, duplicates
 
-    def _body_violations(self, request: Request, payload: Any, duplicates: tuple[str, ...],
-                         call: str) -> list[Violation]:
+    def _body_violations(
+        self, request: Request, payload: Any, duplicates: tuple[str, ...], call: str
+    ) -> list[Violation]:
         """The validator's violations of a create, update or list body (R, C, U1, L1)."""
         arguments = _call_argument(call)
         if arguments is None:
             return []  # the bridge of _call_argument: no list validation yet
         try:
-            found = validate_request(payload, fixture=self.fixture, query=request.query,
-                                     duplicate_keys=duplicates,
-                                     **arguments)  # type: ignore[arg-type]
+            found = validate_request(
+                payload,
+                fixture=self.fixture,
+                query=request.query,
+                duplicate_keys=duplicates,
+                **arguments,
+            )  # type: ignore[arg-type]
         except Exception as error:  # a validator bug: answer from its parts that do work
             _keep(self.validator_errors, error)
             self._log_error(None, error)
-            return _violations_without_warnings(payload, self.fixture, request.query,
-                                                duplicates)
+            return _violations_without_warnings(payload, self.fixture, request.query, duplicates)
         return list(found.violations)
 
     # --- create, get, delete (S1 to S10) ------------------------------------------
@@ -373,18 +490,34 @@ class MockApp:
             data = self.fault.created(clean, request.token)
             made.append(data)
             shown = campaigns.facts(data)  # status answers the name the campaign shows
-            return Draft(campaigns.campaign_id_of(data), shown.name,
-                         campaigns.facts(clean).status, shown.priority, _dumps(data))
+            return Draft(
+                campaigns.campaign_id_of(data),
+                shown.name,
+                campaigns.facts(clean).status,
+                shown.priority,
+                _dumps(data),
+            )
 
         stored = self.store.add(request.stream_id, self._account(request), build)
         if not isinstance(stored, tuple):
             return self._refuse(409, [Violation("S9", "", stored.message())], request)
-        return self._success(self.fault.created_status, stored[DATA],
-                             f"Campaign {stored[NAME]} creation in progress")
+        return self._success(
+            self.fault.created_status, stored[DATA], f"Campaign {stored[NAME]} creation in progress"
+        )
 
     def _too_large(self, size: int, request: Request | None) -> Answer:
-        return self._refuse(413, [Violation("R1", "", f"body: {size} bytes, at most "
-                            f"{self.max_body} accepted (a create body is a few KB)")], request)
+        return self._refuse(
+            413,
+            [
+                Violation(
+                    "R1",
+                    "",
+                    f"body: {size} bytes, at most "
+                    f"{self.max_body} accepted (a create body is a few KB)",
+                )
+            ],
+            request,
+        )
 
     async def _read_body(self, receive: Receive) -> bytes | Answer:
         try:
@@ -393,8 +526,9 @@ class MockApp:
                     return await self._receive_body(receive)
             return await asyncio.wait_for(self._receive_body(receive), BODY_TIMEOUT)
         except (asyncio.TimeoutError, TimeoutError):
-            return self._refuse(408, [Violation("R1", "", f"body: not complete after "
-                                f"{BODY_TIMEOUT:.0f} s")])
+            return self._refuse(
+                408, [Violation("R1", "", f"body: not complete after {BODY_TIMEOUT:.0f} s")]
+            )
 
     async def _receive_body(self, receive: Receive) -> bytes | Answer:
         chunks: list[bytes] = []
@@ -429,8 +563,7 @@ class MockApp:
             campaign = json.loads(data)
             self.fault.change_fetched(campaign, name)
             data = _dumps(campaign)
-        return self._success(200, data, f"Campaign {name} retrieved successfully",
-                             request.token)
+        return self._success(200, data, f"Campaign {name} retrieved successfully", request.token)
 
     async def _delete(self, request: Request, receive: Receive) -> Answer:
         kind = request.query.get("campaignType")
@@ -439,24 +572,36 @@ class MockApp:
             if instead is not None:
                 return instead
         if kind is not None and kind != spec.campaign_type():
-            return self._refuse(400, [Violation("S10", "/query/campaignType",
-                                f"query parameter campaignType: got {kind[:40]!r}; "
-                                f"expected {spec.campaign_type()} (or leave it out)")], request)
+            return self._refuse(
+                400,
+                [
+                    Violation(
+                        "S10",
+                        "/query/campaignType",
+                        f"query parameter campaignType: got {kind[:40]!r}; "
+                        f"expected {spec.campaign_type()} (or leave it out)",
+                    )
+                ],
+                request,
+            )
         found = self._find(request)
         if isinstance(found, Answer):
             return found
         refused = self._refused_while("delete")
         if not self.fault.deletes and found[STATUS] not in refused:
-            return self._success(200, found[DATA], f"Campaign {found[NAME]} deleted "
-                                 "successfully", request.token)
-        outcome, record = self.store.delete(request.stream_id, self._account(request),
-                                            found[ID], refused=refused)
+            return self._success(
+                200, found[DATA], f"Campaign {found[NAME]} deleted successfully", request.token
+            )
+        outcome, record = self.store.delete(
+            request.stream_id, self._account(request), found[ID], refused=refused
+        )
         if outcome is Outcome.UNKNOWN or record is None:
             return self._not_found(request, "S10")
         if outcome is Outcome.REFUSED:
             return self._active_refusal(request, record, "delete")
-        return self._success(200, record[DATA], f"Campaign {record[NAME]} deleted successfully",
-                             request.token)
+        return self._success(
+            200, record[DATA], f"Campaign {record[NAME]} deleted successfully", request.token
+        )
 
     def _find(self, request: Request) -> Record | Answer:
         """The request's campaign, or the refusal of an unknown id (S10 on get and delete,
@@ -465,18 +610,27 @@ class MockApp:
         found = self.store.get(request.stream_id, self._account(request), request.campaign_id)
         if found is not None:
             return found
-        instead = self._instead(_UNKNOWN_AT.get(request.operation.call,
-                                                Moment.UNKNOWN_CAMPAIGN_CHANGED), request)
+        instead = self._instead(
+            _UNKNOWN_AT.get(request.operation.call, Moment.UNKNOWN_CAMPAIGN_CHANGED), request
+        )
         if instead is not None:
             return instead
-        return self._not_found(request, "S10" if request.operation.call in _UNKNOWN_AT
-                               else "U3")
+        return self._not_found(request, "S10" if request.operation.call in _UNKNOWN_AT else "U3")
 
     def _not_found(self, request: Request, rule: str) -> Answer:
-        return self._refuse(404, [Violation(rule, "/path/campaignId",
-                            f"no campaign {str(request.campaign_id)[:80]!r} in account "
-                            f"{self._account(request)[:60]!r} of stream "
-                            f"{request.stream_id[:60]!r} (never created, or deleted)")], request)
+        return self._refuse(
+            404,
+            [
+                Violation(
+                    rule,
+                    "/path/campaignId",
+                    f"no campaign {str(request.campaign_id)[:80]!r} in account "
+                    f"{self._account(request)[:60]!r} of stream "
+                    f"{request.stream_id[:60]!r} (never created, or deleted)",
+                )
+            ],
+            request,
+        )
 
     def _refused_while(self, call: str) -> frozenset[str]:
         """The states in which `call` (update, delete) is refused: Active (T5)."""
@@ -485,9 +639,19 @@ class MockApp:
         return frozenset({campaigns.active_state()})
 
     def _active_refusal(self, request: Request, record: Record, call: str) -> Answer:
-        return self._refuse(409, [Violation("T5", "/path/campaignId", f"the campaign is "
-                            f"{record[STATUS]}; {call} applies to a campaign that is not "
-                            f"{campaigns.active_state()}: stop it first")], request)
+        return self._refuse(
+            409,
+            [
+                Violation(
+                    "T5",
+                    "/path/campaignId",
+                    f"the campaign is "
+                    f"{record[STATUS]}; {call} applies to a campaign that is not "
+                    f"{campaigns.active_state()}: stop it first",
+                )
+            ],
+            request,
+        )
 
     # --- update (U1, U2, T5) ------------------------------------------------------
 
@@ -511,32 +675,54 @@ class MockApp:
         def change(current: Record, stamp: int) -> Draft | None:
             before = json.loads(current[DATA])
             data = campaigns.build_campaign(
-                payload, self.fixture, campaign_id=current[ID], at=campaigns.iso(stamp),
-                created_at=campaigns.created_at_of(before), status=current[STATUS],
-                priority=campaigns.priority_of(before))
+                payload,
+                self.fixture,
+                campaign_id=current[ID],
+                at=campaigns.iso(stamp),
+                created_at=campaigns.created_at_of(before),
+                status=current[STATUS],
+                priority=campaigns.priority_of(before),
+            )
             answered.append(data)
             if not self.fault.stores_updates:
                 return None
             stored = self._stored("update", data)
             state = campaigns.facts(data)
-            return Draft(current[ID], state.name, current[STATUS], state.priority,
-                         _dumps(stored))
+            return Draft(current[ID], state.name, current[STATUS], state.priority, _dumps(stored))
 
         assert request.campaign_id is not None
-        outcome, record = self.store.replace(request.stream_id, self._account(request),
-                                             request.campaign_id, change,
-                                             refused=self._refused_while("update"))
+        outcome, record = self.store.replace(
+            request.stream_id,
+            self._account(request),
+            request.campaign_id,
+            change,
+            refused=self._refused_while("update"),
+        )
         if outcome is Outcome.UNKNOWN or record is None:
             return self._not_found(request, "U3")
         if outcome is Outcome.REFUSED:
             return self._active_refusal(request, record, "update")
         if outcome is Outcome.FULL:
-            return self._refuse(409, [Violation("S9", "", "the mock's store is full: the "
-                                "updated campaign does not fit; delete campaigns or restart "
-                                "the mock with a higher --max-store-mb")], request)
+            return self._refuse(
+                409,
+                [
+                    Violation(
+                        "S9",
+                        "",
+                        "the mock's store is full: the "
+                        "updated campaign does not fit; delete campaigns or restart "
+                        "the mock with a higher --max-store-mb",
+                    )
+                ],
+                request,
+            )
         data = self._answered("update", answered[-1])
-        return self._success(200, _dumps(data), f"Campaign {data.get('name')} details "
-                             "updated successfully", request.token)
+        return self._success(
+            200,
+            _dumps(data),
+            f"Campaign {data.get('name')} details updated successfully",
+            request.token,
+        )
 
     def _stored(self, call: str, data: campaigns.Campaign) -> campaigns.Campaign:
         """The campaign as stored after `call` (a fault may change it)."""
@@ -565,16 +751,28 @@ class MockApp:
             folded["campaignType"] = spec.campaign_type()
         action = request.operation.action_of(folded)
         if action is None:  # the spec's enums and actions disagree: say what is served
-            served = "; ".join("&".join(f"{k}={v}" for k, v in selector.items())
-                               for selector in request.operation.actions.values())
-            return self._refuse(400, [Violation("T6", "/query/trigger", "this query selects "
-                                f"no action; send one of: {served}")], request)
+            served = "; ".join(
+                "&".join(f"{k}={v}" for k, v in selector.items())
+                for selector in request.operation.actions.values()
+            )
+            return self._refuse(
+                400,
+                [
+                    Violation(
+                        "T6",
+                        "/query/trigger",
+                        f"this query selects no action; send one of: {served}",
+                    )
+                ],
+                request,
+            )
         ignored = await self._read_body(receive)  # start and stop take no body (ignored)
         if isinstance(ignored, Answer):
             return ignored
         transition = campaigns.transitions()[action]
-        allowed = transition.applies_to | {state for name, state in
-                                           self.fault.extra_transitions if name == action}
+        allowed = transition.applies_to | {
+            state for name, state in self.fault.extra_transitions if name == action
+        }
         stamps: list[str] = []
 
         def change(current: Record, stamp: int) -> Draft | None:
@@ -582,22 +780,39 @@ class MockApp:
             stamps.append(at)
             if action in self.fault.skips_transitions:
                 return None
-            data = self._stored(action, campaigns.restated(json.loads(current[DATA]),
-                                                           transition.leads_to, at))
-            return Draft(current[ID], current[NAME], transition.leads_to,
-                         campaigns.facts(data).priority, _dumps(data))
+            data = self._stored(
+                action, campaigns.restated(json.loads(current[DATA]), transition.leads_to, at)
+            )
+            return Draft(
+                current[ID],
+                current[NAME],
+                transition.leads_to,
+                campaigns.facts(data).priority,
+                _dumps(data),
+            )
 
         assert request.campaign_id is not None
-        outcome, record = self.store.replace(request.stream_id, self._account(request),
-                                             request.campaign_id, change, allowed=allowed)
+        outcome, record = self.store.replace(
+            request.stream_id, self._account(request), request.campaign_id, change, allowed=allowed
+        )
         if outcome is Outcome.UNKNOWN or record is None:
             return self._unknown(request)
         if outcome is Outcome.REFUSED:
             states = " or ".join(sorted(transition.applies_to))
-            return self._refuse(409, [Violation("T4", "/query/trigger", f"trigger="
-                                f"{request.query.get('trigger')}: the campaign is "
-                                f"{record[STATUS]}; {action} applies to a campaign that is "
-                                f"{states}")], request)
+            return self._refuse(
+                409,
+                [
+                    Violation(
+                        "T4",
+                        "/query/trigger",
+                        f"trigger="
+                        f"{request.query.get('trigger')}: the campaign is "
+                        f"{record[STATUS]}; {action} applies to a campaign that is "
+                        f"{states}",
+                    )
+                ],
+                request,
+            )
         if outcome is Outcome.FULL:
             return self._refuse(409, [Violation("S9", "", "the mock's store is full")], request)
         answer = self._answered(action, campaigns.trigger_answer(transition, stamps[-1]))
@@ -619,8 +834,9 @@ class MockApp:
         ignored = await self._read_body(receive)  # status takes no body (ignored)
         if isinstance(ignored, Answer):
             return ignored
-        answer = self._answered("status", campaigns.status_answer(found[ID], found[STATUS],
-                                                                  found[NAME]))
+        answer = self._answered(
+            "status", campaigns.status_answer(found[ID], found[STATUS], found[NAME])
+        )
         return self._plain(200, _dumps(answer), request.token)
 
     # --- list (L1 to L3) ----------------------------------------------------------
@@ -643,10 +859,14 @@ class MockApp:
             query = self.fault.change_list_query(query)
         total, shown = 0, list[bytes]()
         if listing.of_this_type:
-            total, shown = self.store.page(request.stream_id, self._account(request), query,
-                                           _list_result)
-        answer = (campaigns.list_answer_start() + b",".join(shown)
-                  + campaigns.list_answer_end(query.skip, query.limit, len(shown), total))
+            total, shown = self.store.page(
+                request.stream_id, self._account(request), query, _list_result
+            )
+        answer = (
+            campaigns.list_answer_start()
+            + b",".join(shown)
+            + campaigns.list_answer_end(query.skip, query.limit, len(shown), total)
+        )
         if self.fault.change_answer is not None:
             answer = _dumps(self._answered("list", json.loads(answer)))
         return self._plain(200, answer, request.token)
@@ -666,8 +886,7 @@ class MockApp:
             return None
         return self._refuse(failure.status, [failure.violation], request)
 
-    def _success(self, status: int, data: bytes, message: str,
-                 token: str | None = None) -> Answer:
+    def _success(self, status: int, data: bytes, message: str, token: str | None = None) -> Answer:
         """S1: `{"status": "success", "message": ..., "data": ...}`; `data` is JSON already."""
         body = self._envelope_start + _dumps(message)
         body += b',"data":' + data + b"}" if self.fault.envelope_has_data else b"}"
@@ -675,8 +894,9 @@ class MockApp:
             body = self._redact(body, token)
         return Answer(status, body, self._success_type)
 
-    def _refuse(self, status: int, violations: Iterable[Violation],
-                request: Request | None = None) -> Answer:
+    def _refuse(
+        self, status: int, violations: Iterable[Violation], request: Request | None = None
+    ) -> Answer:
         listed = _bounded(list(violations))
         rules = ",".join(dict.fromkeys(v.rule for v in listed))
         if self.fault.refusals_as_text and status < 500:
@@ -684,8 +904,14 @@ class MockApp:
             body = f"{_REASONS.get(status, 'Error')}: {text}".encode()
             content_type = b"text/plain; charset=utf-8"
         else:
-            body = _dumps({"errors": [{"msg": v.message, "code": status, "rule": v.rule,
-                                       "pointer": v.pointer} for v in listed]})
+            body = _dumps(
+                {
+                    "errors": [
+                        {"msg": v.message, "code": status, "rule": v.rule, "pointer": v.pointer}
+                        for v in listed
+                    ]
+                }
+            )
             content_type = JSON_TYPE
         if self.fault.redacts_refusals:
             body = self._redact(body, request.token if request else None)
@@ -703,9 +929,11 @@ class MockApp:
         if scope["query_string"]:
             target += "?" + scope["query_string"].decode("latin-1")
         rules = f" {answer.rules}" if answer.rules and answer.status >= 400 else ""
-        line = (f"{_client(scope.get('client'))} {printable(scope['method'], 20)} "
-                f"{_printable_target(redact(target, (self.client_secret,)))} "
-                f"{answer.status}{rules} {seconds * 1000:.1f}ms")
+        line = (
+            f"{_client(scope.get('client'))} {printable(scope['method'], 20)} "
+            f"{_printable_target(redact(target, (self.client_secret,)))} "
+            f"{answer.status}{rules} {seconds * 1000:.1f}ms"
+        )
         self.log(line)
 
     def log_refusal(self, client: tuple[str, int] | None, status: int, message: str) -> None:
@@ -720,14 +948,21 @@ class MockApp:
         text = "".join(traceback.format_exception(error))
         if len(text) > MAX_TRACEBACK_CHARS:
             text = "..." + text[-MAX_TRACEBACK_CHARS:]
-        where = (f"on {printable(str(scope.get('method')), 20)} "
-                 f"{printable(str(scope.get('path')), LOGGED_TARGET_CHARS)}"
-                 if scope else "in the validator")
+        where = (
+            f"on {printable(str(scope.get('method')), 20)} "
+            f"{printable(str(scope.get('path')), LOGGED_TARGET_CHARS)}"
+            if scope
+            else "in the validator"
+        )
         frames = traceback.extract_tb(error.__traceback__)
-        kind = f"{type(error).__name__} at {frames[-1].filename}:{frames[-1].lineno}" \
-            if frames else type(error).__name__
-        self.error_log.error(kind, redact(f"mock: unexpected error {where}:\n{text}",
-                                          (self.client_secret,)))
+        kind = (
+            f"{type(error).__name__} at {frames[-1].filename}:{frames[-1].lineno}"
+            if frames
+            else type(error).__name__
+        )
+        self.error_log.error(
+            kind, redact(f"mock: unexpected error {where}:\n{text}", (self.client_secret,))
+        )
 
     def write_error(self, line: str) -> None:
         """Where server errors go: the request log if there is one, else Python's logging."""
@@ -764,14 +999,22 @@ def _client(client: Any) -> str:
 def _bounded(violations: list[Violation]) -> list[Violation]:
     """At most `MAX_ERRORS_LISTED` violations, each message at most `MAX_MESSAGE_CHARS`; the
     last entry then says how many more there were (rule of the first one left out)."""
-    listed = [v if len(v.message) <= limits.MAX_MESSAGE_CHARS else
-              Violation(v.rule, v.pointer, v.message[:limits.MAX_MESSAGE_CHARS] + "...")
-              for v in violations[:limits.MAX_ERRORS_LISTED]]
+    listed = [
+        v
+        if len(v.message) <= limits.MAX_MESSAGE_CHARS
+        else Violation(v.rule, v.pointer, v.message[: limits.MAX_MESSAGE_CHARS] + "...")
+        for v in violations[: limits.MAX_ERRORS_LISTED]
+    ]
     more = len(violations) - len(listed)
     if more > 0:
         first = violations[len(listed)]
-        listed.append(Violation(first.rule, "", f"... and {more:,} more violations, not "
-                                f"listed (the first {len(listed)} are)"))
+        listed.append(
+            Violation(
+                first.rule,
+                "",
+                f"... and {more:,} more violations, not listed (the first {len(listed)} are)",
+            )
+        )
     return listed
 
 
@@ -779,8 +1022,9 @@ def _bounded(violations: list[Violation]) -> list[Violation]:
 # out (1e999, or 1 and 250 zeros e99). With digits read as 0, e and E as e, `+` kept and
 # everything else a space, such a number shows one of these; bodies without (nearly all)
 # are not walked. A byte translation and three finds: 3 us for a create body.
-_NUMBER_SHAPE = bytes(48 if 48 <= b <= 57 else 101 if b in (69, 101) else 43 if b == 43 else 32
-                      for b in range(256))
+_NUMBER_SHAPE = bytes(
+    48 if 48 <= b <= 57 else 101 if b in (69, 101) else 43 if b == 43 else 32 for b in range(256)
+)
 _HUGE_SHAPES = (b"0e000", b"0e+000", b"0" * 200)
 
 
@@ -813,8 +1057,9 @@ def _overflowing_number(body: bytes, payload: Any) -> str | None:
     return None
 
 
-def _violations_without_warnings(payload: Any, fixture: Fixture, query: dict[str, str],
-                                 duplicates: tuple[str, ...]) -> list[Violation]:
+def _violations_without_warnings(
+    payload: Any, fixture: Fixture, query: dict[str, str], duplicates: tuple[str, ...]
+) -> list[Violation]:
     """What `validate_request` answers, from its parts that yield violations (no warnings)."""
 
     found = semantic.duplicate_key_violations(duplicates)
@@ -826,8 +1071,9 @@ def _violations_without_warnings(payload: Any, fixture: Fixture, query: dict[str
 
 
 # allow_nan=False: an answer is JSON or an error, never `Infinity` (not JSON).
-_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False,
-                            allow_nan=False)
+_ENCODER = json.JSONEncoder(
+    ensure_ascii=False, separators=(",", ":"), check_circular=False, allow_nan=False
+)
 
 
 def _dumps(content: Any) -> bytes:
@@ -849,7 +1095,9 @@ def _is_json(content_type: str | None) -> bool:
     for param in params.split(";"):
         key, _, value = param.partition("=")
         if key.strip().lower() == "charset" and value.strip().strip('"').lower() not in (
-                "utf-8", "utf8"):
+            "utf-8",
+            "utf8",
+        ):
             return False
     return True
 

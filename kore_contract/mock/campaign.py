@@ -97,9 +97,16 @@ def assigned_priority() -> str:
 # --- the campaign (S1 to S8, C4, U2) ---------------------------------------------------------
 
 
-def build_campaign(body: Any, fixture: Fixture, *, campaign_id: str | None = None,
-                   at: str | None = None, created_at: str | None = None,
-                   status: str = READY, priority: str | None = None) -> Campaign:
+def build_campaign(
+    body: Any,
+    fixture: Fixture,
+    *,
+    campaign_id: str | None = None,
+    at: str | None = None,
+    created_at: str | None = None,
+    status: str = READY,
+    priority: str | None = None,
+) -> Campaign:
     """The `data` of a create (or update) answer, in the order of the documentation's
     samples. `at` is its updatedAt (and createdAt, unless `created_at` keeps an earlier
     one: U2); `status` its state; `priority` the one it keeps when an advanced body names
@@ -128,28 +135,32 @@ def build_campaign(body: Any, fixture: Fixture, *, campaign_id: str | None = Non
     if variant == "template":
         template = message.get("template_name")
         registered = fixture.templates.get(template) if isinstance(template, str) else None
-        data["message"] = {"template_name": template,
-                           "message": _base64(registered) if registered is not None
-                           else message.get("message"),
-                           "templateId": template_id(str(template))}
+        data["message"] = {
+            "template_name": template,
+            "message": _base64(registered) if registered is not None else message.get("message"),
+            "templateId": template_id(str(template)),
+        }
     elif variant == "plain":
-        data["message"] = {key: message[key] for key in ("message", "templateId")
-                           if key in message}
+        data["message"] = {key: message[key] for key in ("message", "templateId") if key in message}
     else:
         if isinstance(sent, dict):
             data["message"] = dict(sent)
         flow = body.get("experienceFlowName")
         flows: Mapping[str, str] = getattr(fixture, "experience_flows", {})
-        data["experienceFlow"] = flows.get(flow) or flow_id(str(flow)) \
-            if isinstance(flow, str) else flow_id(str(flow))
+        data["experienceFlow"] = (
+            flows.get(flow) or flow_id(str(flow)) if isinstance(flow, str) else flow_id(str(flow))
+        )
     data["isImported"] = False
     data["isFiltersEnabled"] = False
     data["totalMessagesSent"] = 0
     data["createdAt"] = created_at or stamp
     data["updatedAt"] = stamp
     schedule = body.get("schedule")
-    data["schedule"] = ({"isSchedulingEnabled": False, **schedule}
-                        if isinstance(schedule, dict) else {"isSchedulingEnabled": False})
+    data["schedule"] = (
+        {"isSchedulingEnabled": False, **schedule}
+        if isinstance(schedule, dict)
+        else {"isSchedulingEnabled": False}
+    )
     data["contactLists"] = body.get("contactLists")
     data["format"] = body.get("format")
     return data
@@ -225,8 +236,11 @@ def active_state() -> str:
 
 def trigger_answer(transition: Transition, at: str) -> dict[str, Any]:
     """T2's or T3's answer (no `data`)."""
-    answer: dict[str, Any] = {"status": transition.leads_to, "message": transition.message,
-                              "updatedAt": at}
+    answer: dict[str, Any] = {
+        "status": transition.leads_to,
+        "message": transition.message,
+        "updatedAt": at,
+    }
     if transition.action == "stop":
         answer["campaignExecutionType"] = EXECUTION_TYPE
     return answer
@@ -240,8 +254,18 @@ def status_answer(campaign_id: str, status: str, name: str) -> dict[str, Any]:
 # --- list (L1 to L3) -------------------------------------------------------------------------
 
 #: The fields of get's `data` a list result shows (L2), in the sample's order.
-_LISTED = ("name", "description", "status", "dncLists", "priority", "message",
-           "experienceFlow", "createdAt", "updatedAt", "schedule")
+_LISTED = (
+    "name",
+    "description",
+    "status",
+    "dncLists",
+    "priority",
+    "message",
+    "experienceFlow",
+    "createdAt",
+    "updatedAt",
+    "schedule",
+)
 
 
 def list_result(data: Campaign) -> dict[str, Any]:
@@ -255,8 +279,7 @@ def list_result(data: Campaign) -> dict[str, Any]:
     return result
 
 
-_SORT_KEYS: dict[str, SortKey] = {"createdAt": "created", "updatedAt": "updated",
-                                  "name": "name"}
+_SORT_KEYS: dict[str, SortKey] = {"createdAt": "created", "updatedAt": "updated", "name": "name"}
 
 
 @dataclass(frozen=True)
@@ -315,9 +338,11 @@ def read_list_body(body: Any) -> ListRequest:
                 sort.append((_SORT_KEYS[field], direction == "desc"))
     query = Query(
         statuses=frozenset(s for s in statuses if isinstance(s, str))
-        if isinstance(statuses, list) else None,
-        priorities=frozenset(str(p) for p in (_whole(v, 1) for v in priorities)
-                             if p is not None) if isinstance(priorities, list) else None,
+        if isinstance(statuses, list)
+        else None,
+        priorities=frozenset(str(p) for p in (_whole(v, 1) for v in priorities) if p is not None)
+        if isinstance(priorities, list)
+        else None,
         created_from=_micros(body.get("startDate")),
         created_to=_micros(body.get("endDate")),
         sort=tuple(sort) or (("created", True),),
@@ -329,12 +354,16 @@ def read_list_body(body: Any) -> ListRequest:
 
 def list_answer_start() -> bytes:
     """The constant start of a list answer (L2), up to its results."""
-    return b'{"status":"success","message":"Campaigns retrieved successfully","data":{' \
-           b'"results":['
+    return b'{"status":"success","message":"Campaigns retrieved successfully","data":{"results":['
 
 
 def list_answer_end(skip: int, limit: int, shown: int, total: int) -> bytes:
     """The end of a list answer after its results: the paging figures (L2, L3)."""
-    figures = {"skip": skip, "limit": limit, "hasMore": skip + shown < total,
-               "totalPages": -(-total // limit), "totalResults": total}
+    figures = {
+        "skip": skip,
+        "limit": limit,
+        "hasMore": skip + shown < total,
+        "totalPages": -(-total // limit),
+        "totalResults": total,
+    }
     return b"]," + json.dumps(figures, separators=(",", ":")).encode()[1:-1] + b"}}"

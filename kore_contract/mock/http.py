@@ -41,8 +41,9 @@ class _Refused(Exception):
 
 
 def refusal_body(status: int, message: str, pointer: str = "") -> bytes:
-    return json.dumps({"errors": [{"msg": message, "code": status, "rule": "S9",
-                                   "pointer": pointer}]}).encode()
+    return json.dumps(
+        {"errors": [{"msg": message, "code": status, "rule": "S9", "pointer": pointer}]}
+    ).encode()
 
 
 class _Sweep:
@@ -93,20 +94,24 @@ class BoundedHttpProtocol(HttpToolsProtocol):
         super().connection_made(transport)
         self._deadline = self.loop.time() + self.limits.header_timeout
         if len(self.connections) > self.max_connections and not self._make_room():
-            self._answer_and_close(503, f"the mock holds {self.max_connections:,} connections, "
-                                   "its limit, and all are busy; retry shortly", linger=False)
+            self._answer_and_close(
+                503,
+                f"the mock holds {self.max_connections:,} connections, "
+                "its limit, and all are busy; retry shortly",
+                linger=False,
+            )
             return
         self.sweep.start(self.loop, self.connections)
 
     def _is_idle(self) -> bool:
         return self._lingering >= 0 or (
-            self._awaiting_head and (self.cycle is None or self.cycle.response_complete))
+            self._awaiting_head and (self.cycle is None or self.cycle.response_complete)
+        )
 
     def _make_room(self) -> bool:
         """Close the longest-idle other connection if the cap is reached; False if every
         connection is busy with a request."""
-        open_ones = [c for c in self.connections
-                     if c is not self and not c.transport.is_closing()]
+        open_ones = [c for c in self.connections if c is not self and not c.transport.is_closing()]
         if len(open_ones) < self.max_connections:
             return True  # the others over the cap are closing already
         idle = [c for c in open_ones if isinstance(c, BoundedHttpProtocol) and c._is_idle()]
@@ -117,9 +122,13 @@ class BoundedHttpProtocol(HttpToolsProtocol):
 
     def _evict(self) -> None:
         if self._head_bytes and self._lingering < 0:  # it began a request: say why
-            self._answer_and_close(503, "closed to make room: the mock is at its limit of "
-                                   f"{self.max_connections:,} connections and this one had "
-                                   "not sent a complete request head", linger=False)
+            self._answer_and_close(
+                503,
+                "closed to make room: the mock is at its limit of "
+                f"{self.max_connections:,} connections and this one had "
+                "not sent a complete request head",
+                linger=False,
+            )
         else:
             self.transport.close()
 
@@ -133,9 +142,12 @@ class BoundedHttpProtocol(HttpToolsProtocol):
         elif self.cycle is not None and not self.cycle.response_complete:
             return  # a request in progress: the app's body timeout governs it
         elif self._awaiting_head and self._head_bytes:
-            self._answer_and_close(408, f"request head not complete after "
-                                   f"{self.limits.header_timeout:g} s; send the request line "
-                                   "and headers at once")
+            self._answer_and_close(
+                408,
+                f"request head not complete after "
+                f"{self.limits.header_timeout:g} s; send the request line "
+                "and headers at once",
+            )
         else:
             self.transport.close()
 
@@ -155,31 +167,48 @@ class BoundedHttpProtocol(HttpToolsProtocol):
         except httptools.HttpParserUpgrade:
             pass  # no WebSocket here: the request goes on as plain HTTP
         except httptools.HttpParserError as error:
-            reason = ("its request line or headers cannot be read"
-                      if isinstance(error, httptools.HttpParserCallbackError) else str(error))
+            reason = (
+                "its request line or headers cannot be read"
+                if isinstance(error, httptools.HttpParserCallbackError)
+                else str(error)
+            )
             status, message, pointer = self._refusal or (
-                400, f"malformed HTTP request: {reason}; send HTTP/1.1 with a valid request "
-                "line, headers and Content-Length or chunked body", "")
+                400,
+                f"malformed HTTP request: {reason}; send HTTP/1.1 with a valid request "
+                "line, headers and Content-Length or chunked body",
+                "",
+            )
             self._answer_and_close(status, message, pointer)
             return
         if self._awaiting_head and self._head_bytes > self.limits.max_head_bytes:
-            self._answer_and_close(431, f"request head: more than "
-                                   f"{self.limits.max_head_bytes:,} bytes of request line and "
-                                   "headers", "/headers")
+            self._answer_and_close(
+                431,
+                f"request head: more than "
+                f"{self.limits.max_head_bytes:,} bytes of request line and "
+                "headers",
+                "/headers",
+            )
 
     def on_url(self, url: bytes) -> None:
         super().on_url(url)
         if len(self.url) > self.limits.max_url_bytes:
-            self._refusal = (414, f"request target: more than {self.limits.max_url_bytes:,} "
-                             "bytes (path and query)", "/path")
+            self._refusal = (
+                414,
+                f"request target: more than {self.limits.max_url_bytes:,} bytes (path and query)",
+                "/path",
+            )
             raise _Refused
 
     def on_headers_complete(self) -> None:
         # the count is checked here, not per header (a call less per header); the head's
         # bytes, checked as they arrive, bound how many can pile up before
         if len(self.headers) > self.limits.max_header_count:
-            self._refusal = (431, f"request head: {len(self.headers)} headers, at most "
-                             f"{self.limits.max_header_count}", "/headers")
+            self._refusal = (
+                431,
+                f"request head: {len(self.headers)} headers, at most "
+                f"{self.limits.max_header_count}",
+                "/headers",
+            )
             raise _Refused
         self._deadline = None
         self._awaiting_head = False
@@ -202,8 +231,9 @@ class BoundedHttpProtocol(HttpToolsProtocol):
 
     # --- answers ----------------------------------------------------------------------
 
-    def _answer_and_close(self, status: int, message: str, pointer: str = "", *,
-                          linger: bool = True) -> None:
+    def _answer_and_close(
+        self, status: int, message: str, pointer: str = "", *, linger: bool = True
+    ) -> None:
         """A JSON refusal, then close: for requests the app never sees. `linger`: read
         what the client still sends for a moment first (not when room is needed now)."""
         cycle = self.cycle
@@ -216,9 +246,11 @@ class BoundedHttpProtocol(HttpToolsProtocol):
             cycle.disconnected = True  # the app's answer, if it comes, is dropped
             cycle.message_event.set()
         body = refusal_body(status, message, pointer)
-        self.transport.write(STATUS_LINE[status] + b"content-type: application/json\r\n"
-                             b"content-length: " + str(len(body)).encode() + b"\r\n"
-                             b"connection: close\r\n\r\n" + body)
+        self.transport.write(
+            STATUS_LINE[status] + b"content-type: application/json\r\n"
+            b"content-length: " + str(len(body)).encode() + b"\r\n"
+            b"connection: close\r\n\r\n" + body
+        )
         self.mock.log_refusal(self.client, status, message)
         if not linger or not self.transport.can_write_eof():
             self.transport.close()
@@ -233,10 +265,13 @@ class BoundedHttpProtocol(HttpToolsProtocol):
         self._deadline = self.loop.time() + LINGER_SECONDS
 
 
-def protocol_class(mock: MockApp, limits: ServerLimits,
-                   max_connections: int) -> type[BoundedHttpProtocol]:
+def protocol_class(
+    mock: MockApp, limits: ServerLimits, max_connections: int
+) -> type[BoundedHttpProtocol]:
     """The protocol uvicorn instantiates per connection, bound to one mock and its limits."""
     sweep = _Sweep(max(0.01, min(1.0, limits.header_timeout / 4)))
-    return type("MockHttpProtocol", (BoundedHttpProtocol,),
-                {"mock": mock, "limits": limits, "max_connections": max_connections,
-                 "sweep": sweep})
+    return type(
+        "MockHttpProtocol",
+        (BoundedHttpProtocol,),
+        {"mock": mock, "limits": limits, "max_connections": max_connections, "sweep": sweep},
+    )

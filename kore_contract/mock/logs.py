@@ -42,8 +42,13 @@ class RateLimitedLog:
     """Writes the first error of a kind, then at most one line per `interval` seconds for
     that kind, saying how many more there were. Safe to use from several threads."""
 
-    def __init__(self, write: Callable[[str], None], *, interval: float = LOG_INTERVAL,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        write: Callable[[str], None],
+        *,
+        interval: float = LOG_INTERVAL,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._write = write
         self._interval = interval
         self._clock = clock

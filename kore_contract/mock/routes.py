@@ -31,16 +31,25 @@ class Param:
 
     def violation(self, value: str | None) -> Violation | None:
         """Why `value` (None: not sent) is refused, if it is."""
-        expected = f"expected {' or '.join(map(repr, self.choices))} (exact case)" \
-            if self.choices else "expected a non-empty value"
+        expected = (
+            f"expected {' or '.join(map(repr, self.choices))} (exact case)"
+            if self.choices
+            else "expected a non-empty value"
+        )
         if value is None:
             if not self.required:
                 return None
-            return Violation(self.rule, f"/query/{self.name}",
-                             f"query parameter {self.name}: missing; {expected}")
+            return Violation(
+                self.rule,
+                f"/query/{self.name}",
+                f"query parameter {self.name}: missing; {expected}",
+            )
         if (self.choices is not None and value not in self.choices) or not value:
-            return Violation(self.rule, f"/query/{self.name}", f"query parameter "
-                             f"{self.name}: got {value[:60]!r}; {expected}")
+            return Violation(
+                self.rule,
+                f"/query/{self.name}",
+                f"query parameter {self.name}: got {value[:60]!r}; {expected}",
+            )
         return None
 
 
@@ -73,15 +82,19 @@ def _param(entry: dict[str, Any]) -> Param:
     schema = entry.get("schema", {})
     enum = schema.get("enum")
     rule = entry.get("x-rule") or schema.get("x-rule") or "S9"
-    return Param(entry["name"], bool(entry.get("required")),
-                 tuple(map(str, enum)) if isinstance(enum, list) else None,
-                 rule if isinstance(rule, str) else str(rule[0]))
+    return Param(
+        entry["name"],
+        bool(entry.get("required")),
+        tuple(map(str, enum)) if isinstance(enum, list) else None,
+        rule if isinstance(rule, str) else str(rule[0]),
+    )
 
 
 def _operation(call: str, found: dict[str, Any]) -> Operation:
     query = tuple(_param(p) for p in found.get("parameters", []) if p.get("in") == "query")
-    actions = {action: dict(entry.get("query", {}))
-               for action, entry in found.get("x-actions", {}).items()}
+    actions = {
+        action: dict(entry.get("query", {})) for action, entry in found.get("x-actions", {}).items()
+    }
     return Operation(call, found["method"], found["path"], query, actions)
 
 

@@ -68,10 +68,19 @@ def make_app(
 ) -> MockApp:
     if not isinstance(fixture, Fixture):
         fixture = load_fixture(fixture)
-    app = MockApp(fixture, client_id=client_id, client_secret=client_secret,
-                  stream_id=stream_id, account_id=account_id, iid=iid, fault=fault, log=log,
-                  max_body=max_body, max_campaigns=max_campaigns,
-                  max_stored_bytes=max_stored_bytes)
+    app = MockApp(
+        fixture,
+        client_id=client_id,
+        client_secret=client_secret,
+        stream_id=stream_id,
+        account_id=account_id,
+        iid=iid,
+        fault=fault,
+        log=log,
+        max_body=max_body,
+        max_campaigns=max_campaigns,
+        max_stored_bytes=max_stored_bytes,
+    )
     warm_up(app)
     return app
 
@@ -117,8 +126,9 @@ def raise_open_file_limit() -> int | None:
     return open_file_limit()
 
 
-def uvicorn_config(app: MockApp, host: str, port: int,
-                   server_limits: ServerLimits | None = None) -> Any:
+def uvicorn_config(
+    app: MockApp, host: str, port: int, server_limits: ServerLimits | None = None
+) -> Any:
     import uvicorn
 
     from kore_contract.mock.http import protocol_class
@@ -126,11 +136,22 @@ def uvicorn_config(app: MockApp, host: str, port: int,
     chosen = server_limits or ServerLimits()
     cap, burst = connection_budget(chosen.max_connections, open_file_limit())
     return uvicorn.Config(
-        app, host=host, port=port, http=protocol_class(app, chosen, cap), loop="asyncio",
-        ws="none", lifespan="off", interface="asgi3", log_config=None, log_level="warning",
-        access_log=False, proxy_headers=False, server_header=False,
+        app,
+        host=host,
+        port=port,
+        http=protocol_class(app, chosen, cap),
+        loop="asyncio",
+        ws="none",
+        lifespan="off",
+        interface="asgi3",
+        log_config=None,
+        log_level="warning",
+        access_log=False,
+        proxy_headers=False,
+        server_header=False,
         timeout_keep_alive=max(1, round(chosen.keep_alive_timeout)),
-        timeout_graceful_shutdown=1, backlog=burst,  # asyncio accepts this many at once
+        timeout_graceful_shutdown=1,
+        backlog=burst,  # asyncio accepts this many at once
     )
 
 
@@ -172,16 +193,18 @@ def _loop_error_handler(errors: RateLimitedLog) -> Callable[[Any, dict[str, Any]
 class MockServer:
     """A running mock: `base_url`, the app (its store and errors), `stop()`, `check()`."""
 
-    def __init__(self, app: MockApp, sock: socket.socket, *,
-                 server_limits: ServerLimits | None = None) -> None:
+    def __init__(
+        self, app: MockApp, sock: socket.socket, *, server_limits: ServerLimits | None = None
+    ) -> None:
         self.app = app
         self.socket = sock
         host, port = sock.getsockname()[:2]
         self.host, self.port = host, port
         shown = f"[{host}]" if ":" in host else host
         self.base_url = f"http://{shown}:{port}"
-        self._server = _uvicorn_server(uvicorn_config(app, host, port, server_limits),
-                                       app.error_log)
+        self._server = _uvicorn_server(
+            uvicorn_config(app, host, port, server_limits), app.error_log
+        )
         self._thread: threading.Thread | None = None
         self._failure: BaseException | None = None
 
@@ -190,8 +213,9 @@ class MockServer:
         return self.app.store
 
     def start(self) -> MockServer:
-        self._thread = threading.Thread(target=self._serve, name=f"kore-mock:{self.port}",
-                                        daemon=True)
+        self._thread = threading.Thread(
+            target=self._serve, name=f"kore-mock:{self.port}", daemon=True
+        )
         self._thread.start()
         deadline = time.monotonic() + STARTUP_TIMEOUT
         while not self._server.started:
@@ -230,12 +254,14 @@ class MockServer:
     def check(self) -> None:
         """Re-raise, in the caller's thread, what went wrong inside the mock."""
         if self._failure is not None:
-            raise MockError(f"the mock's server thread failed: {self._failure!r}") \
-                from self._failure
+            raise MockError(
+                f"the mock's server thread failed: {self._failure!r}"
+            ) from self._failure
         if self.app.errors:
             errors, self.app.errors = self.app.errors, []
-            raise MockError(f"{len(errors)} unexpected error(s) inside the mock; the first: "
-                            f"{errors[0]!r}") from errors[0]
+            raise MockError(
+                f"{len(errors)} unexpected error(s) inside the mock; the first: {errors[0]!r}"
+            ) from errors[0]
 
 
 @contextlib.contextmanager
@@ -263,10 +289,19 @@ def running_mock(
     deliberate defect of kore_contract.mock.faults.FAULTS (or is a `Fault`). The limits
     default to those of kore_contract.mock.limits.
     """
-    app = make_app(fixture, client_id=client_id, client_secret=client_secret,
-                   stream_id=stream_id, account_id=account_id, iid=iid, fault=fault, log=log,
-                   max_body=max_body, max_campaigns=max_campaigns,
-                   max_stored_bytes=max_stored_bytes)
+    app = make_app(
+        fixture,
+        client_id=client_id,
+        client_secret=client_secret,
+        stream_id=stream_id,
+        account_id=account_id,
+        iid=iid,
+        fault=fault,
+        log=log,
+        max_body=max_body,
+        max_campaigns=max_campaigns,
+        max_stored_bytes=max_stored_bytes,
+    )
     server_limits = ServerLimits(header_timeout=header_timeout, max_connections=max_connections)
     server = MockServer(app, bind(host, port), server_limits=server_limits).start()
     try:

@@ -55,12 +55,16 @@ class StoreFull:
         if self.campaigns >= self.max_campaigns:
             held = f"it holds {self.campaigns:,} campaigns, its limit"
         else:
-            held = (f"this campaign's {self.needed_bytes:,} bytes would take it past "
-                    f"{self.max_bytes:,} bytes (it holds {self.stored_bytes:,} bytes in "
-                    f"{self.campaigns:,} campaigns)")
-        return (f"the mock's store is full: {held}; delete campaigns (DELETE "
-                ".../campaign/{campaignId}) or restart the mock, or start it with a higher "
-                "--max-campaigns or --max-store-mb")
+            held = (
+                f"this campaign's {self.needed_bytes:,} bytes would take it past "
+                f"{self.max_bytes:,} bytes (it holds {self.stored_bytes:,} bytes in "
+                f"{self.campaigns:,} campaigns)"
+            )
+        return (
+            f"the mock's store is full: {held}; delete campaigns (DELETE "
+            ".../campaign/{campaignId}) or restart the mock, or start it with a higher "
+            "--max-campaigns or --max-store-mb"
+        )
 
 
 #: One stored campaign, as a plain tuple of atoms (the garbage collector stops tracking
@@ -180,9 +184,13 @@ class _Group:
 
 
 class Store:
-    def __init__(self, *, max_campaigns: int = MAX_CAMPAIGNS,
-                 max_bytes: int = MAX_STORED_BYTES,
-                 clock: Callable[[], int] = _wall_clock_ms) -> None:
+    def __init__(
+        self,
+        *,
+        max_campaigns: int = MAX_CAMPAIGNS,
+        max_bytes: int = MAX_STORED_BYTES,
+        clock: Callable[[], int] = _wall_clock_ms,
+    ) -> None:
         self.max_campaigns = max_campaigns
         self.max_bytes = max_bytes
         self._clock = clock
@@ -203,37 +211,51 @@ class Store:
 
     # --- writes ---------------------------------------------------------------------
 
-    def add(self, stream_id: str, account_id: str, build: Callable[[int], Draft]
-            ) -> Record | StoreFull:
+    def add(
+        self, stream_id: str, account_id: str, build: Callable[[int], Draft]
+    ) -> Record | StoreFull:
         """Store a new campaign that `build(stamp)` makes for the store's time stamp (in
         milliseconds, its createdAt and updatedAt); the record, or why it did not fit
         (nothing is stored then)."""
         with self._lock:
             stamp = self._stamp()
             draft = build(stamp)
-            record: Record = (draft.campaign_id, 0, draft.name, draft.status, draft.priority,
-                              stamp * 1000, stamp * 1000, draft.data)
+            record: Record = (
+                draft.campaign_id,
+                0,
+                draft.name,
+                draft.status,
+                draft.priority,
+                stamp * 1000,
+                stamp * 1000,
+                draft.data,
+            )
             size = _size(record)
             group = self._groups.get((stream_id, account_id))
             old = group.by_id.get(draft.campaign_id) if group is not None else None
             count = self._count + (old is None)
             total = self._bytes + size - (_size(old) if old is not None else 0)
             if count > self.max_campaigns or total > self.max_bytes:
-                return StoreFull(self._count, self._bytes, size, self.max_campaigns,
-                                 self.max_bytes)
+                return StoreFull(self._count, self._bytes, size, self.max_campaigns, self.max_bytes)
             if group is None:
                 group = self._groups[(stream_id, account_id)] = _Group()
             if old is not None:  # the same id again (a faulty mock): the new one replaces it
                 self._forget(group, old)
-            record = (*record[:SEQ], group.arrive(), *record[SEQ + 1:])  # type: ignore[assignment]
+            record = (*record[:SEQ], group.arrive(), *record[SEQ + 1 :])  # type: ignore[assignment]
             self._remember(group, record)
             self._count, self._bytes = count, total
             return record
 
-    def replace(self, stream_id: str, account_id: str, campaign_id: str,
-                change: Callable[[Record, int], Draft | None], *,
-                refused: Collection[str] = (), allowed: Collection[str] | None = None
-                ) -> tuple[Outcome, Record | None]:
+    def replace(
+        self,
+        stream_id: str,
+        account_id: str,
+        campaign_id: str,
+        change: Callable[[Record, int], Draft | None],
+        *,
+        refused: Collection[str] = (),
+        allowed: Collection[str] | None = None,
+    ) -> tuple[Outcome, Record | None]:
         """Replace a campaign with what `change(current, stamp)` makes of it (a Draft of
         the same id for the time stamp, in milliseconds: its updatedAt; or None to leave
         it as it is), unless its state is in `refused` or, where `allowed` is given, not
@@ -253,8 +275,16 @@ class Store:
             draft = change(current, stamp)
             if draft is None:
                 return Outcome.DONE, current
-            new: Record = (campaign_id, current[SEQ], draft.name, draft.status,
-                           draft.priority, current[CREATED], stamp * 1000, draft.data)
+            new: Record = (
+                campaign_id,
+                current[SEQ],
+                draft.name,
+                draft.status,
+                draft.priority,
+                current[CREATED],
+                stamp * 1000,
+                draft.data,
+            )
             total = self._bytes - _size(current) + _size(new)
             if total > self.max_bytes:
                 return Outcome.FULL, current
@@ -263,8 +293,9 @@ class Store:
             self._bytes = total
             return Outcome.DONE, new
 
-    def delete(self, stream_id: str, account_id: str, campaign_id: str, *,
-               refused: Collection[str] = ()) -> tuple[Outcome, Record | None]:
+    def delete(
+        self, stream_id: str, account_id: str, campaign_id: str, *, refused: Collection[str] = ()
+    ) -> tuple[Outcome, Record | None]:
         """Remove a campaign unless its state is in `refused`."""
         with self._lock:
             group = self._groups.get((stream_id, account_id))
@@ -312,14 +343,14 @@ class Store:
         with self._lock:
             return self._bytes
 
-    def page(self, stream_id: str, account_id: str, query: Query,
-             show: Callable[[Record], bytes]) -> tuple[int, list[bytes]]:
+    def page(
+        self, stream_id: str, account_id: str, query: Query, show: Callable[[Record], bytes]
+    ) -> tuple[int, list[bytes]]:
         """One list page (L3): how many campaigns match in all, and the page's campaigns
         as `show` encodes them (each encoding kept until the campaign changes)."""
         with self._lock:
             group = self._groups.get((stream_id, account_id))
-            if group is None or query.statuses == frozenset() or \
-                    query.priorities == frozenset():
+            if group is None or query.statuses == frozenset() or query.priorities == frozenset():
                 return 0, []
             key, descending = query.sort[0]
             records, keep = self._matches(group, group.orders[key], query)
@@ -337,18 +368,21 @@ class Store:
                 encoded.append(text)
             return total, encoded
 
-    def _matches(self, group: _Group, order: _Order, query: Query
-                 ) -> tuple[Sequence[Record], Mask | None]:
+    def _matches(
+        self, group: _Group, order: _Order, query: Query
+    ) -> tuple[Sequence[Record], Mask | None]:
         """The records of `order` that the query's filters and window keep, in order: a
         sequence of records, and None (all of them) or one byte per record (1: kept)."""
         records: list[Record] = order.records
         codes: bytes | bytearray = order.codes
         low, high = query.created_from, query.created_to
         created = group.orders["created"].records
-        first = 0 if low is None else bisect.bisect_left(created, (low, -1),
-                                                         key=_KEYS["created"])
-        end = len(created) if high is None else bisect.bisect_right(
-            created, (high, group.next_seq), key=_KEYS["created"])
+        first = 0 if low is None else bisect.bisect_left(created, (low, -1), key=_KEYS["created"])
+        end = (
+            len(created)
+            if high is None
+            else bisect.bisect_right(created, (high, group.next_seq), key=_KEYS["created"])
+        )
         if first >= end:
             return (), None
         keep: Mask | None = None
@@ -358,8 +392,7 @@ class Store:
             # creation order is arrival order (one clock, stamped under the lock): the
             # window is a range of arrivals, whole bands of it kept in C, its two edge
             # bands checked one record at a time
-            keep = _arrivals_within(order, created[first][SEQ], created[end - 1][SEQ],
-                                    group.shift)
+            keep = _arrivals_within(order, created[first][SEQ], created[end - 1][SEQ], group.shift)
         if query.statuses is not None or query.priorities is not None:
             kept = codes.translate(self._table(query.statuses, query.priorities))
             keep = kept if keep is None else _both(keep, kept)
@@ -377,15 +410,15 @@ class Store:
             self._tables.clear()
         return code
 
-    def _table(self, statuses: frozenset[str] | None, priorities: frozenset[str] | None
-               ) -> bytes:
+    def _table(self, statuses: frozenset[str] | None, priorities: frozenset[str] | None) -> bytes:
         """A `bytes.translate` table: 1 for the class codes the filters keep, else 0."""
         table = self._tables.get((statuses, priorities))
         if table is None:
             kept = bytearray(256)
             for (status, priority), code in self._codes.items():
                 if (statuses is None or status in statuses) and (
-                        priorities is None or priority in priorities):
+                    priorities is None or priority in priorities
+                ):
                     kept[code] = 1
             table = bytes(kept)
             if len(self._tables) > 256:
@@ -398,8 +431,8 @@ def _arrivals_within(order: _Order, low: int, high: int, shift: int) -> Mask:
     """1 for each record of `order` that arrived from `low` to `high`, else 0."""
     low_band, high_band = low >> shift, high >> shift
     table = bytearray(256)
-    table[low_band:high_band + 1] = b"\x02" * (high_band + 1 - low_band)
-    table[low_band + 1:high_band] = b"\x01" * max(0, high_band - low_band - 1)
+    table[low_band : high_band + 1] = b"\x02" * (high_band + 1 - low_band)
+    table[low_band + 1 : high_band] = b"\x01" * max(0, high_band - low_band - 1)
     keep = bytearray(order.bands.translate(table))
     records = order.records
     at = keep.find(2)
@@ -419,8 +452,14 @@ def _both(first: Mask, second: Mask) -> bytes:
 _BLOCK = 4096
 
 
-def _page(records: Sequence[Record], keep: Mask | None, total: int, descending: bool,
-          skip: int, limit: int) -> list[Record]:
+def _page(
+    records: Sequence[Record],
+    keep: Mask | None,
+    total: int,
+    descending: bool,
+    skip: int,
+    limit: int,
+) -> list[Record]:
     """Matches `skip` to `skip + limit` of the `total` records that `keep` keeps (all:
     None), in the order of `records` or its reverse. Only the page is built: blocks of
     the mask are counted (in C) up to the page, and only its blocks are walked."""
@@ -442,10 +481,11 @@ def _page(records: Sequence[Record], keep: Mask | None, total: int, descending: 
             start += _BLOCK
         shown = []
         while start < size and rank < high:
-            block = list(itertools.compress(records[start:start + _BLOCK],
-                                            keep[start:start + _BLOCK]))
+            block = list(
+                itertools.compress(records[start : start + _BLOCK], keep[start : start + _BLOCK])
+            )
             if rank + len(block) > low:
-                shown += block[max(0, low - rank):high - rank]
+                shown += block[max(0, low - rank) : high - rank]
             rank += len(block)
             start += _BLOCK
     if descending:
@@ -453,8 +493,9 @@ def _page(records: Sequence[Record], keep: Mask | None, total: int, descending: 
     return shown
 
 
-def _page_with_ties(records: Sequence[Record], keep: Mask | None, total: int,
-                    query: Query, beyond: int) -> list[Record]:
+def _page_with_ties(
+    records: Sequence[Record], keep: Mask | None, total: int, query: Query, beyond: int
+) -> list[Record]:
     """The page when later sort keys order the ties of the first: the page in the first
     key's order, widened to every record whose first key lies within the page's (a range
     of `records`, found by bisection), sorted by all the keys, then cut again."""
@@ -465,8 +506,11 @@ def _page_with_ties(records: Sequence[Record], keep: Mask | None, total: int,
     ends = sorted((page[0][field], page[-1][field]))
     start = bisect.bisect_left(records, (ends[0], -1), key=_KEYS[primary])
     end = bisect.bisect_right(records, (ends[1], beyond), key=_KEYS[primary])
-    run = list(records[start:end] if keep is None else
-               itertools.compress(records[start:end], keep[start:end]))
+    run = list(
+        records[start:end]
+        if keep is None
+        else itertools.compress(records[start:end], keep[start:end])
+    )
     before = start if keep is None else keep.count(1, 0, start)  # matches before the run
     if descending:  # full ties keep the order of one key descending: latest arrival first
         run.reverse()
@@ -474,4 +518,4 @@ def _page_with_ties(records: Sequence[Record], keep: Mask | None, total: int,
         run.sort(key=itemgetter(_SORT_FIELDS[key]), reverse=reverse)
     shown_from = total - before - len(run) if descending else before
     offset = query.skip - shown_from
-    return run[offset:offset + query.limit]
+    return run[offset : offset + query.limit]

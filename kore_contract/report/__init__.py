@@ -27,8 +27,15 @@ FILE_NAMES = {
 }
 SCHEMA_FILE = Path(__file__).with_name("results.schema.json")
 
-__all__ = ["FILE_NAMES", "FORMATS", "RESULTS_VERSION", "SCHEMA_FILE", "ReportsNotWritten",
-           "render", "write_reports"]
+__all__ = [
+    "FILE_NAMES",
+    "FORMATS",
+    "RESULTS_VERSION",
+    "SCHEMA_FILE",
+    "ReportsNotWritten",
+    "render",
+    "write_reports",
+]
 
 
 class ReportsNotWritten(Exception):

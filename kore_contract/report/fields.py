@@ -23,8 +23,7 @@ from kore_contract.contract import spec
 Side = Literal["body", "response", "query", "header", "path"]
 Location = tuple[Side, str]  # ("body", "/dialingStrategy/callingHours/days/*/day")
 State = Literal["yes", "no", "na", "untested"]
-COLUMNS = ("documented", "in the spec", "validated", "exercised", "seen in responses",
-           "conforming")
+COLUMNS = ("documented", "in the spec", "validated", "exercised", "seen in responses", "conforming")
 HTTP_METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE"})
 SIDE_OF_RULE = {"R": ("body", "query"), "S": ("response",), "A": ("header", "query")}
 
@@ -76,16 +75,18 @@ def field_matrix(
     ordered = sorted(groups.values(), key=lambda group: documents.index(group.document))
     for number, group in enumerate(ordered, start=1):
         anchor = f"field-{number}"
-        rows.append(FieldRow(
-            anchor=anchor,
-            document=group.document,
-            field=group.field,
-            sections=tuple(group.sections),
-            spec_pointers=tuple(group.pointers),
-            rules=tuple(group.rules),
-            locations=tuple(group.locations),
-            cells=_cells(group, anchor, evidence, rule_anchors),
-        ))
+        rows.append(
+            FieldRow(
+                anchor=anchor,
+                document=group.document,
+                field=group.field,
+                sections=tuple(group.sections),
+                spec_pointers=tuple(group.pointers),
+                rules=tuple(group.rules),
+                locations=tuple(group.locations),
+                cells=_cells(group, anchor, evidence, rule_anchors),
+            )
+        )
     return tuple(rows)
 
 
@@ -110,8 +111,11 @@ def _add_traced(groups: dict[tuple[str, str], _Group], raw: dict[str, Any]) -> N
         section = str(place.get("section") or "")
         location = locate(pointer) if pointer else None
         groups[key] = _Group(
-            *key, [section] if section else [], [pointer] if pointer else [],
-            [str(r) for r in raw.get("rules") or ()], [location] if location else [],
+            *key,
+            [section] if section else [],
+            [pointer] if pointer else [],
+            [str(r) for r in raw.get("rules") or ()],
+            [location] if location else [],
             in_spec=pointer is not None,
         )
 
@@ -124,8 +128,9 @@ def _spec_groups() -> dict[tuple[str, str], _Group]:
         if not documented.field or documented.field in HTTP_METHODS:
             continue  # a whole table, a sample or an endpoint line: not a field
         key = (documented.document, documented.field)
-        group = groups.setdefault(key, _Group(documented.document, documented.field,
-                                              [], [], [], []))
+        group = groups.setdefault(
+            key, _Group(documented.document, documented.field, [], [], [], [])
+        )
         _add(group.sections, documented.section)
         _add(group.pointers, documented.spec_pointer)
         for rule_id in documented.rules:
@@ -142,6 +147,7 @@ def _add(items: list[Any], item: Any) -> None:
 
 
 # --- where a spec node sits on the wire --------------------------------------------------
+
 
 @functools.cache
 def locate(spec_pointer: str) -> Location | None:
@@ -315,7 +321,7 @@ def _pointer_location(side: str, pointer: str) -> Location | None:
     if side in ("header", "query"):
         prefix = "/headers/" if side == "header" else "/query/"
         if pointer.startswith(prefix):
-            name = pointer[len(prefix):]
+            name = pointer[len(prefix) :]
             return (side, name.lower() if side == "header" else name)  # type: ignore[return-value]
         return None
     return (side, pointer) if pointer else None  # type: ignore[return-value]
@@ -333,9 +339,12 @@ def _cells(
         in_spec = Cell("no", "no", spec_href, "no spec node says it comes from this field")
     if group.rules:
         first_rule = next((r for r in group.rules if r in rule_anchors), group.rules[0])
-        validated = Cell("yes", ", ".join(group.rules),
-                         "#" + rule_anchors[first_rule] if first_rule in rule_anchors else "",
-                         "rules (x-rule) in the spec")
+        validated = Cell(
+            "yes",
+            ", ".join(group.rules),
+            "#" + rule_anchors[first_rule] if first_rule in rule_anchors else "",
+            "rules (x-rule) in the spec",
+        )
     else:
         validated = Cell("no", "no", spec_href, "no x-rule in the spec")
 
@@ -343,14 +352,21 @@ def _cells(
     answered = [loc for loc in group.locations if loc[0] == "response"]
     exercised = _first_cell(evidence, evidence.sent, sendable, "sent by")
     seen = _first_cell(evidence, evidence.seen, answered, "answered in")
-    broken = next((b for loc in group.locations
-                   if (b := evidence.first(evidence.broken, loc)) is not None), None)
+    broken = next(
+        (b for loc in group.locations if (b := evidence.first(evidence.broken, loc)) is not None),
+        None,
+    )
     if broken is not None:
-        conforming = Cell("no", f"no ({broken[1]})", evidence.anchor(broken[0]),
-                          f"finding in {broken[0]}")
+        conforming = Cell(
+            "no", f"no ({broken[1]})", evidence.anchor(broken[0]), f"finding in {broken[0]}"
+        )
     elif exercised.state == "yes" or seen.state == "yes":
-        conforming = Cell("yes", "yes", exercised.href if exercised.state == "yes" else seen.href,
-                          "no finding points at this field")
+        conforming = Cell(
+            "yes",
+            "yes",
+            exercised.href if exercised.state == "yes" else seen.href,
+            "no finding points at this field",
+        )
     else:
         conforming = Cell("untested", "untested", "", "the run neither sent nor saw it")
     return (documented, in_spec, validated, exercised, seen, conforming)

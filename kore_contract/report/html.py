@@ -11,5 +11,6 @@ COLOURS = {"passed": "#1a7f37", "failed": "#cf222e", "not_exercised": "#8c959f"}
 
 
 def render(report: Report) -> str:
-    return render_template("html", "report.html.j2", r=report, columns=COLUMNS, colours=COLOURS,
-                           marks=MARKS)
+    return render_template(
+        "html", "report.html.j2", r=report, columns=COLUMNS, colours=COLOURS, marks=MARKS
+    )

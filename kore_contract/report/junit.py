@@ -37,14 +37,18 @@ def render(report: Report) -> str:
 def _test_case(row: RuleRow, suite: str) -> JUnitCase:
     name = f"{row.id}: {row.title}"
     if row.status == "failed":
-        return JUnitCase(name, suite, "failure", _failure_message(row), row.id,
-                         _failure_text(row), row.time_s)
+        return JUnitCase(
+            name, suite, "failure", _failure_message(row), row.id, _failure_text(row), row.time_s
+        )
     if row.errors:
         first = row.errors[0]
-        text = "\n\n".join(_case_block(case.id, [f"error: {case.error}"], case.curl)
-                           for case in row.errors[:MAX_FINDINGS])
-        return JUnitCase(name, suite, "error", f"{first.id}: {first.error}", "error", text,
-                         row.time_s)
+        text = "\n\n".join(
+            _case_block(case.id, [f"error: {case.error}"], case.curl)
+            for case in row.errors[:MAX_FINDINGS]
+        )
+        return JUnitCase(
+            name, suite, "error", f"{first.id}: {first.error}", "error", text, row.time_s
+        )
     if row.status == "not_exercised":
         return JUnitCase(name, suite, "skipped", "not exercised by this run", time=0.0)
     return JUnitCase(name, suite, time=row.time_s)

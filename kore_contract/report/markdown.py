@@ -13,7 +13,8 @@ MAX_FAILURES = 20
 def render(report: Report) -> str:
     failures = report.failed_cases
     return render_template(
-        "md", "report.md.j2",
+        "md",
+        "report.md.j2",
         r=report,
         columns=COLUMNS,
         failures=failures[:MAX_FAILURES],

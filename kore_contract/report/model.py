@@ -26,8 +26,18 @@ VERDICT_TEXT = {
     "fail": "FAIL: the server breaks the contract",
     "error": "ERROR: the run could not be completed",
 }
-CALL_ORDER = ("create", "get", "update", "start", "trigger", "stop", "status", "list", "delete",
-              "any")
+CALL_ORDER = (
+    "create",
+    "get",
+    "update",
+    "start",
+    "trigger",
+    "stop",
+    "status",
+    "list",
+    "delete",
+    "any",
+)
 #: Rule families in the order a reader meets them (part 1's R, S, A; part 2's C, U, T, Q, L).
 RULE_FAMILIES = "RSACUTQL"
 #: Failing rules first, then the rules that passed, then those not exercised.
@@ -164,8 +174,18 @@ def pretty(value: Any, indent: int | None = 2) -> str:
 
 
 def _run(run: dict[str, Any]) -> tuple[tuple[str, str], ...]:
-    keys = ("target", "base_url", "stream_id", "account_id", "seed", "max_examples",
-            "requests", "started_at", "finished_at", "duration_s")
+    keys = (
+        "target",
+        "base_url",
+        "stream_id",
+        "account_id",
+        "seed",
+        "max_examples",
+        "requests",
+        "started_at",
+        "finished_at",
+        "duration_s",
+    )
     shown = [(key, run[key]) for key in keys if key in run]
     shown += [(key, value) for key, value in run.items() if key not in keys]
     return tuple((key.replace("_", " "), _scalar(value)) for key, value in shown)
@@ -203,26 +223,28 @@ def _cases(raw: tuple[CaseResult, ...]) -> tuple[CaseView, ...]:
         seen.add(anchor)
         request, response = case.request, case.response
         indent = 2 if case.status != "passed" or len(raw) <= MAX_INDENTED_RUN else None
-        views.append(CaseView(
-            id=case_id,
-            anchor=anchor,
-            phase=case.phase,
-            call=case.call,
-            rules=case.rules,
-            expect=case.expect,
-            status=case.status,
-            method=request.method,
-            url=request.url,
-            request_headers=_headers(request.headers),
-            request_body=_body(request, indent),
-            response_status=response.status if response else None,
-            response_headers=_headers(response.headers) if response else (),
-            response_body=_body(response, indent),
-            elapsed_ms=response.elapsed_ms if response else None,
-            error=case.error,
-            findings=case.findings,
-            curl=case.curl,
-        ))
+        views.append(
+            CaseView(
+                id=case_id,
+                anchor=anchor,
+                phase=case.phase,
+                call=case.call,
+                rules=case.rules,
+                expect=case.expect,
+                status=case.status,
+                method=request.method,
+                url=request.url,
+                request_headers=_headers(request.headers),
+                request_body=_body(request, indent),
+                response_status=response.status if response else None,
+                response_headers=_headers(response.headers) if response else (),
+                response_body=_body(response, indent),
+                elapsed_ms=response.elapsed_ms if response else None,
+                error=case.error,
+                findings=case.findings,
+                curl=case.curl,
+            )
+        )
     return tuple(views)
 
 
@@ -244,25 +266,35 @@ def _rules(
         known = RULES.get(rule_id)
         first = entry.first_failure
         cover = covering.get((rule_id, call), [])
-        rows.append(RuleRow(
-            id=rule_id,
-            title=known.title if known else "(not in the rule catalogue)",
-            source=known.source if known else "",
-            call=call,
-            status=entry.status,
-            status_label=STATUS_LABELS.get(entry.status, entry.status),
-            checks=entry.checks,
-            failures=entry.failures,
-            first_failure=first,
-            first_failure_anchor=anchors.get(first) if first else None,
-            anchor=f"rule-{slug(rule_id)}-{slug(call)}",
-            findings=tuple(findings.get((rule_id, call), ())),
-            errors=tuple(c for c in cover if c.status == "error"),
-            time_s=sum(c.elapsed_ms or 0.0 for c in cover) / 1000,
-        ))
+        rows.append(
+            RuleRow(
+                id=rule_id,
+                title=known.title if known else "(not in the rule catalogue)",
+                source=known.source if known else "",
+                call=call,
+                status=entry.status,
+                status_label=STATUS_LABELS.get(entry.status, entry.status),
+                checks=entry.checks,
+                failures=entry.failures,
+                first_failure=first,
+                first_failure_anchor=anchors.get(first) if first else None,
+                anchor=f"rule-{slug(rule_id)}-{slug(call)}",
+                findings=tuple(findings.get((rule_id, call), ())),
+                errors=tuple(c for c in cover if c.status == "error"),
+                time_s=sum(c.elapsed_ms or 0.0 for c in cover) / 1000,
+            )
+        )
     order = {call: index for index, call in enumerate(CALL_ORDER)}
-    return tuple(sorted(rows, key=lambda r: (STATUS_ORDER.get(r.status, 1),
-                                             order.get(r.call, len(order)), _rule_key(r.id))))
+    return tuple(
+        sorted(
+            rows,
+            key=lambda r: (
+                STATUS_ORDER.get(r.status, 1),
+                order.get(r.call, len(order)),
+                _rule_key(r.id),
+            ),
+        )
+    )
 
 
 def _rule_key(rule_id: str) -> tuple[int, str, int]:
@@ -300,13 +332,15 @@ def _defects(trace: Any) -> tuple[DefectView, ...] | None:
     for number, raw in enumerate(trace.get("defects") or (), start=1):
         if not isinstance(raw, dict):
             continue
-        defects.append(DefectView(
-            anchor=f"defect-{number}",
-            kind=str(raw.get("kind", "")),
-            fields=tuple(str(f) for f in _as_list(raw.get("fields"))),
-            documents=tuple(str(d) for d in _as_list(raw.get("documents"))),
-            message=str(raw.get("message", "")),
-        ))
+        defects.append(
+            DefectView(
+                anchor=f"defect-{number}",
+                kind=str(raw.get("kind", "")),
+                fields=tuple(str(f) for f in _as_list(raw.get("fields"))),
+                documents=tuple(str(d) for d in _as_list(raw.get("documents"))),
+                message=str(raw.get("message", "")),
+            )
+        )
     return tuple(defects)
 
 

@@ -25,9 +25,7 @@ from kore_contract.redaction import (
 
 __all__ = ["REDACTED", "SECRET_HEADERS", "redact_text", "sanitize"]
 
-SECRET_HEADERS = frozenset(
-    {"auth", "authorization", "proxy-authorization", "cookie", "set-cookie"}
-)
+SECRET_HEADERS = frozenset({"auth", "authorization", "proxy-authorization", "cookie", "set-cookie"})
 
 
 def sanitize(results: dict[str, Any]) -> dict[str, Any]:

@@ -56,9 +56,15 @@ def environment(kind: str) -> jinja2.Environment:
     """`kind` is "html" or "md"."""
     loader = jinja2.PackageLoader("kore_contract.report", "templates")
     if kind == "md":
-        env = jinja2.Environment(loader=loader, autoescape=False, keep_trailing_newline=True,
-                                 trim_blocks=True, lstrip_blocks=True,
-                                 undefined=jinja2.StrictUndefined, finalize=visible)
+        env = jinja2.Environment(
+            loader=loader,
+            autoescape=False,
+            keep_trailing_newline=True,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            undefined=jinja2.StrictUndefined,
+            finalize=visible,
+        )
         env.filters.update(cell=md_cell, code=md_code, fence=md_fence, html=md_html)
         return env
     return jinja2.Environment(

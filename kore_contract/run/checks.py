@@ -70,31 +70,60 @@ CHECKS: list[RegisteredCheck] = []
 #: the cases that exercise the rule (`runner.planned_rules`). A rule judged here without a
 #: test name gets none in the suite; R14 and R16 only warn.
 SUITE_TESTS = {
-    "R1": "non_json_body_refused", "R2": "bad_name_refused", "R3": "long_description_refused",
-    "R4": "bad_contact_lists_refused", "R5": "bad_dnc_lists_refused",
-    "R6": "campaign_type_not_sms_refused", "R7": "bad_priority_refused",
-    "R8": "bad_format_refused", "R9": "bad_message_refused", "R10": "template_mismatch_refused",
-    "R11": "bad_caller_id_refused", "R12": "bad_calling_hours_refused",
-    "R13": "bad_day_block_refused", "R15": "bad_schedule_refused",
-    "S1": "create_answers_the_envelope", "S2": "id_unique", "S3": "fields_echoed",
-    "S4": "lname_lowercased", "S5": "status_non_empty", "S6": "message_base64",
-    "S7": "timestamps_ordered", "S8": "optional_fields_typed", "S9": "no_5xx_and_json_refusals",
-    "S10": "get_and_delete_lifecycle", "S11": "no_secret_in_responses",
-    "A1": "valid_token_accepted", "A2": "bad_token_refused", "A3": "missing_headers_refused",
-    "C1": "variant_read_from_the_body", "C2": "bad_plain_body_refused",
-    "C3": "bad_advanced_body_refused", "C4": "variant_answered", "U1": "bad_update_refused",
-    "U2": "update_answers_the_campaign", "U3": "unknown_id_answers_404",
-    "T1": "created_campaign_ready", "T2": "start_answers_active",
-    "T3": "stop_answers_stopped", "T4": "transition_not_allowed_refused",
-    "T5": "active_campaign_not_changed", "T6": "bad_trigger_refused",
-    "Q1": "status_answers_the_campaign", "L1": "bad_list_body_refused",
-    "L2": "list_answers_the_page", "L3": "list_matches_the_query",
+    "R1": "non_json_body_refused",
+    "R2": "bad_name_refused",
+    "R3": "long_description_refused",
+    "R4": "bad_contact_lists_refused",
+    "R5": "bad_dnc_lists_refused",
+    "R6": "campaign_type_not_sms_refused",
+    "R7": "bad_priority_refused",
+    "R8": "bad_format_refused",
+    "R9": "bad_message_refused",
+    "R10": "template_mismatch_refused",
+    "R11": "bad_caller_id_refused",
+    "R12": "bad_calling_hours_refused",
+    "R13": "bad_day_block_refused",
+    "R15": "bad_schedule_refused",
+    "S1": "create_answers_the_envelope",
+    "S2": "id_unique",
+    "S3": "fields_echoed",
+    "S4": "lname_lowercased",
+    "S5": "status_non_empty",
+    "S6": "message_base64",
+    "S7": "timestamps_ordered",
+    "S8": "optional_fields_typed",
+    "S9": "no_5xx_and_json_refusals",
+    "S10": "get_and_delete_lifecycle",
+    "S11": "no_secret_in_responses",
+    "A1": "valid_token_accepted",
+    "A2": "bad_token_refused",
+    "A3": "missing_headers_refused",
+    "C1": "variant_read_from_the_body",
+    "C2": "bad_plain_body_refused",
+    "C3": "bad_advanced_body_refused",
+    "C4": "variant_answered",
+    "U1": "bad_update_refused",
+    "U2": "update_answers_the_campaign",
+    "U3": "unknown_id_answers_404",
+    "T1": "created_campaign_ready",
+    "T2": "start_answers_active",
+    "T3": "stop_answers_stopped",
+    "T4": "transition_not_allowed_refused",
+    "T5": "active_campaign_not_changed",
+    "T6": "bad_trigger_refused",
+    "Q1": "status_answers_the_campaign",
+    "L1": "bad_list_body_refused",
+    "L2": "list_answers_the_page",
+    "L3": "list_matches_the_query",
 }
 
 
-def check(*rules: str, applies_to: tuple[str, ...] = ("any",),
-          calls: tuple[str, ...] | None = None, when: Precondition | None = None
-          ) -> Callable[[CheckFunction], CheckFunction]:
+def check(
+    *rules: str,
+    applies_to: tuple[str, ...] = ("any",),
+    calls: tuple[str, ...] | None = None,
+    when: Precondition | None = None,
+) -> Callable[[CheckFunction], CheckFunction]:
     """Register a check of `rules` for cases with these expectations ("any" for all), on
     these calls (None: every call), run only when the precondition `when` holds."""
 
@@ -105,8 +134,9 @@ def check(*rules: str, applies_to: tuple[str, ...] = ("any",),
     return register
 
 
-def _applies(registered: RegisteredCheck, expect: str, only_universal: bool,
-             call: str = "create") -> bool:
+def _applies(
+    registered: RegisteredCheck, expect: str, only_universal: bool, call: str = "create"
+) -> bool:
     if registered.calls is not None and call not in registered.calls:
         return False
     if "any" in registered.applies_to:
@@ -114,17 +144,22 @@ def _applies(registered: RegisteredCheck, expect: str, only_universal: bool,
     return not only_universal and expect in registered.applies_to
 
 
-def rules_checked(expect: str, *, only_universal: bool = False, call: str = "create"
-                  ) -> frozenset[str]:
+def rules_checked(
+    expect: str, *, only_universal: bool = False, call: str = "create"
+) -> frozenset[str]:
     """The rules the registered checks judge in an answer to a case of this expectation
     and call (known before the server is called: the suite parametrizes its tests with it)."""
-    return frozenset(rule for registered in CHECKS
-                     if _applies(registered, expect, only_universal, call)
-                     for rule in registered.rules)
+    return frozenset(
+        rule
+        for registered in CHECKS
+        if _applies(registered, expect, only_universal, call)
+        for rule in registered.rules
+    )
 
 
-def run_checks(observation: Observation, *, only_universal: bool = False
-               ) -> tuple[set[str], list[Finding]]:
+def run_checks(
+    observation: Observation, *, only_universal: bool = False
+) -> tuple[set[str], list[Finding]]:
     """The rules exercised by this observation, and what they found.
 
     `only_universal` runs just the checks that hold for every response (S9, S11).
@@ -157,8 +192,13 @@ def _server_says(exchange: Exchange) -> str:
 def not_a_server_error(obs: Observation) -> Iterator[Finding]:
     status = obs.exchange.status or 0
     if status >= 500:
-        yield _finding(obs, "S9", "", f"answered {status}; no request may get a 5xx "
-                       f"(server said: {_server_says(obs.exchange)})")
+        yield _finding(
+            obs,
+            "S9",
+            "",
+            f"answered {status}; no request may get a 5xx "
+            f"(server said: {_server_says(obs.exchange)})",
+        )
 
 
 @check("S11")
@@ -168,8 +208,12 @@ def no_secret_in_response(obs: Observation) -> Iterator[Finding]:
         pieces = [secret] + ([secret.rsplit(".", 1)[-1]] if secret.count(".") == 2 else [])
         forms = {form for piece in pieces for form in encoded_forms(piece)}
         if any(form and len(form) >= 8 and form in exposed for form in forms):
-            yield _finding(obs, "S11", "", "the response contains the auth token or the client "
-                           "secret (shown here redacted)")
+            yield _finding(
+                obs,
+                "S11",
+                "",
+                "the response contains the auth token or the client secret (shown here redacted)",
+            )
             return
 
 
@@ -179,28 +223,48 @@ def no_secret_in_response(obs: Observation) -> Iterator[Finding]:
 @check("A1", applies_to=("accept",), calls=CAMPAIGN_WRITES)
 def valid_token_is_accepted(obs: Observation) -> Iterator[Finding]:
     if obs.exchange.status in (401, 403):
-        yield _finding(obs, "A1", "", f"a valid HS256 token with appId was refused with "
-                       f"{obs.exchange.status} (server said: {_server_says(obs.exchange)})")
+        yield _finding(
+            obs,
+            "A1",
+            "",
+            f"a valid HS256 token with appId was refused with "
+            f"{obs.exchange.status} (server said: {_server_says(obs.exchange)})",
+        )
 
 
 @check("S1", applies_to=("accept",), calls=CAMPAIGN_WRITES)
 def create_is_accepted_as_json(obs: Observation) -> Iterator[Finding]:
     exchange = obs.exchange
     if exchange.status not in (200, 201):
-        yield _finding(obs, "S1", "", f"a valid {obs.call} was answered {exchange.status}; "
-                       f"expected 200 or 201 (server said: {_server_says(exchange)})")
+        yield _finding(
+            obs,
+            "S1",
+            "",
+            f"a valid {obs.call} was answered {exchange.status}; "
+            f"expected 200 or 201 (server said: {_server_says(exchange)})",
+        )
         return
     if exchange.response_json_problem:
-        yield _finding(obs, "S1", "", f"answered a body that is not parseable JSON "
-                       f"({exchange.response_json_problem}); expected a JSON object")
+        yield _finding(
+            obs,
+            "S1",
+            "",
+            f"answered a body that is not parseable JSON "
+            f"({exchange.response_json_problem}); expected a JSON object",
+        )
     elif not exchange.is_json_response:
         content_type = exchange.response_headers.get("content-type", "(none)")
-        yield _finding(obs, "S1", "", f"answered Content-Type {content_type} with JSON; "
-                       "expected application/json")
+        yield _finding(
+            obs,
+            "S1",
+            "",
+            f"answered Content-Type {content_type} with JSON; expected application/json",
+        )
 
 
-@check("S1", "S2", "S3", "S4", "S5", "S6", "S7", "S8", applies_to=("accept",),
-       calls=CAMPAIGN_WRITES)
+@check(
+    "S1", "S2", "S3", "S4", "S5", "S6", "S7", "S8", applies_to=("accept",), calls=CAMPAIGN_WRITES
+)
 def response_keeps_the_documented_shape(obs: Observation) -> Iterator[Finding]:
     """S1 to S8 where the response alone tells: the validator's response rules."""
     answer = obs.exchange.response_json
@@ -229,8 +293,13 @@ def id_is_new(obs: Observation) -> Iterator[Finding]:
         return
     first = obs.state.seen_ids.setdefault(campaign_id, obs.case_id)
     if first != obs.case_id:
-        yield _finding(obs, "S2", "/data/_id", f"_id {campaign_id!r} was already answered for "
-                       f"case {first}; every created campaign needs its own")
+        yield _finding(
+            obs,
+            "S2",
+            "/data/_id",
+            f"_id {campaign_id!r} was already answered for "
+            f"case {first}; every created campaign needs its own",
+        )
 
 
 _ECHOED = ("name", "description", "priority", "contactLists", "format")
@@ -243,27 +312,37 @@ def fields_echo_what_was_sent(obs: Observation) -> Iterator[Finding]:
         return
     for name in _ECHOED:
         if name in sent and name in data and data[name] != sent[name]:
-            yield _finding(obs, "S3", f"/data/{name}", f"data.{name}: answered "
-                           f"{show(data[name])}; sent {show(sent[name])}")
+            yield _finding(
+                obs,
+                "S3",
+                f"/data/{name}",
+                f"data.{name}: answered {show(data[name])}; sent {show(sent[name])}",
+            )
     yield from _dialing_strategy_echo(obs, data, sent)
 
 
-def _dialing_strategy_echo(obs: Observation, data: dict[str, Any], sent: dict[str, Any]
-                           ) -> Iterator[Finding]:
+def _dialing_strategy_echo(
+    obs: Observation, data: dict[str, Any], sent: dict[str, Any]
+) -> Iterator[Finding]:
     got, want = data.get("dialingStrategy"), sent.get("dialingStrategy")
     if not isinstance(got, dict) or not isinstance(want, dict):
         return
-    pairs = [("callerId/phoneNumber", ("callerId", "phoneNumber")),
-             ("callingHours/frequency", ("callingHours", "frequency")),
-             ("callingHours/timezone", ("callingHours", "timezone")),
-             ("callingHours/days", ("callingHours", "days"))]
+    pairs = [
+        ("callerId/phoneNumber", ("callerId", "phoneNumber")),
+        ("callingHours/frequency", ("callingHours", "frequency")),
+        ("callingHours/timezone", ("callingHours", "timezone")),
+        ("callingHours/days", ("callingHours", "days")),
+    ]
     for label, (outer, inner) in pairs:
         answered, expected = _dig(got, outer, inner), _dig(want, outer, inner)
         if expected is not None and answered is not None and answered != expected:
             what = "days (in order)" if inner == "days" else label.replace("/", ".")
-            yield _finding(obs, "S3", f"/data/dialingStrategy/{label}",
-                           f"data.dialingStrategy.{what}: answered {show(answered)}; "
-                           f"sent {show(expected)}")
+            yield _finding(
+                obs,
+                "S3",
+                f"/data/dialingStrategy/{label}",
+                f"data.dialingStrategy.{what}: answered {show(answered)}; sent {show(expected)}",
+            )
 
 
 def _dig(value: Any, *keys: str) -> Any:
@@ -292,15 +371,23 @@ def template_name_is_echoed(obs: Observation) -> Iterator[Finding]:
         return
     message = data.get("message")
     if message is None:
-        yield _finding(obs, "S6", "/data/message", "data.message: missing from a create's answer; "
-                       "expected the message object with a base64 message")
+        yield _finding(
+            obs,
+            "S6",
+            "/data/message",
+            "data.message: missing from a create's answer; "
+            "expected the message object with a base64 message",
+        )
         return
     sent_name = _dig(sent, "message", "template_name")
     got_name = message.get("template_name") if isinstance(message, dict) else None
     if got_name is not None and sent_name is not None and got_name != sent_name:
-        yield _finding(obs, "S6", "/data/message/template_name",
-                       f"data.message.template_name: answered {show(got_name)}; sent "
-                       f"{show(sent_name)}")
+        yield _finding(
+            obs,
+            "S6",
+            "/data/message/template_name",
+            f"data.message.template_name: answered {show(got_name)}; sent {show(sent_name)}",
+        )
 
 
 @check("S8", applies_to=("accept",), calls=CAMPAIGN_WRITES)
@@ -309,8 +396,12 @@ def dnc_lists_are_echoed(obs: Observation) -> Iterator[Finding]:
     if data is None or not isinstance(sent, dict) or "dncLists" not in sent:
         return
     if data.get("dncLists") != sent["dncLists"]:
-        yield _finding(obs, "S8", "/data/dncLists", f"data.dncLists: answered "
-                       f"{show(data.get('dncLists'))}; sent {show(sent['dncLists'])}")
+        yield _finding(
+            obs,
+            "S8",
+            "/data/dncLists",
+            f"data.dncLists: answered {show(data.get('dncLists'))}; sent {show(sent['dncLists'])}",
+        )
 
 
 # --- requests that must be refused -------------------------------------------------------
@@ -322,20 +413,31 @@ def refusal_is_a_4xx_with_json(obs: Observation) -> Iterator[Finding]:
     status = exchange.status or 0
     rule = "A3" if breaks == "A3" else "S9"
     if 200 <= status < 300:
-        yield _finding(obs, rule, "", f"a request that breaks {breaks} was accepted with "
-                       f"{status}; expected a 4xx refusal")
+        yield _finding(
+            obs,
+            rule,
+            "",
+            f"a request that breaks {breaks} was accepted with {status}; expected a 4xx refusal",
+        )
     elif 400 <= status < 500 and exchange.response_json is None:
-        yield _finding(obs, "S9", "", f"refused with {status} but the body is not parseable "
-                       f"JSON ({exchange.response_json_problem or 'null'}): "
-                       f"{_server_says(exchange)!r}")
+        yield _finding(
+            obs,
+            "S9",
+            "",
+            f"refused with {status} but the body is not parseable "
+            f"JSON ({exchange.response_json_problem or 'null'}): "
+            f"{_server_says(exchange)!r}",
+        )
     elif status < 400:  # a 5xx is reported by not_a_server_error
-        yield _finding(obs, rule, "", f"a request that breaks {breaks} was answered "
-                       f"{status}; expected a 4xx")
+        yield _finding(
+            obs, rule, "", f"a request that breaks {breaks} was answered {status}; expected a 4xx"
+        )
 
 
 @check("A2", applies_to=("unauthorized",))
 def bad_token_is_refused(obs: Observation) -> Iterator[Finding]:
     status = obs.exchange.status or 0
     if status not in (401, 403) and status < 500:
-        yield _finding(obs, "A2", "", f"{obs.breaks or 'a bad token'}: answered {status}; "
-                       "expected 401 or 403")
+        yield _finding(
+            obs, "A2", "", f"{obs.breaks or 'a bad token'}: answered {status}; expected 401 or 403"
+        )

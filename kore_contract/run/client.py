@@ -125,8 +125,9 @@ def _deeper_than(value: Any, limit: int) -> bool:
     stack = [(value, 1)]
     while stack:
         item, depth = stack.pop()
-        children = item.values() if isinstance(item, dict) else item \
-            if isinstance(item, list) else ()
+        children = (
+            item.values() if isinstance(item, dict) else item if isinstance(item, list) else ()
+        )
         for child in children:
             if isinstance(child, (dict, list)):
                 if depth + 1 > limit:
@@ -275,10 +276,16 @@ class RateLimiter:
 class KoreClient:
     """The three calls against one target, through one session."""
 
-    def __init__(self, target: Target, *, timeout: float = DEFAULT_TIMEOUT,
-                 rate: float | None = None, ledger: Ledger | None = None,
-                 max_response_bytes: int = MAX_RESPONSE_BYTES,
-                 max_failures: int | None = None) -> None:
+    def __init__(
+        self,
+        target: Target,
+        *,
+        timeout: float = DEFAULT_TIMEOUT,
+        rate: float | None = None,
+        ledger: Ledger | None = None,
+        max_response_bytes: int = MAX_RESPONSE_BYTES,
+        max_failures: int | None = None,
+    ) -> None:
         self.target = target
         self.timeout = timeout  # the whole call: connect, headers and body
         self.limiter = RateLimiter(rate)
@@ -294,9 +301,16 @@ class KoreClient:
     def close(self) -> None:
         self.session.close()
 
-    def send(self, method: str, path: str, *, query: Mapping[str, str] | None = None,
-             headers: Mapping[str, str] | None = None, body: bytes | None = None,
-             retries: int = 0) -> Exchange:
+    def send(
+        self,
+        method: str,
+        path: str,
+        *,
+        query: Mapping[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
+        body: bytes | None = None,
+        retries: int = 0,
+    ) -> Exchange:
         """One call (retried `retries` times without an answer); raises
         `ServerStoppedAnswering` once `max_failures` attempts in a row got no answer (when
         the caller set that limit: `kore-contract test` does)."""
@@ -308,9 +322,11 @@ class KoreClient:
             exchange.error = f"not sent: the base URL {self._url_problem}"
             return exchange
         if {".", ".."} & set(path.split("/")):
-            exchange.error = (f"not sent: the path {path!r} has a '.' or '..' segment, which "
-                              "HTTP clients and servers resolve to another path (a campaign "
-                              "id that cannot be used in a URL)")
+            exchange.error = (
+                f"not sent: the path {path!r} has a '.' or '..' segment, which "
+                "HTTP clients and servers resolve to another path (a campaign "
+                "id that cannot be used in a URL)"
+            )
             return exchange
         for attempt in range(retries + 1):
             self.limiter.wait()
@@ -334,8 +350,14 @@ class KoreClient:
         with _Deadline(self.timeout) as deadline:
             try:
                 response = self.session.request(
-                    exchange.method, exchange.url, headers=exchange.headers, data=exchange.body,
-                    timeout=(self.timeout, self.timeout), allow_redirects=False, stream=True)
+                    exchange.method,
+                    exchange.url,
+                    headers=exchange.headers,
+                    data=exchange.body,
+                    timeout=(self.timeout, self.timeout),
+                    allow_redirects=False,
+                    stream=True,
+                )
                 try:
                     content = self._read(response)
                 finally:
@@ -346,8 +368,11 @@ class KoreClient:
                 exchange.error = f"response larger than {self.max_response_bytes} bytes"
                 return
             except requests.RequestException as error:
-                exchange.error = (f"no complete answer within {self.timeout:g} s (--timeout)"
-                                  if deadline.expired else f"{type(error).__name__}: {error}")
+                exchange.error = (
+                    f"no complete answer within {self.timeout:g} s (--timeout)"
+                    if deadline.expired
+                    else f"{type(error).__name__}: {error}"
+                )
                 return
         if deadline.expired:  # the body ended early because the deadline cut it
             exchange.error = f"no complete answer within {self.timeout:g} s (--timeout)"
@@ -376,17 +401,23 @@ class KoreClient:
     def _unanswered(self, exchange: Exchange) -> None:
         with self._count_lock:
             self.failures_in_a_row += 1
-            stopped = self.max_failures is not None and \
-                self.failures_in_a_row >= self.max_failures
+            stopped = self.max_failures is not None and self.failures_in_a_row >= self.max_failures
         if stopped:
             raise ServerStoppedAnswering(
                 f"{self.target.base_url} stopped answering: {self.failures_in_a_row} requests "
-                f"in a row got no answer (last: {exchange.error})")
+                f"in a row got no answer (last: {exchange.error})"
+            )
 
     # --- the three calls, as documented ---------------------------------------------
 
-    def create(self, body: Any, *, headers: Mapping[str, str] | None = None,
-               query: Mapping[str, str] | None = None, raw: bytes | None = None) -> Exchange:
+    def create(
+        self,
+        body: Any,
+        *,
+        headers: Mapping[str, str] | None = None,
+        query: Mapping[str, str] | None = None,
+        raw: bytes | None = None,
+    ) -> Exchange:
         """POST a create. The ledger gets an intent line (the name, no token) before it is
         sent, so a run killed mid-create leaves the name; then the answer's `_id`."""
         from kore_contract.run.ledger import campaign_name
@@ -396,15 +427,20 @@ class KoreClient:
         name = campaign_name(body, raw)
         intent = self.ledger.intent(name, self.target)
         exchange = self.send(
-            "POST", self.target.call_path("create"),
-            query=query if query is not None else {"accountId": self.target.account_id,
-                                                   "campaignType": spec.campaign_type()},
-            headers=headers if headers is not None else sent_headers, body=payload)
+            "POST",
+            self.target.call_path("create"),
+            query=query
+            if query is not None
+            else {"accountId": self.target.account_id, "campaignType": spec.campaign_type()},
+            headers=headers if headers is not None else sent_headers,
+            body=payload,
+        )
         self.record_created(exchange, intent=intent, name=name)
         return exchange
 
-    def record_created(self, exchange: Exchange, *, intent: str | None = None,
-                       name: str | None = None) -> str | None:
+    def record_created(
+        self, exchange: Exchange, *, intent: str | None = None, name: str | None = None
+    ) -> str | None:
         """The `_id` of a 2xx create answer, recorded in the ledger (once). A refusal settles
         the intent; no answer, or a 2xx without an id, leaves it open (the campaign may exist)."""
         if exchange.status is None:
@@ -422,16 +458,25 @@ class KoreClient:
         return None
 
     def get(self, campaign_id: str) -> Exchange:
-        return self.send("GET", self.target.call_path("get", campaign_id),
-                         query={"accountId": self.target.account_id},
-                         headers=self.target.standard_headers(), retries=2)
+        return self.send(
+            "GET",
+            self.target.call_path("get", campaign_id),
+            query={"accountId": self.target.account_id},
+            headers=self.target.standard_headers(),
+            retries=2,
+        )
 
     def delete(self, campaign_id: str, *, campaign_type: bool = True) -> Exchange:
         query = {"accountId": self.target.account_id}
         if campaign_type:
             query["campaignType"] = spec.campaign_type()
-        exchange = self.send("DELETE", self.target.call_path("delete", campaign_id), query=query,
-                             headers=self.target.standard_headers(), retries=2)
+        exchange = self.send(
+            "DELETE",
+            self.target.call_path("delete", campaign_id),
+            query=query,
+            headers=self.target.standard_headers(),
+            retries=2,
+        )
         if exchange.status is not None and (200 <= exchange.status < 300 or exchange.status == 404):
             self.ledger.deleted(campaign_id)
         return exchange
@@ -442,28 +487,44 @@ class KoreClient:
         """PUT a whole campaign (U1); never retried (a PUT is idempotent, but a retried
         update muddles U2's updatedAt)."""
         payload = raw if raw is not None else json.dumps(body, ensure_ascii=False).encode()
-        return self.send("PUT", self.target.call_path("update", campaign_id),
-                         query={"accountId": self.target.account_id,
-                                "campaignType": spec.campaign_type()},
-                         headers={**self.target.standard_headers(),
-                                  "Content-Type": "application/json"}, body=payload)
+        return self.send(
+            "PUT",
+            self.target.call_path("update", campaign_id),
+            query={"accountId": self.target.account_id, "campaignType": spec.campaign_type()},
+            headers={**self.target.standard_headers(), "Content-Type": "application/json"},
+            body=payload,
+        )
 
-    def trigger(self, campaign_id: str, action: str, *, shape: str = "trigger",
-                query: Mapping[str, str] | None = None) -> Exchange:
+    def trigger(
+        self,
+        campaign_id: str,
+        action: str,
+        *,
+        shape: str = "trigger",
+        query: Mapping[str, str] | None = None,
+    ) -> Exchange:
         """Start or stop (`action`, the spec's x-actions) through the operation `shape`
         ("trigger": POST /trigger/{id}; "start": the start page's POST /{id}); `query`
         replaces the documented one (T6's bad triggers). A 2xx answer is recorded in the
         ledger as the campaign's new state (cleanup stops an Active campaign first)."""
         if query is None:
-            query = {**spec.operations()[shape]["x-actions"][action]["query"],  # type: ignore[index]
-                     "accountId": self.target.account_id}
-        exchange = self.send("POST", self.target.call_path(shape, campaign_id), query=query,
-                             headers=self.target.standard_headers())
+            query = {
+                **spec.operations()[shape]["x-actions"][action]["query"],  # type: ignore[index]
+                "accountId": self.target.account_id,
+            }
+        exchange = self.send(
+            "POST",
+            self.target.call_path(shape, campaign_id),
+            query=query,
+            headers=self.target.standard_headers(),
+        )
         if exchange.status is not None and 200 <= exchange.status < 300:
             answer = exchange.response_json
             state = answer.get("status") if isinstance(answer, dict) else None
-            self.ledger.state_changed(campaign_id, state if isinstance(state, str) else
-                                      ("Active" if action == "start" else "Stopped"))
+            self.ledger.state_changed(
+                campaign_id,
+                state if isinstance(state, str) else ("Active" if action == "start" else "Stopped"),
+            )
         return exchange
 
     def start(self, campaign_id: str, *, shape: str = "trigger") -> Exchange:
@@ -473,35 +534,52 @@ class KoreClient:
         return self.trigger(campaign_id, "stop")
 
     def status(self, campaign_id: str) -> Exchange:
-        return self.send("POST", self.target.call_path("status", campaign_id),
-                         query={"accountId": self.target.account_id},
-                         headers=self.target.standard_headers(), retries=2)
+        return self.send(
+            "POST",
+            self.target.call_path("status", campaign_id),
+            query={"accountId": self.target.account_id},
+            headers=self.target.standard_headers(),
+            retries=2,
+        )
 
     def list_campaigns(self, body: Any, *, retries: int = 2) -> Exchange:
-        return self.send("POST", self.target.call_path("list"),
-                         query={"accountId": self.target.account_id},
-                         headers={**self.target.standard_headers(),
-                                  "Content-Type": "application/json"},
-                         body=json.dumps(body, ensure_ascii=False).encode(), retries=retries)
+        return self.send(
+            "POST",
+            self.target.call_path("list"),
+            query={"accountId": self.target.account_id},
+            headers={**self.target.standard_headers(), "Content-Type": "application/json"},
+            body=json.dumps(body, ensure_ascii=False).encode(),
+            retries=retries,
+        )
 
-    def listed_by_name(self, names: set[str], *, page_size: int = 50, pages: int = 20
-                       ) -> dict[str, list[dict[str, Any]]] | None:
+    def listed_by_name(
+        self, names: set[str], *, page_size: int = 50, pages: int = 20
+    ) -> dict[str, list[dict[str, Any]]] | None:
         """The campaigns of these exact names, from the list call (newest first, at most
         `pages` pages): name -> list results (`id`, `status`, ...). None when the list call
         does not answer a page (the names stay unresolved)."""
         found: dict[str, list[dict[str, Any]]] = {}
         for page in range(pages):
-            exchange = self.list_campaigns({"type": spec.campaign_type(), "limit": page_size,
-                                            "skip": page * page_size,
-                                            "sortBy": {"createdAt": "desc"}}, retries=0)
+            exchange = self.list_campaigns(
+                {
+                    "type": spec.campaign_type(),
+                    "limit": page_size,
+                    "skip": page * page_size,
+                    "sortBy": {"createdAt": "desc"},
+                },
+                retries=0,
+            )
             answer = exchange.response_json if exchange.status == 200 else None
             data = answer.get("data") if isinstance(answer, dict) else None
             results = data.get("results") if isinstance(data, dict) else None
             if not isinstance(data, dict) or not isinstance(results, list):
                 return None
             for result in results:
-                if isinstance(result, dict) and isinstance(result.get("id"), str) \
-                        and result.get("name") in names:
+                if (
+                    isinstance(result, dict)
+                    and isinstance(result.get("id"), str)
+                    and result.get("name") in names
+                ):
                     found.setdefault(str(result["name"]), []).append(result)
             if not data.get("hasMore") or not results:
                 break
@@ -528,8 +606,9 @@ class KoreClient:
             if self.ledger.pending[campaign_id].get("state") == "Active":
                 self.stop(campaign_id)
             exchange = self.delete(campaign_id)
-            gone = exchange.status is not None and (200 <= exchange.status < 300
-                                                    or exchange.status == 404)
+            gone = exchange.status is not None and (
+                200 <= exchange.status < 300 or exchange.status == 404
+            )
             if not gone:
                 left.append(campaign_id)
         return left

@@ -30,9 +30,15 @@ def progress_bar(stream: TextIO, total: int) -> Iterator[Callable[[str], None]]:
 
         yield advance_plain
         return
-    with Progress(TextColumn("[bold]contract"), BarColumn(), MofNCompleteColumn(),
-                  TextColumn("{task.description}"), TimeElapsedColumn(), console=console,
-                  transient=True) as progress:
+    with Progress(
+        TextColumn("[bold]contract"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as progress:
         task = progress.add_task("", total=total)
 
         def advance(case_id: str) -> None:
@@ -50,17 +56,25 @@ def print_summary(result: RunResult, out: TextIO, written: list[Path]) -> None:
 
     from kore_contract.common.escape import terminal
 
-    console = Console(file=out, no_color=bool(os.environ.get("NO_COLOR")), width=max(
-        100, int(os.environ.get("COLUMNS", "100"))))
+    console = Console(
+        file=out,
+        no_color=bool(os.environ.get("NO_COLOR")),
+        width=max(100, int(os.environ.get("COLUMNS", "100"))),
+    )
     table = Table(title="Contract by rule", title_justify="left")
     for column in ("rule", "call", "status", "checks", "failures", "what it says"):
         table.add_column(column, overflow="fold")
     styles = {"passed": "green", "failed": "bold red", "not_exercised": "yellow"}
     for row in sorted(result.rules, key=lambda r: r.status != "failed"):  # failing rules first
         rule = RULES.get(row.id)
-        table.add_row(escape(terminal(row.id)), escape(terminal(row.call)),
-                      f"[{styles[row.status]}]{row.status.replace('_', ' ')}[/]",
-                      str(row.checks), str(row.failures), rule.title if rule else "")
+        table.add_row(
+            escape(terminal(row.id)),
+            escape(terminal(row.call)),
+            f"[{styles[row.status]}]{row.status.replace('_', ' ')}[/]",
+            str(row.checks),
+            str(row.failures),
+            rule.title if rule else "",
+        )
     console.print(table)
     cases = {case.id: case for case in result.cases}
     failed, shown = [row for row in result.rules if row.status == "failed"], set()
@@ -72,31 +86,54 @@ def print_summary(result: RunResult, out: TextIO, written: list[Path]) -> None:
         if case is None:
             continue
         finding = next(iter(case.findings_of(row.id) or case.findings), None)
-        console.print(f"\n[bold red]{escape(terminal(row.id))}[/] "
-                      f"({escape(terminal(row.call))}) first failed in case "
-                      f"[bold]{escape(terminal(case.id))}[/]:", highlight=False)
+        console.print(
+            f"\n[bold red]{escape(terminal(row.id))}[/] "
+            f"({escape(terminal(row.call))}) first failed in case "
+            f"[bold]{escape(terminal(case.id))}[/]:",
+            highlight=False,
+        )
         if finding:
-            console.print(terminal(f"  {finding.pointer or '/'}: {finding.message}"),
-                          markup=False, highlight=False, soft_wrap=True)
-        console.print(terminal(f"  Reproduce with: {case.curl}"), markup=False,
-                      highlight=False, soft_wrap=True)
+            console.print(
+                terminal(f"  {finding.pointer or '/'}: {finding.message}"),
+                markup=False,
+                highlight=False,
+                soft_wrap=True,
+            )
+        console.print(
+            terminal(f"  Reproduce with: {case.curl}"),
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
     reasons: dict[str, list[str]] = {}  # why rules were not exercised (no start, item 6)
     for row in result.rules:
         reason = row.extra.get("reason") if row.status == "not_exercised" else None
         if isinstance(reason, str):
             reasons.setdefault(reason, []).append(row.id)
     for reason, ids in reasons.items():
-        console.print(terminal(f"\nnot exercised ({', '.join(ids)}): {reason}"), markup=False,
-                      highlight=False, soft_wrap=True)
-    counts = {s: sum(1 for r in result.rules if r.status == s)
-              for s in ("passed", "failed", "not_exercised")}
-    verdict = {"pass": "[bold green]PASS[/]: the server keeps the contract",
-               "fail": "[bold red]FAIL[/]: the server breaks the contract",
-               "error": f"[bold red]ERROR[/]: {escape(terminal(result.error))}",
-               }[result.verdict]
-    console.print(f"\n{verdict}  ({counts['passed']} rule rows passed, {counts['failed']} failed, "
-                  f"{counts['not_exercised']} not exercised; {len(result.cases)} cases, "
-                  f"{result.run.requests} requests, {result.run.duration_s:.1f} s)")
+        console.print(
+            terminal(f"\nnot exercised ({', '.join(ids)}): {reason}"),
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
+    counts = {
+        s: sum(1 for r in result.rules if r.status == s)
+        for s in ("passed", "failed", "not_exercised")
+    }
+    verdict = {
+        "pass": "[bold green]PASS[/]: the server keeps the contract",
+        "fail": "[bold red]FAIL[/]: the server breaks the contract",
+        "error": f"[bold red]ERROR[/]: {escape(terminal(result.error))}",
+    }[result.verdict]
+    console.print(
+        f"\n{verdict}  ({counts['passed']} rule rows passed, {counts['failed']} failed, "
+        f"{counts['not_exercised']} not exercised; {len(result.cases)} cases, "
+        f"{result.run.requests} requests, {result.run.duration_s:.1f} s)"
+    )
     if written:
-        console.print(terminal("reports: " + ", ".join(str(p) for p in written)), markup=False,
-                      highlight=False)
+        console.print(
+            terminal("reports: " + ", ".join(str(p) for p in written)),
+            markup=False,
+            highlight=False,
+        )

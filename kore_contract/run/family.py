@@ -36,6 +36,7 @@ class Runner(Protocol):
 
     def start_policy(self, contact_lists: Any) -> str | None: ...
 
+
 #: The rules only a start exercises; T6 too: a faulty server could take a bad trigger for one.
 NEED_A_START = ("T2", "T3", "T4", "T5", "T6")
 #: Campaigns per list page while paging through (small, so paging is exercised).
@@ -61,21 +62,45 @@ class _Walk:
 
     # --- recording -----------------------------------------------------------------------
 
-    def observe(self, call: str, exchange: Exchange, expect: Expectation = "accept", *,
-                sent: Any = None, breaks: str | None = None, request: Any = None,
-                before: dict[str, Any] | None = None, what: str = "") -> Exchange:
+    def observe(
+        self,
+        call: str,
+        exchange: Exchange,
+        expect: Expectation = "accept",
+        *,
+        sent: Any = None,
+        breaks: str | None = None,
+        request: Any = None,
+        before: dict[str, Any] | None = None,
+        what: str = "",
+    ) -> Exchange:
         outcome = self.outcome
         outcome.exchanges.append((call, exchange))
-        observation = Observation(outcome.case.id, call, expect, exchange, self.runner.state,
-                                  sent=sent, breaks=breaks, request=request,
-                                  before=before if before is not None else dict(self.campaign))
+        observation = Observation(
+            outcome.case.id,
+            call,
+            expect,
+            exchange,
+            self.runner.state,
+            sent=sent,
+            breaks=breaks,
+            request=request,
+            before=before if before is not None else dict(self.campaign),
+        )
         exercised, findings = run_checks(observation)
         if breaks:
             exercised.add(breaks)
             status = exchange.status or 0
             if exchange.status is not None and not 400 <= status < 500:
-                findings.append(Finding(breaks, call, "", f"answered {status}; a request that "
-                                        f"breaks {breaks} must be refused with a 4xx: {what}"))
+                findings.append(
+                    Finding(
+                        breaks,
+                        call,
+                        "",
+                        f"answered {status}; a request that "
+                        f"breaks {breaks} must be refused with a 4xx: {what}",
+                    )
+                )
         outcome.exercised |= {(rule, call) for rule in exercised}
         outcome.found(findings)
         return exchange
@@ -89,13 +114,20 @@ class _Walk:
         """Status answers `expected` (Q1 checks the answer; `rule` owns the state)."""
         before = {**self.campaign, "status": expected}
         answer = self.observe("status", self.client.status(self.id), before=before)
-        data = (answer.response_json or {}).get("data") if isinstance(
-            answer.response_json, dict) else None
+        data = (
+            (answer.response_json or {}).get("data")
+            if isinstance(answer.response_json, dict)
+            else None
+        )
         got = data.get("status") if isinstance(data, dict) else None
         self.outcome.exercised.add((rule, "status"))
         if answer.status == 200 and got != expected:
-            self.fail(rule, "status", f"after {after}, status answered {show(got)}; expected "
-                      f"{show(expected)}", "/data/status")
+            self.fail(
+                rule,
+                "status",
+                f"after {after}, status answered {show(got)}; expected {show(expected)}",
+                "/data/status",
+            )
 
     # --- the steps -----------------------------------------------------------------------
 
@@ -123,14 +155,21 @@ class _Walk:
         body = self.outcome.case.notes.get("broken_update")
         if body is None:
             return
-        self.observe("update", self.client.update(self.id, body), "refuse", breaks="U1",
-                     sent=body, what="an update body that breaks R7")
+        self.observe(
+            "update",
+            self.client.update(self.id, body),
+            "refuse",
+            breaks="U1",
+            sent=body,
+            what="an update body that breaks R7",
+        )
         self.get_matches("U1", "a refused update")
 
     def bad_triggers(self) -> None:
         for what, query in BAD_TRIGGERS:
-            exchange = self.client.trigger(self.id, "start", query={
-                **query, "accountId": self.client.target.account_id})
+            exchange = self.client.trigger(
+                self.id, "start", query={**query, "accountId": self.client.target.account_id}
+            )
             self.observe("start", exchange, "refuse", breaks="T6", what=what)
         self.state_is("Ready", "T6", "the refused triggers")
 
@@ -156,13 +195,29 @@ class _Walk:
         return True
 
     def refused_while_active(self) -> None:
-        self.observe("start", self.client.start(self.id), "refuse", breaks="T4",
-                     what="start of an Active campaign")
+        self.observe(
+            "start",
+            self.client.start(self.id),
+            "refuse",
+            breaks="T4",
+            what="start of an Active campaign",
+        )
         body = self.outcome.case.notes["update"]
-        self.observe("update", self.client.update(self.id, body), "refuse", breaks="T5",
-                     sent=body, what="update of an Active campaign")
-        self.observe("delete", self.client.delete(self.id), "refuse", breaks="T5",
-                     what="delete of an Active campaign")
+        self.observe(
+            "update",
+            self.client.update(self.id, body),
+            "refuse",
+            breaks="T5",
+            sent=body,
+            what="update of an Active campaign",
+        )
+        self.observe(
+            "delete",
+            self.client.delete(self.id),
+            "refuse",
+            breaks="T5",
+            what="delete of an Active campaign",
+        )
         self.state_is("Active", "T5", "the refused start, update and delete")
 
     def stop(self) -> None:
@@ -173,8 +228,13 @@ class _Walk:
                 self.campaign["updatedAt"] = answer.response_json.get("updatedAt")
             self.runner.state.known[self.id] = self.campaign
         self.state_is("Stopped", "T3", "a stop")
-        self.observe("stop", self.client.stop(self.id), "refuse", breaks="T4",
-                     what="stop of a Stopped campaign")
+        self.observe(
+            "stop",
+            self.client.stop(self.id),
+            "refuse",
+            breaks="T4",
+            what="stop of a Stopped campaign",
+        )
         self.state_is("Stopped", "T4", "a refused stop")
 
     def listed(self, present: bool, status: str) -> None:
@@ -182,9 +242,13 @@ class _Walk:
         the campaign is found exactly once (or, deleted, never)."""
         seen = 0
         for page in range(LIST_PAGES):
-            request = {"type": spec.campaign_type(), "limit": LIST_LIMIT,
-                       "skip": page * LIST_LIMIT, "sortBy": {"createdAt": "desc"},
-                       "filters": {"status": [status]}}
+            request = {
+                "type": spec.campaign_type(),
+                "limit": LIST_LIMIT,
+                "skip": page * LIST_LIMIT,
+                "sortBy": {"createdAt": "desc"},
+                "filters": {"status": [status]},
+            }
             answer = self.observe("list", self.client.list_campaigns(request), request=request)
             body = answer.response_json if answer.status == 200 else None
             data = body.get("data") if isinstance(body, dict) else None
@@ -197,26 +261,43 @@ class _Walk:
         else:
             return  # more pages than read: not judged
         if present and seen != 1:
-            self.fail("L3", "list", f"paging through the {status} campaigns found "
-                      f"{self.id} {seen} times; expected exactly once")
+            self.fail(
+                "L3",
+                "list",
+                f"paging through the {status} campaigns found "
+                f"{self.id} {seen} times; expected exactly once",
+            )
         elif not present and seen:
             self.fail("L3", "list", f"{self.id} is listed after it was deleted")
 
     def stop_while_ready(self) -> None:
         """A stop of a campaign that is not Active is refused and changes nothing (T4; a
         stop sends nothing, so this needs no --allow-sends)."""
-        self.observe("stop", self.client.stop(self.id), "refuse", breaks="T4",
-                     what="stop of a Ready campaign")
+        self.observe(
+            "stop",
+            self.client.stop(self.id),
+            "refuse",
+            breaks="T4",
+            what="stop of a Ready campaign",
+        )
         self.state_is(str(self.campaign.get("status", "Ready")), "T4", "a refused stop")
 
     def sorted_by_name(self) -> None:
         """One page sorted by name, filtered by the campaign's priority (L3 judges the order
         and the filter; D18: the filter's priorities are numbers)."""
         priority = self.campaign.get("priority")
-        filters = {"priority": [int(priority)]} if isinstance(priority, str) and \
-            priority.isdigit() else {}
-        request = {"type": spec.campaign_type(), "limit": LIST_LIMIT, "skip": 0,
-                   "sortBy": {"name": "asc"}, "filters": filters}
+        filters = (
+            {"priority": [int(priority)]}
+            if isinstance(priority, str) and priority.isdigit()
+            else {}
+        )
+        request = {
+            "type": spec.campaign_type(),
+            "limit": LIST_LIMIT,
+            "skip": 0,
+            "sortBy": {"name": "asc"},
+            "filters": filters,
+        }
         self.observe("list", self.client.list_campaigns(request), request=request)
 
     def delete_and_gone(self) -> None:
@@ -230,11 +311,22 @@ class _Walk:
         self.runner.state.deleted.add(self.id)
         self.runner.state.known.pop(self.id, None)
         status = str(self.campaign.get("status"))
-        self.observe("status", self.client.status(self.id), "refuse", breaks="U3",
-                     what="status of a deleted campaign")
+        self.observe(
+            "status",
+            self.client.status(self.id),
+            "refuse",
+            breaks="U3",
+            what="status of a deleted campaign",
+        )
         body = self.outcome.case.notes["update"]
-        self.observe("update", self.client.update(self.id, body), "refuse", breaks="U3",
-                     sent=body, what="update of a deleted campaign")
+        self.observe(
+            "update",
+            self.client.update(self.id, body),
+            "refuse",
+            breaks="U3",
+            sent=body,
+            what="update of a deleted campaign",
+        )
         gone = self.client.get(self.id)
         self.observe("get", gone, "refuse", breaks="U3", what="get of a deleted campaign")
         self.listed(False, status)

@@ -53,12 +53,14 @@ def format_strategies() -> dict[str, Any]:
         "iana-time-zone": strategies.time_zones(),
         "base64-utf8": strategies.base64_texts(),
         "date-time-with-zone": st.datetimes(timezones=st.just(timezone.utc)).map(
-            lambda moment: moment.isoformat().replace("+00:00", "Z")),
+            lambda moment: moment.isoformat().replace("+00:00", "Z")
+        ),
     }
 
 
-def draw_cases(operation: Any, mode: Any, count: int, seed: int, fixed: dict[str, Any]
-               ) -> list[Any]:
+def draw_cases(
+    operation: Any, mode: Any, count: int, seed: int, fixed: dict[str, Any]
+) -> list[Any]:
     """`count` schemathesis cases of one operation, the same for the same seed."""
     from hypothesis import HealthCheck, Phase, given, settings
     from hypothesis import seed as hypothesis_seed
@@ -67,8 +69,13 @@ def draw_cases(operation: Any, mode: Any, count: int, seed: int, fixed: dict[str
     drawn: list[Any] = []
 
     @hypothesis_seed(seed)
-    @settings(max_examples=count, database=None, deadline=None, phases=[Phase.generate],
-              suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=count,
+        database=None,
+        deadline=None,
+        phases=[Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
     @given(operation.as_strategy(generation_mode=mode, **fixed))
     def collect(case: Any) -> None:
         if len(drawn) < count:
@@ -83,8 +90,9 @@ def fuzz_budget(max_examples: int) -> int:
     return max(3, max_examples // 5)
 
 
-def plan_fuzz_cases(target: Target, fixture: Fixture, *, max_examples: int, seed: int
-                    ) -> list[PlannedCase]:
+def plan_fuzz_cases(
+    target: Target, fixture: Fixture, *, max_examples: int, seed: int
+) -> list[PlannedCase]:
     """Schemathesis cases for each call, positive and negative, judged by the project's oracle."""
     import schemathesis
     from schemathesis import GenerationMode
@@ -95,13 +103,18 @@ def plan_fuzz_cases(target: Target, fixture: Fixture, *, max_examples: int, seed
     query = {"accountId": target.account_id}
     plans: list[tuple[Call, dict[str, str], int]] = [
         ("create", {"campaignType": campaign_type()}, fuzz_budget(max_examples)),
-        ("get", {}, 2), ("delete", {}, 2)]
+        ("get", {}, 2),
+        ("delete", {}, 2),
+    ]
     planned: list[PlannedCase] = []
     for call, extra_query, count in plans:
         operation = schema[operations()[call]["path"]][operations()[call]["method"]]
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
-            fixed: dict[str, Any] = {"path_parameters": {"streamId": target.stream_id},
-                                     "headers": dict(headers), "query": {**query, **extra_query}}
+            fixed: dict[str, Any] = {
+                "path_parameters": {"streamId": target.stream_id},
+                "headers": dict(headers),
+                "query": {**query, **extra_query},
+            }
             for index, case in enumerate(draw_cases(operation, mode, count, seed, fixed)):
                 planned.append(_planned(call, mode.value, index, case, fixture))
     return planned
@@ -121,23 +134,45 @@ def _planned(call: str, mode: str, index: int, case: Any, fixture: Fixture) -> P
     case_id = f"fuzz-{call}-{mode}-{index + 1}"
     if call != "create":
         campaign_id = str((case.path_parameters or {}).get("campaignId", "")) or "x"
-        return PlannedCase(case_id, "fuzz", "refuse", call=call, breaks="S10",
-                           notes={"campaign_id": f"fuzz-{campaign_id}",
-                                  "what": "a campaign id that does not exist"})
+        return PlannedCase(
+            case_id,
+            "fuzz",
+            "refuse",
+            call=call,
+            breaks="S10",
+            notes={
+                "campaign_id": f"fuzz-{campaign_id}",
+                "what": "a campaign id that does not exist",
+            },
+        )
     body = case.body
     if isinstance(body, dict) and mode == "positive":
         body = with_run_prefix(_fitted(body, fixture), "kcfz ")
-    if isinstance(body, (bytes, str)) or (not isinstance(body, (dict, list, int, float, bool)) \
-            and body is not None):
+    if isinstance(body, (bytes, str)) or (
+        not isinstance(body, (dict, list, int, float, bool)) and body is not None
+    ):
         raw = body if isinstance(body, bytes) else str(body).encode()
-        return PlannedCase(case_id, "fuzz", "refuse", raw=raw, breaks="R1",
-                           notes={"what": "a body that is not a JSON object"})
+        return PlannedCase(
+            case_id,
+            "fuzz",
+            "refuse",
+            raw=raw,
+            breaks="R1",
+            notes={"what": "a body that is not a JSON object"},
+        )
     verdict = validate_request(body, fixture=fixture)
     if verdict.ok:
         return PlannedCase(case_id, "fuzz", "accept", body=body, follow_lifecycle=False)
     first = verdict.violations[0]
-    return PlannedCase(case_id, "fuzz", "refuse", body=body, breaks=first.rule,
-                       pointer=first.pointer, notes={"what": first.message})
+    return PlannedCase(
+        case_id,
+        "fuzz",
+        "refuse",
+        body=body,
+        breaks=first.rule,
+        pointer=first.pointer,
+        notes={"what": first.message},
+    )
 
 
 def _fitted(body: dict[str, Any], fixture: Fixture) -> dict[str, Any]:

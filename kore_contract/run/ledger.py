@@ -46,8 +46,12 @@ Entry = dict[str, Any]
 
 
 def where(target: Target) -> dict[str, str]:
-    return {"base_url": target.base_url, "stream_id": target.stream_id,
-            "account_id": target.account_id, "iid": target.iid}
+    return {
+        "base_url": target.base_url,
+        "stream_id": target.stream_id,
+        "account_id": target.account_id,
+        "iid": target.iid,
+    }
 
 
 def campaign_name(body: Any, raw: bytes | None = None) -> str | None:
@@ -107,8 +111,14 @@ class Ledger:
             self._append(entry)
         return key
 
-    def created(self, campaign_id: str, target: Target, *, intent: str | None = None,
-                name: str | None = None) -> None:
+    def created(
+        self,
+        campaign_id: str,
+        target: Target,
+        *,
+        intent: str | None = None,
+        name: str | None = None,
+    ) -> None:
         """Record a created campaign (once: a second call for the same id writes nothing)."""
         entry: Entry = {"created": campaign_id, "name": name, **where(target)}
         if intent is not None:
@@ -248,5 +258,6 @@ class _Replay:
             self.pending.pop(entry["deleted"], None)
 
     def result(self) -> LedgerState:
-        return LedgerState(list(self.pending.values()), list(self.unresolved.values()),
-                           self.bad_lines)
+        return LedgerState(
+            list(self.pending.values()), list(self.unresolved.values()), self.bad_lines
+        )

@@ -54,8 +54,13 @@ class SessionOptions:
         return f"{self.flags}{name}"
 
 
-def start_refusal(options: SessionOptions, base_url: str, loopback: bool,
-                  contact_lists: object, sendable: tuple[str, ...]) -> str | None:
+def start_refusal(
+    options: SessionOptions,
+    base_url: str,
+    loopback: bool,
+    contact_lists: object,
+    sendable: tuple[str, ...],
+) -> str | None:
     """Why a campaign with these contact lists may not be started on `base_url`, or None.
 
     On loopback anything may start (the embedded mock or a local server sends nothing). On
@@ -65,13 +70,17 @@ def start_refusal(options: SessionOptions, base_url: str, loopback: bool,
     if loopback:
         return None
     if not options.allow_sends:
-        return (f"not started: {base_url} is not loopback and a start sends real messages; "
-                f"pass {options.flag('allow-sends')} (or KORE_ALLOW_SENDS=1) to start "
-                "campaigns on the fixture's sendableContactLists")
+        return (
+            f"not started: {base_url} is not loopback and a start sends real messages; "
+            f"pass {options.flag('allow-sends')} (or KORE_ALLOW_SENDS=1) to start "
+            "campaigns on the fixture's sendableContactLists"
+        )
     lists = contact_lists if isinstance(contact_lists, list) else []
     if not lists or not all(name in sendable for name in lists):
-        return ("not started: the campaign's contact lists are not all among the fixture's "
-                "sendableContactLists")
+        return (
+            "not started: the campaign's contact lists are not all among the fixture's "
+            "sendableContactLists"
+        )
     return None
 
 

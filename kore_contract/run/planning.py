@@ -58,8 +58,11 @@ def fitted_to_fixture(body: dict[str, Any], fixture: Fixture) -> dict[str, Any]:
     fitted: dict[str, Any] = json.loads(json.dumps(body))
     fitted["contactLists"] = [fixture.contact_lists[0]]
     template, text = next(iter(fixture.templates.items()))
-    fitted["message"] = {**fitted.get("message", {}), "template_name": template,
-                         "message": base64.b64encode(text.encode()).decode()}
+    fitted["message"] = {
+        **fitted.get("message", {}),
+        "template_name": template,
+        "message": base64.b64encode(text.encode()).decode(),
+    }
     if fixture.caller_ids:
         fitted["dialingStrategy"]["callerId"]["phoneNumber"] = fixture.caller_ids[0]
     if "dncLists" in fitted and fixture.dnc_lists:
@@ -82,10 +85,22 @@ def advisory_cases(body: dict[str, Any]) -> list[PlannedCase]:
     extra["name"] = extra["name"][:40] + " r16"
     extra["isImported"] = False  # documented in the sample response only
     return [
-        PlannedCase("create-r14-start-after-end-accepted", "positive", "accept", body=late,
-                    tolerates="R14", notes={"what": "a day block that ends before it starts"}),
-        PlannedCase("create-r16-extra-property-accepted", "positive", "accept", body=extra,
-                    tolerates="R16", notes={"what": "a property the body table does not name"}),
+        PlannedCase(
+            "create-r14-start-after-end-accepted",
+            "positive",
+            "accept",
+            body=late,
+            tolerates="R14",
+            notes={"what": "a day block that ends before it starts"},
+        ),
+        PlannedCase(
+            "create-r16-extra-property-accepted",
+            "positive",
+            "accept",
+            body=extra,
+            tolerates="R16",
+            notes={"what": "a property the body table does not name"},
+        ),
     ]
 
 
@@ -102,56 +117,117 @@ def header_and_query_cases(target: Target, body: dict[str, Any]) -> list[Planned
     cases = [
         ("a3-no-iid-header", without(standard, "iid"), query, "header iid missing"),
         ("a3-empty-iid-header", {**standard, "iid": ""}, query, "header iid empty"),
-        ("a3-no-accountid-header", without(standard, "accountId"), query,
-         "header accountId missing"),
-        ("a3-no-accountid-query", standard, without(query, "accountId"),
-         "query accountId missing"),
+        (
+            "a3-no-accountid-header",
+            without(standard, "accountId"),
+            query,
+            "header accountId missing",
+        ),
+        ("a3-no-accountid-query", standard, without(query, "accountId"), "query accountId missing"),
         ("a3-empty-accountid-query", standard, {**query, "accountId": ""}, "query accountId empty"),
-        ("a3-text-plain-body", {**standard, "Content-Type": "text/plain"}, query,
-         "a JSON body sent as text/plain"),
+        (
+            "a3-text-plain-body",
+            {**standard, "Content-Type": "text/plain"},
+            query,
+            "a JSON body sent as text/plain",
+        ),
     ]
-    planned = [PlannedCase(case_id, "negative", "refuse", body=body, headers=headers,
-                           query=params, breaks="A3", notes={"what": what})
-               for case_id, headers, params, what in cases]
-    planned.append(PlannedCase("r6-query-campaigntype-voice", "negative", "refuse", body=body,
-                               query={**query, "campaignType": "voice"}, breaks="R6",
-                               pointer="/campaignType", notes={"what": "query campaignType=voice"}))
-    planned.append(PlannedCase("r6-query-campaigntype-missing", "negative", "refuse", body=body,
-                               query=without(query, "campaignType"), breaks="R6",
-                               pointer="/campaignType",
-                               notes={"what": "query campaignType missing"}))
+    planned = [
+        PlannedCase(
+            case_id,
+            "negative",
+            "refuse",
+            body=body,
+            headers=headers,
+            query=params,
+            breaks="A3",
+            notes={"what": what},
+        )
+        for case_id, headers, params, what in cases
+    ]
+    planned.append(
+        PlannedCase(
+            "r6-query-campaigntype-voice",
+            "negative",
+            "refuse",
+            body=body,
+            query={**query, "campaignType": "voice"},
+            breaks="R6",
+            pointer="/campaignType",
+            notes={"what": "query campaignType=voice"},
+        )
+    )
+    planned.append(
+        PlannedCase(
+            "r6-query-campaigntype-missing",
+            "negative",
+            "refuse",
+            body=body,
+            query=without(query, "campaignType"),
+            breaks="R6",
+            pointer="/campaignType",
+            notes={"what": "query campaignType missing"},
+        )
+    )
     return planned
 
 
 # --- A2: tokens the server must refuse --------------------------------------------------------
 
 
-def auth_cases(target: Target, body: dict[str, Any], client_id: str | None,
-               client_secret: str | None, *, secrets: RunSecrets | None = None
-               ) -> list[PlannedCase]:
+def auth_cases(
+    target: Target,
+    body: dict[str, Any],
+    client_id: str | None,
+    client_secret: str | None,
+    *,
+    secrets: RunSecrets | None = None,
+) -> list[PlannedCase]:
     """A2 cases; every token minted here joins `secrets` at once (S11: it is one)."""
     base = {**target.standard_headers(), "Content-Type": "application/json"}
     secrets = secrets if secrets is not None else RunSecrets()
     tokens: list[tuple[str, str | None, str]] = [
         ("a2-no-auth-header", None, "no auth header"),
         ("a2-not-a-jwt", "not-a-jwt", "a value that is not a JWT"),
-        ("a2-wrong-secret", _hs256({"sub": "kore-contract", "appId": client_id or "x"},
-                                   "kore-contract-wrong-secret-0123456789abcdef"),
-         "a token signed with another secret"),
-        ("a2-alg-none", _unsigned({"sub": "kore-contract", "appId": client_id or "x"}),
-         "a token with alg none"),
+        (
+            "a2-wrong-secret",
+            _hs256(
+                {"sub": "kore-contract", "appId": client_id or "x"},
+                "kore-contract-wrong-secret-0123456789abcdef",
+            ),
+            "a token signed with another secret",
+        ),
+        (
+            "a2-alg-none",
+            _unsigned({"sub": "kore-contract", "appId": client_id or "x"}),
+            "a token with alg none",
+        ),
     ]
     if client_id and client_secret:  # these need the real secret to be meaningful
         tokens += [
-            ("a2-expired", _hs256({"sub": "kore-contract", "appId": client_id,
-                                   "exp": int(time.time()) - 3600}, client_secret),
-             "a token whose exp is an hour ago"),
-            ("a2-missing-appid", _hs256({"sub": "kore-contract"}, client_secret),
-             "a token without appId"),
-            ("a2-wrong-appid", _hs256({"sub": "kore-contract", "appId": client_id + "-other"},
-                                      client_secret), "a token for another appId"),
-            ("a2-appid-misspelled", _hs256({"sub": "kore-contract", "appid": client_id},
-                                           client_secret), "a token with appid, not appId"),
+            (
+                "a2-expired",
+                _hs256(
+                    {"sub": "kore-contract", "appId": client_id, "exp": int(time.time()) - 3600},
+                    client_secret,
+                ),
+                "a token whose exp is an hour ago",
+            ),
+            (
+                "a2-missing-appid",
+                _hs256({"sub": "kore-contract"}, client_secret),
+                "a token without appId",
+            ),
+            (
+                "a2-wrong-appid",
+                _hs256({"sub": "kore-contract", "appId": client_id + "-other"}, client_secret),
+                "a token for another appId",
+            ),
+            (
+                "a2-appid-misspelled",
+                _hs256({"sub": "kore-contract", "appid": client_id}, client_secret),
+                "a token with appid, not appId",
+            ),
         ]
     cases = []
     for case_id, token, what in tokens:
@@ -160,8 +236,17 @@ def auth_cases(target: Target, body: dict[str, Any], client_id: str | None,
         headers = {k: v for k, v in base.items() if k != "auth"}
         if token is not None:
             headers["auth"] = token
-        cases.append(PlannedCase(case_id, "auth", "unauthorized", body=body, headers=headers,
-                                 breaks="A2", notes={"what": what}))
+        cases.append(
+            PlannedCase(
+                case_id,
+                "auth",
+                "unauthorized",
+                body=body,
+                headers=headers,
+                breaks="A2",
+                notes={"what": what},
+            )
+        )
     return cases
 
 
@@ -189,18 +274,39 @@ def docs_sample_case(target: Target, fixture: Fixture, prefix: str) -> PlannedCa
     """The docs' sample request (completed, D11), sent with the sample's curl-like headers."""
     from kore_contract.contract.spec import examples
 
-    body = with_run_prefix(fitted_to_fixture(examples("create", "request")["docsSample"],
-                                             fixture), prefix)
-    headers = {"auth": target.token, "accountid": target.account_id, "iid": target.iid,
-               "Content-Type": "application/json"}
-    return PlannedCase("create-docs-sample", "positive", "accept", body=body, headers=headers,
-                       follow_lifecycle=True)
+    body = with_run_prefix(
+        fitted_to_fixture(examples("create", "request")["docsSample"], fixture), prefix
+    )
+    headers = {
+        "auth": target.token,
+        "accountid": target.account_id,
+        "iid": target.iid,
+        "Content-Type": "application/json",
+    }
+    return PlannedCase(
+        "create-docs-sample",
+        "positive",
+        "accept",
+        body=body,
+        headers=headers,
+        follow_lifecycle=True,
+    )
 
 
 LIFECYCLE_EVERY = 6  # every sixth accepted create also goes through get, delete, get (S10)
 #: Broken bodies tried first: values just outside the allowed set, then wrong types.
-_NEGATIVE_PRIORITY = ("duplicated-key", "not-in-enum", "not-", "too-long", "too-short", "too-few",
-                      "unknown", "wrong-type-number", "missing", "wrong-type")
+_NEGATIVE_PRIORITY = (
+    "duplicated-key",
+    "not-in-enum",
+    "not-",
+    "too-long",
+    "too-short",
+    "too-few",
+    "unknown",
+    "wrong-type-number",
+    "missing",
+    "wrong-type",
+)
 
 
 def negative_budget(max_examples: int) -> int:
@@ -209,9 +315,12 @@ def negative_budget(max_examples: int) -> int:
 
 def select_broken(examples: list[Any], budget: int) -> list[Any]:
     """Up to `budget` broken bodies, round-robin over the rules, boundary cases first."""
+
     def rank(example: Any) -> int:
-        return next((i for i, word in enumerate(_NEGATIVE_PRIORITY) if word in example.case),
-                    len(_NEGATIVE_PRIORITY))
+        return next(
+            (i for i, word in enumerate(_NEGATIVE_PRIORITY) if word in example.case),
+            len(_NEGATIVE_PRIORITY),
+        )
 
     by_rule: dict[str, list[Any]] = {}
     for example in examples:
@@ -239,9 +348,16 @@ def _interleaved(group: list[Any], rank: Any) -> list[Any]:
     return result
 
 
-def plan_cases(target: Target, fixture: Fixture, *, max_examples: int, seed: int,
-               client_id: str | None, client_secret: str | None,
-               secrets: RunSecrets | None = None) -> list[PlannedCase]:
+def plan_cases(
+    target: Target,
+    fixture: Fixture,
+    *,
+    max_examples: int,
+    seed: int,
+    client_id: str | None,
+    client_secret: str | None,
+    secrets: RunSecrets | None = None,
+) -> list[PlannedCase]:
     """Every case of a run, positive first, for a budget of `max_examples` generated bodies.
 
     Positive: the docs' sample, the edge bodies, `max_examples` generated ones. Negative:
@@ -253,15 +369,23 @@ def plan_cases(target: Target, fixture: Fixture, *, max_examples: int, seed: int
 
     prefix = run_prefix()
     sample = docs_sample_case(target, fixture, prefix)
-    positive = [("edge-" + name.removeprefix("edge-"), body)
-                for name, body in strategies.edge_campaigns(fixture)]
+    positive = [
+        ("edge-" + name.removeprefix("edge-"), body)
+        for name, body in strategies.edge_campaigns(fixture)
+    ]
     generated = strategies.generate(strategies.campaigns(fixture), max_examples, seed=seed)
     positive += [(f"generated-{index + 1}", body) for index, body in enumerate(generated)]
     planned = [sample]
     for index, (name, body) in enumerate(positive, start=1):
-        planned.append(PlannedCase(f"create-{name}", "positive", "accept",
-                                   body=with_run_prefix(body, prefix),
-                                   follow_lifecycle=index % LIFECYCLE_EVERY == 0))
+        planned.append(
+            PlannedCase(
+                f"create-{name}",
+                "positive",
+                "accept",
+                body=with_run_prefix(body, prefix),
+                follow_lifecycle=index % LIFECYCLE_EVERY == 0,
+            )
+        )
     planned += advisory_cases(sample.body)
     seen: set[str] = set()
     for broken in select_broken(broken_examples(fixture), negative_budget(max_examples)):
@@ -269,16 +393,33 @@ def plan_cases(target: Target, fixture: Fixture, *, max_examples: int, seed: int
         if case_id in seen:
             continue
         seen.add(case_id)
-        planned.append(PlannedCase(
-            case_id, "negative", "refuse",
-            body=None if broken.raw else broken.payload,
-            raw=broken.payload if broken.raw else None,
-            breaks=broken.rule, pointer=broken.pointer, notes={"what": broken.case}))
+        planned.append(
+            PlannedCase(
+                case_id,
+                "negative",
+                "refuse",
+                body=None if broken.raw else broken.payload,
+                raw=broken.payload if broken.raw else None,
+                breaks=broken.rule,
+                pointer=broken.pointer,
+                notes={"what": broken.case},
+            )
+        )
     planned += header_and_query_cases(target, sample.body)
     planned += auth_cases(target, sample.body, client_id, client_secret, secrets=secrets)
-    planned.append(PlannedCase("get-unknown-campaign", "negative", "refuse", call="get",
-                               breaks="S10", notes={"campaign_id": "cd-kore-contract-unknown",
-                                                    "what": "get of an id that does not exist"}))
+    planned.append(
+        PlannedCase(
+            "get-unknown-campaign",
+            "negative",
+            "refuse",
+            call="get",
+            breaks="S10",
+            notes={
+                "campaign_id": "cd-kore-contract-unknown",
+                "what": "get of an id that does not exist",
+            },
+        )
+    )
     if FAMILY_LIFECYCLE:
         planned += family_cases(fixture, prefix, seed=seed)
     return planned
@@ -315,17 +456,35 @@ def clause_cases(fixture: Fixture) -> list[PlannedCase]:
         # insists on a variant): a server must accept them, so they are not sent as refusals
         clauses = [example for example in examples if example.rule in ("C2", "C3")]
         rules = {example.rule for example in clauses}
-        broken += [(variant, example) for example in
-                   select_broken(clauses, CLAUSE_BUDGET * len(rules))]
-    cases = [PlannedCase(f"create-breaks-{example.rule.lower()}-{variant}-{example.case}",
-                         "negative", "refuse", body=None if example.raw else example.payload,
-                         raw=example.payload if example.raw else None, breaks=example.rule,
-                         pointer=example.pointer, notes={"what": example.case})
-             for variant, example in broken]
+        broken += [
+            (variant, example) for example in select_broken(clauses, CLAUSE_BUDGET * len(rules))
+        ]
+    cases = [
+        PlannedCase(
+            f"create-breaks-{example.rule.lower()}-{variant}-{example.case}",
+            "negative",
+            "refuse",
+            body=None if example.raw else example.payload,
+            raw=example.payload if example.raw else None,
+            breaks=example.rule,
+            pointer=example.pointer,
+            notes={"what": example.case},
+        )
+        for variant, example in broken
+    ]
     for example in select_broken(strategies.broken_list_examples(), 2 * CLAUSE_BUDGET):
-        cases.append(PlannedCase(f"list-breaks-l1-{example.case}", "negative", "refuse",
-                                 call="list", body=example.payload, breaks="L1",
-                                 pointer=example.pointer, notes={"what": example.case}))
+        cases.append(
+            PlannedCase(
+                f"list-breaks-l1-{example.case}",
+                "negative",
+                "refuse",
+                call="list",
+                body=example.payload,
+                breaks="L1",
+                pointer=example.pointer,
+                notes={"what": example.case},
+            )
+        )
     return list({case.id: case for case in reversed(cases)}.values())[::-1]  # ids once
 
 
@@ -343,23 +502,41 @@ def family_cases(fixture: Fixture, prefix: str, *, seed: int) -> list[PlannedCas
     for index, variant in enumerate(spec.variant_names()):
         try:
             body = strategies.base_campaign(fixture, variant=variant)
-            update = strategies.generate(strategies.updates(fixture, variant=variant), 1,
-                                         seed=seed + index)[0]
+            update = strategies.generate(
+                strategies.updates(fixture, variant=variant), 1, seed=seed + index
+            )[0]
         except FixtureError:
             continue
         body = with_run_prefix({**body, "name": f"{body['name'][:30]} {variant}"}, prefix)
-        update = {**update, "name": f"{body['name'][:spec.max_length('name') - 4]} upd"}
-        cases.append(PlannedCase(
-            f"family-{variant}-lifecycle", "lifecycle", "accept", body=body,
-            notes={"family": variant, "update": update, "broken_update": broken_update,
-                   "start_shape": ("trigger", "start")[index % 2],
-                   "what": f"the {variant} variant's lifecycle"}))
+        update = {**update, "name": f"{body['name'][: spec.max_length('name') - 4]} upd"}
+        cases.append(
+            PlannedCase(
+                f"family-{variant}-lifecycle",
+                "lifecycle",
+                "accept",
+                body=body,
+                notes={
+                    "family": variant,
+                    "update": update,
+                    "broken_update": broken_update,
+                    "start_shape": ("trigger", "start")[index % 2],
+                    "what": f"the {variant} variant's lifecycle",
+                },
+            )
+        )
     cases += clause_cases(fixture)
     for call in U3_CALLS:
-        cases.append(PlannedCase(f"{call}-unknown-campaign", "negative", "refuse", call=call,
-                                 breaks="U3", body=with_run_prefix(
-                                     strategies.base_campaign(fixture), prefix)
-                                 if call == "update" else None, notes={"campaign_id": UNKNOWN_ID,
-                                                     "what": f"{call} of an id that does not "
-                                                             "exist"}))
+        cases.append(
+            PlannedCase(
+                f"{call}-unknown-campaign",
+                "negative",
+                "refuse",
+                call=call,
+                breaks="U3",
+                body=with_run_prefix(strategies.base_campaign(fixture), prefix)
+                if call == "update"
+                else None,
+                notes={"campaign_id": UNKNOWN_ID, "what": f"{call} of an id that does not exist"},
+            )
+        )
     return cases

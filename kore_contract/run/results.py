@@ -89,10 +89,24 @@ def _omitted(data: Mapping[str, Any], optional: tuple[str, ...]) -> frozenset[st
 _NONE: frozenset[str] = frozenset()
 _FINDING_KEYS = frozenset(("rule", "call", "pointer", "message"))
 _STEP_KEYS = frozenset(("call", "request", "response", "error"))
-_CASE_KEYS = frozenset(("id", "phase", "call", "rules", "expect", "breaks", "request",
-                        "response", "error", "steps", "findings", "curl", "status"))
-_RESULT_KEYS = frozenset(("version", "tool", "run", "verdict", "error", "rules", "cases",
-                          "trace"))
+_CASE_KEYS = frozenset(
+    (
+        "id",
+        "phase",
+        "call",
+        "rules",
+        "expect",
+        "breaks",
+        "request",
+        "response",
+        "error",
+        "steps",
+        "findings",
+        "curl",
+        "status",
+    )
+)
+_RESULT_KEYS = frozenset(("version", "tool", "run", "verdict", "error", "rules", "cases", "trace"))
 
 
 def _joined(pairs: Iterable[tuple[str, Any]], omitted: frozenset[str], extra: Json) -> Json:
@@ -117,15 +131,27 @@ class Finding:
         return f"{where}: {self.message} ({self.rule}, {self.call})"
 
     def to_json(self) -> Json:
-        return _joined((("rule", self.rule), ("call", self.call), ("pointer", self.pointer),
-                        ("message", self.message)), frozenset(), self.extra)
+        return _joined(
+            (
+                ("rule", self.rule),
+                ("call", self.call),
+                ("pointer", self.pointer),
+                ("message", self.message),
+            ),
+            frozenset(),
+            self.extra,
+        )
 
     @classmethod
     def from_json(cls, data: Any, call: str = "") -> Finding:
         data = _object(data)
-        return cls(str(_required(data, "rule")), str(data.get("call", call)),
-                   str(data.get("pointer", "")), str(_required(data, "message")),
-                   _extra(data, _FINDING_KEYS))
+        return cls(
+            str(_required(data, "rule")),
+            str(data.get("call", call)),
+            str(data.get("pointer", "")),
+            str(_required(data, "message")),
+            _extra(data, _FINDING_KEYS),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,16 +167,28 @@ class RequestRecord:
     _KNOWN = frozenset(_KEYS)
 
     def to_json(self) -> Json:
-        return _joined(zip(self._KEYS, (self.method, self.url, self.headers, self.body,
-                                        self.body_text), strict=True), frozenset(), self.extra)
+        return _joined(
+            zip(
+                self._KEYS,
+                (self.method, self.url, self.headers, self.body, self.body_text),
+                strict=True,
+            ),
+            frozenset(),
+            self.extra,
+        )
 
     @classmethod
     def from_json(cls, data: Any) -> RequestRecord:
         data = _object(data)
         headers = data.get("headers")
-        return cls(str(_required(data, "method")), str(_required(data, "url")),
-                   dict(headers) if isinstance(headers, Mapping) else {}, data.get("body"),
-                   data.get("body_text"), _extra(data, cls._KNOWN))
+        return cls(
+            str(_required(data, "method")),
+            str(_required(data, "url")),
+            dict(headers) if isinstance(headers, Mapping) else {},
+            data.get("body"),
+            data.get("body_text"),
+            _extra(data, cls._KNOWN),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,17 +205,29 @@ class ResponseRecord:
     _KNOWN = frozenset(_KEYS)
 
     def to_json(self) -> Json:
-        return _joined(zip(self._KEYS, (self.status, self.headers, self.body, self.body_text,
-                                        self.elapsed_ms), strict=True), self.omitted, self.extra)
+        return _joined(
+            zip(
+                self._KEYS,
+                (self.status, self.headers, self.body, self.body_text, self.elapsed_ms),
+                strict=True,
+            ),
+            self.omitted,
+            self.extra,
+        )
 
     @classmethod
     def from_json(cls, data: Any) -> ResponseRecord:
         data = _object(data)
         headers = data.get("headers")
-        return cls(_required(data, "status"),
-                   dict(headers) if isinstance(headers, Mapping) else {}, data.get("body"),
-                   data.get("body_text"), data.get("elapsed_ms", 0.0),
-                   _extra(data, cls._KNOWN), _omitted(data, ("body_text",)))
+        return cls(
+            _required(data, "status"),
+            dict(headers) if isinstance(headers, Mapping) else {},
+            data.get("body"),
+            data.get("body_text"),
+            data.get("elapsed_ms", 0.0),
+            _extra(data, cls._KNOWN),
+            _omitted(data, ("body_text",)),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,14 +239,19 @@ class ExchangeRecord:
     error: str | None
 
     def to_json(self) -> Json:
-        return {"request": self.request.to_json(),
-                "response": None if self.response is None else self.response.to_json(),
-                "error": self.error}
+        return {
+            "request": self.request.to_json(),
+            "response": None if self.response is None else self.response.to_json(),
+            "error": self.error,
+        }
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> ExchangeRecord:
-        response = None if data.get("response") is None \
+        response = (
+            None
+            if data.get("response") is None
             else _part(data, "response", ResponseRecord.from_json)
+        )
         return cls(_part(data, "request", RequestRecord.from_json), response, data.get("error"))
 
 
@@ -214,8 +269,9 @@ class Step:
     @classmethod
     def from_json(cls, data: Any) -> Step:
         data = _object(data)
-        return cls(str(data.get("call", "")), ExchangeRecord.from_json(data),
-                   _extra(data, _STEP_KEYS))
+        return cls(
+            str(data.get("call", "")), ExchangeRecord.from_json(data), _extra(data, _STEP_KEYS)
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -255,12 +311,21 @@ class CaseResult:
 
     def to_json(self) -> Json:
         exchange = self.exchange.to_json()
-        pairs = (("id", self.id), ("phase", self.phase), ("call", self.call),
-                 ("rules", list(self.rules)), ("expect", self.expect), ("breaks", self.breaks),
-                 ("request", exchange["request"]), ("response", exchange["response"]),
-                 ("error", exchange["error"]), ("steps", [s.to_json() for s in self.steps]),
-                 ("findings", [f.to_json() for f in self.findings]), ("curl", self.curl),
-                 ("status", self.status))
+        pairs = (
+            ("id", self.id),
+            ("phase", self.phase),
+            ("call", self.call),
+            ("rules", list(self.rules)),
+            ("expect", self.expect),
+            ("breaks", self.breaks),
+            ("request", exchange["request"]),
+            ("response", exchange["response"]),
+            ("error", exchange["error"]),
+            ("steps", [s.to_json() for s in self.steps]),
+            ("findings", [f.to_json() for f in self.findings]),
+            ("curl", self.curl),
+            ("status", self.status),
+        )
         return _joined(pairs, self.omitted, self.extra)
 
     @classmethod
@@ -300,17 +365,28 @@ class RuleResult:
     _KNOWN = frozenset(_KEYS)
 
     def to_json(self) -> Json:
-        return _joined(zip(self._KEYS, (self.id, self.call, self.status, self.checks,
-                                        self.failures, self.first_failure), strict=True),
-                       frozenset(), self.extra)
+        return _joined(
+            zip(
+                self._KEYS,
+                (self.id, self.call, self.status, self.checks, self.failures, self.first_failure),
+                strict=True,
+            ),
+            frozenset(),
+            self.extra,
+        )
 
     @classmethod
     def from_json(cls, data: Any) -> RuleResult:
         data = _object(data)
-        return cls(str(_required(data, "id")), str(data.get("call", "any")),
-                   str(data.get("status", "not_exercised")), int(data.get("checks", 0)),
-                   int(data.get("failures", 0)), data.get("first_failure"),
-                   _extra(data, cls._KNOWN))
+        return cls(
+            str(_required(data, "id")),
+            str(data.get("call", "any")),
+            str(data.get("status", "not_exercised")),
+            int(data.get("checks", 0)),
+            int(data.get("failures", 0)),
+            data.get("first_failure"),
+            _extra(data, cls._KNOWN),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -329,22 +405,62 @@ class RunInfo:
     requests: int
     extra: Json = field(default_factory=dict, compare=False, repr=False)
 
-    _KEYS = ("base_url", "target", "stream_id", "account_id", "seed", "max_examples",
-             "started_at", "finished_at", "duration_s", "requests")
+    _KEYS = (
+        "base_url",
+        "target",
+        "stream_id",
+        "account_id",
+        "seed",
+        "max_examples",
+        "started_at",
+        "finished_at",
+        "duration_s",
+        "requests",
+    )
 
     def to_json(self) -> Json:
-        values = (self.base_url, self.target, self.stream_id, self.account_id, self.seed,
-                  self.max_examples, self.started_at, self.finished_at, self.duration_s,
-                  self.requests)
+        values = (
+            self.base_url,
+            self.target,
+            self.stream_id,
+            self.account_id,
+            self.seed,
+            self.max_examples,
+            self.started_at,
+            self.finished_at,
+            self.duration_s,
+            self.requests,
+        )
         return _joined(zip(self._KEYS, values, strict=True), frozenset(), self.extra)
 
     @classmethod
     def from_json(cls, data: Any) -> RunInfo:
         data = _object(data)
-        base_url, target, stream_id, account_id, seed, max_examples, started_at, finished_at, \
-            duration_s, requests = (_required(data, key) for key in cls._KEYS)
-        return cls(base_url, target, stream_id, account_id, seed, max_examples, started_at,
-                   finished_at, duration_s, requests, _extra(data, frozenset(cls._KEYS)))
+        (
+            base_url,
+            target,
+            stream_id,
+            account_id,
+            seed,
+            max_examples,
+            started_at,
+            finished_at,
+            duration_s,
+            requests,
+        ) = (_required(data, key) for key in cls._KEYS)
+        return cls(
+            base_url,
+            target,
+            stream_id,
+            account_id,
+            seed,
+            max_examples,
+            started_at,
+            finished_at,
+            duration_s,
+            requests,
+            _extra(data, frozenset(cls._KEYS)),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -367,10 +483,15 @@ class RunResult:
         return next((case for case in self.cases if case.id == case_id), None)
 
     def to_json(self) -> Json:
-        pairs = [("version", self.version), ("tool", dict(self.tool)),
-                 ("run", self.run.to_json()), ("verdict", self.verdict), ("error", self.error),
-                 ("rules", [row.to_json() for row in self.rules]),
-                 ("cases", [case.to_json() for case in self.cases])]
+        pairs = [
+            ("version", self.version),
+            ("tool", dict(self.tool)),
+            ("run", self.run.to_json()),
+            ("verdict", self.verdict),
+            ("error", self.error),
+            ("rules", [row.to_json() for row in self.rules]),
+            ("cases", [case.to_json() for case in self.cases]),
+        ]
         if self.trace is not None:
             pairs.append(("trace", self.trace))
         return _joined(pairs, self.omitted, self.extra)

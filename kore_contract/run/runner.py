@@ -38,8 +38,9 @@ Progress = Callable[[str], None]
 #: Why a campaign may not be started (its contact lists), or None: options.start_refusal.
 StartPolicy = Callable[[Any], "str | None"]
 #: The rules a family lifecycle case exercises, besides its create's checks.
-FAMILY_RULES = frozenset({"S10", "U1", "U2", "U3", "T2", "T3", "T4", "T5", "T6", "Q1", "L2", "L3",
-                          "C4", "S9", "S11"})
+FAMILY_RULES = frozenset(
+    {"S10", "U1", "U2", "U3", "T2", "T3", "T4", "T5", "T6", "Q1", "L2", "L3", "C4", "S9", "S11"}
+)
 #: The rule a create's lifecycle (get, delete, get) exercises.
 LIFECYCLE_RULE = "S10"
 
@@ -68,9 +69,15 @@ def planned_rules(case: PlannedCase) -> frozenset[str]:
 
 
 class Runner:
-    def __init__(self, client: KoreClient, *, secrets: Iterable[str] | RunSecrets = (),
-                 progress: Progress | None = None, start_policy: StartPolicy | None = None,
-                 flows: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        client: KoreClient,
+        *,
+        secrets: Iterable[str] | RunSecrets = (),
+        progress: Progress | None = None,
+        start_policy: StartPolicy | None = None,
+        flows: dict[str, str] | None = None,
+    ) -> None:
         self.client = client
         self.secrets = secrets if isinstance(secrets, RunSecrets) else RunSecrets(secrets)
         self.state = RunState(secrets=self.secrets, flows=dict(flows or {}))
@@ -87,8 +94,9 @@ class Runner:
         outcome = CaseOutcome(case)
         self._remember_token(case)
         if case.call == "create":
-            exchange = self.client.create(case.body, headers=case.headers, query=case.query,
-                                          raw=case.raw)
+            exchange = self.client.create(
+                case.body, headers=case.headers, query=case.query, raw=case.raw
+            )
         elif case.call == "list":
             exchange = self.client.list_campaigns(case.body)
         else:
@@ -126,23 +134,46 @@ class Runner:
         if token and token.count(".") == 2:
             self.secrets.add(token)
 
-    def _observe(self, outcome: CaseOutcome, call: str, exchange: Exchange, expect: Any,
-                 ) -> None:
+    def _observe(
+        self,
+        outcome: CaseOutcome,
+        call: str,
+        exchange: Exchange,
+        expect: Any,
+    ) -> None:
         outcome.exchanges.append((call, exchange))
-        observation = Observation(outcome.case.id, call, expect, exchange, self.state,
-                                  sent=outcome.case.body if call == "create" else None,
-                                  breaks=outcome.case.breaks)
+        observation = Observation(
+            outcome.case.id,
+            call,
+            expect,
+            exchange,
+            self.state,
+            sent=outcome.case.body if call == "create" else None,
+            breaks=outcome.case.breaks,
+        )
         exercised, findings = run_checks(observation)
         outcome.exercised |= {(rule, call) for rule in exercised | own_rules(outcome.case, call)}
         if outcome.case.breaks and expect != "accept" and findings:
             what = outcome.case.notes.get("what", outcome.case.id)
-            findings.append(Finding(outcome.case.breaks, call, outcome.case.pointer,
-                                    f"the server did not refuse a request that breaks "
-                                    f"{outcome.case.breaks}: {what}"))
+            findings.append(
+                Finding(
+                    outcome.case.breaks,
+                    call,
+                    outcome.case.pointer,
+                    f"the server did not refuse a request that breaks "
+                    f"{outcome.case.breaks}: {what}",
+                )
+            )
         if outcome.case.tolerates and call == "create" and exchange.status not in (200, 201):
-            findings.append(Finding(outcome.case.tolerates, call, outcome.case.pointer,
-                                    f"refused with {exchange.status} a body that only "
-                                    f"warrants a warning: {outcome.case.notes.get('what')}"))
+            findings.append(
+                Finding(
+                    outcome.case.tolerates,
+                    call,
+                    outcome.case.pointer,
+                    f"refused with {exchange.status} a body that only "
+                    f"warrants a warning: {outcome.case.notes.get('what')}",
+                )
+            )
         outcome.found(findings)
 
     def _lifecycle(self, outcome: CaseOutcome, created_exchange: Exchange) -> None:
@@ -156,8 +187,9 @@ class Runner:
         steps.append(("get", got, list(lifecycle.get_answers_the_campaign(created, got))))
         self.lifecycles += 1  # every second delete leaves out the optional campaignType (S10)
         deleted = self.client.delete(campaign_id, campaign_type=self.lifecycles % 2 == 1)
-        steps.append(("delete", deleted,
-                      list(lifecycle.delete_answers_the_campaign(created, deleted))))
+        steps.append(
+            ("delete", deleted, list(lifecycle.delete_answers_the_campaign(created, deleted)))
+        )
         gone = self.client.get(campaign_id)
         steps.append(("get", gone, list(lifecycle.deleted_campaign_is_gone(gone))))
         for call, exchange, findings in steps:
@@ -196,8 +228,9 @@ class Runner:
             return list(self.client.ledger.pending)
 
 
-def rule_results(outcomes: list[CaseOutcome], not_exercised: dict[str, str] | None = None
-                 ) -> list[RuleResult]:
+def rule_results(
+    outcomes: list[CaseOutcome], not_exercised: dict[str, str] | None = None
+) -> list[RuleResult]:
     """One row per (rule, call): checks run, failures, the first failing case; a row "any"
     for each catalogue rule the run did not exercise (with `reason` where the run knows
     why: no start on a live server). In catalogue order, then by call."""
@@ -214,30 +247,64 @@ def rule_results(outcomes: list[CaseOutcome], not_exercised: dict[str, str] | No
             failed["failures"] += 1
             failed["first"] = failed["first"] or outcome.case.id
     exercised_rules = {rule for rule, _ in rows}
-    results = [RuleResult(rule, call, "failed" if counts["failures"] else "passed",
-                          counts["checks"], counts["failures"], counts["first"])
-               for (rule, call), counts in rows.items()]
+    results = [
+        RuleResult(
+            rule,
+            call,
+            "failed" if counts["failures"] else "passed",
+            counts["checks"],
+            counts["failures"],
+            counts["first"],
+        )
+        for (rule, call), counts in rows.items()
+    ]
     reasons = not_exercised or {}
-    results += [RuleResult(rule_id, "any", "not_exercised", 0, 0, None,
-                           {"reason": reasons[rule_id]} if rule_id in reasons else {})
-                for rule_id in RULES if rule_id not in exercised_rules]
+    results += [
+        RuleResult(
+            rule_id,
+            "any",
+            "not_exercised",
+            0,
+            0,
+            None,
+            {"reason": reasons[rule_id]} if rule_id in reasons else {},
+        )
+        for rule_id in RULES
+        if rule_id not in exercised_rules
+    ]
     order = list(RULES)
     calls = ["create", "get", "update", "start", "stop", "status", "list", "delete", "any"]
-    return sorted(results, key=lambda r: (order.index(r.id) if r.id in order else len(order),
-                                          calls.index(r.call) if r.call in calls
-                                          else len(calls)))
+    return sorted(
+        results,
+        key=lambda r: (
+            order.index(r.id) if r.id in order else len(order),
+            calls.index(r.call) if r.call in calls else len(calls),
+        ),
+    )
 
 
 def exchange_record(exchange: Exchange) -> ExchangeRecord:
     body_json = exchange.request_json
     request = RequestRecord(
-        exchange.method, exchange.url, dict(exchange.headers), body_json,
-        None if body_json is not None or exchange.body is None
-        else exchange.body.decode("utf-8", "replace"))
-    response = None if exchange.status is None else ResponseRecord(
-        exchange.status, exchange.response_headers, exchange.response_json,
-        exchange.response_text if exchange.response_json is None else None,
-        round(exchange.elapsed_ms, 2))
+        exchange.method,
+        exchange.url,
+        dict(exchange.headers),
+        body_json,
+        None
+        if body_json is not None or exchange.body is None
+        else exchange.body.decode("utf-8", "replace"),
+    )
+    response = (
+        None
+        if exchange.status is None
+        else ResponseRecord(
+            exchange.status,
+            exchange.response_headers,
+            exchange.response_json,
+            exchange.response_text if exchange.response_json is None else None,
+            round(exchange.elapsed_ms, 2),
+        )
+    )
     return ExchangeRecord(request, response, exchange.error)
 
 
@@ -245,9 +312,13 @@ def case_result(outcome: CaseOutcome) -> CaseResult:
     case = outcome.case
     first_call, first = outcome.exchanges[0]
     return CaseResult(
-        id=case.id, phase=case.phase, call=first_call,
+        id=case.id,
+        phase=case.phase,
+        call=first_call,
         rules=tuple(sorted({rule for rule, _ in outcome.exercised})),
-        expect=case.expect, breaks=case.breaks, exchange=exchange_record(first),
+        expect=case.expect,
+        breaks=case.breaks,
+        exchange=exchange_record(first),
         steps=tuple(Step(call, exchange_record(ex)) for call, ex in outcome.exchanges[1:]),
         findings=tuple(outcome.findings),
         curl=outcome.exchanges[outcome.failing_exchange or 0][1].curl(),
@@ -255,28 +326,46 @@ def case_result(outcome: CaseOutcome) -> CaseResult:
     )
 
 
-def build_result(outcomes: list[CaseOutcome], *, run: RunInfo, secrets: Iterable[str],
-                 error: str | None = None, not_exercised: dict[str, str] | None = None
-                 ) -> RunResult:
+def build_result(
+    outcomes: list[CaseOutcome],
+    *,
+    run: RunInfo,
+    secrets: Iterable[str],
+    error: str | None = None,
+    not_exercised: dict[str, str] | None = None,
+) -> RunResult:
     """The run's result, every secret redacted (in its JSON form: keys, bodies, curl lines)."""
     rows = rule_results(outcomes, not_exercised)
     failed = any(row.status == "failed" for row in rows)
     result = RunResult(
-        run=run, verdict="error" if error else ("fail" if failed else "pass"), error=error,
-        rules=tuple(rows), cases=tuple(case_result(o) for o in outcomes),
-        version=RESULTS_VERSION, tool={"name": "kore-contract", "version": __version__},
+        run=run,
+        verdict="error" if error else ("fail" if failed else "pass"),
+        error=error,
+        rules=tuple(rows),
+        cases=tuple(case_result(o) for o in outcomes),
+        version=RESULTS_VERSION,
+        tool={"name": "kore-contract", "version": __version__},
     )
     return RunResult.from_json(redact(result.to_json(), list(secrets)))
 
 
-def run_info(client: KoreClient, *, live: bool, seed: int, max_examples: int,
-             started: float, started_at: str) -> RunInfo:
+def run_info(
+    client: KoreClient, *, live: bool, seed: int, max_examples: int, started: float, started_at: str
+) -> RunInfo:
     """results.json's `run`: where, with what budget, when, how many requests."""
     target = client.target
-    return RunInfo(base_url=target.base_url, target="live" if live else "mock",
-                   stream_id=target.stream_id, account_id=target.account_id, seed=seed,
-                   max_examples=max_examples, started_at=started_at, finished_at=now_iso(),
-                   duration_s=elapsed_since(started), requests=client.requests_sent)
+    return RunInfo(
+        base_url=target.base_url,
+        target="live" if live else "mock",
+        stream_id=target.stream_id,
+        account_id=target.account_id,
+        seed=seed,
+        max_examples=max_examples,
+        started_at=started_at,
+        finished_at=now_iso(),
+        duration_s=elapsed_since(started),
+        requests=client.requests_sent,
+    )
 
 
 def now_iso() -> str:

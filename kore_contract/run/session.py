@@ -42,9 +42,21 @@ if TYPE_CHECKING:
     from kore_contract.run.planning import PlannedCase
     from kore_contract.run.runner import Runner
 
-__all__ = ["CannotRun", "ContractSession", "Credentials", "SessionOptions", "SessionOutcome",
-           "check_base_url", "client_credentials", "credentials", "embedded_mock",
-           "fuzz_plan", "load_run_fixture", "offline_plan", "plan_session"]
+__all__ = [
+    "CannotRun",
+    "ContractSession",
+    "Credentials",
+    "SessionOptions",
+    "SessionOutcome",
+    "check_base_url",
+    "client_credentials",
+    "credentials",
+    "embedded_mock",
+    "fuzz_plan",
+    "load_run_fixture",
+    "offline_plan",
+    "plan_session",
+]
 
 #: How a shell shows progress: given the number of cases, a context that yields the
 #: function called with each case's id as it is done.
@@ -85,17 +97,21 @@ def check_base_url(options: SessionOptions) -> None:
     if problem:
         raise CannotRun(f"{options.flag('base-url')} {options.base_url!r} {problem}")
     if not is_loopback(options.base_url) and not options.allow_writes:
-        raise CannotRun(f"{options.base_url} is not a loopback address: creating campaigns "
-                        f"there writes to a real account; pass {options.flag('allow-writes')} "
-                        "to go ahead")
+        raise CannotRun(
+            f"{options.base_url} is not a loopback address: creating campaigns "
+            f"there writes to a real account; pass {options.flag('allow-writes')} "
+            "to go ahead"
+        )
 
 
 def client_credentials(options: SessionOptions) -> tuple[str | None, str | None]:
     """The client id and secret: the embedded mock's defaults when it is tested without a
     token, else what was given."""
     if options.base_url is None and not options.token:
-        return (options.client_id or auth.DEFAULT_CLIENT_ID,
-                options.client_secret or auth.DEFAULT_CLIENT_SECRET)
+        return (
+            options.client_id or auth.DEFAULT_CLIENT_ID,
+            options.client_secret or auth.DEFAULT_CLIENT_SECRET,
+        )
     return options.client_id, options.client_secret
 
 
@@ -111,9 +127,11 @@ def credentials(options: SessionOptions, secrets: RunSecrets) -> Credentials:
         return Credentials(token, client_id, client_secret)
     if options.token:
         return Credentials(options.token, client_id, None)
-    raise CannotRun(f"no credentials: pass {options.flag('client-id')} and "
-                    f"{options.flag('client-secret')} (or KORE_CLIENT_ID/KORE_CLIENT_SECRET), "
-                    f"or {options.flag('token')}")
+    raise CannotRun(
+        f"no credentials: pass {options.flag('client-id')} and "
+        f"{options.flag('client-secret')} (or KORE_CLIENT_ID/KORE_CLIENT_SECRET), "
+        f"or {options.flag('token')}"
+    )
 
 
 def load_run_fixture(options: SessionOptions) -> Fixture:
@@ -131,8 +149,10 @@ def load_run_fixture(options: SessionOptions) -> Fixture:
 
 def check_fixture(fixture: Fixture) -> None:
     if not fixture.contact_lists or not fixture.templates:
-        raise CannotRun(f"{fixture.source}: the fixture needs at least one contact list and "
-                        "one template to build valid creates")
+        raise CannotRun(
+            f"{fixture.source}: the fixture needs at least one contact list and "
+            "one template to build valid creates"
+        )
 
 
 @contextlib.contextmanager
@@ -142,46 +162,74 @@ def embedded_mock(options: SessionOptions, fixture: Fixture) -> Iterator[MockSer
     from kore_contract.mock.server import running_mock
 
     client_id, client_secret = client_credentials(options)
-    with running_mock(fixture, client_id=client_id or "", client_secret=client_secret or "",
-                      stream_id=options.stream_id, account_id=options.account_id,
-                      iid=options.iid, fault=options.fault) as server:
+    with running_mock(
+        fixture,
+        client_id=client_id or "",
+        client_secret=client_secret or "",
+        stream_id=options.stream_id,
+        account_id=options.account_id,
+        iid=options.iid,
+        fault=options.fault,
+    ) as server:
         yield server
 
 
-def plan_session(options: SessionOptions, target: Target, fixture: Fixture, *,
-                 client_id: str | None, client_secret: str | None,
-                 secrets: RunSecrets | None = None) -> list[PlannedCase]:
+def plan_session(
+    options: SessionOptions,
+    target: Target,
+    fixture: Fixture,
+    *,
+    client_id: str | None,
+    client_secret: str | None,
+    secrets: RunSecrets | None = None,
+) -> list[PlannedCase]:
     """Every case of the run, in order: the planned cases, then the schemathesis phase
     (unless `fuzz` is off). The same for the same options: the suite plans it to name its
     tests before the server is called, the run plans it again with the real target."""
     from kore_contract.run.planning import plan_cases
 
-    planned = plan_cases(target, fixture, max_examples=options.max_examples, seed=options.seed,
-                         client_id=client_id, client_secret=client_secret, secrets=secrets)
+    planned = plan_cases(
+        target,
+        fixture,
+        max_examples=options.max_examples,
+        seed=options.seed,
+        client_id=client_id,
+        client_secret=client_secret,
+        secrets=secrets,
+    )
     if options.fuzz:
-        planned += fuzz_plan(target, fixture, max_examples=options.max_examples,
-                             seed=options.seed)
+        planned += fuzz_plan(target, fixture, max_examples=options.max_examples, seed=options.seed)
     return planned
 
 
 _FUZZ_PLANS: dict[tuple[object, ...], tuple[PlannedCase, ...]] = {}
 
 
-def fuzz_plan(target: Target, fixture: Fixture, *, max_examples: int, seed: int
-              ) -> tuple[PlannedCase, ...]:
+def fuzz_plan(
+    target: Target, fixture: Fixture, *, max_examples: int, seed: int
+) -> tuple[PlannedCase, ...]:
     """The schemathesis phase's cases, drawn once per process for the same account, ids and
     budget: they do not depend on the base URL or the token, so the suite's collection and
     its run share one draw (and agree on what each case breaks)."""
     from kore_contract.run import fuzz_phase
 
-    key = (fixture.contact_lists, fixture.dnc_lists, tuple(sorted(fixture.templates.items())),
-           fixture.caller_ids, target.stream_id, target.account_id, target.iid, max_examples,
-           seed)
+    key = (
+        fixture.contact_lists,
+        fixture.dnc_lists,
+        tuple(sorted(fixture.templates.items())),
+        fixture.caller_ids,
+        target.stream_id,
+        target.account_id,
+        target.iid,
+        max_examples,
+        seed,
+    )
     if key not in _FUZZ_PLANS:
         if len(_FUZZ_PLANS) >= 4:
             _FUZZ_PLANS.clear()
-        _FUZZ_PLANS[key] = tuple(fuzz_phase.plan_fuzz_cases(
-            target, fixture, max_examples=max_examples, seed=seed))
+        _FUZZ_PLANS[key] = tuple(
+            fuzz_phase.plan_fuzz_cases(target, fixture, max_examples=max_examples, seed=seed)
+        )
     return _FUZZ_PLANS[key]
 
 
@@ -191,11 +239,19 @@ def offline_plan(options: SessionOptions) -> tuple[PlannedCase, ...]:
     suite names its tests with it before the server is called."""
     from kore_contract.contract.fixture import load_fixture
 
-    target = Target("http://planning.invalid", options.stream_id, options.account_id,
-                    options.iid, "planning")
+    target = Target(
+        "http://planning.invalid", options.stream_id, options.account_id, options.iid, "planning"
+    )
     client_id, client_secret = client_credentials(options)
-    return tuple(plan_session(options, target, load_fixture(options.fixture),
-                              client_id=client_id or "planning", client_secret=client_secret))
+    return tuple(
+        plan_session(
+            options,
+            target,
+            load_fixture(options.fixture),
+            client_id=client_id or "planning",
+            client_secret=client_secret,
+        )
+    )
 
 
 # --- the session ------------------------------------------------------------------------------
@@ -209,8 +265,14 @@ class ContractSession:
     has a target, a fixture or credentials (the plugin's fixtures) passes them in.
     """
 
-    def __init__(self, options: SessionOptions, *, fixture: Fixture | None = None,
-                 creds: Credentials | None = None, target: Target | None = None) -> None:
+    def __init__(
+        self,
+        options: SessionOptions,
+        *,
+        fixture: Fixture | None = None,
+        creds: Credentials | None = None,
+        target: Target | None = None,
+    ) -> None:
         self.options = options
         self.secrets = RunSecrets()
         check_base_url(options)
@@ -234,8 +296,12 @@ class ContractSession:
         self._target = self._given_target or self._start_target()
         return self
 
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
-                 traceback: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
         self._stack.close()
 
     def _start_target(self) -> Target:
@@ -243,8 +309,9 @@ class ContractSession:
         base_url = options.base_url
         if base_url is None:
             base_url = self._stack.enter_context(embedded_mock(options, self.fixture)).base_url
-        return Target(base_url, options.stream_id, options.account_id, options.iid,
-                      self.credentials.token)
+        return Target(
+            base_url, options.stream_id, options.account_id, options.iid, self.credentials.token
+        )
 
     @property
     def target(self) -> Target:
@@ -253,9 +320,14 @@ class ContractSession:
         return self._target
 
     def plan(self) -> list[PlannedCase]:
-        return plan_session(self.options, self.target, self.fixture,
-                            client_id=self.credentials.client_id,
-                            client_secret=self.credentials.client_secret, secrets=self.secrets)
+        return plan_session(
+            self.options,
+            self.target,
+            self.fixture,
+            client_id=self.credentials.client_id,
+            client_secret=self.credentials.client_secret,
+            secrets=self.secrets,
+        )
 
     def start_policy(self, contact_lists: object) -> str | None:
         """Why a campaign with these contact lists may not be started here, or None (item 6:
@@ -263,17 +335,26 @@ class ContractSession:
         from kore_contract.run.options import start_refusal
 
         sendable = tuple(self.fixture.to_json().get("sendableContactLists", ()))
-        return start_refusal(self.options, self.target.base_url,
-                             is_loopback(self.target.base_url), contact_lists, sendable)
+        return start_refusal(
+            self.options,
+            self.target.base_url,
+            is_loopback(self.target.base_url),
+            contact_lists,
+            sendable,
+        )
 
     def client(self) -> KoreClient:
         """The run's client: the rate cap (none on loopback unless given), the ledger, the
         stop after MAX_CONSECUTIVE_FAILURES unanswered requests."""
         options, target = self.options, self.target
         rate = options.rate or (None if is_loopback(target.base_url) else LIVE_DEFAULT_RATE)
-        return KoreClient(target, timeout=options.timeout, rate=rate,
-                          ledger=Ledger(options.ledger_path),
-                          max_failures=MAX_CONSECUTIVE_FAILURES)
+        return KoreClient(
+            target,
+            timeout=options.timeout,
+            rate=rate,
+            ledger=Ledger(options.ledger_path),
+            max_failures=MAX_CONSECUTIVE_FAILURES,
+        )
 
     def run(self, progress: ProgressBar | None = None) -> SessionOutcome:
         """Probe, plan, run and clean up; `CannotRun` when the server cannot be reached."""
@@ -284,37 +365,57 @@ class ContractSession:
             self._probe(client)
             started, started_at = time.perf_counter(), now_iso()
             planned = self.plan()
-            runner = Runner(client, secrets=self.secrets, start_policy=self.start_policy,
-                            flows=self.fixture.to_json().get("experienceFlows"))
+            runner = Runner(
+                client,
+                secrets=self.secrets,
+                start_policy=self.start_policy,
+                flows=self.fixture.to_json().get("experienceFlows"),
+            )
             error, interrupted, stopped = self._run_plan(runner, planned, progress)
         finally:
             client.close()
         left = tuple(runner.left_behind)
         if left:
-            error = (error or "") + f" {len(left)} campaign(s) could not be deleted; run " \
-                                    f"kore-contract cleanup --ledger {client.ledger.path} " \
-                                    f"--base-url {client.target.base_url}"
-        info = run_info(client, live=self.options.base_url is not None, seed=self.options.seed,
-                        max_examples=self.options.max_examples, started=started,
-                        started_at=started_at)
-        result = build_result(runner.outcomes, run=info, secrets=self.secrets,
-                              error=error.strip() if error else None,
-                              not_exercised=runner.not_exercised)
+            error = (
+                (error or "") + f" {len(left)} campaign(s) could not be deleted; run "
+                f"kore-contract cleanup --ledger {client.ledger.path} "
+                f"--base-url {client.target.base_url}"
+            )
+        info = run_info(
+            client,
+            live=self.options.base_url is not None,
+            seed=self.options.seed,
+            max_examples=self.options.max_examples,
+            started=started,
+            started_at=started_at,
+        )
+        result = build_result(
+            runner.outcomes,
+            run=info,
+            secrets=self.secrets,
+            error=error.strip() if error else None,
+            not_exercised=runner.not_exercised,
+        )
         possibly = tuple(str(entry.get("name")) for entry in client.ledger.unresolved.values())
-        return SessionOutcome(result, self.options.ledger_path, interrupted, stopped, left,
-                              possibly)
+        return SessionOutcome(
+            result, self.options.ledger_path, interrupted, stopped, left, possibly
+        )
 
     def _probe(self, client: KoreClient) -> None:
         target = self.target
-        probe = client.send("GET", target.call_path("get", "kore-contract-probe"),
-                            query={"accountId": target.account_id},
-                            headers=target.standard_headers())
+        probe = client.send(
+            "GET",
+            target.call_path("get", "kore-contract-probe"),
+            query={"accountId": target.account_id},
+            headers=target.standard_headers(),
+        )
         if probe.status is None:
             raise CannotRun(f"cannot reach {target.base_url}: {probe.error}")
 
     @staticmethod
-    def _run_plan(runner: Runner, planned: list[PlannedCase], progress: ProgressBar | None
-                  ) -> tuple[str | None, bool, bool]:
+    def _run_plan(
+        runner: Runner, planned: list[PlannedCase], progress: ProgressBar | None
+    ) -> tuple[str | None, bool, bool]:
         """Run every case (the runner deletes what was created, whatever happens); the
         error to report, whether Ctrl-C stopped the run, whether the server did."""
         bar = progress(len(planned)) if progress else contextlib.nullcontext(None)

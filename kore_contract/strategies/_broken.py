@@ -82,8 +82,9 @@ class Breaker:
 _LEAVE_OUT: Any = object()
 
 
-def _apply(body: Body, path: Path, pick: Callable[[int], int],
-           value: Callable[[Body, Any], Any]) -> tuple[Any, str]:
+def _apply(
+    body: Body, path: Path, pick: Callable[[int], int], value: Callable[[Body, Any], Any]
+) -> tuple[Any, str]:
     """Put `value(body, current)` at `path` (or leave the field out); returns (payload, pointer).
 
     Missing optional parents are created (a broken `dncLists.name` needs a `dncLists`);
@@ -188,33 +189,50 @@ def _wrong_types(schema: Mapping[str, Any]) -> tuple[Strategy[Any], list[tuple[s
     if kind == "string":
         numbers = [int(e) for e in enum if isinstance(e, str) and e.isdigit()]
         named: list[tuple[str, Any]] = [("number", numbers[-1] if numbers else 5), ("null", None)]
-        others: Strategy[Any] = st.one_of(st.integers(-9, 10**6), st.booleans(), st.none(),
-                           st.lists(st.text(max_size=3), max_size=2), st.just({}))
+        others: Strategy[Any] = st.one_of(
+            st.integers(-9, 10**6),
+            st.booleans(),
+            st.none(),
+            st.lists(st.text(max_size=3), max_size=2),
+            st.just({}),
+        )
         return (st.one_of(st.sampled_from(numbers), others) if numbers else others), named
     if kind == "object":
         named = [("string", "text"), ("list", [])]
-        return st.one_of(st.text(max_size=8), st.integers(), st.none(), st.booleans(),
-                         st.lists(st.integers(), max_size=2)), named
+        return st.one_of(
+            st.text(max_size=8),
+            st.integers(),
+            st.none(),
+            st.booleans(),
+            st.lists(st.integers(), max_size=2),
+        ), named
     if kind == "array":
         named = [("string", "text"), ("null", None)]
-        return st.one_of(st.text(max_size=8), st.integers(), st.none(), st.booleans(),
-                         st.just({})), named
+        return st.one_of(
+            st.text(max_size=8), st.integers(), st.none(), st.booleans(), st.just({})
+        ), named
     if kind == "boolean":
         named = [("string", "false"), ("number", 0)]
         return st.one_of(st.sampled_from(["true", "false"]), st.integers(0, 1), st.none()), named
     if kind == "integer":  # a number in a string first: the likeliest mistake (D18)
         shown = str(schema.get("maximum", schema.get("minimum", 1)))
         named = [("string", shown), ("fraction", 1.5), ("null", None)]
-        return st.one_of(st.integers(-9, 10**6).map(str), _FRACTIONS, st.booleans(), st.none(),
-                         st.lists(st.integers(), max_size=2), st.just({})), named
+        return st.one_of(
+            st.integers(-9, 10**6).map(str),
+            _FRACTIONS,
+            st.booleans(),
+            st.none(),
+            st.lists(st.integers(), max_size=2),
+            st.just({}),
+        ), named
     if kind is None and "anyOf" in schema:  # none of the branches' types
         kinds = {branch.get("type") for branch in schema["anyOf"]}
         if kinds != {"integer", "string"}:
             raise AssertionError(f"no wrong-type values for anyOf of {sorted(kinds)}")
         named = [("fraction", 1.5), ("boolean", True), ("null", None)]
-        return st.one_of(_FRACTIONS, st.booleans(), st.none(), st.lists(st.integers(),
-                                                                         max_size=2),
-                         st.just({})), named
+        return st.one_of(
+            _FRACTIONS, st.booleans(), st.none(), st.lists(st.integers(), max_size=2), st.just({})
+        ), named
     raise AssertionError(f"no wrong-type values for schema type {kind!r}")
 
 
@@ -222,8 +240,9 @@ def _wrong_types(schema: Mapping[str, Any]) -> tuple[Strategy[Any], list[tuple[s
 _FRACTIONS = st.floats(-1e6, 1e6, allow_nan=False).filter(lambda f: not f.is_integer())
 
 
-def _outside_enum(enum: Sequence[Any], label: str, hints: Sequence[str] = ()
-                  ) -> tuple[Strategy[str], list[tuple[str, Any]]]:
+def _outside_enum(
+    enum: Sequence[Any], label: str, hints: Sequence[str] = ()
+) -> tuple[Strategy[str], list[tuple[str, Any]]]:
     allowed = set(enum)
     candidates: list[str] = [*hints, *ENUM_HINTS.get(label, ())]
     digits = sorted(int(e) for e in enum if isinstance(e, str) and e.isdigit())
@@ -232,8 +251,9 @@ def _outside_enum(enum: Sequence[Any], label: str, hints: Sequence[str] = ()
     for value in enum:
         candidates += [value.lower(), value.capitalize(), value.upper(), f"{value} "]
     values = list(dict.fromkeys(c for c in candidates if c not in allowed))
-    strategy = st.one_of(st.sampled_from(values),
-                         st.text(max_size=8).filter(lambda v: v not in allowed))
+    strategy = st.one_of(
+        st.sampled_from(values), st.text(max_size=8).filter(lambda v: v not in allowed)
+    )
     return strategy, [(_slug(v), v) for v in values[:2]]
 
 
@@ -253,21 +273,32 @@ def _numbers_of(schema: Mapping[str, Any]) -> list[str]:
     return found
 
 
-def _bound_breakers(schema: Mapping[str, Any], path: Path, rule: str,
-                    label: str) -> Iterator[Breaker]:
+def _bound_breakers(
+    schema: Mapping[str, Any], path: Path, rule: str, label: str
+) -> Iterator[Breaker]:
     """An integer below its `minimum` or above its `maximum`."""
     if schema.get("type") != "integer":
         return
     if "minimum" in schema:
         low = int(schema["minimum"])
         below = st.one_of(st.just(low - 1), st.integers(low - 10**6, low - 1))
-        yield field_breaker(rule, path, f"{label}-below-minimum", lambda _b, _c: below,
-                            lambda _b, _c: [(_number_case(low - 1), low - 1)])
+        yield field_breaker(
+            rule,
+            path,
+            f"{label}-below-minimum",
+            lambda _b, _c: below,
+            lambda _b, _c: [(_number_case(low - 1), low - 1)],
+        )
     if "maximum" in schema:
         high = int(schema["maximum"])
         above = st.one_of(st.just(high + 1), st.integers(high + 1, high + 10**6))
-        yield field_breaker(rule, path, f"{label}-above-maximum", lambda _b, _c: above,
-                            lambda _b, _c: [(_number_case(high + 1), high + 1)])
+        yield field_breaker(
+            rule,
+            path,
+            f"{label}-above-maximum",
+            lambda _b, _c: above,
+            lambda _b, _c: [(_number_case(high + 1), high + 1)],
+        )
 
 
 def _number_case(number: int) -> str:
@@ -279,9 +310,13 @@ def _too_many_items(rule: str, path: Path, schema: Mapping[str, Any]) -> Breaker
     most = int(schema["maxItems"])
     enum = schema.get("items", {}).get("enum") or [None]
     too_many = [enum[i % len(enum)] for i in range(most + 1)]
-    return field_breaker(rule, path, f"{_label(path)}-too-many-items",
-                         lambda _b, _c: st.just(too_many),
-                         lambda _b, _c: [(f"{most + 1}", too_many)])
+    return field_breaker(
+        rule,
+        path,
+        f"{_label(path)}-too-many-items",
+        lambda _b, _c: st.just(too_many),
+        lambda _b, _c: [(f"{most + 1}", too_many)],
+    )
 
 
 def _unknown_key(rule: str, path: Path, schema: Mapping[str, Any]) -> Breaker:
@@ -291,12 +326,19 @@ def _unknown_key(rule: str, path: Path, schema: Mapping[str, Any]) -> Breaker:
     known = list(schema.get("properties", {}))
     first = schema["properties"][known[0]] if known else {}
     value = first.get("enum", ["x"])[0]
-    candidates = sorted(dict.fromkeys(
-        case for key in known
-        for case in (_snake(key), key.capitalize(), key.lower(), key.upper(), f"{key}s")
-        if case not in known), key=lambda case: "_" not in case)
-    keys = st.one_of(st.sampled_from(candidates),
-                     st.text(min_size=1, max_size=8).filter(lambda k: k not in known))
+    candidates = sorted(
+        dict.fromkeys(
+            case
+            for key in known
+            for case in (_snake(key), key.capitalize(), key.lower(), key.upper(), f"{key}s")
+            if case not in known
+        ),
+        key=lambda case: "_" not in case,
+    )
+    keys = st.one_of(
+        st.sampled_from(candidates),
+        st.text(min_size=1, max_size=8).filter(lambda k: k not in known),
+    )
     case = f"{_label(path)}-unknown-key"
 
     def put(body: Body, key: str) -> Broken:
@@ -304,15 +346,21 @@ def _unknown_key(rule: str, path: Path, schema: Mapping[str, Any]) -> Breaker:
         for step in path:
             node = node.setdefault(step, {})
         node[key] = value
-        return Broken(body, rule, spec.to_pointer((*path, key)) if UNKNOWN_KEY_NAMES_KEY
-                      else spec.to_pointer(path), case)
+        return Broken(
+            body,
+            rule,
+            spec.to_pointer((*path, key)) if UNKNOWN_KEY_NAMES_KEY else spec.to_pointer(path),
+            case,
+        )
 
     def strategy(valid: Strategy[Body]) -> Strategy[Broken]:
         return st.tuples(valid, keys).map(lambda drawn: put(*drawn))
 
     def named(base: Body) -> list[Broken]:
-        return [dataclasses.replace(put(copy.deepcopy(base), key), case=f"{case}-{_slug(key)}")
-                for key in candidates[:2]]
+        return [
+            dataclasses.replace(put(copy.deepcopy(base), key), case=f"{case}-{_slug(key)}")
+            for key in candidates[:2]
+        ]
 
     return Breaker(rule, case, strategy, named)
 
@@ -330,17 +378,20 @@ def _slug(value: str) -> str:
     return "".join(c if c.isascii() and c.isalnum() else "-" for c in value).strip("-") or "blank"
 
 
-def _format_breaker(name: str) -> tuple[Callable[[Body, Any], Strategy[str]],
-                                        Callable[[Body, Any], list[tuple[str, Any]]]]:
+def _format_breaker(
+    name: str,
+) -> tuple[Callable[[Body, Any], Strategy[str]], Callable[[Body, Any], list[tuple[str, Any]]]]:
     """Values the format of `formats.py` refuses (the predicate filters every draw)."""
     accepts = formats.FORMAT_TABLE[name].accepts
     if name == "base64-utf8":
+
         def bad(_body: Body, current: Any) -> Strategy[str]:
             encoded = current if isinstance(current, str) and current else "SGk="
             return st.one_of(
                 st.sampled_from([value for _, value in _bad_base64(encoded)]),
                 st.tuples(st.integers(0, len(encoded)), st.sampled_from(" \n-_%!.")).map(
-                    lambda cut: encoded[:cut[0]] + cut[1] + encoded[cut[0]:]),
+                    lambda cut: encoded[: cut[0]] + cut[1] + encoded[cut[0] :]
+                ),
             ).filter(lambda v: not accepts(v))
 
         def named(_body: Body, current: Any) -> list[tuple[str, Any]]:
@@ -351,7 +402,8 @@ def _format_breaker(name: str) -> tuple[Callable[[Body, Any], Strategy[str]],
     fixed = [(case, v) for case, v in _FORMAT_EXAMPLES[name] if not accepts(v)]
     generated = _FORMAT_GENERATORS[name]()
     strategy = st.one_of(st.sampled_from([v for _, v in fixed]), generated).filter(
-        lambda v: not accepts(v))
+        lambda v: not accepts(v)
+    )
     return (lambda _body, _current: strategy), (lambda _body, _current: fixed)
 
 
@@ -359,9 +411,13 @@ def _bad_base64(encoded: str) -> list[tuple[str, str]]:
     padded = encoded if "=" in encoded else encoded + "%3D"
     return [
         ("percent-encoded-padding", padded.replace("=", "%3D")),
-        ("url-safe", encoded.replace("+", "-").replace("/", "_") if any(
-            c in encoded for c in "+/") else "-" + encoded[1:]),
-        ("line-break", encoded[: len(encoded) // 2] + "\n" + encoded[len(encoded) // 2:]),
+        (
+            "url-safe",
+            encoded.replace("+", "-").replace("/", "_")
+            if any(c in encoded for c in "+/")
+            else "-" + encoded[1:],
+        ),
+        ("line-break", encoded[: len(encoded) // 2] + "\n" + encoded[len(encoded) // 2 :]),
         ("unpadded", encoded.rstrip("=") if "=" in encoded else encoded[:-1]),
         ("not-utf8", base64.b64encode(b"\xff\xfe" + encoded.encode()).decode()),
         ("redacted", "xxxxx"),
@@ -369,18 +425,38 @@ def _bad_base64(encoded: str) -> list[tuple[str, str]]:
 
 
 _FORMAT_EXAMPLES: Mapping[str, list[tuple[str, str]]] = {
-    "caller-id": [("no-plus", "14155550123"), ("16-digits", "+1234567890123456"),
-                  ("leading-zero", "+0123456789"), ("sender-id-12-chars", "KoreAlerts12"),
-                  ("dashes", "+1-415-555-0123"), ("digits-only", "12345"), ("empty", "")],
-    "clock-12h": [("13-pm", "13:00 PM"), ("hour-0", "0:30 AM"), ("24-hour", "18:00"),
-                  ("lowercase", "9:00 am"), ("no-space", "9:00AM"), ("minute-60", "9:60 AM")],
-    "iana-time-zone": [("wrong-case", "asia/kolkata"), ("abbreviation", "IST"),
-                       ("unknown", "Asia/Mumbai"), ("offset", "UTC+05:30"), ("empty", "")],
-    "date-time-with-zone": [("no-zone", "2025-12-01T00:00:00.000"), ("date-only", "2025-12-01"),
-                            ("february-30", "2025-02-30T00:00:00Z"),
-                            ("epoch-millis", "1764547200000"), ("compact-offset",
-                                                                "2025-12-01T00:00:00+0530"),
-                            ("empty", "")],
+    "caller-id": [
+        ("no-plus", "14155550123"),
+        ("16-digits", "+1234567890123456"),
+        ("leading-zero", "+0123456789"),
+        ("sender-id-12-chars", "KoreAlerts12"),
+        ("dashes", "+1-415-555-0123"),
+        ("digits-only", "12345"),
+        ("empty", ""),
+    ],
+    "clock-12h": [
+        ("13-pm", "13:00 PM"),
+        ("hour-0", "0:30 AM"),
+        ("24-hour", "18:00"),
+        ("lowercase", "9:00 am"),
+        ("no-space", "9:00AM"),
+        ("minute-60", "9:60 AM"),
+    ],
+    "iana-time-zone": [
+        ("wrong-case", "asia/kolkata"),
+        ("abbreviation", "IST"),
+        ("unknown", "Asia/Mumbai"),
+        ("offset", "UTC+05:30"),
+        ("empty", ""),
+    ],
+    "date-time-with-zone": [
+        ("no-zone", "2025-12-01T00:00:00.000"),
+        ("date-only", "2025-12-01"),
+        ("february-30", "2025-02-30T00:00:00Z"),
+        ("epoch-millis", "1764547200000"),
+        ("compact-offset", "2025-12-01T00:00:00+0530"),
+        ("empty", ""),
+    ],
 }
 _FORMAT_GENERATORS: Mapping[str, Callable[[], Strategy[str]]] = {
     "caller-id": lambda: st.one_of(
@@ -390,14 +466,19 @@ _FORMAT_GENERATORS: Mapping[str, Callable[[], Strategy[str]]] = {
         st.text(max_size=12),
     ),
     "clock-12h": lambda: st.one_of(
-        st.builds(lambda h, m, ampm: f"{h}:{m:02d} {ampm}", st.sampled_from([0, *range(13, 24)]),
-                  st.integers(0, 59), st.sampled_from(["AM", "PM"])),
+        st.builds(
+            lambda h, m, ampm: f"{h}:{m:02d} {ampm}",
+            st.sampled_from([0, *range(13, 24)]),
+            st.integers(0, 59),
+            st.sampled_from(["AM", "PM"]),
+        ),
         pieces.clock_times().map(lambda t: t.lower()),
         pieces.clock_times().map(lambda t: t.replace(" ", "")),
         st.text(max_size=10),
     ),
     "iana-time-zone": lambda: st.one_of(
-        pieces.time_zones().map(str.lower), pieces.time_zones().map(str.upper),
+        pieces.time_zones().map(str.lower),
+        pieces.time_zones().map(str.upper),
         st.text(max_size=12),
     ),
     "date-time-with-zone": lambda: st.one_of(
@@ -417,28 +498,49 @@ def schema_breakers(schema: Mapping[str, Any], path: Path = ()) -> Iterator[Brea
     label = _label(path)
     wrong, wrong_named = _wrong_types(schema)
     if not path:  # the root: a JSON value that is not an object; a list of bodies too
-        yield field_breaker(rule, path, "body-not-an-object",
-                            lambda body, _c: st.one_of(wrong, st.just([body])),
-                            lambda body, _c: [("list-of-bodies", [body]), *wrong_named])
+        yield field_breaker(
+            rule,
+            path,
+            "body-not-an-object",
+            lambda body, _c: st.one_of(wrong, st.just([body])),
+            lambda body, _c: [("list-of-bodies", [body]), *wrong_named],
+        )
     else:
-        yield field_breaker(rule, path, f"{label}-wrong-type",
-                            lambda _b, _c: wrong, lambda _b, _c: wrong_named)
+        yield field_breaker(
+            rule, path, f"{label}-wrong-type", lambda _b, _c: wrong, lambda _b, _c: wrong_named
+        )
     if "enum" in schema:
         outside, outside_named = _outside_enum(schema["enum"], label)
-        yield field_breaker(rule, path, f"{label}-not-in-enum",
-                            lambda _b, _c: outside, lambda _b, _c: outside_named)
+        yield field_breaker(
+            rule, path, f"{label}-not-in-enum", lambda _b, _c: outside, lambda _b, _c: outside_named
+        )
     if "maxLength" in schema:
         longest = int(schema["maxLength"])
         too_long = st.sampled_from(pieces.text_pool(longest + 1, longest + 16, "too-long"))
-        yield field_breaker(rule, path, f"{label}-too-long", lambda _b, _c: too_long,
-                            lambda _b, _c: [(f"{longest + 1}-chars", "x" * (longest + 1))])
+        yield field_breaker(
+            rule,
+            path,
+            f"{label}-too-long",
+            lambda _b, _c: too_long,
+            lambda _b, _c: [(f"{longest + 1}-chars", "x" * (longest + 1))],
+        )
     if int(schema.get("minLength", 0)) > 0:
         too_short = st.sampled_from(pieces.text_pool(0, int(schema["minLength"]) - 1))
-        yield field_breaker(rule, path, f"{label}-too-short", lambda _b, _c: too_short,
-                            lambda _b, _c: [("empty", "")])
+        yield field_breaker(
+            rule,
+            path,
+            f"{label}-too-short",
+            lambda _b, _c: too_short,
+            lambda _b, _c: [("empty", "")],
+        )
     if int(schema.get("minItems", 0)) > 0:
-        yield field_breaker(rule, path, f"{label}-too-few-items", lambda _b, _c: st.just([]),
-                            lambda _b, _c: [("empty", [])])
+        yield field_breaker(
+            rule,
+            path,
+            f"{label}-too-few-items",
+            lambda _b, _c: st.just([]),
+            lambda _b, _c: [("empty", [])],
+        )
     if "maxItems" in schema:
         yield _too_many_items(rule, path, schema)
     yield from _bound_breakers(schema, path, rule, label)
@@ -446,8 +548,9 @@ def schema_breakers(schema: Mapping[str, Any], path: Path = ()) -> Iterator[Brea
         yield from _bound_breakers(branch, path, rule, label)
         if branch.get("type") == "string" and "enum" in branch:
             strings, strings_named = _outside_enum(branch["enum"], label, _numbers_of(schema))
-            yield field_breaker(rule, path, f"{label}-string-not-in-enum",
-                                _always(strings), _always(strings_named))
+            yield field_breaker(
+                rule, path, f"{label}-string-not-in-enum", _always(strings), _always(strings_named)
+            )
     if schema.get("additionalProperties") is False:
         yield _unknown_key(rule, path, schema)
     if "format" in schema:
@@ -456,8 +559,13 @@ def schema_breakers(schema: Mapping[str, Any], path: Path = ()) -> Iterator[Brea
     required = schema.get("required", [])
     for key, child in schema.get("properties", {}).items():
         if key in required:
-            yield field_breaker(child["x-rule"], (*path, key), f"{_label((*path, key))}-missing",
-                                None, lambda _b, _c: [("", None)])
+            yield field_breaker(
+                child["x-rule"],
+                (*path, key),
+                f"{_label((*path, key))}-missing",
+                None,
+                lambda _b, _c: [("", None)],
+            )
         yield from schema_breakers(child, (*path, key))
     if "items" in schema:
         yield from schema_breakers(schema["items"], (*path, "[]"))
@@ -477,28 +585,39 @@ def _member_paths(value: Any, path: tuple[str | int, ...] = ()) -> Iterator[tupl
             yield from _member_paths(item, (*path, index))
 
 
-def dump_duplicating(value: Any, target: tuple[str | int, ...],
-                     path: tuple[str | int, ...] = ()) -> str:
+def dump_duplicating(
+    value: Any, target: tuple[str | int, ...], path: tuple[str | int, ...] = ()
+) -> str:
     """JSON text of `value` in which the member at `target` appears twice."""
     if isinstance(value, dict):
         members = []
         for key, item in value.items():
             member = f"{json.dumps(key, ensure_ascii=False)}: " + dump_duplicating(
-                item, target, (*path, key))
+                item, target, (*path, key)
+            )
             members.append(member)
             if (*path, key) == target:
                 members.append(member)
         return "{" + ", ".join(members) + "}"
     if isinstance(value, list):
-        return "[" + ", ".join(dump_duplicating(item, target, (*path, index))
-                               for index, item in enumerate(value)) + "]"
+        return (
+            "["
+            + ", ".join(
+                dump_duplicating(item, target, (*path, index)) for index, item in enumerate(value)
+            )
+            + "]"
+        )
     return json.dumps(value, ensure_ascii=False)
 
 
 def _duplicated(body: Body, target: tuple[str | int, ...]) -> Broken:
     text = dump_duplicating(body, target) + "\n"
-    return Broken(text.encode("utf-8"), "R1", spec.to_pointer(target),
-                  f"duplicated-key-{_slug(str(target[-1]))}")
+    return Broken(
+        text.encode("utf-8"),
+        "R1",
+        spec.to_pointer(target),
+        f"duplicated-key-{_slug(str(target[-1]))}",
+    )
 
 
 def _not_json(body: Body) -> list[Broken]:
@@ -523,16 +642,20 @@ def raw_breakers() -> Iterator[Breaker]:
         def broken(draw: st.DrawFn) -> Broken:
             body = draw(valid)
             return _duplicated(body, draw(st.sampled_from(list(_member_paths(body)))))
+
         return broken()
 
     def duplicated_named(base: Body) -> list[Broken]:
-        return [_duplicated(base, ("name",)),
-                _duplicated(base, ("dialingStrategy", "callerId", "phoneNumber"))]
+        return [
+            _duplicated(base, ("name",)),
+            _duplicated(base, ("dialingStrategy", "callerId", "phoneNumber")),
+        ]
 
     def not_json(valid: Strategy[Body]) -> Strategy[Broken]:
         @st.composite
         def broken(draw: st.DrawFn) -> Broken:
             return draw(st.sampled_from(_not_json(draw(valid))))
+
         return broken()
 
     yield Breaker("R1", "duplicated-key", duplicated, duplicated_named)
@@ -549,28 +672,43 @@ def _unknown(known: Collection[str], prefix: str) -> tuple[Strategy[str], str]:
     return st.one_of(st.just(example), others.filter(lambda v: v not in known)), example
 
 
-def account_breakers(fixture: Fixture, variant: pieces.Variant = pieces.TEMPLATE
-                     ) -> Iterator[Breaker]:
+def account_breakers(
+    fixture: Fixture, variant: pieces.Variant = pieces.TEMPLATE
+) -> Iterator[Breaker]:
     """A contact list the account lacks (R4); for the template variant a template it lacks
     or a message that is not its registered body (R10); for the advanced variant an
     experience flow it lacks (C3)."""
     hints = pieces.fixture_hints(variant)
     lists, templates = set(fixture.contact_lists), fixture.templates
     no_list, no_list_example = _unknown(lists, "No such list")
-    yield field_breaker("R4", ("contactLists", "[]"), "contactLists-unknown",
-                        lambda _b, _c: no_list, lambda _b, _c: [("", no_list_example)])
+    yield field_breaker(
+        "R4",
+        ("contactLists", "[]"),
+        "contactLists-unknown",
+        lambda _b, _c: no_list,
+        lambda _b, _c: [("", no_list_example)],
+    )
     if "experienceFlows" in hints:
         flows = set(fixture.to_json().get("experienceFlows", {}))
         _, path = pieces.hinted_field("experienceFlows")
         no_flow, no_flow_example = _unknown(flows, "No such flow")
-        yield field_breaker(pieces.variant_field(variant, *path)["x-rule"], path,
-                            f"{_label(path)}-unknown", lambda _b, _c: no_flow,
-                            lambda _b, _c: [("", no_flow_example)])
+        yield field_breaker(
+            pieces.variant_field(variant, *path)["x-rule"],
+            path,
+            f"{_label(path)}-unknown",
+            lambda _b, _c: no_flow,
+            lambda _b, _c: [("", no_flow_example)],
+        )
     if "templates" not in hints:
         return
     no_template, no_template_example = _unknown(templates, "No such template")
-    yield field_breaker("R10", ("message", "template_name"), "template-unknown",
-                        lambda _b, _c: no_template, lambda _b, _c: [("", no_template_example)])
+    yield field_breaker(
+        "R10",
+        ("message", "template_name"),
+        "template-unknown",
+        lambda _b, _c: no_template,
+        lambda _b, _c: [("", no_template_example)],
+    )
 
     def registered(body: Body) -> str:
         return templates[body["message"]["template_name"]]
@@ -578,15 +716,23 @@ def account_breakers(fixture: Fixture, variant: pieces.Variant = pieces.TEMPLATE
     def other_text(body: Body, _current: Any) -> Strategy[str]:
         text = registered(body)
         others = sorted({t for t in templates.values() if t != text}) or [text + "!"]
-        return st.one_of(
-            st.sampled_from(others),
-            st.sampled_from(pieces.text_pool(1, 8, "extra")).map(lambda extra: text + extra),
-            st.integers(0, len(text) - 1).map(lambda cut: text[:cut] + "?" + text[cut + 1:]),
-        ).filter(lambda v: v != text).map(pieces.encode_text)
+        return (
+            st.one_of(
+                st.sampled_from(others),
+                st.sampled_from(pieces.text_pool(1, 8, "extra")).map(lambda extra: text + extra),
+                st.integers(0, len(text) - 1).map(lambda cut: text[:cut] + "?" + text[cut + 1 :]),
+            )
+            .filter(lambda v: v != text)
+            .map(pieces.encode_text)
+        )
 
-    yield field_breaker("R10", ("message", "message"), "message-not-the-template",
-                        other_text,
-                        lambda body, _c: [("", pieces.encode_text(registered(body) + " "))])
+    yield field_breaker(
+        "R10",
+        ("message", "message"),
+        "message-not-the-template",
+        other_text,
+        lambda body, _c: [("", pieces.encode_text(registered(body) + " "))],
+    )
 
 
 # --- C1: a body of another variant than the one insisted on ----------------------------
@@ -600,15 +746,22 @@ def variant_breakers(fixture: Fixture | None, insisted: pieces.Variant) -> Itera
             continue
         case = f"variant-{other}"
 
-        def strategy(_valid: Strategy[Body], other: pieces.Variant = other,
-                     case: str = case) -> Strategy[Broken]:
+        def strategy(
+            _valid: Strategy[Body], other: pieces.Variant = other, case: str = case
+        ) -> Strategy[Broken]:
             return pieces.campaigns(fixture, other).map(
-                lambda body: Broken(body, "C1", variants.C1_POINTER, case))
+                lambda body: Broken(body, "C1", variants.C1_POINTER, case)
+            )
 
-        def examples(_base: Body, other: pieces.Variant = other,
-                     case: str = case) -> list[Broken]:
-            return [Broken(pieces.base_campaign(fixture, other), "C1", variants.C1_POINTER,
-                           f"{case}-sample")]
+        def examples(_base: Body, other: pieces.Variant = other, case: str = case) -> list[Broken]:
+            return [
+                Broken(
+                    pieces.base_campaign(fixture, other),
+                    "C1",
+                    variants.C1_POINTER,
+                    f"{case}-sample",
+                )
+            ]
 
         yield Breaker("C1", case, strategy, examples)
 
@@ -641,8 +794,9 @@ def keeping_variant(breaker: Breaker, base: Body, variant: str) -> Breaker | Non
 # --- the public face -------------------------------------------------------------------
 
 
-def breakers(fixture: Fixture | None = None,
-             variant: pieces.Variant | None = None) -> dict[str, list[Breaker]]:
+def breakers(
+    fixture: Fixture | None = None, variant: pieces.Variant | None = None
+) -> dict[str, list[Breaker]]:
     """Every breaker of a variant's bodies, by rule id in catalogue order (R10, C3's unknown
     flow and R4's unknown list need a fixture; C1 needs a variant insisted on).
 
@@ -653,8 +807,11 @@ def breakers(fixture: Fixture | None = None,
     chosen = pieces.check_variant(variant)
     base = pieces.base_campaign(fixture, chosen)
     found: dict[str, list[Breaker]] = {}
-    for breaker in [*raw_breakers(), *schema_breakers(spec.variant_schema(chosen)),
-                    *(account_breakers(fixture, chosen) if fixture is not None else ())]:
+    for breaker in [
+        *raw_breakers(),
+        *schema_breakers(spec.variant_schema(chosen)),
+        *(account_breakers(fixture, chosen) if fixture is not None else ()),
+    ]:
         kept = keeping_variant(breaker, base, chosen)
         if kept is not None:
             found.setdefault(kept.rule, []).append(kept)
@@ -665,16 +822,18 @@ def breakers(fixture: Fixture | None = None,
     return {rule: found[rule] for rule in sorted(found, key=order.index)}
 
 
-def breakable_rules(fixture: Fixture | None = None,
-                    variant: pieces.Variant | None = None) -> tuple[str, ...]:
+def breakable_rules(
+    fixture: Fixture | None = None, variant: pieces.Variant | None = None
+) -> tuple[str, ...]:
     """The rule ids a broken body of the variant can break: for part 1's template bodies R1
     to R13 and R15 (R10 only with a fixture); plain adds C2, advanced C3; C1 with a variant
     insisted on."""
     return tuple(breakers(fixture, variant))
 
 
-def _rule_breakers(fixture: Fixture | None, rule: str,
-                   variant: pieces.Variant | None) -> tuple[pieces.Variant | None, list[Breaker]]:
+def _rule_breakers(
+    fixture: Fixture | None, rule: str, variant: pieces.Variant | None
+) -> tuple[pieces.Variant | None, list[Breaker]]:
     """The breakers of `rule`; without a variant, of the first variant whose bodies can
     break it (template for part 1's rules, plain for C2, advanced for C3)."""
     found = breakers(fixture, variant)
@@ -685,21 +844,25 @@ def _rule_breakers(fixture: Fixture | None, rule: str,
             if _can_make(fixture, other) and rule in breakers(fixture, other):
                 return other, breakers(fixture, other)[rule]
     if rule == "C1":
-        raise ValueError("C1: breaking it needs a variant to insist on (variant=...): "
-                         "a body of another variant breaks it")
+        raise ValueError(
+            "C1: breaking it needs a variant to insist on (variant=...): "
+            "a body of another variant breaks it"
+        )
     if rule == "R10" and fixture is None and pieces.check_variant(variant) == pieces.TEMPLATE:
         raise ValueError(f"{rule}: breaking it needs a fixture (the account's templates)")
     if rule == "U1":
-        raise ValueError("U1: an update body is checked as a create body; break one of the "
-                         f"rules it is checked by: {', '.join(found)}")
+        raise ValueError(
+            "U1: an update body is checked as a create body; break one of the "
+            f"rules it is checked by: {', '.join(found)}"
+        )
     where = f"a {variant} body" if variant else "a create body"
     hint = "; a list body's: broken_list_requests()" if rule.startswith("L") else ""
-    raise ValueError(f"{rule}: not a rule {where} can break; breakable: {', '.join(found)}"
-                     f"{hint}")
+    raise ValueError(f"{rule}: not a rule {where} can break; breakable: {', '.join(found)}{hint}")
 
 
-def broken_campaigns(fixture: Fixture | None = None, rule: str | None = None,
-                     variant: pieces.Variant | None = None) -> Strategy[Broken]:
+def broken_campaigns(
+    fixture: Fixture | None = None, rule: str | None = None, variant: pieces.Variant | None = None
+) -> Strategy[Broken]:
     """Bodies that break exactly `rule` (or any one rule, spread evenly) and nothing else.
 
     `variant` (template, plain, advanced) draws that variant's bodies and insists on it:
@@ -710,20 +873,25 @@ def broken_campaigns(fixture: Fixture | None = None, rule: str | None = None,
         drawn, found = _rule_breakers(fixture, rule, variant)
         valid = pieces.campaigns(fixture, drawn)
         return st.one_of([b.strategy(valid) for b in found]).map(
-            functools.partial(_for_variant, drawn))
+            functools.partial(_for_variant, drawn)
+        )
     valid = pieces.campaigns(fixture, variant)
     chosen = breakers(fixture, variant)
     by_rule = {r: st.one_of([b.strategy(valid) for b in found]) for r, found in chosen.items()}
-    return st.sampled_from(list(by_rule)).flatmap(lambda r: by_rule[r]).map(
-        functools.partial(_for_variant, variant))
+    return (
+        st.sampled_from(list(by_rule))
+        .flatmap(lambda r: by_rule[r])
+        .map(functools.partial(_for_variant, variant))
+    )
 
 
 def _for_variant(variant: str | None, broken: Broken) -> Broken:
     return broken if variant is None else dataclasses.replace(broken, variant=variant)
 
 
-def broken_examples(fixture: Fixture | None = None, rule: str | None = None,
-                    variant: pieces.Variant | None = None) -> list[Broken]:
+def broken_examples(
+    fixture: Fixture | None = None, rule: str | None = None, variant: pieces.Variant | None = None
+) -> list[Broken]:
     """A few named, deterministic broken bodies per rule (`priority-not-in-enum-0`, ...),
     each a change to `strategies.base_campaign(fixture, variant)` (C1: another variant's
     sample)."""
@@ -733,5 +901,9 @@ def broken_examples(fixture: Fixture | None = None, rule: str | None = None,
         drawn, found = _rule_breakers(fixture, rule, variant)
         chosen = {rule: found}
     base = pieces.base_campaign(fixture, drawn)
-    return [_for_variant(drawn, broken) for found in chosen.values() for breaker in found
-            for broken in breaker.examples(copy.deepcopy(base))]
+    return [
+        _for_variant(drawn, broken)
+        for found in chosen.values()
+        for breaker in found
+        for broken in breaker.examples(copy.deepcopy(base))
+    ]

@@ -42,8 +42,10 @@ POOL_SIZE = 256
 #: (their edges, the minimum and the next, always among them).
 INTEGER_REACH = 10_000
 #: The instants of generated date-times (their edges among them).
-DATE_RANGE = (_dt.datetime(2020, 1, 1, tzinfo=_dt.timezone.utc),
-              _dt.datetime(2030, 12, 31, 23, 59, 59, tzinfo=_dt.timezone.utc))
+DATE_RANGE = (
+    _dt.datetime(2020, 1, 1, tzinfo=_dt.timezone.utc),
+    _dt.datetime(2030, 12, 31, 23, 59, 59, tzinfo=_dt.timezone.utc),
+)
 #: Zone offsets of generated date-times, in minutes: UTC (as Z and as +00:00), half and
 #: three-quarter hours, both extremes.
 OFFSETS = (0, 0, 330, 345, -480, -210, 840, -720, 60)
@@ -78,15 +80,17 @@ def _is_date_time(schema: Mapping[str, Any]) -> bool:
 
 def window_fields() -> tuple[str, ...]:
     """The body's date-time fields, in the spec's order: a window, first to last."""
-    return tuple(key for key, child in list_request_schema()["properties"].items()
-                 if _is_date_time(child))
+    return tuple(
+        key for key, child in list_request_schema()["properties"].items() if _is_date_time(child)
+    )
 
 
 # --- pools ----------------------------------------------------------------------------
 
 
-def date_time(moment: _dt.datetime, offset_minutes: int, *, zulu: bool = True,
-              fraction: int = 3) -> str:
+def date_time(
+    moment: _dt.datetime, offset_minutes: int, *, zulu: bool = True, fraction: int = 3
+) -> str:
     """RFC 3339 text of `moment` shown at an offset: `2025-12-01T05:30:00.000+05:30`."""
     zone = _dt.timezone(_dt.timedelta(minutes=offset_minutes))
     local = moment.astimezone(zone)
@@ -104,8 +108,10 @@ def date_time(moment: _dt.datetime, offset_minutes: int, *, zulu: bool = True,
 def _instants() -> tuple[_dt.datetime, ...]:
     rng = random.Random("list-instants")
     low, high = (moment.timestamp() for moment in DATE_RANGE)
-    drawn = [_dt.datetime.fromtimestamp(round(rng.uniform(low, high), 3), _dt.timezone.utc)
-             for _ in range(POOL_SIZE - len(EDGE_INSTANTS) - 2)]
+    drawn = [
+        _dt.datetime.fromtimestamp(round(rng.uniform(low, high), 3), _dt.timezone.utc)
+        for _ in range(POOL_SIZE - len(EDGE_INSTANTS) - 2)
+    ]
     return (DATE_RANGE[0], *EDGE_INSTANTS, *drawn, DATE_RANGE[1])
 
 
@@ -117,8 +123,17 @@ def _date_pool() -> tuple[tuple[_dt.datetime, str], ...]:
     found = []
     for index, moment in enumerate(_instants()):
         offset = 0 if index == 0 else rng.choice(OFFSETS)
-        found.append((moment, date_time(moment, offset, zulu=index == 0 or rng.random() < 0.5,
-                                        fraction=rng.choice((0, 1, 3, 3, 6)))))
+        found.append(
+            (
+                moment,
+                date_time(
+                    moment,
+                    offset,
+                    zulu=index == 0 or rng.random() < 0.5,
+                    fraction=rng.choice((0, 1, 3, 3, 6)),
+                ),
+            )
+        )
     return tuple(found)
 
 
@@ -152,7 +167,8 @@ def date_windows() -> Strategy[dict[str, str]]:
     """The body's date-time fields (`startDate`, `endDate`): none, one, or both in order."""
     keys = window_fields()
     return st.sampled_from(_window_pool()).map(
-        lambda pair: {k: v for k, v in zip(keys, pair, strict=True) if v is not ABSENT})
+        lambda pair: {k: v for k, v in zip(keys, pair, strict=True) if v is not ABSENT}
+    )
 
 
 def _integer_pool(schema: Mapping[str, Any], label: str) -> tuple[int, ...]:
@@ -160,8 +176,10 @@ def _integer_pool(schema: Mapping[str, Any], label: str) -> tuple[int, ...]:
     high = int(schema.get("maximum", max(low, INTEGER_REACH)))
     rng = random.Random(f"list-integers:{label}:{low}:{high}")
     edges = [n for n in (low, low + 1, 2, 5, 10, 20, 50, 100, 1000, high) if low <= n <= high]
-    drawn = [rng.randint(low, min(high, 100)) if rng.random() < 0.7 else rng.randint(low, high)
-             for _ in range(POOL_SIZE // 4)]
+    drawn = [
+        rng.randint(low, min(high, 100)) if rng.random() < 0.7 else rng.randint(low, high)
+        for _ in range(POOL_SIZE // 4)
+    ]
     return tuple(dict.fromkeys([*edges, *drawn]))
 
 
@@ -179,8 +197,9 @@ def _subset_pool(values: tuple[Any, ...], label: str) -> tuple[list[Any], ...]:
     return tuple(found)
 
 
-def _keys_in_any_order(objects: tuple[dict[str, Any], ...],
-                       label: str) -> tuple[dict[str, Any], ...]:
+def _keys_in_any_order(
+    objects: tuple[dict[str, Any], ...], label: str
+) -> tuple[dict[str, Any], ...]:
     """The same objects, about half of them with their keys in another order (the order
     of `sortBy` keys may mean precedence)."""
     rng = random.Random(f"list-key-order:{label}")
@@ -241,8 +260,13 @@ def sort_orders() -> Strategy[dict[str, str]]:
 
 def list_filters() -> Strategy[dict[str, Any]]:
     """L1 `filters`: arrays of each filter's values, empty ones among them (match nothing)."""
-    return list_values(*_field_where(lambda s: any(
-        child.get("type") == "array" for child in s.get("properties", {}).values())))
+    return list_values(
+        *_field_where(
+            lambda s: any(
+                child.get("type") == "array" for child in s.get("properties", {}).values()
+            )
+        )
+    )
 
 
 def _field_where(test: Any) -> tuple[str]:
@@ -267,8 +291,9 @@ def list_requests(**overrides: Any) -> Strategy[dict[str, Any]]:
     properties = tuple(schema["properties"])
     unknown = sorted(set(overrides) - set(properties))
     if unknown:
-        raise TypeError(f"list_requests(): unknown field(s) {unknown}; "
-                        f"known: {', '.join(properties)}")
+        raise TypeError(
+            f"list_requests(): unknown field(s) {unknown}; known: {', '.join(properties)}"
+        )
     window = tuple(key for key in window_fields() if key not in overrides)
     required = set(schema.get("required", ()))
     slots: list[tuple[tuple[str, ...], Any]] = []  # (keys, value or _DRAWN)
@@ -284,8 +309,9 @@ def list_requests(**overrides: Any) -> Strategy[dict[str, Any]]:
         elif key in window:
             if key == window[0]:
                 slots.append((window, _DRAWN))
-                draws.append(st.sampled_from(_window_pool()).map(
-                    functools.partial(_first, len(window))))
+                draws.append(
+                    st.sampled_from(_window_pool()).map(functools.partial(_first, len(window)))
+                )
         else:
             pool = _list_pool((key,))
             if key not in required:
@@ -305,8 +331,9 @@ def _first(count: int, values: tuple[Any, ...]) -> tuple[Any, ...]:
     return values[:count]
 
 
-def _assemble(slots: tuple[tuple[tuple[str, ...], Any], ...],
-              values: tuple[tuple[Any, ...], ...]) -> dict[str, Any]:
+def _assemble(
+    slots: tuple[tuple[tuple[str, ...], Any], ...], values: tuple[tuple[Any, ...], ...]
+) -> dict[str, Any]:
     body: dict[str, Any] = {}
     drawn = iter(values)
     for keys, fixed in slots:
@@ -344,46 +371,78 @@ def _list_edges() -> Iterator[tuple[str, dict[str, Any]]]:
             if branch.get("type") == "integer":
                 low = int(branch.get("minimum", 0))
                 yield f"list-{_slug(key)}-min", {**smallest, key: low}
-                yield f"list-{_slug(key)}-large", {
-                    **smallest, key: int(branch.get("maximum", low + INTEGER_REACH))}
+                yield (
+                    f"list-{_slug(key)}-large",
+                    {**smallest, key: int(branch.get("maximum", low + INTEGER_REACH))},
+                )
             for value in branch.get("enum", ()):
                 yield f"list-{_slug(key)}-empty-string", {**smallest, key: value}
         if child.get("additionalProperties") is False:  # the sort
             yield f"list-{_slug(key)}-empty", {**smallest, key: {}}
             for name, order in child["properties"].items():
                 for value in order.get("enum", ()):
-                    yield f"list-{_slug(key)}-{_slug(name)}-{value}", {
-                        **smallest, key: {name: value}}
+                    yield (
+                        f"list-{_slug(key)}-{_slug(name)}-{value}",
+                        {**smallest, key: {name: value}},
+                    )
             every = list(child["properties"])
-            yield f"list-{_slug(key)}-every-key", {**smallest, key: {
-                name: child["properties"][name]["enum"][-1] for name in every}}
-            yield f"list-{_slug(key)}-every-key-reversed", {**smallest, key: {
-                name: child["properties"][name]["enum"][0] for name in reversed(every)}}
-        arrays = {name: grand for name, grand in child.get("properties", {}).items()
-                  if grand.get("type") == "array"}
+            yield (
+                f"list-{_slug(key)}-every-key",
+                {**smallest, key: {name: child["properties"][name]["enum"][-1] for name in every}},
+            )
+            yield (
+                f"list-{_slug(key)}-every-key-reversed",
+                {
+                    **smallest,
+                    key: {name: child["properties"][name]["enum"][0] for name in reversed(every)},
+                },
+            )
+        arrays = {
+            name: grand
+            for name, grand in child.get("properties", {}).items()
+            if grand.get("type") == "array"
+        }
         for name in arrays:
             values = _list_pool((key, name, "[]"))
             yield f"list-{_slug(key)}-{_slug(name)}-empty", {**smallest, key: {name: []}}
             for value in values:
-                yield f"list-{_slug(key)}-{_slug(name)}-{_slug(str(value))}", {
-                    **smallest, key: {name: [value]}}
+                yield (
+                    f"list-{_slug(key)}-{_slug(name)}-{_slug(str(value))}",
+                    {**smallest, key: {name: [value]}},
+                )
             yield f"list-{_slug(key)}-{_slug(name)}-all", {**smallest, key: {name: list(values)}}
         if arrays:
             yield f"list-{_slug(key)}-empty-object", {**smallest, key: {}}
     first, *rest = window_fields() or ("",)
     if first:
         moment = EDGE_INSTANTS[1]
-        yield "list-window-one-instant", {**smallest, first: date_time(moment, 330),
-                                          **{k: date_time(moment, -480) for k in rest}}
+        yield (
+            "list-window-one-instant",
+            {
+                **smallest,
+                first: date_time(moment, 330),
+                **{k: date_time(moment, -480) for k in rest},
+            },
+        )
         yield "list-window-start-only", {**smallest, first: date_time(EDGE_INSTANTS[0], 0)}
         for other in rest:
-            yield f"list-window-{_slug(other)}-only", {
-                **smallest, other: date_time(EDGE_INSTANTS[2], 0, fraction=0)}
-        yield "list-window-odd-offsets", {**smallest, first: date_time(EDGE_INSTANTS[1], 345),
-                                          **{k: date_time(EDGE_INSTANTS[2], -210, fraction=6)
-                                             for k in rest}}
-    paging = [key for key, child in schema["properties"].items()
-              if any(branch.get("type") == "integer" for branch in child.get("anyOf", ()))]
+            yield (
+                f"list-window-{_slug(other)}-only",
+                {**smallest, other: date_time(EDGE_INSTANTS[2], 0, fraction=0)},
+            )
+        yield (
+            "list-window-odd-offsets",
+            {
+                **smallest,
+                first: date_time(EDGE_INSTANTS[1], 345),
+                **{k: date_time(EDGE_INSTANTS[2], -210, fraction=6) for k in rest},
+            },
+        )
+    paging = [
+        key
+        for key, child in schema["properties"].items()
+        if any(branch.get("type") == "integer" for branch in child.get("anyOf", ()))
+    ]
     if len(paging) == 3:  # skip, page, limit: both ways of paging (skip wins, L3)
         skip, page, limit = paging
         yield f"list-{_slug(skip)}-and-{_slug(page)}", {**smallest, skip: 0, page: 3, limit: 2}
@@ -417,8 +476,9 @@ def _list_rule_breakers(rule: str | None) -> list[breaking.Breaker]:
     if rule is None:
         return [breaker for chosen in found.values() for breaker in chosen]
     if rule not in found:
-        raise InvalidArgument(f"rule={rule!r}: not a rule a list body can break; "
-                              f"breakable: {', '.join(found)}")
+        raise InvalidArgument(
+            f"rule={rule!r}: not a rule a list body can break; breakable: {', '.join(found)}"
+        )
     return found[rule]
 
 
@@ -433,6 +493,8 @@ def broken_list_examples(rule: str | None = None) -> list[Broken]:
     """A few named, deterministic broken list bodies per clause (`limit-below-minimum-0`,
     `sortBy-unknown-key-...`), each a change to `base_list_request()`."""
     base = base_list_request()
-    return [broken for breaker in _list_rule_breakers(rule)
-            for broken in breaker.examples(copy.deepcopy(base))]
-
+    return [
+        broken
+        for breaker in _list_rule_breakers(rule)
+        for broken in breaker.examples(copy.deepcopy(base))
+    ]

@@ -109,8 +109,9 @@ def check_variant(variant: str | None, *, default: Variant = TEMPLATE) -> Varian
         return default
     known = spec.variant_names()
     if variant not in known:
-        raise InvalidArgument(f"variant={variant!r}: not a create variant; "
-                              f"expected one of {', '.join(known)}")
+        raise InvalidArgument(
+            f"variant={variant!r}: not a create variant; expected one of {', '.join(known)}"
+        )
     return variant
 
 
@@ -118,8 +119,11 @@ def _enum(*path: str) -> list[Any]:
     return list(schema_at(*path)["enum"])
 
 
-def _object(schema: Mapping[str, Any], pieces: Mapping[str, Strategy[Any]],
-            present: frozenset[str] = frozenset()) -> Strategy[dict[str, Any]]:
+def _object(
+    schema: Mapping[str, Any],
+    pieces: Mapping[str, Strategy[Any]],
+    present: frozenset[str] = frozenset(),
+) -> Strategy[dict[str, Any]]:
     """A dict strategy: required keys always, optional keys present or absent (the spec
     says which), keys in the spec's order. (`st.fixed_dictionaries` would also shuffle
     the keys, a choice per key: JSON objects are unordered, and the speed matters more.)"""
@@ -128,16 +132,20 @@ def _object(schema: Mapping[str, Any], pieces: Mapping[str, Strategy[Any]],
     missing = sorted(set(properties) - set(pieces))
     if unknown or missing:  # the spec changed: a piece must follow it
         raise AssertionError(
-            f"strategy pieces {unknown} not in the spec; spec fields {missing} lack one")
+            f"strategy pieces {unknown} not in the spec; spec fields {missing} lack one"
+        )
     required = set(schema.get("required", ())) | present
-    values = [pieces[key] if key in required else st.one_of(st.just(ABSENT), pieces[key])
-              for key in properties]
+    values = [
+        pieces[key] if key in required else st.one_of(st.just(ABSENT), pieces[key])
+        for key in properties
+    ]
     return st.tuples(*values).map(functools.partial(_assemble, properties))
 
 
 def _assemble(keys: tuple[str, ...], values: tuple[Any, ...]) -> dict[str, Any]:
-    return {key: _thaw(value) for key, value in zip(keys, values, strict=True)
-            if value is not ABSENT}
+    return {
+        key: _thaw(value) for key, value in zip(keys, values, strict=True) if value is not ABSENT
+    }
 
 
 #: What a valid body needs the account to name, by `x-fixture` hint: (what it is, why).
@@ -146,8 +154,7 @@ def _assemble(keys: tuple[str, ...], values: tuple[Any, ...]) -> dict[str, Any]:
 NEEDED_HINTS: Mapping[str, tuple[str, str]] = {
     "contactLists": ("contact list", "a valid create needs one that exists (R4)"),
     "templates": ("template", "a valid create needs one that exists (R10)"),
-    "experienceFlows": ("experience flow",
-                        "a valid advanced create needs one that exists (C3)"),
+    "experienceFlows": ("experience flow", "a valid advanced create needs one that exists (C3)"),
 }
 
 
@@ -208,16 +215,18 @@ def text_pool(low: int, high: int, label: str = "") -> tuple[str, ...]:
     return ("a" * low, *(_text(rng, n) for n in lengths[1:]))
 
 
-def string_pool(schema: Mapping[str, Any], label: str = "", *,
-                default_max: int = UNBOUNDED_NAME_LENGTH) -> tuple[str, ...]:
+def string_pool(
+    schema: Mapping[str, Any], label: str = "", *, default_max: int = UNBOUNDED_NAME_LENGTH
+) -> tuple[str, ...]:
     """The pool of texts within the schema's minLength and maxLength."""
     low = int(schema.get("minLength", 0))
     high = int(schema.get("maxLength", max(default_max, low)))
     return text_pool(low, high, label)
 
 
-def string_of(schema: Mapping[str, Any], label: str = "", *,
-              default_max: int = UNBOUNDED_NAME_LENGTH) -> Strategy[str]:
+def string_of(
+    schema: Mapping[str, Any], label: str = "", *, default_max: int = UNBOUNDED_NAME_LENGTH
+) -> Strategy[str]:
     """Text within the schema's minLength and maxLength, reaching both often."""
     return st.sampled_from(string_pool(schema, label, default_max=default_max))
 
@@ -267,8 +276,9 @@ def contact_lists(fixture: Fixture | None = None) -> Strategy[list[str]]:
         _check_fixture(fixture)
         names_ = tuple(_fixture_values(fixture, schema["x-fixture"]))
     else:
-        names_ = text_pool(int(schema["items"].get("minLength", 0)), UNBOUNDED_NAME_LENGTH,
-                           "contact-list")
+        names_ = text_pool(
+            int(schema["items"].get("minLength", 0)), UNBOUNDED_NAME_LENGTH, "contact-list"
+        )
     pool = _list_pool(names_, int(schema.get("minItems", 0)), MAX_CONTACT_LISTS)
     return st.sampled_from(pool).map(list)
 
@@ -307,14 +317,14 @@ def encode_text(text: str) -> str:
     return base64.b64encode(text.encode("utf-8")).decode("ascii")
 
 
-def messages(fixture: Fixture | None = None,
-             variant: Variant | None = None) -> Strategy[dict[str, Any]]:
+def messages(
+    fixture: Fixture | None = None, variant: Variant | None = None
+) -> Strategy[dict[str, Any]]:
     """The `message` object of a variant: template R9 (and R10 with a fixture: a template
     and the base64 of its registered body); plain C2 (base64 text, optional templateId);
     advanced C3."""
     chosen = check_variant(variant)
-    return st.sampled_from(_value_pool(("message",), _account(fixture, chosen),
-                                       chosen)).map(_thaw)
+    return st.sampled_from(_value_pool(("message",), _account(fixture, chosen), chosen)).map(_thaw)
 
 
 def experience_flow_names(fixture: Fixture | None = None) -> Strategy[str]:
@@ -334,8 +344,9 @@ def hinted_field(hint: str) -> tuple[Variant, tuple[str, ...]]:
     raise LookupError(f"no field of any create variant has x-fixture {hint!r}")
 
 
-def _hinted_paths(node: Mapping[str, Any], hint: str,
-                  path: tuple[str, ...]) -> list[tuple[str, ...]]:
+def _hinted_paths(
+    node: Mapping[str, Any], hint: str, path: tuple[str, ...]
+) -> list[tuple[str, ...]]:
     found = [path] if node.get("x-fixture") == hint else []
     for key, child in node.get("properties", {}).items():
         found += _hinted_paths(child, hint, (*path, key))
@@ -355,8 +366,10 @@ def _e164_pool() -> tuple[str, ...]:
     rng = random.Random("e164")
     lengths = _pool_lengths(rng, *E164_DIGITS, POOL_SIZE)
     lengths[1:3] = [E164_DIGITS[1], E164_DIGITS[0]]
-    found = ["+" + rng.choice(DIGITS[1:]) + "".join(rng.choice(DIGITS) for _ in range(n - 1))
-             for n in lengths]
+    found = [
+        "+" + rng.choice(DIGITS[1:]) + "".join(rng.choice(DIGITS) for _ in range(n - 1))
+        for n in lengths
+    ]
     return ("+1" + "0" * (E164_DIGITS[0] - 1), *found[1:])
 
 
@@ -410,16 +423,22 @@ def edge_time_zones() -> tuple[str, ...]:
         }
     low = min(min(found) for found in offsets.values())
     high = max(max(found) for found in offsets.values())
-    return tuple(zone for zone, found in offsets.items()
-                 if any(seconds % 3600 for seconds in found) or low in found or high in found)
+    return tuple(
+        zone
+        for zone, found in offsets.items()
+        if any(seconds % 3600 for seconds in found) or low in found or high in found
+    )
 
 
 def clock_time(minutes: int, *, leading_zero: bool = False) -> str:
     """`clock-12h` for minutes after midnight: 0 -> '12:00 AM', 750 -> '12:30 PM'."""
     hour = minutes // 60 % 12 or 12
     meridiem = "AM" if minutes < 720 else "PM"
-    return f"{hour:02d}:{minutes % 60:02d} {meridiem}" if leading_zero else \
-        f"{hour}:{minutes % 60:02d} {meridiem}"
+    return (
+        f"{hour:02d}:{minutes % 60:02d} {meridiem}"
+        if leading_zero
+        else f"{hour}:{minutes % 60:02d} {meridiem}"
+    )
 
 
 #: Minutes after midnight that are edges of the 12-hour clock: 12:00 AM, 12:59 AM,
@@ -446,8 +465,11 @@ def _random_span(rng: random.Random) -> tuple[int, int]:
 
 
 def _block(day: str, span: tuple[int, int], leading_zero: bool) -> dict[str, str]:
-    return {"day": day, "start": clock_time(span[0], leading_zero=leading_zero),
-            "end": clock_time(span[1], leading_zero=leading_zero)}
+    return {
+        "day": day,
+        "start": clock_time(span[0], leading_zero=leading_zero),
+        "end": clock_time(span[1], leading_zero=leading_zero),
+    }
 
 
 def day_blocks(day: Strategy[str] | None = None) -> Strategy[dict[str, str]]:
@@ -472,8 +494,13 @@ def _days_pool() -> tuple[Days, ...]:
         if rng.random() < 0.5:
             days.sort(key=week.index)
         zero = rng.random() < 0.3
-        found.append(tuple((day, clock_time(a, leading_zero=zero), clock_time(b, leading_zero=zero))
-                           for day in days for a, b in [_random_span(rng)]))
+        found.append(
+            tuple(
+                (day, clock_time(a, leading_zero=zero), clock_time(b, leading_zero=zero))
+                for day in days
+                for a, b in [_random_span(rng)]
+            )
+        )
     return tuple(found)
 
 
@@ -482,7 +509,8 @@ def calling_days() -> Strategy[list[dict[str, str]]]:
     if int(schema_at(*_DAYS).get("minItems", 0)) > 1:
         raise AssertionError("the spec raised days' minItems; _days_pool must follow")
     return st.sampled_from(_days_pool()).map(
-        lambda days: [{"day": d, "start": a, "end": b} for d, a, b in days])
+        lambda days: [{"day": d, "start": a, "end": b} for d, a, b in days]
+    )
 
 
 def calling_hours() -> Strategy[dict[str, Any]]:
@@ -494,8 +522,9 @@ def dialing_strategies(fixture: Fixture | None = None) -> Strategy[dict[str, Any
     """R11 and R12: `{callerId: {phoneNumber}, callingHours}` (each part drawn on its own)."""
     account = _account(fixture, TEMPLATE)
     parts = tuple(schema_at("dialingStrategy")["properties"])
-    return st.tuples(*(st.sampled_from(_value_pool(("dialingStrategy", part), account))
-                       for part in parts)).map(functools.partial(_assemble, parts))
+    return st.tuples(
+        *(st.sampled_from(_value_pool(("dialingStrategy", part), account)) for part in parts)
+    ).map(functools.partial(_assemble, parts))
 
 
 def schedules() -> Strategy[dict[str, Any]]:
@@ -508,8 +537,9 @@ def schedules() -> Strategy[dict[str, Any]]:
 SPLIT_OBJECTS = frozenset({"dialingStrategy"})
 
 
-def campaigns(fixture: Fixture | None = None, variant: Variant | None = None,
-              **overrides: Any) -> Strategy[dict[str, Any]]:
+def campaigns(
+    fixture: Fixture | None = None, variant: Variant | None = None, **overrides: Any
+) -> Strategy[dict[str, Any]]:
     """Valid create bodies of one variant (C1): `template` (the default, part 1's bodies),
     `plain` or `advanced`. With a fixture, contact lists, template and message, experience
     flow, caller id (and DNC list) come from it; a fixture that lacks what the variant
@@ -530,8 +560,10 @@ def campaigns(fixture: Fixture | None = None, variant: Variant | None = None,
     properties = tuple(schema["properties"])
     unknown = sorted(set(overrides) - set(properties))
     if unknown:
-        raise TypeError(f"campaigns(): unknown field(s) {unknown} of the {chosen} variant; "
-                        f"known: {', '.join(properties)}")
+        raise TypeError(
+            f"campaigns(): unknown field(s) {unknown} of the {chosen} variant; "
+            f"known: {', '.join(properties)}"
+        )
     required = set(schema.get("required", ()))
     slots: list[tuple[str, str | None, Any]] = []  # (key, part, value or _DRAWN)
     draws: list[Strategy[Any]] = []
@@ -555,13 +587,19 @@ def campaigns(fixture: Fixture | None = None, variant: Variant | None = None,
             for part in schema["properties"][key]["properties"]:
                 slot(key, part, _value_pool((key, part), account, chosen))
         else:
-            slot(key, None, _value_pool((key,), account, chosen) if key in required else
-                 _optional_pool((key,), account, chosen))
+            slot(
+                key,
+                None,
+                _value_pool((key,), account, chosen)
+                if key in required
+                else _optional_pool((key,), account, chosen),
+            )
     return st.tuples(*draws).map(functools.partial(_assemble_body, tuple(slots)))
 
 
-def updates(fixture: Fixture | None = None, variant: Variant | None = None,
-            **overrides: Any) -> Strategy[dict[str, Any]]:
+def updates(
+    fixture: Fixture | None = None, variant: Variant | None = None, **overrides: Any
+) -> Strategy[dict[str, Any]]:
     """Valid update bodies (U1: a whole campaign of any variant, checked as a create body).
 
     Without `variant`, each body is of any variant, in the spec's order (a failure shrinks
@@ -577,8 +615,9 @@ def updates(fixture: Fixture | None = None, variant: Variant | None = None,
 _DRAWN: Any = object()  # a slot whose value is drawn
 
 
-def _assemble_body(slots: tuple[tuple[str, str | None, Any], ...],
-                   values: tuple[Any, ...]) -> dict[str, Any]:
+def _assemble_body(
+    slots: tuple[tuple[str, str | None, Any], ...], values: tuple[Any, ...]
+) -> dict[str, Any]:
     body: dict[str, Any] = {}
     drawn = iter(values)
     for key, part, fixed in slots:
@@ -603,6 +642,7 @@ def _thaw(value: Any) -> Any:
 
 
 # --- pools of whole values, derived from the spec -------------------------------------
+
 
 @dataclass(frozen=True)
 class Account:
@@ -630,15 +670,19 @@ def _account(fixture: Fixture | None, variant: Variant = TEMPLATE) -> Account | 
     _check_fixture(fixture, variant)
     named = fixture.to_json()
     return Account(
-        tuple((hint, tuple(sorted(value))) for hint, value in sorted(named.items())
-              if isinstance(value, (list, dict))),
+        tuple(
+            (hint, tuple(sorted(value)))
+            for hint, value in sorted(named.items())
+            if isinstance(value, (list, dict))
+        ),
         tuple(sorted(fixture.templates.items())),
     )
 
 
 @functools.lru_cache(maxsize=128)
-def _value_pool(path: tuple[str, ...], account: Account | None,
-                variant: Variant = TEMPLATE) -> tuple[Any, ...]:
+def _value_pool(
+    path: tuple[str, ...], account: Account | None, variant: Variant = TEMPLATE
+) -> tuple[Any, ...]:
     """Every value the strategies draw for the field at `path` of a variant, the simplest
     first.
 
@@ -649,13 +693,18 @@ def _value_pool(path: tuple[str, ...], account: Account | None,
     schema = variant_field(variant, *path)
     hint = schema.get("x-fixture")
     if path == ("contactLists",):
-        names_ = account.named(str(hint)) if account else string_pool(schema["items"],
-                                                                       "contact-list")
-        return tuple(list(names) for names in
-                     _list_pool(names_, int(schema.get("minItems", 0)), MAX_CONTACT_LISTS))
+        names_ = (
+            account.named(str(hint)) if account else string_pool(schema["items"], "contact-list")
+        )
+        return tuple(
+            list(names)
+            for names in _list_pool(names_, int(schema.get("minItems", 0)), MAX_CONTACT_LISTS)
+        )
     if account and _names_templates(schema):  # the template and its registered text
-        return tuple({"template_name": template, "message": encode_text(text)}
-                     for template, text in account.templates)
+        return tuple(
+            {"template_name": template, "message": encode_text(text)}
+            for template, text in account.templates
+        )
     if hint and account and account.named(hint):
         return account.named(hint)
     if schema.get("format") == "base64-utf8":
@@ -667,8 +716,9 @@ def _value_pool(path: tuple[str, ...], account: Account | None,
     if path == _DAYS:
         if int(schema.get("minItems", 0)) > 1:
             raise AssertionError("the spec raised days' minItems; _days_pool must follow")
-        return tuple([{"day": d, "start": a, "end": b} for d, a, b in days]
-                     for days in _days_pool())
+        return tuple(
+            [{"day": d, "start": a, "end": b} for d, a, b in days] for days in _days_pool()
+        )
     if "enum" in schema:
         return tuple(schema["enum"])
     kind = schema.get("type", "string")  # a documented field with no type: a string
@@ -677,32 +727,37 @@ def _value_pool(path: tuple[str, ...], account: Account | None,
     if kind == "string":
         return string_pool(schema, _LABELS.get(path, path[-1]))
     if kind == "object":
-        parts = {key: _value_pool((*path, key), account, variant)
-                 for key in schema.get("properties", {})}
+        parts = {
+            key: _value_pool((*path, key), account, variant) for key in schema.get("properties", {})
+        }
         return _object_pool(schema, parts, "/".join(path))
     raise AssertionError(f"no pool for {'/'.join(path)} ({kind})")
 
 
 def _names_templates(schema: Mapping[str, Any]) -> bool:
     """Whether an object's properties name a template of the account (`x-fixture`)."""
-    return any(child.get("x-fixture") == "templates"
-               for child in schema.get("properties", {}).values())
+    return any(
+        child.get("x-fixture") == "templates" for child in schema.get("properties", {}).values()
+    )
 
 
 @functools.lru_cache(maxsize=64)
-def _optional_pool(path: tuple[str, ...], account: Account | None,
-                   variant: Variant = TEMPLATE) -> tuple[Any, ...]:
+def _optional_pool(
+    path: tuple[str, ...], account: Account | None, variant: Variant = TEMPLATE
+) -> tuple[Any, ...]:
     """An optional field's pool: ABSENT in every other entry, first (the shrink target)."""
-    return tuple(entry for value in _value_pool(path, account, variant)
-                 for entry in (ABSENT, value))
+    return tuple(
+        entry for value in _value_pool(path, account, variant) for entry in (ABSENT, value)
+    )
 
 
 #: Values per property in the shrink section of an object pool (see `_object_pool`).
 SHRINK_SECTION = 32
 
 
-def _object_pool(schema: Mapping[str, Any], parts: Mapping[str, tuple[Any, ...]],
-                 label: str) -> tuple[dict[str, Any], ...]:
+def _object_pool(
+    schema: Mapping[str, Any], parts: Mapping[str, tuple[Any, ...]], label: str
+) -> tuple[dict[str, Any], ...]:
     """Objects of `schema`, in an order that shrinks well and generates widely.
 
     First the simplest object (required properties only, each at its pool's first
@@ -727,8 +782,13 @@ def _object_pool(schema: Mapping[str, Any], parts: Mapping[str, tuple[Any, ...]]
     rng = random.Random(f"objects:{label}")
     orders = {key: rng.sample(range(len(values)), len(values)) for key, values in parts.items()}
     for index in range(max(8, *(2 * len(values) for values in parts.values()))):
-        found.append({key: parts[key][orders[key][index % len(parts[key])]]
-                      for key in properties if key in required or rng.random() < 0.5})
+        found.append(
+            {
+                key: parts[key][orders[key][index % len(parts[key])]]
+                for key in properties
+                if key in required or rng.random() < 0.5
+            }
+        )
     return tuple(found)
 
 
@@ -752,8 +812,7 @@ _PHONE = ("dialingStrategy", "callerId", "phoneNumber")
 # --- deterministic edge bodies (for the contract run) -------------------------------
 
 
-def base_campaign(fixture: Fixture | None = None,
-                  variant: Variant | None = None) -> dict[str, Any]:
+def base_campaign(fixture: Fixture | None = None, variant: Variant | None = None) -> dict[str, Any]:
     """The spec's sample request of a variant (template: `docsSample`), with the fixture's
     first contact list, template, experience flow, caller id and DNC list."""
     chosen = check_variant(variant)
@@ -785,8 +844,9 @@ def _sample(variant: Variant) -> dict[str, Any]:
     raise LookupError(f"the spec has no create request example of the {variant} variant")
 
 
-def edge_campaigns(fixture: Fixture | None = None,
-                   variant: Variant | None = None) -> list[tuple[str, dict[str, Any]]]:
+def edge_campaigns(
+    fixture: Fixture | None = None, variant: Variant | None = None
+) -> list[tuple[str, dict[str, Any]]]:
     """Named valid bodies of a variant at the edges: `("edge-name-48-chars", body)`, ...
     (deterministic; template by default, as part 1)."""
     return list(_edges(fixture, check_variant(variant)))
@@ -806,6 +866,7 @@ def _edges(fixture: Fixture | None, variant: Variant) -> Iterator[tuple[str, dic
             for step in path[:-1]:
                 node = node[step]
             node[path[-1]] = value
+
         return change
 
     hours = ("dialingStrategy", "callingHours")
@@ -815,47 +876,107 @@ def _edges(fixture: Fixture | None, variant: Variant) -> Iterator[tuple[str, dic
     yield "edge-sample", _copy(base)
     yield f"edge-name-{name_min}-chars", variant_(setter("name", value="N" * name_min))
     yield f"edge-name-{name_max}-chars", variant_(setter("name", value="N" * name_max))
-    yield f"edge-name-{name_max}-non-ascii", variant_(setter(
-        "name", value=("Ünïcødé 名前 👋 " * name_max)[:name_max]))
+    yield (
+        f"edge-name-{name_max}-non-ascii",
+        variant_(setter("name", value=("Ünïcødé 名前 👋 " * name_max)[:name_max])),
+    )
     yield "edge-description-empty", variant_(setter("description", value=""))
-    yield f"edge-description-{description_max}-chars", variant_(setter(
-        "description", value=("Déjà vu — ☎ " * description_max)[:description_max]))
+    yield (
+        f"edge-description-{description_max}-chars",
+        variant_(setter("description", value=("Déjà vu — ☎ " * description_max)[:description_max])),
+    )
     for priority in _enum("priority"):
         yield f"edge-priority-{priority}", variant_(setter("priority", value=priority))
     for frequency in _enum(*hours, "frequency"):
-        yield f"edge-frequency-{frequency.lower()}", variant_(
-            setter(*hours, "frequency", value=frequency))
+        yield (
+            f"edge-frequency-{frequency.lower()}",
+            variant_(setter(*hours, "frequency", value=frequency)),
+        )
     days = _enum(*hours, "days", "[]", "day")
     for day in days:
-        yield f"edge-day-{day.lower()}", variant_(setter(*hours, "days", value=[
-            {"day": day, "start": "9:00 AM", "end": "5:00 PM"}]))
-    yield "edge-every-day", variant_(setter(*hours, "days", value=[
-        {"day": day, "start": "8:00 AM", "end": "8:00 PM"} for day in days]))
-    yield "edge-12-am", variant_(setter(*hours, "days", value=[
-        {"day": days[0], "start": "12:00 AM", "end": "12:59 AM"}]))
-    yield "edge-12-pm", variant_(setter(*hours, "days", value=[
-        {"day": days[0], "start": "12:00 PM", "end": "12:59 PM"}]))
-    yield "edge-whole-day", variant_(setter(*hours, "days", value=[
-        {"day": days[0], "start": "12:00 AM", "end": "11:59 PM"}]))
-    yield "edge-leading-zero", variant_(setter(*hours, "days", value=[
-        {"day": days[0], "start": "09:05 AM", "end": "06:30 PM"}]))
-    yield "edge-split-shift", variant_(setter(*hours, "days", value=[
-        {"day": days[0], "start": "9:00 AM", "end": "12:00 PM"},
-        {"day": days[0], "start": "1:00 PM", "end": "5:00 PM"}]))
-    for zone in ("Asia/Kathmandu", "Asia/Kolkata", "Australia/Eucla", "Pacific/Chatham",
-                 "America/St_Johns", "Pacific/Kiritimati", "Etc/GMT+12", "UTC"):
+        yield (
+            f"edge-day-{day.lower()}",
+            variant_(
+                setter(*hours, "days", value=[{"day": day, "start": "9:00 AM", "end": "5:00 PM"}])
+            ),
+        )
+    yield (
+        "edge-every-day",
+        variant_(
+            setter(
+                *hours,
+                "days",
+                value=[{"day": day, "start": "8:00 AM", "end": "8:00 PM"} for day in days],
+            )
+        ),
+    )
+    yield (
+        "edge-12-am",
+        variant_(
+            setter(*hours, "days", value=[{"day": days[0], "start": "12:00 AM", "end": "12:59 AM"}])
+        ),
+    )
+    yield (
+        "edge-12-pm",
+        variant_(
+            setter(*hours, "days", value=[{"day": days[0], "start": "12:00 PM", "end": "12:59 PM"}])
+        ),
+    )
+    yield (
+        "edge-whole-day",
+        variant_(
+            setter(*hours, "days", value=[{"day": days[0], "start": "12:00 AM", "end": "11:59 PM"}])
+        ),
+    )
+    yield (
+        "edge-leading-zero",
+        variant_(
+            setter(*hours, "days", value=[{"day": days[0], "start": "09:05 AM", "end": "06:30 PM"}])
+        ),
+    )
+    yield (
+        "edge-split-shift",
+        variant_(
+            setter(
+                *hours,
+                "days",
+                value=[
+                    {"day": days[0], "start": "9:00 AM", "end": "12:00 PM"},
+                    {"day": days[0], "start": "1:00 PM", "end": "5:00 PM"},
+                ],
+            )
+        ),
+    )
+    for zone in (
+        "Asia/Kathmandu",
+        "Asia/Kolkata",
+        "Australia/Eucla",
+        "Pacific/Chatham",
+        "America/St_Johns",
+        "Pacific/Kiritimati",
+        "Etc/GMT+12",
+        "UTC",
+    ):
         if zone in formats.time_zones():
-            yield f"edge-zone-{zone.replace('/', '-').lower()}", variant_(setter(
-                *hours, "timezone", value=zone))
+            yield (
+                f"edge-zone-{zone.replace('/', '-').lower()}",
+                variant_(setter(*hours, "timezone", value=zone)),
+            )
     phone = (*_PHONE[:2],)
     if fixture is not None and fixture.caller_ids:
         for index, caller in enumerate(sorted(fixture.caller_ids)):
-            yield f"edge-caller-id-{index + 1}", variant_(
-                setter(*phone, "phoneNumber", value=caller))
+            yield (
+                f"edge-caller-id-{index + 1}",
+                variant_(setter(*phone, "phoneNumber", value=caller)),
+            )
     else:
-        for case, caller in (("e164-2-digits", "+12"), ("e164-15-digits", "+123456789012345"),
-                             ("sender-id-1-char", "K"), ("sender-id-11-chars", "Kore Alerts"),
-                             ("sender-id-digits-and-letter", "2024Sale")):
+        for case, caller in (
+            ("e164-2-digits", "+12"),
+            ("e164-15-digits", "+123456789012345"),
+            ("sender-id-1-char", "K"),
+            ("sender-id-11-chars", "Kore Alerts"),
+            ("sender-id-digits-and-letter", "2024Sale"),
+        ):
             yield f"edge-{case}", variant_(setter(*phone, "phoneNumber", value=caller))
     yield "edge-no-optional-fields", variant_(functools.partial(_drop_optional, variant))
     yield "edge-schedule-enabled", variant_(setter("schedule", value={"isSchedulingEnabled": True}))
@@ -864,25 +985,47 @@ def _edges(fixture: Fixture | None, variant: Variant) -> Iterator[tuple[str, dic
     templated = _names_templates(variant_field(variant, "message"))
     if fixture is not None and templated:
         for template, text in sorted(fixture.templates.items()):
-            yield f"edge-template-{_slug(template)}", variant_(setter(
-                "message", value={"template_name": template, "message": encode_text(text)}))
+            yield (
+                f"edge-template-{_slug(template)}",
+                variant_(
+                    setter(
+                        "message", value={"template_name": template, "message": encode_text(text)}
+                    )
+                ),
+            )
     else:
-        for case, text in (("1-char", "H"), ("padding-1", "Hi"), ("padding-2", "Hey!"),
-                           ("non-ascii", "Hola 👋 ¡Gracias! 名前")):
+        for case, text in (
+            ("1-char", "H"),
+            ("padding-1", "Hi"),
+            ("padding-2", "Hey!"),
+            ("non-ascii", "Hola 👋 ¡Gracias! 名前"),
+        ):
             message = {"message": encode_text(text)}
-            yield f"edge-message-{case}", variant_(setter(
-                "message", value={"template_name": "Welcome", **message} if templated else
-                message))
+            yield (
+                f"edge-message-{case}",
+                variant_(
+                    setter(
+                        "message",
+                        value={"template_name": "Welcome", **message} if templated else message,
+                    )
+                ),
+            )
     if "templateId" in variant_field(variant, "message").get("properties", {}):
-        yield "edge-message-template-id", variant_(setter(
-            "message", value={"message": encode_text("Hi"), "templateId": "tpl-1"}))
+        yield (
+            "edge-message-template-id",
+            variant_(
+                setter("message", value={"message": encode_text("Hi"), "templateId": "tpl-1"})
+            ),
+        )
     if fixture is not None:
         if variant == hinted_field("experienceFlows")[0]:
             flow_field = hinted_field("experienceFlows")[1][0]
             for flow in sorted(fixture.to_json().get("experienceFlows", {})):
                 yield f"edge-flow-{_slug(flow)}", variant_(setter(flow_field, value=flow))
-        yield "edge-every-contact-list", variant_(setter(
-            "contactLists", value=sorted(fixture.contact_lists)))
+        yield (
+            "edge-every-contact-list",
+            variant_(setter("contactLists", value=sorted(fixture.contact_lists))),
+        )
 
 
 def _drop_optional(variant: Variant, body: dict[str, Any]) -> None:
@@ -947,10 +1090,17 @@ def generate(
     for round_ in range(max(count, 8)):
         wanted = count - len(collected)
 
-        @settings(database=None, deadline=None, max_examples=wanted + 1,
-                  phases=[Phase.generate], suppress_health_check=list(HealthCheck),
-                  derandomize=False, verbosity=Verbosity.quiet, print_blob=False,
-                  report_multiple_bugs=False)
+        @settings(
+            database=None,
+            deadline=None,
+            max_examples=wanted + 1,
+            phases=[Phase.generate],
+            suppress_health_check=list(HealthCheck),
+            derandomize=False,
+            verbosity=Verbosity.quiet,
+            print_blob=False,
+            report_multiple_bugs=False,
+        )
         @seed_(seed * 1_000_003 + round_)
         @given(strategy)
         def collect(value: T) -> None:

@@ -37,8 +37,15 @@ DEFECT_KINDS = (
     "name-mismatch",
 )
 BODY_ROLES: tuple[Role, ...] = ("request", "response")
-JSON_TYPES = {"string": "string", "number": "number", "integer": "number", "boolean": "boolean",
-              "object": "object", "array": "array", "null": "null"}
+JSON_TYPES = {
+    "string": "string",
+    "number": "number",
+    "integer": "number",
+    "boolean": "boolean",
+    "object": "object",
+    "array": "array",
+    "null": "null",
+}
 # Words a description uses to restrict a value; each with the test a sample value must pass.
 CASE_CLAIMS = (
     (re.compile(r"\blower[- ]?case(d)?\b", re.I), "lowercase", str.lower),
@@ -62,8 +69,12 @@ class Defect:
     message: str
 
     def to_json(self) -> dict[str, Any]:
-        return {"kind": self.kind, "fields": list(self.fields),
-                "documents": list(self.documents), "message": self.message}
+        return {
+            "kind": self.kind,
+            "fields": list(self.fields),
+            "documents": list(self.documents),
+            "message": self.message,
+        }
 
 
 @dataclass(frozen=True)
@@ -111,9 +122,11 @@ def analyse(doc: Document, call: str | None) -> Analysed:
     for role in BODY_ROLES:
         sample = doc.sample_of(role)
         if sample is not None:
-            found.samples[role] = SampleView(sample, sample_paths(sample.payload),
-                                             record_root(sample.payload) if role == "response"
-                                             else "")
+            found.samples[role] = SampleView(
+                sample,
+                sample_paths(sample.payload),
+                record_root(sample.payload) if role == "response" else "",
+            )
         for table in doc.tables_of(role):
             view = found.samples.get(role)
             found.tables.append(resolve(table, view.paths if view else {}))
@@ -143,8 +156,10 @@ def merge(defects: Iterable[Defect]) -> list[Defect]:
     for defect in defects:
         documents = merged.setdefault((defect.kind, defect.fields, defect.message), [])
         documents += [d for d in defect.documents if d not in documents]
-    return [Defect(kind, fields, tuple(docs), message)
-            for (kind, fields, message), docs in merged.items()]
+    return [
+        Defect(kind, fields, tuple(docs), message)
+        for (kind, fields, message), docs in merged.items()
+    ]
 
 
 def quoted(items: Iterable[str], limit: int = 8) -> str:
@@ -154,7 +169,7 @@ def quoted(items: Iterable[str], limit: int = 8) -> str:
 
 
 def shorten(value: str, limit: int = 60) -> str:
-    return value if len(value) <= limit else f"{value[:limit - 15]}...{value[-12:]}"
+    return value if len(value) <= limit else f"{value[: limit - 15]}...{value[-12:]}"
 
 
 def table_label(page: Analysed, table: Table) -> str:
@@ -172,8 +187,9 @@ def broken_samples(page: Analysed) -> Iterator[Defect]:
     """A sample that looks like JSON but does not parse (or nests too deeply to trace): the
     page's readers cannot use it either, and the trace cannot compare it."""
     for broken in page.doc.broken_samples:
-        yield Defect("sample-not-json", (), (page.name,),
-                     f"{broken_label(page, broken)} is {broken.reason}")
+        yield Defect(
+            "sample-not-json", (), (page.name,), f"{broken_label(page, broken)} is {broken.reason}"
+        )
 
 
 def broken_label(page: Analysed, broken: BrokenSample) -> str:
@@ -197,25 +213,37 @@ def prefix_mismatches(page: Analysed) -> Iterator[Defect]:
             yield _prefix_defect(page, table, view, offset, rows)
 
 
-def _prefix_defect(page: Analysed, table: ResolvedTable, view: SampleView,
-                   offset: tuple[str, str], rows: list[Resolved]) -> Defect:
+def _prefix_defect(
+    page: Analysed,
+    table: ResolvedTable,
+    view: SampleView,
+    offset: tuple[str, str],
+    rows: list[Resolved],
+) -> Defect:
     names = [r.row.name for r in rows]
     paths = [r.path or "" for r in rows]
     how, prefix = offset
     if how == "strip":
-        message = (f"{table_label(page, table.table)} names {quoted(names)}; "
-                   f"{sample_label(page, view)} has them without \"{prefix}.\": {quoted(paths)}")
+        message = (
+            f"{table_label(page, table.table)} names {quoted(names)}; "
+            f'{sample_label(page, view)} has them without "{prefix}.": {quoted(paths)}'
+        )
         return Defect("path-prefix-mismatch", (*names, *paths), (page.name,), message)
     example = next(r for r in table.rows if r.offset == table.dominant)
     if table.dominant[0] == "add":
         convention = f'relative to "{table.dominant[1]}"'
     else:
         convention = "by their full path"
-    message = (f"{table_label(page, table.table)} names most fields {convention} "
-               f'("{example.row.name}" is "{example.path}" in {sample_label(page, view)}), '
-               f"but writes {quoted(names)} "
-               + (f'with the "{paths[0].split(".")[0]}." prefix' if how == "exact"
-                  else f'without "{prefix}." ({quoted(paths)} in the sample)'))
+    message = (
+        f"{table_label(page, table.table)} names most fields {convention} "
+        f'("{example.row.name}" is "{example.path}" in {sample_label(page, view)}), '
+        f"but writes {quoted(names)} "
+        + (
+            f'with the "{paths[0].split(".")[0]}." prefix'
+            if how == "exact"
+            else f'without "{prefix}." ({quoted(paths)} in the sample)'
+        )
+    )
     return Defect("path-prefix-mismatch", (*names, example.row.name), (page.name,), message)
 
 
@@ -227,15 +255,22 @@ def missing_fields(page: Analysed) -> Iterator[Defect]:
         for table in tables:
             absent = [r.row.name for r in table.rows if r.path is None]
             if absent:
-                yield Defect("table-field-missing-from-sample", tuple(absent), (page.name,),
-                             f"{table_label(page, table.table)} lists {quoted(absent)}, "
-                             f"which {sample_label(page, view)} does not have")
+                yield Defect(
+                    "table-field-missing-from-sample",
+                    tuple(absent),
+                    (page.name,),
+                    f"{table_label(page, table.table)} lists {quoted(absent)}, "
+                    f"which {sample_label(page, view)} does not have",
+                )
         uncovered = _uncovered(tables, view)
         if uncovered:
             labels = " and ".join(table_label(page, t.table) for t in tables)
-            yield Defect("sample-field-missing-from-table", tuple(uncovered), (page.name,),
-                         f"{sample_label(page, view)} has {quoted(uncovered)}, "
-                         f"which {labels} does not list")
+            yield Defect(
+                "sample-field-missing-from-table",
+                tuple(uncovered),
+                (page.name,),
+                f"{sample_label(page, view)} has {quoted(uncovered)}, which {labels} does not list",
+            )
 
 
 def _uncovered(tables: list[ResolvedTable], view: SampleView) -> list[str]:
@@ -249,9 +284,12 @@ def _uncovered(tables: list[ResolvedTable], view: SampleView) -> list[str]:
         if scope and not path.startswith(f"{scope}."):
             continue
         parent, _, last = path.rpartition(".")
-        if (path in listed or any(p.startswith(f"{path}.") for p in listed)
-                or (parent in listed and last in listed[parent].code_spans)
-                or any(path.startswith(f"{r}.") for r in reported)):
+        if (
+            path in listed
+            or any(p.startswith(f"{path}.") for p in listed)
+            or (parent in listed and last in listed[parent].code_spans)
+            or any(path.startswith(f"{r}.") for r in reported)
+        ):
             continue
         reported.append(path)
     return reported
@@ -265,7 +303,9 @@ def parameters(page: Analysed) -> Iterator[Defect]:
     headers = {r.name.lower() for t in page.doc.tables_of("header") for r in t.rows}
     if endpoint is not None:
         by_role: tuple[tuple[Role, tuple[str, ...]], ...] = (
-            ("path", endpoint.path_params), ("query", endpoint.query_params))
+            ("path", endpoint.path_params),
+            ("query", endpoint.query_params),
+        )
         for role, names in by_role:
             listed = [r.name for t in page.doc.tables_of(role) for r in t.rows]
             missing = [n for n in names if n not in listed]
@@ -276,19 +316,30 @@ def parameters(page: Analysed) -> Iterator[Defect]:
                 side = f"no {role} parameter table lists {_them(missing)}"
             else:
                 side = f"the {role} parameter table does not list {_them(missing)}"
-                side += (f"; it names {quoted(extra)} instead, which the endpoint does not have"
-                         if extra else f" (it lists only {quoted(listed)})")
+                side += (
+                    f"; it names {quoted(extra)} instead, which the endpoint does not have"
+                    if extra
+                    else f" (it lists only {quoted(listed)})"
+                )
             also = [n for n in missing if n.lower() in headers]
             if also:
                 side += f"; the header table lists {quoted(also)} as a header"
-            yield Defect("parameter-missing-from-table", (*missing, *extra), (page.name,),
-                         f"the endpoint's {role} has {quoted(missing)}, but {side}")
+            yield Defect(
+                "parameter-missing-from-table",
+                (*missing, *extra),
+                (page.name,),
+                f"the endpoint's {role} has {quoted(missing)}, but {side}",
+            )
     if page.doc.tables_of("header"):
         for section, name in page.doc.sent_headers:
             if name.lower() not in headers:
-                yield Defect("parameter-missing-from-table", (name,), (page.name,),
-                             f'the sample request ({page.where(section)}) sends the header '
-                             f'"{name}", which the header table does not list')
+                yield Defect(
+                    "parameter-missing-from-table",
+                    (name,),
+                    (page.name,),
+                    f"the sample request ({page.where(section)}) sends the header "
+                    f'"{name}", which the header table does not list',
+                )
 
 
 def _them(names: list[str]) -> str:
@@ -298,8 +349,9 @@ def _them(names: list[str]) -> str:
 # --- sample values against the contract's rules -------------------------------------------
 
 
-def sample_rule_breaks(page: Analysed, has_request_body: bool,
-                       broken: set[tuple[str, str]]) -> Iterator[Defect]:
+def sample_rule_breaks(
+    page: Analysed, has_request_body: bool, broken: set[tuple[str, str]]
+) -> Iterator[Defect]:
     """The page's samples checked against the page's own call (only for a call the spec
     knows: a request sample only where that call has a body): by the project's validator
     where the call's body or answer is the one it checks, else by the spec's JSON Schema of
@@ -315,8 +367,12 @@ def sample_rule_breaks(page: Analysed, has_request_body: bool,
         for rule, pointer, message in sample_violations(page.call, role, view.sample):
             path = normalise(".".join(p for p in pointer.split("/") if p and not p.isdigit()))
             broken.add((view.sample.section, path))
-            yield Defect("sample-value-breaks-rule", (path,) if path else (), (page.name,),
-                         f"{sample_label(page, view)} breaks {rule}: {message}")
+            yield Defect(
+                "sample-value-breaks-rule",
+                (path,) if path else (),
+                (page.name,),
+                f"{sample_label(page, view)} breaks {rule}: {message}",
+            )
 
 
 # --- descriptions ---------------------------------------------------------------------------
@@ -327,9 +383,11 @@ def descriptions_vs_sample(page: Analysed, broken: set[tuple[str, str]]) -> Iter
     sample value at that field which does not have it."""
     from kore_contract.contract import formats
 
-    checks = {"E.164": lambda v: bool(formats.E164.match(v)),
-              "ISO 8601": lambda v: formats.parse_date_time(v) is not None,
-              "base64": formats.is_base64_utf8}
+    checks = {
+        "E.164": lambda v: bool(formats.E164.match(v)),
+        "ISO 8601": lambda v: formats.parse_date_time(v) is not None,
+        "base64": formats.is_base64_utf8,
+    }
     for table in page.tables:
         view = page.samples.get(table.table.role)
         if view is None:
@@ -342,11 +400,14 @@ def descriptions_vs_sample(page: Analysed, broken: set[tuple[str, str]]) -> Iter
                 problem = _contradiction(row, value, checks)
                 if problem:
                     spelled = tuple(dict.fromkeys((row.row.name, row.path or "")))
-                    yield Defect("description-contradicts-sample", spelled,
-                                 (page.name,),
-                                 f'{table_label(page, table.table)} describes "{row.row.name}" '
-                                 f'as "{row.row.description}", but {sample_label(page, view)} '
-                                 f'has "{shorten(value)}" at "{row.path}", {problem}')
+                    yield Defect(
+                        "description-contradicts-sample",
+                        spelled,
+                        (page.name,),
+                        f'{table_label(page, table.table)} describes "{row.row.name}" '
+                        f'as "{row.row.description}", but {sample_label(page, view)} '
+                        f'has "{shorten(value)}" at "{row.path}", {problem}',
+                    )
                     break
 
 
@@ -372,17 +433,27 @@ def descriptions_vs_descriptions(pages: list[Analysed]) -> Iterator[Defect]:
     for (_, path), rows in groups.items():
         for pattern, name in FORMAT_CLAIMS:
             strict = [r for r in rows if pattern.search(r[2].description)]
-            loose = [r for r in rows if ALTERNATIVE.search(r[2].description)
-                     and not any(p.search(r[2].description) for p, _ in FORMAT_CLAIMS)]
+            loose = [
+                r
+                for r in rows
+                if ALTERNATIVE.search(r[2].description)
+                and not any(p.search(r[2].description) for p, _ in FORMAT_CLAIMS)
+            ]
             if strict and loose:
                 yield _description_defect(path, name, strict, loose)
 
 
-def _description_defect(path: str, name: str, strict: list[tuple[Analysed, Table, Row]],
-                        loose: list[tuple[Analysed, Table, Row]]) -> Defect:
+def _description_defect(
+    path: str,
+    name: str,
+    strict: list[tuple[Analysed, Table, Row]],
+    loose: list[tuple[Analysed, Table, Row]],
+) -> Defect:
     def said(rows: list[tuple[Analysed, Table, Row]]) -> str:
-        return " and ".join(f'"{row.description}" in {page.where(table.section)} ("{row.name}")'
-                            for page, table, row in rows)
+        return " and ".join(
+            f'"{row.description}" in {page.where(table.section)} ("{row.name}")'
+            for page, table, row in rows
+        )
 
     everyone = strict + loose
     return Defect(
@@ -416,7 +487,8 @@ def table_type(text: str) -> str | None:
 
 def type_mismatches(pages: list[Analysed]) -> Iterator[Defect]:
     seen: dict[tuple[str, str], dict[str, list[tuple[str, str, str]]]] = defaultdict(
-        lambda: defaultdict(list))
+        lambda: defaultdict(list)
+    )
     for page in pages:
         unparsed = {b.role for b in page.doc.broken_samples}
         for table in page.tables:
@@ -427,13 +499,15 @@ def type_mismatches(pages: list[Analysed]) -> Iterator[Defect]:
                 path = page.row_path(table, resolved)
                 if kind:
                     seen[page.record_key(table.table.role, path)][kind].append(
-                        (page.name, page.where(table.table.section), resolved.row.name))
+                        (page.name, page.where(table.table.section), resolved.row.name)
+                    )
         for role, view in page.samples.items():
             for path, values in view.paths.items():
                 for kind in dict.fromkeys(json_type(v) for v in values):
                     if kind != "null":
                         seen[page.record_key(role, path)][kind].append(
-                            (page.name, page.where(view.sample.section), path))
+                            (page.name, page.where(view.sample.section), path)
+                        )
     for (_, path), kinds in seen.items():
         if len(kinds) > 1:
             yield _type_defect(path, kinds)
@@ -443,14 +517,20 @@ def _type_defect(path: str, kinds: dict[str, list[tuple[str, str, str]]]) -> Def
     ordered = sorted(kinds.items(), key=lambda item: len(item[1]))
     parts = []
     for kind, places in ordered:
-        where = ", ".join(dict.fromkeys(
-            place + (f' ("{spelled}")' if spelled != path else "") for _, place, spelled in places))
+        where = ", ".join(
+            dict.fromkeys(
+                place + (f' ("{spelled}")' if spelled != path else "")
+                for _, place, spelled in places
+            )
+        )
         parts.append(f"{'an' if kind[0] in 'aeiou' else 'a'} {kind} in {where}")
     everyone = [p for _, places in ordered for p in places]
-    return Defect("type-mismatch", tuple(dict.fromkeys(s for _, _, s in everyone)),
-                  tuple(dict.fromkeys(d for d, _, _ in everyone)),
-                  f'"{path}" is ' + ", but ".join(parts))
-
+    return Defect(
+        "type-mismatch",
+        tuple(dict.fromkeys(s for _, _, s in everyone)),
+        tuple(dict.fromkeys(d for d, _, _ in everyone)),
+        f'"{path}" is ' + ", but ".join(parts),
+    )
 
 
 ARRAY_OF = re.compile(r"^\s*array\s*(?:\[\s*(\w+)\s*\]|of\s+(\w+?)s?\b)", re.I)
@@ -466,18 +546,29 @@ def item_type_mismatches(pages: list[Analysed]) -> Iterator[Defect]:
                 continue
             for resolved in table.rows:
                 match = ARRAY_OF.match(resolved.row.type)
-                item = JSON_TYPES.get((match.group(1) or match.group(2) or "").lower()) if match \
+                item = (
+                    JSON_TYPES.get((match.group(1) or match.group(2) or "").lower())
+                    if match
                     else None
+                )
                 if item is None or resolved.path is None:
                     continue
-                found = [json_type(v) for value in view.paths.get(resolved.path, [])
-                         if isinstance(value, list) for v in value]
+                found = [
+                    json_type(v)
+                    for value in view.paths.get(resolved.path, [])
+                    if isinstance(value, list)
+                    for v in value
+                ]
                 other = [k for k in dict.fromkeys(found) if k not in (item, "null")]
                 if other:
-                    yield Defect("type-mismatch", (resolved.row.name,), (page.name,),
-                                 f'{table_label(page, table.table)} types "{resolved.row.name}" '
-                                 f'as "{resolved.row.type}", but {sample_label(page, view)} '
-                                 f'has {" and ".join(k + " items" for k in other)} there')
+                    yield Defect(
+                        "type-mismatch",
+                        (resolved.row.name,),
+                        (page.name,),
+                        f'{table_label(page, table.table)} types "{resolved.row.name}" '
+                        f'as "{resolved.row.type}", but {sample_label(page, view)} '
+                        f"has {' and '.join(k + ' items' for k in other)} there",
+                    )
 
 
 def name_mismatches(pages: list[Analysed]) -> Iterator[Defect]:
@@ -488,8 +579,9 @@ def name_mismatches(pages: list[Analysed]) -> Iterator[Defect]:
         places: list[tuple[str, str]] = []
         for table in page.tables:
             if table.table.role == "response":
-                places += [(page.row_path(table, r), page.where(table.table.section))
-                           for r in table.rows]
+                places += [
+                    (page.row_path(table, r), page.where(table.table.section)) for r in table.rows
+                ]
         view = page.samples.get("response")
         if view is not None:
             places += [(path, page.where(view.sample.section)) for path in view.paths]
@@ -504,8 +596,13 @@ def name_mismatches(pages: list[Analysed]) -> Iterator[Defect]:
     for spellings in spelled.values():
         if len(spellings) > 1:
             ordered = sorted(spellings.items(), key=lambda item: len(item[1]))
-            said = "; ".join(f'"{name}" in {", ".join(dict.fromkeys(where))}'
-                             for name, where in ordered)
+            said = "; ".join(
+                f'"{name}" in {", ".join(dict.fromkeys(where))}' for name, where in ordered
+            )
             documents = tuple(dict.fromkeys(w.split("#")[0] for _, ws in ordered for w in ws))
-            yield Defect("name-mismatch", tuple(spellings), documents,
-                         f"the answers name one field of their records two ways: {said}")
+            yield Defect(
+                "name-mismatch",
+                tuple(spellings),
+                documents,
+                f"the answers name one field of their records two ways: {said}",
+            )

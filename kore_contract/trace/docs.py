@@ -30,8 +30,12 @@ CODE_SPAN = re.compile(r"`([^`]+)`")
 PLACEHOLDER = re.compile(r"\{\{\s*(\w+)\s*\}\}|\{(\w+)\}")
 # Section words, in priority order ("Response Body Parameters" is a response table).
 ROLE_WORDS: tuple[tuple[str, Role], ...] = (
-    ("respons", "response"), ("body", "request"), ("path", "path"),
-    ("quer", "query"), ("header", "header"), ("request", "request"),
+    ("respons", "response"),
+    ("body", "request"),
+    ("path", "path"),
+    ("quer", "query"),
+    ("header", "header"),
+    ("request", "request"),
 )
 #: A documentation page is a few tens of KB.
 MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
@@ -136,8 +140,9 @@ def read_document(path: Path) -> Document:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as error:
-        raise UnreadablePage(f"not UTF-8 (byte 0x{data[error.start]:02x} at offset {error.start})"
-                         ) from None
+        raise UnreadablePage(
+            f"not UTF-8 (byte 0x{data[error.start]:02x} at offset {error.start})"
+        ) from None
     document = parse_markdown(text, path)
     if not document.tables and not document.samples and not document.broken_samples:
         raise UnreadablePage("no Markdown table and no JSON sample: nothing to trace")
@@ -289,9 +294,14 @@ def _add_sample(document: Document, section: str, role: Role, text: str) -> None
         return
     depth = nesting(parsed.payload)
     if depth > MAX_SAMPLE_DEPTH:
-        document.broken_samples.append(BrokenSample(
-            section, role, f"nested too deeply to trace ({depth} levels; at most "
-                           f"{MAX_SAMPLE_DEPTH} are traced)"))
+        document.broken_samples.append(
+            BrokenSample(
+                section,
+                role,
+                f"nested too deeply to trace ({depth} levels; at most "
+                f"{MAX_SAMPLE_DEPTH} are traced)",
+            )
+        )
     elif isinstance(parsed.payload, dict):
         document.samples.append(Sample(section, role, parsed.payload, text))
 

@@ -57,8 +57,11 @@ def record_root(payload: Any) -> str:
     `data`), or "" when no one key does."""
     if not isinstance(payload, dict):
         return ""
-    leaves = [path for path, values in sample_paths(payload).items()
-              if not any(isinstance(v, dict) for v in values)]
+    leaves = [
+        path
+        for path, values in sample_paths(payload).items()
+        if not any(isinstance(v, dict) for v in values)
+    ]
     for key, value in payload.items():
         inside = sum(1 for path in leaves if path.startswith(f"{key}."))
         if isinstance(value, dict) and inside * 2 > len(leaves):
@@ -113,8 +116,9 @@ def resolve(table: Table, paths: dict[str, list[Any]]) -> ResolvedTable:
     rows = []
     for row in table.rows:
         found = candidates[row]
-        ranked = sorted(found, key=lambda o: (o != dominant, o != EXACT, o[0] != "strip",
-                                              -counts[o]))
+        ranked = sorted(
+            found, key=lambda o: (o != dominant, o != EXACT, o[0] != "strip", -counts[o])
+        )
         offset = ranked[0] if ranked else None
         path = apply(offset, normalise(row.name)) if offset else None
         rows.append(Resolved(row, path, offset))

@@ -45,8 +45,11 @@ def _validator(role: Role, sample: Sample) -> list[Found]:
 
     parsed = parse_json(sample.text)
     duplicates = parsed.duplicate_keys if isinstance(parsed, Parsed) else ()
-    result = (validate_request(sample.payload, duplicate_keys=duplicates) if role == "request"
-              else validate_response(sample.payload, duplicate_keys=duplicates))
+    result = (
+        validate_request(sample.payload, duplicate_keys=duplicates)
+        if role == "request"
+        else validate_response(sample.payload, duplicate_keys=duplicates)
+    )
     return [(v.rule, v.pointer, v.message) for v in result.violations]
 
 
@@ -85,7 +88,7 @@ def _variant_of(payload: Any) -> str | None:
     import jsonschema
 
     listed = getattr(spec, "variants", None)
-    for variant, when in (listed() if listed else ()):
+    for variant, when in listed() if listed else ():
         if jsonschema.Draft202012Validator(when).is_valid(payload):
             return str(variant)
     return None
@@ -95,7 +98,8 @@ def _schema_errors(schema: dict[str, Any], payload: Any) -> Iterator[Found]:
     import jsonschema
 
     validator = jsonschema.Draft202012Validator(
-        schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
+        schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
+    )
     for error in sorted(validator.iter_errors(payload), key=lambda e: list(e.absolute_path)):
         path = list(error.absolute_path)
         if error.validator == "required" and isinstance(error.instance, dict):
@@ -103,7 +107,7 @@ def _schema_errors(schema: dict[str, Any], payload: Any) -> Iterator[Found]:
             path += missing[:1]
         message = error.message
         if len(message) > MESSAGE_LIMIT:
-            message = message[:MESSAGE_LIMIT - 3] + "..."
+            message = message[: MESSAGE_LIMIT - 3] + "..."
         yield _rule_at(schema, list(error.absolute_schema_path)), spec.to_pointer(path), message
 
 

@@ -23,8 +23,15 @@ from kore_contract.contract import spec
 from kore_contract.trace.checks import DEFECT_KINDS, Analysed, Defect, analyse, find_defects
 from kore_contract.trace.docs import Document, Role, UnreadablePage, read_document, role_of
 
-__all__ = ["DEFECT_KINDS", "Defect", "DocPlace", "TraceResult", "TracedField", "trace_documents",
-           "trace_spec_only"]
+__all__ = [
+    "DEFECT_KINDS",
+    "Defect",
+    "DocPlace",
+    "TraceResult",
+    "TracedField",
+    "trace_documents",
+    "trace_spec_only",
+]
 
 
 @dataclass(frozen=True)
@@ -107,9 +114,15 @@ def trace_spec_only() -> TraceResult:
         if not found.field or "responses" in node:
             continue
         role = str(node.get("in") or role_of(found.section))
-        fields.append(TracedField(found.field, role,
-                                  (DocPlace(found.document, found.section, found.field),),
-                                  found.spec_pointer, found.rules))
+        fields.append(
+            TracedField(
+                found.field,
+                role,
+                (DocPlace(found.document, found.section, found.field),),
+                found.spec_pointer,
+                found.rules,
+            )
+        )
     return TraceResult(fields=fields)
 
 
@@ -128,14 +141,18 @@ def endpoints_differ(pages: list[Analysed]) -> list[Defect]:
         _, spec_path, _ = _operations()[page.call]
         if placeholder.sub("{}", documented) == placeholder.sub("{}", spec_path):
             continue
-        why = " (it has an empty segment, \"//\")" if "//" in documented else ""
-        message = (f'the endpoint ({page.name}#endpoint) has the path "{documented}"{why}; '
-                   f'the spec\'s {page.call} call is "{spec_path}"')
+        why = ' (it has an empty segment, "//")' if "//" in documented else ""
+        message = (
+            f'the endpoint ({page.name}#endpoint) has the path "{documented}"{why}; '
+            f'the spec\'s {page.call} call is "{spec_path}"'
+        )
         documents = found.setdefault((documented, message), [])
         if page.name not in documents:
             documents.append(page.name)
-    return [Defect("endpoint-differs-from-spec", (path,), tuple(documents), message)
-            for (path, message), documents in found.items()]
+    return [
+        Defect("endpoint-differs-from-spec", (path,), tuple(documents), message)
+        for (path, message), documents in found.items()
+    ]
 
 
 def variants_of(document: Document) -> list[Document]:
@@ -146,11 +163,14 @@ def variants_of(document: Document) -> list[Document]:
     named = list(dict.fromkeys(k for k in keys if k))
     if len(named) < 2:
         return [document]
-    return [dataclasses.replace(
-        document,
-        samples=[s for s in document.samples if _variant_key(s.section) in ("", key)],
-        tables=[t for t in document.tables if _variant_key(t.section) in ("", key)])
-        for key in named]
+    return [
+        dataclasses.replace(
+            document,
+            samples=[s for s in document.samples if _variant_key(s.section) in ("", key)],
+            tables=[t for t in document.tables if _variant_key(t.section) in ("", key)],
+        )
+        for key in named
+    ]
 
 
 def _variant_key(section: str) -> str:
@@ -173,8 +193,11 @@ def _operations() -> dict[str, tuple[str, str, str]]:
 
 
 def calls_with_body() -> set[str]:
-    return {call for call, (_, _, pointer) in _operations().items()
-            if "requestBody" in spec.pointer_get(spec.load_spec(), pointer)}
+    return {
+        call
+        for call, (_, _, pointer) in _operations().items()
+        if "requestBody" in spec.pointer_get(spec.load_spec(), pointer)
+    }
 
 
 def call_of(document: Document) -> str | None:
@@ -185,8 +208,14 @@ def call_of(document: Document) -> str | None:
             if spec_path == path and method in (document.endpoint.method, ""):
                 return call
     named = spec.load_spec().get("info", {}).get("x-documents", {})
-    return next((call for call, names in named.items()
-                 if document.name in _names(names) and call in _operations()), None)
+    return next(
+        (
+            call
+            for call, names in named.items()
+            if document.name in _names(names) and call in _operations()
+        ),
+        None,
+    )
 
 
 def spec_name(page: Analysed) -> str:
@@ -216,8 +245,11 @@ def traced_fields(pages: list[Analysed]) -> list[TracedField]:
     for key, entries in groups.items():
         pointer = _by_source(entries) or _by_location(key, entries)
         rules = _rules(pointer) if pointer else ()
-        fields.append(TracedField(entries[0][1].field, key[0],
-                                  tuple(place for _, place in entries), pointer, rules))
+        fields.append(
+            TracedField(
+                entries[0][1].field, key[0], tuple(place for _, place in entries), pointer, rules
+            )
+        )
     return fields
 
 
@@ -229,8 +261,10 @@ def _occurrences(page: Analysed) -> Iterable[tuple[Key, DocPlace]]:
             for row in plain_table.rows:
                 yield _param_key(role, row.name), DocPlace(doc.name, plain_table.section, row.name)
     if doc.endpoint is not None:
-        for role, names in (("path", doc.endpoint.path_params),
-                            ("query", doc.endpoint.query_params)):
+        for role, names in (
+            ("path", doc.endpoint.path_params),
+            ("query", doc.endpoint.query_params),
+        ):
             for name in names:
                 yield _param_key(role, name), DocPlace(doc.name, "endpoint", name)
     for section, name in doc.sent_headers:
@@ -239,14 +273,18 @@ def _occurrences(page: Analysed) -> Iterable[tuple[Key, DocPlace]]:
         for resolved in table.rows:
             path = page.row_path(table, resolved)
             role = table.table.role
-            yield (role, *page.record_key(role, path)), DocPlace(doc.name, table.table.section,
-                                                              resolved.row.name)
+            yield (
+                (role, *page.record_key(role, path)),
+                DocPlace(doc.name, table.table.section, resolved.row.name),
+            )
     for sample in doc.samples:
         view = page.samples.get(sample.role)
         paths = view.paths if view else _paths(sample.payload)
         for path in paths:
-            yield ((sample.role, *page.record_key(sample.role, path)),
-                   DocPlace(doc.name, sample.section, path))
+            yield (
+                (sample.role, *page.record_key(sample.role, path)),
+                DocPlace(doc.name, sample.section, path),
+            )
 
 
 def _paths(payload: Any) -> dict[str, list[Any]]:
@@ -264,7 +302,8 @@ def _sources() -> dict[tuple[str, str, str], list[str]]:
     index: dict[tuple[str, str, str], list[str]] = {}
     for found in spec.documented_fields():
         index.setdefault((found.document, found.section, found.field), []).append(
-            found.spec_pointer)
+            found.spec_pointer
+        )
     return index
 
 
@@ -346,8 +385,10 @@ def _record_property(schema: str) -> str | None:
     """The envelope property holding the record: the one whose schema has most fields."""
     base, node = _deref(schema)
     properties = node.get("properties", {}) if isinstance(node, dict) else {}
-    sizes = {name: len(_deref(f"{base}/properties/{spec.escape_token(name)}")[1]
-                       .get("properties", {})) for name in properties}
+    sizes = {
+        name: len(_deref(f"{base}/properties/{spec.escape_token(name)}")[1].get("properties", {}))
+        for name in properties
+    }
     best = max(sizes, key=lambda name: sizes[name], default=None)
     return best if best and sizes[best] else None
 
@@ -355,10 +396,14 @@ def _record_property(schema: str) -> str | None:
 def _parameter(operation: str, where: str, name: str) -> str | None:
     document = spec.load_spec()
     path_item = operation.rsplit("/", 1)[0]
-    candidates = [f"{path_item}/parameters/{i}"
-                  for i in range(len(spec.pointer_get(document, path_item).get("parameters", [])))]
-    candidates += [f"{operation}/parameters/{i}"
-                   for i in range(len(spec.pointer_get(document, operation).get("parameters", [])))]
+    candidates = [
+        f"{path_item}/parameters/{i}"
+        for i in range(len(spec.pointer_get(document, path_item).get("parameters", [])))
+    ]
+    candidates += [
+        f"{operation}/parameters/{i}"
+        for i in range(len(spec.pointer_get(document, operation).get("parameters", [])))
+    ]
     fold = str.lower if where == "header" else str
     for candidate in candidates:
         pointer, node = _deref(candidate)

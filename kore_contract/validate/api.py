@@ -19,9 +19,7 @@ if TYPE_CHECKING:
     from kore_contract.contract.fixture import Fixture
 
 
-def _common_violations(
-    payload: Any, kind: PayloadKind, duplicate_keys: tuple[str, ...]
-) -> Capped:
+def _common_violations(payload: Any, kind: PayloadKind, duplicate_keys: tuple[str, ...]) -> Capped:
     """R1's duplicated keys, then the schema's violations."""
     found = Capped()
     duplicates = semantic.duplicate_key_violations(duplicate_keys)

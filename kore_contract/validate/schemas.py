@@ -14,7 +14,6 @@ from kore_contract.contract import spec
 PayloadKind = Literal["request", "response"]
 
 
-
 def schema_of(kind: PayloadKind) -> dict[str, Any]:
     return _schemas()[kind]
 

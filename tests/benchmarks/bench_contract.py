@@ -55,14 +55,19 @@ def schemathesis_spec(path: Path) -> None:
     fixture = load_fixture()
     document = copy.deepcopy(spec.load_spec())
     parameters = document["components"]["parameters"]
-    for name, value in (("streamId", STREAM), ("accountIdQuery", ACCOUNT),
-                        ("accountIdHeader", ACCOUNT), ("iidHeader", IID)):
+    for name, value in (
+        ("streamId", STREAM),
+        ("accountIdQuery", ACCOUNT),
+        ("accountIdHeader", ACCOUNT),
+        ("iidHeader", IID),
+    ):
         parameters[name]["schema"]["enum"] = [value]  # the ids the mock is pinned to
     body = document["components"]["schemas"]["CreateCampaignRequest"]["properties"]
     body["contactLists"]["items"]["enum"] = list(fixture.contact_lists)
     body["message"]["properties"]["template_name"]["enum"] = list(fixture.templates)
     body["message"]["properties"]["message"]["enum"] = [
-        base64.b64encode(text.encode()).decode() for text in fixture.templates.values()]
+        base64.b64encode(text.encode()).decode() for text in fixture.templates.values()
+    ]
 
     def walk(node: Any) -> None:
         if isinstance(node, dict):
@@ -83,10 +88,29 @@ def schemathesis_spec(path: Path) -> None:
 
 def run_ours(base_url: str, max_examples: int, report_dir: Path) -> tuple[int, set[str]]:
     out, err = io.StringIO(), io.StringIO()
-    code = cli_run(["test", "--base-url", base_url, "--client-id", auth.DEFAULT_CLIENT_ID,
-                    "--client-secret", auth.DEFAULT_CLIENT_SECRET, "--stream-id", "st",
-                    "--account-id", "acc", "--iid", "app", "--report-dir", str(report_dir),
-                    "--max-examples", str(max_examples)], out, err)
+    code = cli_run(
+        [
+            "test",
+            "--base-url",
+            base_url,
+            "--client-id",
+            auth.DEFAULT_CLIENT_ID,
+            "--client-secret",
+            auth.DEFAULT_CLIENT_SECRET,
+            "--stream-id",
+            "st",
+            "--account-id",
+            "acc",
+            "--iid",
+            "app",
+            "--report-dir",
+            str(report_dir),
+            "--max-examples",
+            str(max_examples),
+        ],
+        out,
+        err,
+    )
     results = json.loads((report_dir / "results.json").read_text())
     return code, {row["id"] for row in results["rules"] if row["status"] == "failed"}
 
@@ -94,10 +118,29 @@ def run_ours(base_url: str, max_examples: int, report_dir: Path) -> tuple[int, s
 def run_schemathesis(spec_file: Path, base_url: str, max_examples: int) -> tuple[int, set[str]]:
     """Its exit code and the failure codes it reported (ST108 response violates schema, ...)."""
     token = auth.mint_token(auth.DEFAULT_CLIENT_ID, auth.DEFAULT_CLIENT_SECRET, ttl=3600)
-    command = [shutil.which("st") or "st", "run", str(spec_file), "--url", base_url,
-               "--max-examples", str(max_examples), "--checks", "all", "--seed", "1",
-               "-H", f"auth: {token}", "-H", "iid: app", "-H", "accountId: acc",
-               "--warnings", "off", "--max-time", str(MAX_TIME)]
+    command = [
+        shutil.which("st") or "st",
+        "run",
+        str(spec_file),
+        "--url",
+        base_url,
+        "--max-examples",
+        str(max_examples),
+        "--checks",
+        "all",
+        "--seed",
+        "1",
+        "-H",
+        f"auth: {token}",
+        "-H",
+        "iid: app",
+        "-H",
+        "accountId: acc",
+        "--warnings",
+        "off",
+        "--max-time",
+        str(MAX_TIME),
+    ]
     completed = subprocess.run(command, capture_output=True, text=True, timeout=300)
     return completed.returncode, set(re.findall(r"\b(ST\d{3})\b", completed.stdout))
 
@@ -116,42 +159,55 @@ def main() -> int:
         for fault in faults:
             row: dict[str, Any] = {"fault": fault or "(clean)"}
             for tool in ("kore-contract", "schemathesis"):
-                with running_mock(fault=fault, stream_id="st", account_id="acc",
-                                  iid="app") as server:
+                with running_mock(
+                    fault=fault, stream_id="st", account_id="acc", iid="app"
+                ) as server:
                     started = time.perf_counter()
                     if tool == "kore-contract":
-                        code, failed = run_ours(server.base_url, args.max_examples,
-                                                Path(scratch) / "reports")
+                        code, failed = run_ours(
+                            server.base_url, args.max_examples, Path(scratch) / "reports"
+                        )
                         detected = code == 1 and (fault is None or FAULTS[fault].rule in failed)
                     else:
-                        code, failed = run_schemathesis(spec_file, server.base_url,
-                                                        args.max_examples)
+                        code, failed = run_schemathesis(
+                            spec_file, server.base_url, args.max_examples
+                        )
                         # schemathesis alarms on the clean mock too: a defect counts as
                         # detected when it reports a kind of failure the clean run did not
                         clean_codes = rows[0]["schemathesis"]["codes"] if rows else set()
                         detected = code != 0 and bool(set(failed) - set(clean_codes))
-                    row[tool] = {"exit": code, "detected": detected, "codes": sorted(failed),
-                                 "requests": server.app.requests,
-                                 "seconds": round(time.perf_counter() - started, 1)}
+                    row[tool] = {
+                        "exit": code,
+                        "detected": detected,
+                        "codes": sorted(failed),
+                        "requests": server.app.requests,
+                        "seconds": round(time.perf_counter() - started, 1),
+                    }
             rows.append(row)
+
             def verdict(tool: str, row: dict[str, Any] = row, fault: str | None = fault) -> str:
                 if fault is None:
                     return "ALARM " if row[tool]["exit"] != 0 else "clean "
                 return "CAUGHT" if row[tool]["detected"] else "missed"
 
             ours, theirs = row["kore-contract"], row["schemathesis"]
-            print(f"{row['fault']:<40} ours: {verdict('kore-contract')} {ours['requests']:5} req "
-                  f"{ours['seconds']:5} s | st: {verdict('schemathesis')} {theirs['requests']:5} "
-                  f"req {theirs['seconds']:5} s", flush=True)
+            print(
+                f"{row['fault']:<40} ours: {verdict('kore-contract')} {ours['requests']:5} req "
+                f"{ours['seconds']:5} s | st: {verdict('schemathesis')} {theirs['requests']:5} "
+                f"req {theirs['seconds']:5} s",
+                flush=True,
+            )
     injected = [r for r in rows if r["fault"] != "(clean)"]
     for tool in ("kore-contract", "schemathesis"):
         caught = sum(r[tool]["detected"] for r in injected)
         clean = rows[0][tool]
         requests = [r[tool]["requests"] for r in rows]
         seconds = [r[tool]["seconds"] for r in rows]
-        print(f"{tool}: caught {caught}/{len(injected)}; clean server: "
-              f"{'FALSE ALARM' if clean['exit'] != 0 else 'no finding'}; requests per run "
-              f"{min(requests)}-{max(requests)}; seconds per run {min(seconds)}-{max(seconds)}")
+        print(
+            f"{tool}: caught {caught}/{len(injected)}; clean server: "
+            f"{'FALSE ALARM' if clean['exit'] != 0 else 'no finding'}; requests per run "
+            f"{min(requests)}-{max(requests)}; seconds per run {min(seconds)}-{max(seconds)}"
+        )
     if args.json:
         Path(args.json).write_text(json.dumps(rows, indent=2))
     return 0

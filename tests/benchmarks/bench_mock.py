@@ -72,8 +72,9 @@ class Server:
         self.restarts = 0
 
     def start(self) -> Server:
-        self.process = subprocess.Popen(self.argv, stdout=subprocess.DEVNULL,
-                                        stderr=subprocess.DEVNULL)
+        self.process = subprocess.Popen(
+            self.argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
         self.startup = wait_until_up(self.base_url + "/", self.process)
         return self
 
@@ -91,14 +92,20 @@ class Server:
 
 
 def ours(port: int) -> Server:
-    return Server("kore-contract mock", [sys.executable, "-m", "kore_contract", "mock",
-                                         "--port", str(port), "--quiet"], port)
+    return Server(
+        "kore-contract mock",
+        [sys.executable, "-m", "kore_contract", "mock", "--port", str(port), "--quiet"],
+        port,
+    )
 
 
 def prism(port: int) -> Server:
     document = str(spec.spec_path())
-    return Server("prism mock", ["prism", "mock", document, "-p", str(port), "-h", "127.0.0.1",
-                                 "-v", "silent"], port)
+    return Server(
+        "prism mock",
+        ["prism", "mock", document, "-p", str(port), "-h", "127.0.0.1", "-v", "silent"],
+        port,
+    )
 
 
 def run_wrk(server: Server, body_file: str, seconds: int) -> dict[str, Any]:
@@ -106,7 +113,12 @@ def run_wrk(server: Server, body_file: str, seconds: int) -> dict[str, Any]:
     env = {**os.environ, "KORE_BODY_FILE": body_file, "KORE_TOKEN": TOKEN}
     completed = subprocess.run(
         ["wrk", "-t2", "-c32", f"-d{seconds}s", "--latency", "-s", str(LUA), url],
-        capture_output=True, text=True, env=env, timeout=seconds + 60, check=False)
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=seconds + 60,
+        check=False,
+    )
     text = completed.stdout
     rate = re.search(r"Requests/sec:\s+([\d.]+)", text)
     p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)\b", text)
@@ -119,9 +131,14 @@ def run_wrk(server: Server, body_file: str, seconds: int) -> dict[str, Any]:
             return None
         return float(match[1]) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[match[2]]
 
-    return {"requests_per_s": float(rate[1]) if rate else None, "p50_ms": ms(p50),
-            "p99_ms": ms(p99), "non_2xx": int(non2xx[1]) if non2xx else 0,
-            "socket_errors": errors[0] if errors else "", "raw": text}
+    return {
+        "requests_per_s": float(rate[1]) if rate else None,
+        "p50_ms": ms(p50),
+        "p99_ms": ms(p99),
+        "non_2xx": int(non2xx[1]) if non2xx else 0,
+        "socket_errors": errors[0] if errors else "",
+        "raw": text,
+    }
 
 
 def invalid_cases() -> list[tuple[str, bytes, dict[str, str]]]:
@@ -131,13 +148,18 @@ def invalid_cases() -> list[tuple[str, bytes, dict[str, str]]]:
     cases = [(f"{b.rule}:{b.case}", b.to_bytes(), headers) for b in broken.broken_examples(fixture)]
     sample = json.dumps(spec.examples("create", "request")["docsSample"]).encode()
     none = "eyJhbGciOiJub25lIn0.eyJhcHBJZCI6ImtvcmUtY29udHJhY3QtY2xpZW50In0."
-    for name, token in (("A2:no-token", None), ("A2:not-a-jwt", "abc"),
-                        ("A2:alg-none", none),
-                        ("A2:wrong-secret", mint_token(DEFAULT_CLIENT_ID, "wrong-secret-x")),
-                        ("A2:wrong-appId", mint_token("other-client", DEFAULT_CLIENT_SECRET)),
-                        ("A2:expired", mint_token(DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET,
-                                                  ttl=1, now=time.time() - 60)),
-                        ("A2:missing-appId", sign_claims({"sub": "1"}, DEFAULT_CLIENT_SECRET))):
+    for name, token in (
+        ("A2:no-token", None),
+        ("A2:not-a-jwt", "abc"),
+        ("A2:alg-none", none),
+        ("A2:wrong-secret", mint_token(DEFAULT_CLIENT_ID, "wrong-secret-x")),
+        ("A2:wrong-appId", mint_token("other-client", DEFAULT_CLIENT_SECRET)),
+        (
+            "A2:expired",
+            mint_token(DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, ttl=1, now=time.time() - 60),
+        ),
+        ("A2:missing-appId", sign_claims({"sub": "1"}, DEFAULT_CLIENT_SECRET)),
+    ):
         changed = dict(headers)
         if token is None:
             del changed["auth"]
@@ -150,13 +172,13 @@ def invalid_cases() -> list[tuple[str, bytes, dict[str, str]]]:
     cases.append(("R1:malformed-json", b'{"name": ', headers))
     body = json.loads(sample)
     body["name"] = "Campaña de facturación " + "x" * 40  # too long, with non-ASCII: last
-    cases.append(("R2:non-ascii-name-too-long", json.dumps(body, ensure_ascii=False).encode(),
-                  headers))
+    cases.append(
+        ("R2:non-ascii-name-too-long", json.dumps(body, ensure_ascii=False).encode(), headers)
+    )
     return cases
 
 
-def send_invalid(server: Server, cases: list[tuple[str, bytes, dict[str, str]]]
-                 ) -> dict[str, str]:
+def send_invalid(server: Server, cases: list[tuple[str, bytes, dict[str, str]]]) -> dict[str, str]:
     """Each case's outcome: refused NNN, ACCEPTED NNN, 5xx NNN, dropped, server exited."""
     outcome: dict[str, str] = {}
     for name, body, headers in cases:
@@ -167,35 +189,44 @@ def send_invalid(server: Server, cases: list[tuple[str, bytes, dict[str, str]]]
         try:
             answer = requests.post(url, data=body, headers=headers, timeout=10)
             status = answer.status_code
-            outcome[name] = ("refused" if 400 <= status < 500 else
-                             "ACCEPTED" if status < 300 else "5xx") + f" {status}"
+            outcome[name] = (
+                "refused" if 400 <= status < 500 else "ACCEPTED" if status < 300 else "5xx"
+            ) + f" {status}"
         except requests.RequestException:
             time.sleep(0.3)
             outcome[name] = "server exited" if not server.alive() else "dropped (no answer)"
-    query_cases = {"A3:no-accountId-query": create_url(server.base_url).replace(
-        "accountId=", "x="), "R6:query-campaignType-voice": create_url(
-        server.base_url, campaign_type="voice")}
+    query_cases = {
+        "A3:no-accountId-query": create_url(server.base_url).replace("accountId=", "x="),
+        "R6:query-campaignType-voice": create_url(server.base_url, campaign_type="voice"),
+    }
     sample = json.dumps(spec.examples("create", "request")["docsSample"]).encode()
     for name, url in query_cases.items():
         if not server.alive():
             server.restarts += 1
             server.start()
         try:
-            status = requests.post(url, data=sample, headers=curl_headers(TOKEN),
-                                   timeout=10).status_code
-            outcome[name] = ("refused" if 400 <= status < 500 else
-                             "ACCEPTED" if status < 300 else "5xx") + f" {status}"
+            status = requests.post(
+                url, data=sample, headers=curl_headers(TOKEN), timeout=10
+            ).status_code
+            outcome[name] = (
+                "refused" if 400 <= status < 500 else "ACCEPTED" if status < 300 else "5xx"
+            ) + f" {status}"
         except requests.RequestException:
             outcome[name] = "server exited" if not server.alive() else "dropped (no answer)"
     return outcome
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--seconds", type=int, default=10)
-    parser.add_argument("--load", type=int, default=5000, help="valid and invalid creates "
-                        "each in the load test (0: skip)")
+    parser.add_argument(
+        "--load",
+        type=int,
+        default=5000,
+        help="valid and invalid creates each in the load test (0: skip)",
+    )
     parser.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
     args = parser.parse_args(argv)
 
@@ -214,9 +245,12 @@ def main(argv: list[str] | None = None) -> int:
             server.start()
             entry: dict[str, Any] = {"startup_s": round(server.startup, 2)}
             # one valid create first: both must accept it
-            first = requests.post(create_url(server.base_url, account="acc-bench",
-                                             stream="st-bench"), data=body,
-                                  headers=curl_headers(TOKEN, account="acc-bench"), timeout=10)
+            first = requests.post(
+                create_url(server.base_url, account="acc-bench", stream="st-bench"),
+                data=body,
+                headers=curl_headers(TOKEN, account="acc-bench"),
+                timeout=10,
+            )
             entry["valid_create_status"] = first.status_code
             if shutil.which("wrk"):
                 entry["wrk"] = run_wrk(server, handle.name, args.seconds)
@@ -239,8 +273,11 @@ def main(argv: list[str] | None = None) -> int:
                 result = run_load(server.base_url, valid, invalid, clients=32, token=TOKEN)
             finally:
                 server.stop()
-            report["load"] = {"summary": result.summary(), "ok": result.ok,
-                              "generation_s": round(generated, 1)}
+            report["load"] = {
+                "summary": result.summary(),
+                "ok": result.ok,
+                "generation_s": round(generated, 1),
+            }
     finally:
         for server in servers:
             server.stop()
@@ -257,23 +294,28 @@ def print_report(report: dict[str, Any]) -> None:
     for name in names:
         entry = report[name]
         wrk = entry.get("wrk", {})
-        print(f"  {name:20} {wrk.get('requests_per_s') or 0:8.0f} creates/s  p50 "
-              f"{wrk.get('p50_ms') or 0:6.2f} ms  p99 {wrk.get('p99_ms') or 0:6.2f} ms  "
-              f"non-2xx {wrk.get('non_2xx')}  startup {entry['startup_s']} s  "
-              f"first create {entry['valid_create_status']}")
+        print(
+            f"  {name:20} {wrk.get('requests_per_s') or 0:8.0f} creates/s  p50 "
+            f"{wrk.get('p50_ms') or 0:6.2f} ms  p99 {wrk.get('p99_ms') or 0:6.2f} ms  "
+            f"non-2xx {wrk.get('non_2xx')}  startup {entry['startup_s']} s  "
+            f"first create {entry['valid_create_status']}"
+        )
     print("\ninvalid requests (same set to each):")
     cases = list(report[names[0]]["invalid"]) if names else []
     for case in cases:
-        print(f"  {case:48} " + "  ".join(f"{report[n]['invalid'].get(case, '-'):22}"
-                                          for n in names))
+        print(
+            f"  {case:48} " + "  ".join(f"{report[n]['invalid'].get(case, '-'):22}" for n in names)
+        )
     for name in names:
         outcomes = report[name]["invalid"].values()
         refused = sum(o.startswith("refused") for o in outcomes)
-        print(f"  {name}: refused {refused}/{len(outcomes)}; accepted "
-              f"{sum(o.startswith('ACCEPTED') for o in outcomes)}; 5xx "
-              f"{sum(o.startswith('5xx') for o in outcomes)}; dropped "
-              f"{sum(o.startswith('dropped') for o in outcomes)}; server exited "
-              f"{sum(o.startswith('server exited') for o in outcomes)}")
+        print(
+            f"  {name}: refused {refused}/{len(outcomes)}; accepted "
+            f"{sum(o.startswith('ACCEPTED') for o in outcomes)}; 5xx "
+            f"{sum(o.startswith('5xx') for o in outcomes)}; dropped "
+            f"{sum(o.startswith('dropped') for o in outcomes)}; server exited "
+            f"{sum(o.startswith('server exited') for o in outcomes)}"
+        )
     if "load" in report:
         print(f"\nload test (ours): {report['load']['summary']}; ok={report['load']['ok']}")
 

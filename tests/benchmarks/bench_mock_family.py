@@ -56,9 +56,23 @@ KIND = spec.campaign_type()
 
 
 def ours(port: int, capacity: int) -> Server:
-    return Server("kore-contract mock", [
-        sys.executable, "-m", "kore_contract", "mock", "--port", str(port), "--quiet",
-        "--max-campaigns", str(capacity + 1000), "--max-store-mb", "2048"], port)
+    return Server(
+        "kore-contract mock",
+        [
+            sys.executable,
+            "-m",
+            "kore_contract",
+            "mock",
+            "--port",
+            str(port),
+            "--quiet",
+            "--max-campaigns",
+            str(capacity + 1000),
+            "--max-store-mb",
+            "2048",
+        ],
+        port,
+    )
 
 
 def prism(port: int) -> Server | None:
@@ -69,8 +83,11 @@ def prism(port: int) -> Server | None:
         command = ["npx", "--yes", "@stoplight/prism-cli"]
     else:
         return None
-    return Server("prism mock", [*command, "mock", document, "-p", str(port), "-h",
-                                 "127.0.0.1", "-v", "silent"], port)
+    return Server(
+        "prism mock",
+        [*command, "mock", document, "-p", str(port), "-h", "127.0.0.1", "-v", "silent"],
+        port,
+    )
 
 
 def fill(server: Server, target: int, body_file: str) -> float:
@@ -81,24 +98,39 @@ def fill(server: Server, target: int, body_file: str) -> float:
     rate = 1000.0  # creates per second, until measured
     while (missing := target - stored(server)) > 0:
         threads = 2
-        url = call_url(server.base_url, "create", stream=STREAM, accountId=ACCOUNT,
-                       campaignType=KIND)
-        env = {**os.environ, "KORE_BODY_FILE": body_file, "KORE_TOKEN": TOKEN,
-               "KORE_QUOTA": str(-(-missing // threads)), "KORE_ACCOUNT": ACCOUNT}
+        url = call_url(
+            server.base_url, "create", stream=STREAM, accountId=ACCOUNT, campaignType=KIND
+        )
+        env = {
+            **os.environ,
+            "KORE_BODY_FILE": body_file,
+            "KORE_TOKEN": TOKEN,
+            "KORE_QUOTA": str(-(-missing // threads)),
+            "KORE_ACCOUNT": ACCOUNT,
+        }
         seconds = max(1, min(60, round(missing / rate * 1.1)))
         begun = time.perf_counter()
-        subprocess.run(["wrk", f"-t{threads}", "-c16", f"-d{seconds}s", "-s", str(LUA), url],
-                       capture_output=True, text=True, env=env, timeout=seconds + 60,
-                       check=True)
-        rate = max(100.0, (missing - max(0, target - stored(server)))
-                   / (time.perf_counter() - begun))
+        subprocess.run(
+            ["wrk", f"-t{threads}", "-c16", f"-d{seconds}s", "-s", str(LUA), url],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=seconds + 60,
+            check=True,
+        )
+        rate = max(
+            100.0, (missing - max(0, target - stored(server))) / (time.perf_counter() - begun)
+        )
     return time.perf_counter() - started
 
 
 def stored(server: Server) -> int:
-    answer = requests.post(call_url(server.base_url, "list", stream=STREAM, accountId=ACCOUNT),
-                           json={"type": KIND, "limit": 1}, timeout=60,
-                           headers=curl_headers(TOKEN, account=ACCOUNT))
+    answer = requests.post(
+        call_url(server.base_url, "list", stream=STREAM, accountId=ACCOUNT),
+        json={"type": KIND, "limit": 1},
+        timeout=60,
+        headers=curl_headers(TOKEN, account=ACCOUNT),
+    )
     answer.raise_for_status()
     return int(answer.json()["data"]["totalResults"])
 
@@ -112,35 +144,65 @@ def vary(server: Server, rng: random.Random, share: float = 0.1) -> None:
     total = stored(server)
     ids: list[str] = []
     for _ in range(-(-int(total * share) // 100)):
-        answer = session.post(call_url(server.base_url, "list", stream=STREAM,
-                                       accountId=ACCOUNT),
-                              json={"type": KIND, "limit": 100,
-                                    "skip": rng.randrange(0, max(1, total - 100)),
-                                    "filters": {"status": ["Ready"]}}, headers=headers,
-                              timeout=60).json()["data"]
+        answer = session.post(
+            call_url(server.base_url, "list", stream=STREAM, accountId=ACCOUNT),
+            json={
+                "type": KIND,
+                "limit": 100,
+                "skip": rng.randrange(0, max(1, total - 100)),
+                "filters": {"status": ["Ready"]},
+            },
+            headers=headers,
+            timeout=60,
+        ).json()["data"]
         ids += [r["id"] for r in answer["results"]]
     body = json.loads(Path(BODY_TEMPLATE).read_text().replace("@PRIORITY@", "3"))
     for index, campaign_id in enumerate(dict.fromkeys(ids)):
-        trigger = call_url(server.base_url, "trigger", campaign_id, stream=STREAM,
-                           campaignType=KIND, trigger="play", accountId=ACCOUNT)
+        trigger = call_url(
+            server.base_url,
+            "trigger",
+            campaign_id,
+            stream=STREAM,
+            campaignType=KIND,
+            trigger="play",
+            accountId=ACCOUNT,
+        )
         if index % 2 == 0:
             body["name"] = f"Updated {rng.random():.10f}"
-            session.put(call_url(server.base_url, "update", campaign_id, stream=STREAM,
-                                 accountId=ACCOUNT, campaignType=KIND), json=body,
-                        headers=headers, timeout=60)
+            session.put(
+                call_url(
+                    server.base_url,
+                    "update",
+                    campaign_id,
+                    stream=STREAM,
+                    accountId=ACCOUNT,
+                    campaignType=KIND,
+                ),
+                json=body,
+                headers=headers,
+                timeout=60,
+            )
         session.post(trigger, headers=headers, timeout=60)
         if index % 4 == 1:
-            session.post(trigger.replace("trigger=play", "trigger=stop"), headers=headers,
-                         timeout=60)
+            session.post(
+                trigger.replace("trigger=play", "trigger=stop"), headers=headers, timeout=60
+            )
 
 
-def list_bodies(rng: random.Random, total: int, created: tuple[str, str],
-                count: int) -> list[tuple[str, dict[str, Any]]]:
+def list_bodies(
+    rng: random.Random, total: int, created: tuple[str, str], count: int
+) -> list[tuple[str, dict[str, Any]]]:
     """(kind, body): a seeded mix of list requests."""
     sorts: list[dict[str, str] | None] = [
-        None, {"name": "asc"}, {"name": "desc"}, {"createdAt": "asc"},
-        {"createdAt": "desc"}, {"updatedAt": "asc"}, {"updatedAt": "desc"},
-        {"name": "asc", "createdAt": "desc"}]
+        None,
+        {"name": "asc"},
+        {"name": "desc"},
+        {"createdAt": "asc"},
+        {"createdAt": "desc"},
+        {"updatedAt": "asc"},
+        {"updatedAt": "desc"},
+        {"name": "asc", "createdAt": "desc"},
+    ]
     statuses = [None, ["Ready"], ["Active"], ["Ready", "Stopped"]]
     priorities = [None, [5], [1, 2, 3]]
     first, last = (time.mktime(time.strptime(c[:19], "%Y-%m-%dT%H:%M:%S")) for c in created)
@@ -173,8 +235,7 @@ def list_bodies(rng: random.Random, total: int, created: tuple[str, str],
     return bodies
 
 
-def measure_lists(server: Server, bodies: list[tuple[str, dict[str, Any]]]
-                  ) -> dict[str, Any]:
+def measure_lists(server: Server, bodies: list[tuple[str, dict[str, Any]]]) -> dict[str, Any]:
     connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)
     path = call_url("", "list", stream=STREAM, accountId=ACCOUNT)
     headers = curl_headers(TOKEN, account=ACCOUNT)
@@ -190,15 +251,20 @@ def measure_lists(server: Server, bodies: list[tuple[str, dict[str, Any]]]
         elapsed = (time.perf_counter() - started) * 1000
         statuses.add(answer.status)
         times.setdefault(kind.split(",")[0], []).append(elapsed)
-        times.setdefault("with a window" if "window" in kind else "no window", []).append(
-            elapsed)
+        times.setdefault("with a window" if "window" in kind else "no window", []).append(elapsed)
         every.append(elapsed)
     connection.close()
-    return {"p50_ms": percentile(every, 50), "p99_ms": percentile(every, 99),
-            "max_ms": round(max(every), 2), "queries": len(every),
-            "statuses": sorted(statuses),
-            "by_kind": {k: {"p50_ms": percentile(v, 50), "p99_ms": percentile(v, 99),
-                            "n": len(v)} for k, v in sorted(times.items())}}
+    return {
+        "p50_ms": percentile(every, 50),
+        "p99_ms": percentile(every, 99),
+        "max_ms": round(max(every), 2),
+        "queries": len(every),
+        "statuses": sorted(statuses),
+        "by_kind": {
+            k: {"p50_ms": percentile(v, 50), "p99_ms": percentile(v, 99), "n": len(v)}
+            for k, v in sorted(times.items())
+        },
+    }
 
 
 def percentile(values: list[float], which: int) -> float:
@@ -210,12 +276,14 @@ def percentile(values: list[float], which: int) -> float:
 
 def creation_range(server: Server) -> tuple[str, str]:
     def one(direction: str) -> str:
-        answer = requests.post(call_url(server.base_url, "list", stream=STREAM,
-                                        accountId=ACCOUNT),
-                               json={"type": KIND, "limit": 1,
-                                     "sortBy": {"createdAt": direction}},
-                               headers=curl_headers(TOKEN, account=ACCOUNT), timeout=60)
+        answer = requests.post(
+            call_url(server.base_url, "list", stream=STREAM, accountId=ACCOUNT),
+            json={"type": KIND, "limit": 1, "sortBy": {"createdAt": direction}},
+            headers=curl_headers(TOKEN, account=ACCOUNT),
+            timeout=60,
+        )
         return str(answer.json()["data"]["results"][0]["createdAt"])
+
     return one("asc"), one("desc")
 
 
@@ -224,8 +292,9 @@ BODY_TEMPLATE = ""
 
 def main(argv: list[str] | None = None) -> int:
     global BODY_TEMPLATE
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--queries", type=int, default=400, help="list bodies per size")
     parser.add_argument("--seconds", type=int, default=10, help="wrk seconds per server")
     parser.add_argument("--sizes", default="1000,10000,100000")
@@ -254,10 +323,13 @@ def main(argv: list[str] | None = None) -> int:
             figures = measure_lists(server, bodies)
             figures.update(stored=held, fill_s=round(seconds, 1))
             report["list"][str(size)] = figures
-            print(f"list at {held:>7,} campaigns: p50 {figures['p50_ms']:6.2f} ms  p99 "
-                  f"{figures['p99_ms']:6.2f} ms  max {figures['max_ms']:6.2f} ms  "
-                  f"({figures['queries']} bodies, answers {figures['statuses']}; filled in "
-                  f"{seconds:.0f} s)", flush=True)
+            print(
+                f"list at {held:>7,} campaigns: p50 {figures['p50_ms']:6.2f} ms  p99 "
+                f"{figures['p99_ms']:6.2f} ms  max {figures['max_ms']:6.2f} ms  "
+                f"({figures['queries']} bodies, answers {figures['statuses']}; filled in "
+                f"{seconds:.0f} s)",
+                flush=True,
+            )
     finally:
         server.stop()
     for make in (lambda port: ours(port, 10**6), prism):
@@ -267,10 +339,18 @@ def main(argv: list[str] | None = None) -> int:
             continue
         try:
             candidate.start()
-            first = requests.post(call_url(candidate.base_url, "create", stream=STREAM,
-                                           accountId="acc-bench", campaignType=KIND),
-                                  data=json.dumps(sample),
-                                  headers=curl_headers(TOKEN, account="acc-bench"), timeout=30)
+            first = requests.post(
+                call_url(
+                    candidate.base_url,
+                    "create",
+                    stream=STREAM,
+                    accountId="acc-bench",
+                    campaignType=KIND,
+                ),
+                data=json.dumps(sample),
+                headers=curl_headers(TOKEN, account="acc-bench"),
+                timeout=30,
+            )
             wrk = run_wrk(candidate, plain.name, args.seconds)
             wrk.pop("raw")
             report["create"][candidate.name] = {"first_status": first.status_code, **wrk}
@@ -289,16 +369,22 @@ def main(argv: list[str] | None = None) -> int:
 def print_report(report: dict[str, Any]) -> None:
     print(f"\nloopback, {report['cpus']} CPUs")
     for figures in report["list"].values():
-        print(f"  list, {figures['stored']:>7,} campaigns: p50 {figures['p50_ms']:6.2f} ms, "
-              f"p99 {figures['p99_ms']:6.2f} ms, max {figures['max_ms']:6.2f} ms")
+        print(
+            f"  list, {figures['stored']:>7,} campaigns: p50 {figures['p50_ms']:6.2f} ms, "
+            f"p99 {figures['p99_ms']:6.2f} ms, max {figures['max_ms']:6.2f} ms"
+        )
         for kind, numbers in figures["by_kind"].items():
-            print(f"      {kind:28} p50 {numbers['p50_ms']:6.2f} ms  p99 "
-                  f"{numbers['p99_ms']:6.2f} ms  ({numbers['n']})")
+            print(
+                f"      {kind:28} p50 {numbers['p50_ms']:6.2f} ms  p99 "
+                f"{numbers['p99_ms']:6.2f} ms  ({numbers['n']})"
+            )
     rates = {name: entry.get("requests_per_s") for name, entry in report["create"].items()}
     for name, entry in report["create"].items():
-        print(f"  create, {name:20} {entry.get('requests_per_s') or 0:8.0f}/s  p99 "
-              f"{entry.get('p99_ms') or 0:6.2f} ms  first create {entry.get('first_status')}"
-              f"  non-2xx {entry.get('non_2xx')}  {entry.get('error', '')}")
+        print(
+            f"  create, {name:20} {entry.get('requests_per_s') or 0:8.0f}/s  p99 "
+            f"{entry.get('p99_ms') or 0:6.2f} ms  first create {entry.get('first_status')}"
+            f"  non-2xx {entry.get('non_2xx')}  {entry.get('error', '')}"
+        )
     ours_rate, prism_rate = rates.get("kore-contract mock"), rates.get("prism mock")
     if ours_rate and prism_rate:
         print(f"  create ratio: {ours_rate / prism_rate:.1f}x Prism's (goal: at least 2x)")

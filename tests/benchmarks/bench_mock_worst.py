@@ -69,25 +69,33 @@ def with_member(name: str, value: bytes) -> bytes:
 def worst_bodies() -> dict[str, bytes]:
     block = {"day": "Monday", "from": "09:00 AM", "to": "05:00 PM"}
     hours = SAMPLE["dialingStrategy"]["callingHours"]
-    day_head = json.dumps({**SAMPLE, "dialingStrategy": {**SAMPLE["dialingStrategy"],
-                           "callingHours": {**hours, "days": []}}}).encode()
+    day_head = json.dumps(
+        {
+            **SAMPLE,
+            "dialingStrategy": {**SAMPLE["dialingStrategy"], "callingHours": {**hours, "days": []}},
+        }
+    ).encode()
     cut = day_head.index(b'"days": [') + len(b'"days": [')
-    valid_echo = json.dumps({**SAMPLE, "schedule": {**SAMPLE.get("schedule", {}),
-                                                     "note": "z" * (LIMIT - 4096)}}).encode()
+    valid_echo = json.dumps(
+        {**SAMPLE, "schedule": {**SAMPLE.get("schedule", {}), "note": "z" * (LIMIT - 4096)}}
+    ).encode()
     return {
         "contactLists [0, 0, ...]": fill(b'{"contactLists":[', b"0", b"]}"),
-        "days [{}, {}, ...]": fill(b'{"dialingStrategy":{"callingHours":{"days":[', b"{}",
-                                   b"]}}}"),
-        "days: overlapping blocks (R14)": fill(day_head[:cut], json.dumps(block).encode(),
-                                               day_head[cut:]),
+        "days [{}, {}, ...]": fill(b'{"dialingStrategy":{"callingHours":{"days":[', b"{}", b"]}}}"),
+        "days: overlapping blocks (R14)": fill(
+            day_head[:cut], json.dumps(block).encode(), day_head[cut:]
+        ),
         "contactLists: distinct unknown names (R4)": numbered(
-            b'{"contactLists":[', '"list-{}"', b"]}"),
-        "10,000s of extra members (R16)": numbered(with_member("x", b"0")[:-1] + b",",
-                                                   '"k{}":0', b"}"),
+            b'{"contactLists":[', '"list-{}"', b"]}"
+        ),
+        "10,000s of extra members (R16)": numbered(
+            with_member("x", b"0")[:-1] + b",", '"k{}":0', b"}"
+        ),
         "duplicated keys": fill(b"{", b'"a":1', b"}"),
         "[1e999, 1e999, ...]": fill(b'{"contactLists":[', b"1e999", b"]}"),
         "escaped strings (no fast parse)": with_member(
-            "note", b'"' + b"\\u00e9" * ((LIMIT - 4096) // 6) + b'"'),
+            "note", b'"' + b"\\u00e9" * ((LIMIT - 4096) // 6) + b'"'
+        ),
         "one long name (R2)": b'{"name":"' + b"n" * (LIMIT - 16) + b'"}',
         "valid, 1 MB extra property (stored, echoed)": valid_echo,
         "nested arrays": b"[" * (LIMIT // 2) + b"]" * (LIMIT // 2),
@@ -113,7 +121,9 @@ class Mock:
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.process = subprocess.Popen(
             [sys.executable, "-m", "kore_contract", "mock", "--port", str(self.port), "--quiet"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:
@@ -128,8 +138,9 @@ class Mock:
         self.process.wait(timeout=10)
 
 
-def concurrent_gets(base_url: str, stop: threading.Event,
-                    record: Callable[[float, float], None]) -> None:
+def concurrent_gets(
+    base_url: str, stop: threading.Event, record: Callable[[float, float], None]
+) -> None:
     """GETs one after the other on one keep-alive connection until `stop`."""
     with requests.Session() as session:
         url = campaign_url(base_url, "cd-none")
@@ -147,8 +158,9 @@ def measure(name: str, body: bytes, repeat: int) -> dict[str, Any]:
         before = memory_kb(mock.process.pid, "VmRSS")
         gets: list[tuple[float, float]] = []
         stop = threading.Event()
-        getter = threading.Thread(target=concurrent_gets,
-                                  args=(mock.base_url, stop, lambda a, b: gets.append((a, b))))
+        getter = threading.Thread(
+            target=concurrent_gets, args=(mock.base_url, stop, lambda a, b: gets.append((a, b)))
+        )
         getter.start()
         posts: list[tuple[float, float]] = []
         answer = None
@@ -156,8 +168,9 @@ def measure(name: str, body: bytes, repeat: int) -> dict[str, Any]:
             with requests.Session() as session:
                 for _ in range(repeat):
                     started = time.perf_counter()
-                    answer = session.post(create_url(mock.base_url), data=body,
-                                          headers=HEADERS, timeout=120)
+                    answer = session.post(
+                        create_url(mock.base_url), data=body, headers=HEADERS, timeout=120
+                    )
                     posts.append((started, time.perf_counter()))
         finally:
             stop.set()
@@ -166,10 +179,15 @@ def measure(name: str, body: bytes, repeat: int) -> dict[str, Any]:
     finally:
         mock.stop()
     assert answer is not None
-    overlapping = [end - start for start, end in gets
-                   if any(start < post_end and end > post_start for post_start, post_end in posts)]
+    overlapping = [
+        end - start
+        for start, end in gets
+        if any(start < post_end and end > post_start for post_start, post_end in posts)
+    ]
     return {
-        "body": name, "bytes": len(body), "status": answer.status_code,
+        "body": name,
+        "bytes": len(body),
+        "status": answer.status_code,
         "answer_bytes": len(answer.content),
         "answer_ms": round(max(end - start for start, end in posts) * 1000, 1),
         "extra_rss_mb": round(max(0, peak - before) / 1024, 1),
@@ -179,8 +197,9 @@ def measure(name: str, body: bytes, repeat: int) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--only", metavar="TEXT", help="only bodies whose name holds TEXT")
     parser.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
@@ -188,14 +207,21 @@ def main(argv: list[str] | None = None) -> int:
     if not Path("/proc/self/status").exists():
         print("needs /proc (Linux) for the memory figures")
         return 2
-    rows = [measure(name, body, args.repeat) for name, body in worst_bodies().items()
-            if args.only is None or args.only in name]
-    print(f"\n{'body':46} {'status':>6} {'answer':>9} {'time':>9} {'extra RSS':>10} "
-          f"{'slowest GET meanwhile':>22}")
+    rows = [
+        measure(name, body, args.repeat)
+        for name, body in worst_bodies().items()
+        if args.only is None or args.only in name
+    ]
+    print(
+        f"\n{'body':46} {'status':>6} {'answer':>9} {'time':>9} {'extra RSS':>10} "
+        f"{'slowest GET meanwhile':>22}"
+    )
     for row in rows:
-        print(f"{row['body']:46} {row['status']:>6} {row['answer_bytes']:>9,} "
-              f"{row['answer_ms']:>7} ms {row['extra_rss_mb']:>7} MB "
-              f"{row['slowest_get_ms']:>10} ms ({row['gets_during']} GETs)")
+        print(
+            f"{row['body']:46} {row['status']:>6} {row['answer_bytes']:>9,} "
+            f"{row['answer_ms']:>7} ms {row['extra_rss_mb']:>7} MB "
+            f"{row['slowest_get_ms']:>10} ms ({row['gets_during']} GETs)"
+        )
     slow = [r["body"] for r in rows if r["answer_ms"] >= 100 or r["extra_rss_mb"] >= 50]
     print(f"\ngoal (< 100 ms, < 50 MB): {'met' if not slow else 'missed by ' + ', '.join(slow)}")
     if args.json:

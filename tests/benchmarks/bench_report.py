@@ -32,6 +32,8 @@ def test_render_all_formats_of_1000_cases(benchmark: Any) -> None:
     started = time.perf_counter()
     sizes = benchmark.pedantic(render_all, args=(results,), rounds=5, iterations=1)
     mean = benchmark.stats.stats.mean
-    print(f"\nrendered json, junit, html and md for {CASES} cases: mean {mean:.3f} s "
-          f"(5 rounds in {time.perf_counter() - started:.2f} s); sizes {sizes}")
+    print(
+        f"\nrendered json, junit, html and md for {CASES} cases: mean {mean:.3f} s "
+        f"(5 rounds in {time.perf_counter() - started:.2f} s); sizes {sizes}"
+    )
     assert mean < BUDGET_S

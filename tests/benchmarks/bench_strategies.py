@@ -83,9 +83,15 @@ def given_loop(strategy: st.SearchStrategy[Any], count: int, budget: float) -> l
     found: list[Any] = []
     deadline = time.perf_counter() + budget
 
-    @settings(database=None, deadline=None, max_examples=count, phases=[Phase.generate],
-              suppress_health_check=list(HealthCheck), verbosity=Verbosity.quiet,
-              print_blob=False)
+    @settings(
+        database=None,
+        deadline=None,
+        max_examples=count,
+        phases=[Phase.generate],
+        suppress_health_check=list(HealthCheck),
+        verbosity=Verbosity.quiet,
+        print_blob=False,
+    )
     @given(strategy)
     def collect(body: Any) -> None:
         if len(found) < count:
@@ -110,8 +116,9 @@ def edge_counts(bodies: list[Any]) -> Counter[str]:
         counts["valid"] += validate_request(body).ok
         for key in ("name", "description"):
             if isinstance(body.get(key), str):
-                counts[f"{key} at {schema[key]['maxLength']}"] += \
+                counts[f"{key} at {schema[key]['maxLength']}"] += (
                     len(body[key]) == schema[key]["maxLength"]
+                )
         counts[f"priority {body.get('priority')}"] += 1
         hours = body.get("dialingStrategy", {}).get("callingHours", {})
         times = [t for b in hours.get("days", []) for t in (b.get("start", ""), b.get("end", ""))]
@@ -168,10 +175,17 @@ def run_family(examples: int) -> list[FamilyRow]:
     """The family's strategies (issue 12): bodies per second and how many pass the
     validator for their call and variant, `generate()` as the fuzz command runs it."""
     kinds: list[tuple[str, Any, dict[str, Any]]] = [
-        (f"campaigns(variant={variant!r})", strategies.campaigns(variant=variant),
-         {"call": "create", "variant": variant}) for variant in spec.variant_names()]
-    kinds += [("updates()", strategies.updates(), {"call": "update"}),
-              ("list_requests()", strategies.list_requests(), {"call": "list"})]
+        (
+            f"campaigns(variant={variant!r})",
+            strategies.campaigns(variant=variant),
+            {"call": "create", "variant": variant},
+        )
+        for variant in spec.variant_names()
+    ]
+    kinds += [
+        ("updates()", strategies.updates(), {"call": "update"}),
+        ("list_requests()", strategies.list_requests(), {"call": "list"}),
+    ]
     rows = []
     for label, strategy, how in kinds:
         strategies.generate(strategy, 20, seed=0)  # warm the pools
@@ -190,8 +204,11 @@ def _family_valid(body: Any, how: dict[str, Any]) -> bool:
 
 
 def render_family(rows: list[FamilyRow], examples: int) -> str:
-    lines = [f"family bodies, {examples} asked per row (generate(), same run)", "",
-             f"{'row':<38}{'bodies':>8}{'seconds':>9}{'bodies/s':>10}{'valid':>8}"]
+    lines = [
+        f"family bodies, {examples} asked per row (generate(), same run)",
+        "",
+        f"{'row':<38}{'bodies':>8}{'seconds':>9}{'bodies/s':>10}{'valid':>8}",
+    ]
     for label, made, seconds, valid in rows:
         rate = made / seconds if seconds else 0.0
         lines.append(f"{label:<38}{made:>8}{seconds:>9.2f}{rate:>10.1f}{valid:>8}")
@@ -208,16 +225,31 @@ def render(rows: list[Row], examples: int) -> str:
             lines.append(f"    failed: {error[:200]}")
     counted = [(label, counts) for label, _, _, counts, _ in rows if counts is not None]
     keys = sorted({k for _, counts in counted for k in counts}, key=_key_order)
-    lines += ["", f"{'edge (bodies reaching it)':<26}" + "".join(f"{label[:22]:>24}"
-                                                             for label, _ in counted)]
+    lines += [
+        "",
+        f"{'edge (bodies reaching it)':<26}" + "".join(f"{label[:22]:>24}" for label, _ in counted),
+    ]
     for key in keys:
         lines.append(f"{key:<26}" + "".join(f"{counts[key]:>24}" for _, counts in counted))
     return "\n".join(lines) + "\n"
 
 
 def _key_order(key: str) -> tuple[int, str]:
-    order = ["valid", "name", "description", "priority", "day", "AM", "PM", "12", "odd",
-             "E.164", "sender", "message", "non-ASCII"]
+    order = [
+        "valid",
+        "name",
+        "description",
+        "priority",
+        "day",
+        "AM",
+        "PM",
+        "12",
+        "odd",
+        "E.164",
+        "sender",
+        "message",
+        "non-ASCII",
+    ]
     return next((i for i, prefix in enumerate(order) if key.startswith(prefix)), 99), key
 
 
@@ -239,8 +271,12 @@ def test_bench_strategies(capsys: Any) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--examples", type=int, default=1000)
-    parser.add_argument("--budget", type=float, default=120.0,
-                        help="seconds a row may take before it reports what it made")
+    parser.add_argument(
+        "--budget",
+        type=float,
+        default=120.0,
+        help="seconds a row may take before it reports what it made",
+    )
     args = parser.parse_args(argv)
     sys.stdout.write(render(run(args.examples, args.budget), args.examples))
     sys.stdout.write("\n" + render_family(run_family(args.examples), args.examples))
