@@ -456,8 +456,8 @@ class MockApp:
                 fixture=self.fixture,
                 query=request.query,
                 duplicate_keys=duplicates,
-                **arguments,
-            )  # type: ignore[arg-type]
+                **arguments,  # type: ignore[arg-type]
+            )
         except Exception as error:  # a validator bug: answer from its parts that do work
             _keep(self.validator_errors, error)
             self._log_error(None, error)
