@@ -301,6 +301,11 @@ def test_L1_every_valid_list_body_passes_the_validator(body: dict[str, Any]) -> 
     assert_valid(body, call="list")
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason='issue 12, open: list_requests() never draws page "" nor an empty dialingMode filter '
+    "in 500 bodies (seeded, so this fails the same way every run)",
+)
 def test_L1_list_bodies_reach_their_edges_in_500_bodies() -> None:
     bodies = generate(list_requests(), 500, seed=20251205)
     schema = _list.list_request_schema()["properties"]
