@@ -302,9 +302,9 @@ def test_L1_every_valid_list_body_passes_the_validator(body: dict[str, Any]) -> 
 
 
 @pytest.mark.xfail(
-    strict=True,
-    reason='issue 12, open: list_requests() never draws page "" nor an empty dialingMode filter '
-    "in 500 bodies (seeded, so this fails the same way every run)",
+    strict=False,
+    reason="issue 12, open: which edges 500 seeded list bodies reach depends on import order "
+    '(page "" and an empty dialingMode filter are missed after the whole suite has run)',
 )
 def test_L1_list_bodies_reach_their_edges_in_500_bodies() -> None:
     bodies = generate(list_requests(), 500, seed=20251205)
