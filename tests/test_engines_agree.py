@@ -140,6 +140,87 @@ def test_engines_agree_on_responses(body: dict[str, Any]) -> None:
     assert fast_is_valid(body, "response") == (not reference)
 
 
+# --- the family's schemas: each create variant, the list body, every call's answer --------
+
+FAMILY_ODD = st.sampled_from(
+    [
+        "advanced",
+        "Ready",
+        "Running",
+        "asc",
+        "up",
+        "",
+        0,
+        5,
+        6,
+        "5",
+        10**20,
+        2.5,
+        {"title": "asc"},
+        ["Ready"],
+        [5],
+        ["5"],
+        {"template_name": "x"},
+        "cf-1",
+    ]
+)
+
+
+def _family_cases() -> list[tuple[str, Any]]:
+    """(schema name, a sample of it): the variants' and the list body's requests, and the
+    success answers of every call."""
+    cases: list[tuple[str, Any]] = []
+    for body in spec.examples("create", "request").values():
+        cases.append((f"request:{spec.variant_of(body)}", body))
+    for body in spec.examples("list", "request").values():
+        cases.append(("request:list", body))
+    for call, entries in spec.actions().items():
+        for operation, query, _ in entries:
+            for body in spec.examples(operation, "response").values():
+                if operation != "trigger" or (query.get("trigger") == "play") == (
+                    body.get("status") == "Active"
+                ):
+                    cases.append((f"response:{call}", body))
+    return cases
+
+
+FAMILY_CASES = _family_cases()
+
+
+@st.composite
+def family_mutated(draw: st.DrawFn) -> tuple[str, Any]:
+    name, base = draw(st.sampled_from(FAMILY_CASES))
+    body = copy.deepcopy(base)
+    for _ in range(draw(st.integers(1, 3))):
+        places = pointers(body)
+        if not places:
+            break
+        *parents, last = draw(st.sampled_from(places))
+        node: Any = body
+        for part in parents:
+            node = node[part]
+        if draw(st.booleans()) and isinstance(node, dict):
+            del node[last]
+        else:
+            node[last] = copy.deepcopy(draw(st.one_of(FAMILY_ODD, ODD_VALUES)))
+    return name, body
+
+
+@given(family_mutated())
+def test_engines_agree_on_the_family_schemas(case: tuple[str, Any]) -> None:
+    name, body = case
+    reference = reference_schema_violations(body, name)
+    assert schema_violations(body, name) == reference
+    assert fast_is_valid(body, name) == (not reference)
+
+
+def test_engines_agree_on_every_family_sample() -> None:
+    assert len(FAMILY_CASES) >= 14
+    for name, body in FAMILY_CASES:
+        assert reference_schema_violations(body, name) == schema_violations(body, name) == []
+        assert fast_is_valid(body, name)
+
+
 @given(
     st.one_of(
         st.none(),
@@ -169,13 +250,14 @@ def long_lists(draw: st.DrawFn, base: dict[str, Any], inside: tuple[str, ...]) -
     holder = body
     for name in inside:
         holder = holder[name]
-    lists = ["list"] * draw(st.integers(0, 3 * WINDOW + 1))
-    days = [dict(BLOCK) for _ in range(draw(st.integers(0, 3 * WINDOW + 1)))]
+    lists: list[Any] = ["list"] * draw(st.integers(0, 3 * WINDOW + 1))
+    days: list[Any] = [dict(BLOCK) for _ in range(draw(st.integers(0, 3 * WINDOW + 1)))]
     for items in (lists, days):
         for _ in range(draw(st.integers(0, 4)) if items else 0):
             at = draw(st.sampled_from([0, WINDOW - 1, WINDOW, len(items) - 1, len(items) // 2]))
             items[min(at, len(items) - 1)] = odd_value(draw)
-    if days and draw(st.booleans()):
+    strange_last: bool = draw(st.booleans()) if days else False
+    if strange_last:
         days[-1] = {**BLOCK, "extra": odd_value(draw), "start": odd_value(draw)}
     holder["contactLists"] = lists
     holder["dialingStrategy"]["callingHours"]["days"] = days
@@ -375,11 +457,12 @@ def json_texts(draw: st.DrawFn) -> bytes:
 
 
 def _strict(data: bytes) -> loader.Parsed | loader.Unreadable:
-    orjson, loader._orjson = loader._orjson, None
+    orjson = loader._orjson  # type: ignore[attr-defined]
+    loader._orjson = None  # type: ignore[attr-defined,assignment]
     try:
         return loader.parse_json(data)
     finally:
-        loader._orjson = orjson
+        loader._orjson = orjson  # type: ignore[attr-defined]
 
 
 @given(json_texts())
@@ -405,7 +488,7 @@ def test_the_fast_parse_is_the_strict_parse(data: bytes) -> None:
 # --- R14's quick proof of no warning agrees with its full walk ---------------------------
 
 CLOCKS = st.sampled_from(["1:00 AM", "2:00 AM", "9:00 AM", "12:00 PM", "6:00 PM", "13:00 PM"])
-BLOCK_PARTS = st.one_of(CLOCKS, st.none(), st.integers(0, 2), st.just([]))
+BLOCK_PARTS: st.SearchStrategy[Any] = st.one_of(CLOCKS, st.none(), st.integers(0, 2), st.just([]))
 BLOCKS = st.one_of(
     st.fixed_dictionaries({"day": st.sampled_from(["MO", "TU"]), "start": CLOCKS, "end": CLOCKS}),
     st.dictionaries(st.sampled_from(["day", "start", "end"]), BLOCK_PARTS, max_size=3),

@@ -78,6 +78,20 @@ def test_api_paths_are_read_from_the_spec() -> None:
     assert found == [], "a call's path is spec.call_path(call), not a literal"
 
 
+def test_variant_names_are_read_from_the_spec() -> None:
+    """C1's variants (and what makes each) are the spec's `x-variants`: validate/ and the
+    command name none of them (prose aside)."""
+    names = set(spec.variant_names())
+    assert names == {"template", "plain", "advanced"}
+    found = [
+        f"{path.relative_to(PACKAGE.parent)}:{line}"
+        for path in [*_modules(PACKAGE / "validate"), PACKAGE / "commands" / "validate.py"]
+        for line, value in _constants(path)
+        if value in names
+    ]
+    assert found == [], "a variant is read from spec.variants(), not written"
+
+
 def test_call_path_fills_the_spec_template() -> None:
     create = spec.operations()["create"]["path"]
     assert spec.call_path("create", streamId="st-1") == create.replace("{streamId}", "st-1")

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -41,7 +42,7 @@ def run_line(argv: list[str], stdout: io.StringIO | None = None) -> tuple[int, s
 def test_a_valid_file_exits_0_with_one_line_per_file() -> None:
     assert run_line(["kore-contract", "validate", str(VALID)]) == (
         0,
-        f"ok      {VALID}\n1 file: 1 valid, 0 invalid, 0 unreadable\n",
+        f"ok      {VALID} (template variant)\n1 file: 1 valid, 0 invalid, 0 unreadable\n",
         "",
     )
 
@@ -50,8 +51,8 @@ def test_an_invalid_file_exits_1_with_its_violations_grouped_under_it() -> None:
     code, out, _ = run_line(["kore-contract", "validate", str(VALID), str(R7)])
     assert code == 1
     assert out.splitlines() == [
-        f"ok      {VALID}",
-        f"invalid {R7}: 1 violation",
+        f"ok      {VALID} (template variant)",
+        f"invalid {R7} (template variant): 1 violation",
         R7_LINE,
         "2 files: 1 valid, 1 invalid, 0 unreadable",
     ]
@@ -106,14 +107,15 @@ def test_json_output_has_designs_shape_exactly() -> None:
 
 
 def test_junit_output_parses_with_one_testcase_per_file() -> None:
+    part_1 = [str(PAYLOADS / "valid"), str(PAYLOADS / "invalid")]  # create bodies (not family/)
     code, out, _ = run_line(
-        ["kore-contract", "validate", "--format", "junit", "--fixture", str(FIXTURE), str(PAYLOADS)]
+        ["kore-contract", "validate", "--format", "junit", "--fixture", str(FIXTURE), *part_1]
     )
     assert code == 1
     suite = ET.fromstring(out).find("testsuite")
     assert suite is not None
     cases = suite.findall("testcase")
-    files = sorted(PAYLOADS.rglob("*.json"))
+    files = [*(PAYLOADS / "valid").rglob("*.json"), *(PAYLOADS / "invalid").rglob("*.json")]
     assert len(cases) == len(files) == int(suite.get("tests", "0"))
     failures = [c for c in cases if c.find("failure") is not None]
     assert len(failures) == len(list((PAYLOADS / "invalid").glob("*.json")))
@@ -144,7 +146,7 @@ def test_a_folder_without_json_is_unreadable_and_other_paths_are_still_checked(
     assert code == 2
     assert out.splitlines()[:2] == [
         f"error   {tmp_path}: folder holds no *.json file",
-        f"ok      {VALID}",
+        f"ok      {VALID} (template variant)",
     ]
 
 
@@ -173,7 +175,7 @@ def test_unreadable_input_is_one_clear_line_and_other_paths_are_still_checked(
     assert (code, err) == (2, "")
     assert out.splitlines() == [
         f"error   {tmp_path / name}: {reason}",
-        f"invalid {R7}: 1 violation",
+        f"invalid {R7} (template variant): 1 violation",
         R7_LINE,
         "2 files: 0 valid, 1 invalid, 1 unreadable",
     ]
@@ -187,7 +189,7 @@ def test_a_50_mb_file_is_unreadable_without_being_read(tmp_path: Path) -> None:
     assert code == 2
     assert out.splitlines()[:2] == [
         f"error   {big}: 52.4 MB is larger than the 10 MB limit (a create body is a few KB)",
-        f"ok      {VALID}",
+        f"ok      {VALID} (template variant)",
     ]
 
 
@@ -199,14 +201,17 @@ def test_a_missing_path_is_unreadable() -> None:
 def test_standard_input_is_read_with_a_dash(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(R7.read_bytes())))
     code, out, _ = run_line(["kore-contract", "validate", "-"])
-    assert (code, out.splitlines()[:2]) == (1, ["invalid -: 1 violation", R7_LINE])
+    assert (code, out.splitlines()[:2]) == (
+        1,
+        ["invalid - (template variant): 1 violation", R7_LINE],
+    )
 
 
 def test_strict_reports_undocumented_properties_as_warnings_and_still_exits_0() -> None:
     path = PAYLOADS / "valid" / "R16-undocumented-property-is-allowed.json"
     assert run_line(["kore-contract", "validate", str(path)])[0:2] == (
         0,
-        f"ok      {path}\n1 file: 1 valid, 0 invalid, 0 unreadable\n",
+        f"ok      {path} (template variant)\n1 file: 1 valid, 0 invalid, 0 unreadable\n",
     )
     code, out, _ = run_line(["kore-contract", "validate", "--strict", str(path)])
     assert code == 0
@@ -254,7 +259,8 @@ def test_fixture_adds_the_account_checks() -> None:
         ),
         (
             '{"lists": []}',
-            "unknown fixture keys ['lists']; expected contactLists, dncLists, templates, callerIds",
+            "unknown fixture keys ['lists']; expected contactLists, dncLists, templates, "
+            "callerIds, experienceFlows, sendableContactLists",
         ),
     ],
 )
@@ -339,7 +345,8 @@ def test_process_shows_a_file_name_that_is_not_utf8(tmp_path: Path) -> None:
     shutil.copy(R7, tmp_path / name)
     done = kore("validate", str(tmp_path), env={"PYTHONIOENCODING": "utf-8"})
     assert done.returncode == 1
-    assert b"caf\\xe9.json: 1 violation" in done.stdout  # the byte, as `ls -b` shows it
+    # the byte, as `ls -b` shows it
+    assert b"caf\\xe9.json (template variant): 1 violation" in done.stdout
 
 
 def test_validating_one_valid_file_imports_no_fuzzing_http_or_reference_engine(
@@ -378,8 +385,14 @@ def test_a_fuzz_corpus_folder_validates_without_its_manifest(tmp_path: Path) -> 
 def test_json_output_is_json_dumps_of_the_results() -> None:
     from kore_contract.validate.output import render, summary
 
-    valid = {"path": "a", "status": "valid", "violations": [], "warnings": [], "error": None}
-    results = [
+    valid: dict[str, Any] = {
+        "path": "a",
+        "status": "valid",
+        "violations": [],
+        "warnings": [],
+        "error": None,
+    }
+    results: list[dict[str, Any]] = [
         valid,
         {**valid, "path": 'q"\\\u2028\u00e9\ud800'},
         {**valid, "extra": 1},
@@ -388,7 +401,131 @@ def test_json_output_is_json_dumps_of_the_results() -> None:
         {**valid, "warnings": [{"rule": "R14", "pointer": "/x", "message": "m"}]},
         {"path": "c", "status": "unreadable", "violations": [], "warnings": [], "error": "e"},
     ]
+    shown: list[dict[str, Any]]
     for shown in (results, [], [valid]):
         expected = json.dumps({"summary": summary(shown), "results": shown}, ensure_ascii=False)
         # but a lone surrogate (UTF-8 cannot write it) as its JSON escape: the same string
         assert render(shown, "json") == expected.replace("\ud800", "\\ud800") + "\n"
+
+
+# --- the family: --call and --variant (issue 12, item 2) --------------------------------
+
+FAMILY = PAYLOADS / "family"
+PLAIN = FAMILY / "valid" / "request-create" / "plain-docs-sample-corrected.json"
+ADVANCED = FAMILY / "valid" / "request-create" / "advanced-docs-sample-corrected.json"
+UPDATE = FAMILY / "valid" / "request-update" / "update-docs-sample-corrected.json"
+LIST = FAMILY / "valid" / "request-list" / "sms-docs-sample.json"
+STOP = FAMILY / "valid" / "response-stop" / "stop-docs-sample.json"
+START = FAMILY / "valid" / "response-start" / "start-docs-sample.json"
+
+
+def test_C1_the_text_output_names_the_variant_each_body_was_read_as() -> None:
+    code, out, _ = run_line(["kore-contract", "validate", str(PLAIN), str(ADVANCED), str(VALID)])
+    assert code == 0
+    assert out.splitlines()[:3] == [
+        f"ok      {PLAIN} (plain variant)",
+        f"ok      {ADVANCED} (advanced variant)",
+        f"ok      {VALID} (template variant)",
+    ]
+
+
+def test_C1_variant_insists_on_one_and_another_is_a_C1_violation() -> None:
+    code, out, _ = run_line(["kore-contract", "validate", "--variant", "plain", str(PLAIN)])
+    assert (code, out.splitlines()[0]) == (0, f"ok      {PLAIN} (plain variant)")
+    code, out, _ = run_line(["kore-contract", "validate", "--variant", "template", str(PLAIN)])
+    lines = out.splitlines()
+    assert code == 1
+    assert lines[0] == f"invalid {PLAIN} (plain variant): 1 violation"
+    assert lines[1].startswith("    C1 /  body: reads as the plain variant")
+
+
+def test_C1_the_json_output_keeps_its_shape_and_names_no_variant() -> None:
+    for argv in (
+        ["--variant", "template", str(PLAIN)],
+        [str(ADVANCED)],
+        ["--call", "list", str(LIST)],
+    ):
+        _, out, _ = run_line(["kore-contract", "validate", "--format", "json", *argv])
+        result = json.loads(out)["results"][0]
+        assert set(result) == {"path", "status", "violations", "warnings", "error"}, argv
+    assert json.loads(out)["results"][0]["status"] == "valid"
+
+
+def test_U1_call_update_checks_an_update_body() -> None:
+    code, out, _ = run_line(
+        ["kore-contract", "validate", "--call", "update", "--fixture", str(FIXTURE), str(UPDATE)]
+    )
+    assert (code, out.splitlines()[0]) == (0, f"ok      {UPDATE} (advanced variant)")
+
+
+def test_L1_call_list_checks_a_list_body_which_has_no_variant(tmp_path: Path) -> None:
+    code, out, _ = run_line(["kore-contract", "validate", "--call", "list", str(LIST)])
+    assert (code, out.splitlines()[0]) == (0, f"ok      {LIST}")
+    bad = tmp_path / "list.json"
+    bad.write_text('{"type": "sms", "limit": 0}')
+    code, out, _ = run_line(["kore-contract", "validate", "--call", "list", str(bad)])
+    assert code == 1
+    assert (
+        out.splitlines()[1] == "    L1 /limit  limit: got the number 0; expected an integer "
+        'at least 1 or the string ""'
+    )
+    code, _, _ = run_line(["kore-contract", "validate", str(LIST)])  # as a create body
+    assert code == 1
+
+
+def test_T2_T3_kind_response_call_checks_that_calls_answer() -> None:
+    assert (
+        run_line(["kore-contract", "validate", "--kind", "response", "--call", "stop", str(STOP)])[
+            0
+        ]
+        == 0
+    )
+    code, out, _ = run_line(
+        ["kore-contract", "validate", "--kind", "response", "--call", "stop", str(START)]
+    )
+    assert code == 1
+    assert {line.split()[0] for line in out.splitlines()[1:-1]} == {"T3"}
+    code, out, _ = run_line(
+        ["kore-contract", "validate", "--kind", "response", "--call", "start", str(START)]
+    )
+    assert (code, out.splitlines()[0]) == (0, f"ok      {START}")
+
+
+@pytest.mark.parametrize(
+    ("argv", "said"),
+    [
+        (["--call", "get"], "--call get: it sends no body to check; request bodies: "),
+        (["--call", "trigger"], "--call trigger: unknown call; calls: "),
+        (["--kind", "response", "--call", "play"], "--call play: unknown call"),
+        (
+            ["--variant", "simple"],
+            "--variant simple: unknown variant; variants: template, plain, advanced",
+        ),
+        (["--call", "list", "--variant", "plain"], "--variant plain: only a body of "),
+        (["--kind", "response", "--variant", "plain"], "--variant plain: only a body of "),
+    ],
+)
+def test_C1_call_and_variant_usage_errors_exit_2(argv: list[str], said: str) -> None:
+    code, out, err = run_line(["kore-contract", "validate", *argv, str(VALID)])
+    assert (code, out) == (2, "")
+    assert err.startswith(f"kore-contract validate: {said}")
+    assert err.count("\n") == 1
+
+
+def test_C1_a_large_folder_of_family_bodies_is_checked_in_parallel(tmp_path: Path) -> None:
+    for index in range(300):
+        (tmp_path / f"{index:03}.json").write_bytes(PLAIN.read_bytes())
+    (tmp_path / "999.json").write_bytes(ADVANCED.read_bytes())
+    argv = ["kore-contract", "validate", "--variant", "plain", "--jobs", "2", str(tmp_path)]
+    code, out, _ = run_line(argv)
+    lines = out.splitlines()
+    assert code == 1
+    assert lines[0] == f"ok      {tmp_path / '000.json'} (plain variant)"
+    assert lines[300] == f"invalid {tmp_path / '999.json'} (advanced variant): 1 violation"
+    assert lines[-1] == "301 files: 300 valid, 1 invalid, 0 unreadable"
+
+
+def test_C1_process_validates_a_family_body_from_stdin() -> None:
+    done = kore("validate", "--call", "update", "-", stdin=PLAIN.read_bytes())
+    assert done.returncode == 0
+    assert done.stdout.decode().splitlines()[0] == "ok      - (plain variant)"

@@ -90,7 +90,7 @@ def test_2_a_dangling_symlink_is_reported_unreadable(tmp_path: Path) -> None:
     assert out.splitlines() == [
         f"error   {tmp_path / 'gone.json'}: a symbolic link to nothing "
         f"({tmp_path / 'nowhere.json'} does not exist)",
-        f"ok      {tmp_path / 'good.json'}",
+        f"ok      {tmp_path / 'good.json'} (template variant)",
         "2 files: 1 valid, 0 invalid, 1 unreadable",
     ]
 
@@ -115,10 +115,10 @@ def test_2_an_unreadable_sub_folder_is_reported_and_the_others_are_checked(
     code, out, _ = run_line("validate", str(tmp_path))
     assert code == 2
     assert out.splitlines() == [
-        f"ok      {tmp_path / 'a' / 'one.json'}",
+        f"ok      {tmp_path / 'a' / 'one.json'} (template variant)",
         f"error   {tmp_path / 'locked'}: folder not readable (permission denied); "
         "its files were not checked",
-        f"invalid {tmp_path / 'z' / 'two.json'}: 1 violation",
+        f"invalid {tmp_path / 'z' / 'two.json'} (template variant): 1 violation",
         out.splitlines()[3],  # R7's line
         "3 files: 1 valid, 1 invalid, 1 unreadable",
     ]
@@ -130,7 +130,7 @@ def test_2_a_pipe_named_json_in_a_folder_is_reported_not_read(tmp_path: Path) ->
     done = kore("validate", str(tmp_path))
     assert done.returncode == 2
     assert done.stdout.decode().splitlines() == [
-        f"ok      {tmp_path / 'good.json'}",
+        f"ok      {tmp_path / 'good.json'} (template variant)",
         f"error   {tmp_path / 'pipe.json'}: not a regular file (a named pipe)",
         "2 files: 1 valid, 0 invalid, 1 unreadable",
     ]
@@ -161,7 +161,7 @@ def test_13_a_device_a_pipe_and_a_socket_are_not_regular_files(
         "error   /dev/zero: not a regular file (a character device)",
         f"error   {odd_files['fifo']}: not a regular file (a named pipe)",
         f"error   {odd_files['socket']}: not a regular file (a socket)",
-        f"ok      {VALID}",
+        f"ok      {VALID} (template variant)",
         "4 files: 1 valid, 0 invalid, 3 unreadable",
     ]
 
@@ -390,9 +390,11 @@ def test_6_the_text_and_json_output_say_how_many_more(tmp_path: Path) -> None:
     code, out, _ = run_line("validate", str(tmp_path))
     lines = out.splitlines()
     assert code == 1
-    assert lines[0] == f"invalid {tmp_path / 'dup.json'}: 130 violations"
+    assert lines[0] == f"invalid {tmp_path / 'dup.json'} (template variant): 130 violations"
     assert lines[101] == "  ... and 30 more violations"
-    assert lines[102] == f"invalid {tmp_path / 'list.json'}: more than 100 violations"
+    assert lines[102] == (
+        f"invalid {tmp_path / 'list.json'} (template variant): more than 100 violations"
+    )
     assert lines[203] == "  ... and more violations (the listing stops at 100)"
     code, out, _ = run_line("validate", "--format", "json", str(tmp_path))
     dup, many = json.loads(out)["results"]
@@ -428,9 +430,11 @@ def test_14_text_output_escapes_control_characters_in_file_names(tmp_path: Path)
     assert "\x1b" not in out and "\x07" not in out and "\u202e" not in out
     lines = out.splitlines()
     assert len(lines) == 5
-    assert lines[0] == f"ok      {tmp_path}/bidi\\u202etxt.json"
-    assert lines[1] == f"ok      {tmp_path}/new\\nline.json"
-    assert lines[2] == f"invalid {tmp_path}/osc\\x1b]0;pwned\\x07.json: 1 violation"
+    assert lines[0] == f"ok      {tmp_path}/bidi\\u202etxt.json (template variant)"
+    assert lines[1] == f"ok      {tmp_path}/new\\nline.json (template variant)"
+    assert lines[2] == (
+        f"invalid {tmp_path}/osc\\x1b]0;pwned\\x07.json (template variant): 1 violation"
+    )
 
 
 def test_14_text_output_escapes_control_characters_in_property_names(tmp_path: Path) -> None:
@@ -459,7 +463,7 @@ def test_14_json_and_junit_stay_valid_for_a_file_name_that_is_not_utf8(tmp_path:
             case = ET.fromstring(data).find("testsuite/testcase")
             assert case is not None and case.get("name") == f"{tmp_path}/caf\\xe9\\x1b.json"
         else:
-            assert f"{tmp_path}/caf\\xe9\\x1b.json: 1 violation" in out
+            assert f"{tmp_path}/caf\\xe9\\x1b.json (template variant): 1 violation" in out
 
 
 def test_14_json_output_escapes_c1_controls_and_lone_surrogates() -> None:

@@ -309,10 +309,17 @@ def test_R8_format_simple_is_valid() -> None:
     valid(with_("/format", "simple"))
 
 
-def test_R8_format_advanced_is_a_violation() -> None:
-    assert only_violation(with_("/format", "advanced")) == Violation(
-        "R8", "/format", 'format: got the string "advanced"; expected the string "simple"'
+def test_R8_format_neither_simple_nor_advanced_is_a_violation() -> None:
+    assert only_violation(with_("/format", "plain")) == Violation(
+        "R8", "/format", 'format: got the string "plain"; expected the string "simple"'
     )
+
+
+def test_R8_C1_format_advanced_makes_the_body_an_advanced_one() -> None:
+    """Part 2 amends R8: "advanced" is the advanced variant (C1), which names a flow (C3)."""
+    result = validate_request(with_("/format", "advanced"))
+    assert result.variant == "advanced"
+    assert [(v.rule, v.pointer) for v in result.violations] == [("C3", "/experienceFlowName")]
 
 
 # --- R9 message: template name, strict base64 of UTF-8 ---------------------------------
@@ -393,9 +400,15 @@ def test_R9_empty_template_name_is_a_violation() -> None:
 
 
 def test_R9_missing_message_object_is_a_violation() -> None:
+    """Without a message there is no template_name: C1 reads the plain variant (C2)."""
     assert only_violation(with_("/message", DELETE)) == Violation(
-        "R9", "/message", "message: missing; required an object with template_name, message"
+        "C2", "/message", "message: missing; required an object with message"
     )
+
+
+def test_R9_missing_message_object_of_an_insisted_template_body() -> None:
+    result = validate_request(with_("/message", DELETE), variant="template")
+    assert [(v.rule, v.pointer) for v in result.violations] == [("C1", ""), ("C2", "/message")]
 
 
 # --- R10 template match (with a fixture) ----------------------------------------------
@@ -696,7 +709,7 @@ def test_each_valid_payload_file_is_valid(path: Path) -> None:
 
 def test_every_breakable_request_rule_has_an_invalid_payload_file() -> None:
     named = {p.name.split("-", 1)[0] for p in (PAYLOADS / "invalid").glob("*.json")}
-    assert named == {f"R{n}" for n in range(1, 16)} - {"R14"}
+    assert named == {f"R{n}" for n in range(1, 16)} - {"R14"}  # the family's: family/
 
 
 def test_R14_day_that_is_not_a_string_gives_R13_and_no_crash() -> None:

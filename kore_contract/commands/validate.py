@@ -6,9 +6,16 @@ import argparse
 import os
 from typing import Any, TextIO
 
-HELP = "check create bodies (or captured responses) against the contract"
+HELP = "check request bodies (or captured answers) against the contract"
 DESCRIPTION = """\
-Check payload files against the contract (rule ids R.. and S.. of docs/contract.md).
+Check payload files against the contract (the rule ids of docs/contract.md).
+
+--call names the call a file is a body of (create, the default; update; list) or, with
+--kind response, whose success answer it is (create, get, update, delete, start, stop,
+status, list). A create or update body is one of three variants, read from the body
+(C1): advanced (format "advanced"), template (message.template_name), else plain;
+--variant insists on one (a body of another variant is a C1 violation). The text output
+names the variant each body was read as.
 
 PATH is a file, a folder (every *.json below it but a fuzz corpus's manifest.json)
 or - for standard input.
@@ -21,8 +28,12 @@ A payload with very many violations lists the first ones and counts the rest
 examples:
   kore-contract validate campaign.json
   kore-contract validate payloads/ --fixture account.json --format json
+  kore-contract validate --variant plain plain-campaign.json
+  kore-contract validate --call update --fixture account.json update-body.json
+  kore-contract validate --call list list-body.json
   cat body.json | kore-contract validate -
   kore-contract validate --kind response captured-create-answer.json
+  kore-contract validate --kind response --call stop captured-stop-answer.json
 """
 
 PARALLEL_FROM = 256  # files; below this a pool costs more than it saves
@@ -35,7 +46,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="F",
         default=os.environ.get("KORE_FIXTURE"),
         help="the account's fixture (JSON): also check that contact lists "
-        "exist (R4) and the message matches its template (R10)",
+        "exist (R4), the message matches its template (R10) and the experience "
+        "flow exists (C3)",
     )
     parser.add_argument(
         "--format",
@@ -52,8 +64,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--kind",
         choices=("request", "response"),
         default="request",
-        help="request: create bodies (default); response: a captured "
-        "create, get or delete answer (S rules)",
+        help="request: request bodies (default); response: a captured success answer of --call",
+    )
+    parser.add_argument(  # the calls and variants are the spec's: checked in run()
+        "--call",
+        default="create",
+        metavar="CALL",
+        help="create (default), update or list: whose request body; with --kind response "
+        "also get, delete, start, stop or status: whose answer",
+    )
+    parser.add_argument(
+        "--variant",
+        default=None,
+        metavar="VARIANT",
+        help="template, plain or advanced: insist on one create variant (default: any, "
+        "read from the body by C1)",
     )
     parser.add_argument(
         "--jobs",
@@ -71,6 +96,10 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.jobs is not None and args.jobs < 1:
         err.write(f"kore-contract validate: --jobs={args.jobs}: must be at least 1\n")
         return 2
+    problem = _usage_problem(args.kind, args.call, args.variant)
+    if problem:
+        err.write(f"kore-contract validate: {problem}\n")
+        return 2
     fixture = None
     if args.fixture:
         from kore_contract.contract.fixture import FixtureError, load_fixture
@@ -87,9 +116,36 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         strict=args.strict,
         jobs=args.jobs or os.cpu_count() or 1,
         parallel_from=PARALLEL_FROM,
+        call=args.call,
+        variant=args.variant,
     )
     _write(out, render(results, args.format, color=_color(out)))
     return exit_code(results)
+
+
+def _usage_problem(kind: str, call: str, variant: str | None) -> str | None:
+    """What is wrong with --kind, --call and --variant together (read against the spec's
+    calls and variants), or None."""
+    from kore_contract.validate import schemas
+
+    answers, bodies = schemas.response_calls(), schemas.request_calls()
+    if call not in answers and call not in bodies:
+        return f"--call {call}: unknown call; calls: {', '.join(answers)}"
+    if kind == "request" and call not in bodies:
+        return (
+            f"--call {call}: it sends no body to check; request bodies: "
+            f"{', '.join(bodies)} (--kind response checks its answer)"
+        )
+    if variant is None:
+        return None
+    if variant not in schemas.variants():
+        return f"--variant {variant}: unknown variant; variants: {', '.join(schemas.variants())}"
+    if kind == "response" or call not in schemas.variant_calls():
+        return (
+            f"--variant {variant}: only a body of {' or '.join(schemas.variant_calls())} "
+            f"has a variant (here --kind {kind} --call {call})"
+        )
+    return None
 
 
 def _write(out: TextIO, text: str) -> None:

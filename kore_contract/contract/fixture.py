@@ -1,7 +1,10 @@
-"""The account under test: the contact lists, DNC lists, templates and caller ids it has.
+"""The account under test: the contact lists, DNC lists, templates, caller ids and
+experience flows it has, and which contact lists are safe to send to.
 
-A contract can only be checked against what exists in the account (R4, R10). The mock is
-seeded from a fixture, and the contract run draws its values from it.
+A contract can only be checked against what exists in the account (R4, R10, C3). The mock
+is seeded from a fixture, and the contract run draws its values from it. A started campaign
+sends real messages: a run starts campaigns on a live account only on the contact lists the
+fixture marks `sendableContactLists`.
 """
 
 from __future__ import annotations
@@ -23,14 +26,24 @@ class Fixture:
     templates: dict[str, str] = field(default_factory=dict)
     caller_ids: tuple[str, ...] = ()
     source: str = "<memory>"
+    #: C3: experience flow name -> its id (`data.experienceFlow` of an advanced campaign).
+    experience_flows: dict[str, str] = field(default_factory=dict)
+    #: Contact lists a live run may start campaigns on (real messages go to them).
+    sendable_contact_lists: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        """The fixture file's form (docs/design.md); the family's keys only where set."""
+        data: dict[str, Any] = {
             "contactLists": list(self.contact_lists),
             "dncLists": list(self.dnc_lists),
             "templates": dict(self.templates),
             "callerIds": list(self.caller_ids),
         }
+        if self.experience_flows:
+            data["experienceFlows"] = dict(self.experience_flows)
+        if self.sendable_contact_lists:
+            data["sendableContactLists"] = list(self.sendable_contact_lists)
+        return data
 
 
 def example_fixture_path() -> Path:
@@ -55,19 +68,41 @@ def fixture_from_json(data: Any, source: str = "<memory>") -> Fixture:
         raise FixtureError(
             f"{source}: a fixture is a JSON object with contactLists, templates, ..."
         )
-    unknown = sorted(set(data) - {"contactLists", "dncLists", "templates", "callerIds"})
+    unknown = sorted(set(data) - set(KEYS))
     if unknown:
+        raise FixtureError(f"{source}: unknown fixture keys {unknown}; expected {', '.join(KEYS)}")
+    contact_lists = _names(data, "contactLists", source)
+    sendable = _names(data, "sendableContactLists", source)
+    strangers = [name for name in sendable if name not in contact_lists]
+    if strangers:
         raise FixtureError(
-            f"{source}: unknown fixture keys {unknown}; "
-            "expected contactLists, dncLists, templates, callerIds"
+            f"{source}: /sendableContactLists names {strangers}, which /contactLists does "
+            "not; a sendable list must be one of the account's contact lists"
         )
     return Fixture(
-        contact_lists=_names(data, "contactLists", source),
+        contact_lists=contact_lists,
         dnc_lists=_names(data, "dncLists", source),
-        templates=_templates(data.get("templates", {}), source),
+        templates=_mapping(
+            data, "templates", source, "map template names to their registered body text"
+        ),
         caller_ids=_names(data, "callerIds", source),
         source=source,
+        experience_flows=_mapping(
+            data, "experienceFlows", source, "map experience flow names to their ids"
+        ),
+        sendable_contact_lists=sendable,
     )
+
+
+#: The keys of a fixture file, in docs/design.md's order.
+KEYS = (
+    "contactLists",
+    "dncLists",
+    "templates",
+    "callerIds",
+    "experienceFlows",
+    "sendableContactLists",
+)
 
 
 def _names(data: dict[str, Any], key: str, source: str) -> tuple[str, ...]:
@@ -77,11 +112,10 @@ def _names(data: dict[str, Any], key: str, source: str) -> tuple[str, ...]:
     return tuple(value)
 
 
-def _templates(value: Any, source: str) -> dict[str, str]:
+def _mapping(data: dict[str, Any], key: str, source: str, what: str) -> dict[str, str]:
+    value = data.get(key, {})
     if not isinstance(value, dict) or not all(
         isinstance(k, str) and k and isinstance(v, str) and v for k, v in value.items()
     ):
-        raise FixtureError(
-            f"{source}: /templates must map template names to their registered body text"
-        )
+        raise FixtureError(f"{source}: /{key} must {what} (non-empty strings)")
     return dict(value)

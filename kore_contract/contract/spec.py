@@ -28,6 +28,9 @@ CALLS: tuple[Call, ...] = (
 )
 #: A create body variant of C1 (`x-variant`), in the spec's `oneOf` order.
 Variant = Literal["template", "plain", "advanced"]
+#: A call as a user names it (`--call`): an operation's `x-call`, or one of its `x-actions`
+#: (the trigger operation is start and stop; start also has the start page's URL).
+LogicalCall = Literal["create", "get", "update", "delete", "start", "stop", "status", "list"]
 
 
 def spec_path() -> Path:
@@ -161,6 +164,87 @@ def variant_schema(variant: Variant) -> dict[str, Any]:
 def variant_ref(variant: Variant) -> str:
     """The `$ref` of one create body variant's schema (`#/components/schemas/...`)."""
     return f"#/components/schemas/{_variant_names()[variant]}"
+
+
+def variant_readers(entries: Any) -> tuple[tuple[Variant, Any], ...]:
+    """`x-variants` entries ((variant, when) pairs) with each `when` schema compiled."""
+    import jsonschema_rs
+
+    return tuple((variant, jsonschema_rs.validator_for(when)) for variant, when in entries)
+
+
+@functools.lru_cache(maxsize=1)
+def _variant_readers() -> tuple[tuple[Variant, Any], ...]:
+    return variant_readers(variants())
+
+
+def variant_of(body: Any, readers: tuple[tuple[Variant, Any], ...] | None = None) -> Variant:
+    """C1: the variant a create (or update) body is read as, the first entry of the spec's
+    `x-variants` whose `when` schema holds (the last one holds for anything). `readers`:
+    the entries compiled (`variant_readers`) from elsewhere than the spec (validate's
+    cache)."""
+    for variant, reader in _variant_readers() if readers is None else readers:
+        if reader.is_valid(body):
+            return variant
+    raise LookupError("the spec's x-variants end with no entry that holds for every body")
+
+
+@functools.lru_cache(maxsize=1)
+def actions() -> dict[LogicalCall, tuple[tuple[Call, dict[str, str], str | None], ...]]:
+    """Each logical call's operations: (x-call, the query that selects the action, the `$ref`
+    of its success answer's schema or None). An operation's actions are its `x-actions`
+    where present, else its `x-call` alone; start has two (both documented URLs)."""
+    found: dict[str, list[tuple[Call, dict[str, str], str | None]]] = {}
+    for call, operation in operations().items():
+        for name, action in (operation.get("x-actions") or {call: {}}).items():
+            found.setdefault(name, []).append(
+                (call, dict(action.get("query") or {}), action.get("response"))
+            )
+    return {name: tuple(entries) for name, entries in found.items()}  # type: ignore[misc]
+
+
+def logical_calls() -> tuple[LogicalCall, ...]:
+    """The calls a user names (`--call`), in the spec's order."""
+    return tuple(actions())
+
+
+def body_calls() -> tuple[Call, ...]:
+    """The calls whose JSON request body the server reads (create, update, list): an
+    operation with a request body the spec does not mark `x-body-ignored`."""
+    return tuple(
+        call
+        for call, operation in operations().items()
+        if "requestBody" in operation and not operation["requestBody"].get("x-body-ignored")
+    )
+
+
+@functools.cache
+def request_schema(call: str) -> dict[str, Any]:
+    """The JSON Schema of a call's request body, $refs resolved (create and update: the
+    `oneOf` of the variants, with their `x-variants`)."""
+    if call not in body_calls():
+        raise KeyError(f"{call} has no request body; calls with one: {', '.join(body_calls())}")
+    body = operations()[call]["requestBody"]["content"]["application/json"]["schema"]
+    return with_dialect(body)
+
+
+def has_variants(call: str) -> bool:
+    """Whether a call's body is one of the create variants (C1 reads which)."""
+    return "x-variants" in request_schema(call)
+
+
+@functools.cache
+def response_schema(call: str) -> dict[str, Any]:
+    """The JSON Schema of a logical call's success answer, $refs resolved: its action's
+    `response` where the spec names one (start, stop), else its operation's 200 (or 201)."""
+    if call not in actions():
+        raise KeyError(f"unknown call {call!r}; known: {', '.join(actions())}")
+    operation, _, reference = actions()[call][0]
+    if reference:
+        return with_dialect(resolve(pointer_get(load_spec(), reference.removeprefix("#"))))
+    responses = operations()[operation]["responses"]
+    ok = responses.get("200") or responses["201"]
+    return with_dialect(ok["content"]["application/json"]["schema"])
 
 
 def request_body_schema() -> dict[str, Any]:

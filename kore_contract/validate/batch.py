@@ -1,7 +1,9 @@
 """Validate many paths: every path gets a result dict, on every core for large sets.
 
 A result is docs/design.md's shape: `{"path", "status": valid|invalid|unreadable,
-"violations": [...], "warnings": [...], "error": str | None}`. A payload with more than
+"violations": [...], "warnings": [...], "error": str | None}`, and for a create or update
+body `"variant"` (C1's reading, which the text output names; the JSON output leaves it out,
+its shape unchanged). A payload with more than
 MAX_VIOLATIONS violations (or warnings) lists that many, and its result adds
 `"more_violations": N` and `"more_warnings": N` (how many more were found) and
 `"more_exact": false` when the search stopped past the cap (there are at least N more).
@@ -10,23 +12,32 @@ MAX_VIOLATIONS violations (or warnings) lists that many, and its result adds
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from kore_contract.contract.loader import Unreadable, expand_names, read_bytes, read_stdin
 from kore_contract.contract.violation import Violation
 from kore_contract.validate.api import validate_text
 from kore_contract.validate.engine import warm_up
-from kore_contract.validate.schemas import PayloadKind
+from kore_contract.validate.schemas import (
+    PayloadKind,
+    SchemaName,
+    request_schema_name,
+    response_schema_name,
+    variant_calls,
+    variant_schema_name,
+    variants,
+)
 
 if TYPE_CHECKING:
     from kore_contract.contract.fixture import Fixture
 
 _settings: dict[str, Any] = {}
 
-#: What a worker sends back for one file: None for valid without warnings (most files),
-#: else (status, violations, warnings, error, more) with each violation a (rule, pointer,
-#: message) tuple and `more` (more violations, more warnings, exact) or None. Small to
-#: pickle; the parent makes the result dicts.
+#: What a worker sends back for one file: for valid without warnings (most files) None, or
+#: the variant read (a str); else (status, violations, warnings, error, more, variant) with
+#: each violation a (rule, pointer, message) tuple and `more` (more violations, more
+#: warnings, exact) or None. Small to pickle; the parent makes the result dicts.
 Compact = (
     tuple[
         str,
@@ -34,7 +45,9 @@ Compact = (
         list[tuple[str, str, str]],
         "str | None",
         "tuple[int, int, bool] | None",
+        "str | None",
     ]
+    | str
     | None
 )
 
@@ -42,28 +55,47 @@ Compact = (
 _files: list[str] = []
 
 
-def check_bytes(
-    name: str,
-    data: bytes | Unreadable,
-    kind: PayloadKind,
-    fixture: Fixture | None,
-    strict: bool,
-) -> dict[str, Any]:
-    return _expand(name, _check(data, kind, fixture, strict))
+@dataclass(frozen=True)
+class Checking:
+    """What every file of one `validate` run is checked as."""
+
+    kind: PayloadKind = "request"
+    fixture: Fixture | None = None
+    strict: bool = False
+    call: str = "create"
+    variant: str | None = None
+
+    @property
+    def schema(self) -> SchemaName:
+        """The schema to compile before a pool forks (the variant's: C1 picks per file)."""
+        if self.kind == "response":
+            return response_schema_name(self.call)
+        if self.call in variant_calls():
+            return variant_schema_name(self.variant or variants()[0])
+        return request_schema_name(self.call)
 
 
-def _check(
-    data: bytes | Unreadable, kind: PayloadKind, fixture: Fixture | None, strict: bool
-) -> Compact:
+def check_bytes(name: str, data: bytes | Unreadable, checking: Checking) -> dict[str, Any]:
+    return _expand(name, _check(data, checking))
+
+
+def _check(data: bytes | Unreadable, checking: Checking) -> Compact:
     outcome = (
         data
         if isinstance(data, Unreadable)
-        else validate_text(data, kind=kind, fixture=fixture, strict=strict)
+        else validate_text(
+            data,
+            kind=checking.kind,
+            call=checking.call,
+            variant=checking.variant,
+            fixture=checking.fixture,
+            strict=checking.strict,
+        )
     )
     if isinstance(outcome, Unreadable):
-        return ("unreadable", [], [], outcome.reason, None)
+        return ("unreadable", [], [], outcome.reason, None, None)
     if not outcome.violations and not outcome.warnings:
-        return None
+        return outcome.variant
     more = outcome.more_violations, outcome.more_warnings, outcome.more_exact
     return (
         "invalid" if outcome.violations else "valid",
@@ -71,6 +103,7 @@ def _check(
         [_triple(w) for w in outcome.warnings],
         None,
         more if more[0] or more[1] else None,
+        outcome.variant,
     )
 
 
@@ -79,9 +112,16 @@ def _triple(violation: Violation) -> tuple[str, str, str]:
 
 
 def _expand(name: str, compact: Compact) -> dict[str, Any]:
-    if compact is None:
-        return {"path": name, "status": "valid", "violations": [], "warnings": [], "error": None}
-    status, violations, warnings, error, more = compact
+    if compact is None or isinstance(compact, str):
+        valid: dict[str, Any] = {
+            "path": name,
+            "status": "valid",
+            "violations": [],
+            "warnings": [],
+            "error": None,
+        }
+        return valid if compact is None else {**valid, "variant": compact}
+    status, violations, warnings, error, more, variant = compact
     result: dict[str, Any] = {
         "path": name,
         "status": status,
@@ -96,13 +136,14 @@ def _expand(name: str, compact: Compact) -> dict[str, Any]:
         if more_warnings:
             result["more_warnings"] = more_warnings
         result["more_exact"] = exact
+    if variant is not None:
+        result["variant"] = variant
     return result
 
 
 def _check_range(bounds: tuple[int, int]) -> list[Compact]:
-    settings = _settings
-    kind, fixture, strict = settings["kind"], settings["fixture"], settings["strict"]
-    return [_check(read_bytes(path), kind, fixture, strict) for path in _files[slice(*bounds)]]
+    checking: Checking = _settings["checking"]
+    return [_check(read_bytes(path), checking) for path in _files[slice(*bounds)]]
 
 
 def _init_worker(settings: dict[str, Any]) -> None:
@@ -117,16 +158,19 @@ def check_all(
     strict: bool,
     jobs: int,
     parallel_from: int,
+    call: str = "create",
+    variant: str | None = None,
 ) -> list[dict[str, Any]]:
     """One result per path, in the order given (folders expanded, sorted)."""
-    settings = {"kind": kind, "fixture": fixture, "strict": strict}
+    checking = Checking(kind, fixture, strict, call, variant)
+    settings = {"checking": checking}
     entries = list(expand_names(arguments))
     files = [path for _, path in entries if isinstance(path, str)]
     checked: list[Compact] = []
     if jobs > 1 and len(files) >= parallel_from:
         import multiprocessing
 
-        warm_up(kind)  # compiled once here; the forked workers inherit it
+        warm_up(checking.schema)  # compiled once here; the forked workers inherit it
         _files[:] = files  # the workers inherit the list too: a task is just a range
         # A few large ranges per worker: few round trips, and still balanced on a busy machine.
         step = max(64, -(-len(files) // (jobs * 4)))
@@ -140,14 +184,14 @@ def check_all(
         finally:
             _files.clear()
     else:
-        checked = [_check(read_bytes(path), kind, fixture, strict) for path in files]
+        checked = [_check(read_bytes(path), checking) for path in files]
     results = []
     done = iter(checked)
     for name, path in entries:
         if path is None:
-            results.append(check_bytes("-", read_stdin(), kind, fixture, strict))
+            results.append(check_bytes("-", read_stdin(), checking))
         elif isinstance(path, Unreadable):
-            results.append(check_bytes(name, path, kind, fixture, strict))
+            results.append(check_bytes(name, path, checking))
         else:
             results.append(_expand(name, next(done)))
     return results

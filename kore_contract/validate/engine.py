@@ -12,11 +12,11 @@ from typing import Any
 from kore_contract.contract import formats
 from kore_contract.contract.violation import Violation
 from kore_contract.validate.explain import SchemaError, explained, window_schema
-from kore_contract.validate.schemas import PayloadKind, schema_of
+from kore_contract.validate.schemas import SchemaName, schema_of
 
 
-@functools.lru_cache(maxsize=2)
-def _fast_engine(kind: PayloadKind) -> tuple[Any, formats.FastSchema]:
+@functools.lru_cache(maxsize=32)
+def _fast_engine(kind: SchemaName) -> tuple[Any, formats.FastSchema]:
     """jsonschema-rs on `formats.fast_schema`: formats a regex or an enum states exactly run
     in Rust, not as Python callbacks. It only answers "valid?"."""
     import jsonschema_rs
@@ -28,7 +28,7 @@ def _fast_engine(kind: PayloadKind) -> tuple[Any, formats.FastSchema]:
     return validator, fast
 
 
-def fast_is_valid(payload: Any, kind: PayloadKind) -> bool:
+def fast_is_valid(payload: Any, kind: SchemaName) -> bool:
     """The fast engine's answer: whether the spec's schema finds nothing wrong.
 
     Fast twin of the reference engine's verdict, on a schema whose formats are the format
@@ -40,8 +40,8 @@ def fast_is_valid(payload: Any, kind: PayloadKind) -> bool:
     return bool(validator.is_valid(payload)) and fast.holds_at_places(payload)
 
 
-@functools.lru_cache(maxsize=2)
-def _explaining_validator(kind: PayloadKind) -> Any:
+@functools.lru_cache(maxsize=32)
+def _explaining_validator(kind: SchemaName) -> Any:
     """jsonschema-rs on the spec's own schema: its errors' schema paths are the spec's."""
     import jsonschema_rs
 
@@ -50,8 +50,8 @@ def _explaining_validator(kind: PayloadKind) -> Any:
     )
 
 
-@functools.lru_cache(maxsize=2)
-def _reference_validator(kind: PayloadKind) -> Any:
+@functools.lru_cache(maxsize=32)
+def _reference_validator(kind: SchemaName) -> Any:
     """Python jsonschema on the spec's schema: the reference the fast engine is proved against."""
     import jsonschema
 
@@ -61,14 +61,14 @@ def _reference_validator(kind: PayloadKind) -> Any:
     return jsonschema.Draft202012Validator(schema_of(kind), format_checker=checker)
 
 
-def warm_up(kind: PayloadKind) -> None:
+def warm_up(kind: SchemaName) -> None:
     """Compile what validation needs now (before a fork pool shares it with its workers)."""
     _fast_engine(kind)
     _explaining_validator(kind)
     formats.clock_table()
 
 
-def schema_violations(payload: Any, kind: PayloadKind) -> list[Violation]:
+def schema_violations(payload: Any, kind: SchemaName) -> list[Violation]:
     """What the spec's schema says is wrong, one violation per broken field (at most
     MAX_VIOLATIONS of them).
 
@@ -79,12 +79,12 @@ def schema_violations(payload: Any, kind: PayloadKind) -> list[Violation]:
     return schema_found(payload, kind)[0]
 
 
-def reference_schema_violations(payload: Any, kind: PayloadKind) -> list[Violation]:
+def reference_schema_violations(payload: Any, kind: SchemaName) -> list[Violation]:
     """The same answer as `schema_violations`, from the reference engine alone."""
     return explained(payload, kind, _ReferenceEngine(kind))[0]
 
 
-def schema_found(payload: Any, kind: PayloadKind) -> tuple[list[Violation], int, bool]:
+def schema_found(payload: Any, kind: SchemaName) -> tuple[list[Violation], int, bool]:
     """`explained` by the fast engine, for a payload it finds invalid."""
     try:
         if fast_is_valid(payload, kind):
@@ -95,7 +95,7 @@ def schema_found(payload: Any, kind: PayloadKind) -> tuple[list[Violation], int,
 
 
 class _RsEngine:
-    def __init__(self, kind: PayloadKind) -> None:
+    def __init__(self, kind: SchemaName) -> None:
         self.kind = kind
 
     def errors(self, skeleton: Any) -> Iterable[SchemaError]:
@@ -112,8 +112,8 @@ class _RsEngine:
         return [_RsError(error, schema, window) for error in explaining.iter_errors(window)]
 
 
-@functools.lru_cache(maxsize=8)
-def _rs_window_validators(kind: PayloadKind, place: tuple[str, ...]) -> tuple[Any, Any]:
+@functools.lru_cache(maxsize=64)
+def _rs_window_validators(kind: SchemaName, place: tuple[str, ...]) -> tuple[Any, Any]:
     """(fast, explaining) jsonschema-rs validators of a window of the list at `place`."""
     import jsonschema_rs
 
@@ -126,7 +126,7 @@ def _rs_window_validators(kind: PayloadKind, place: tuple[str, ...]) -> tuple[An
 
 
 class _ReferenceEngine:
-    def __init__(self, kind: PayloadKind) -> None:
+    def __init__(self, kind: SchemaName) -> None:
         self.kind = kind
 
     def errors(self, skeleton: Any) -> Iterable[SchemaError]:
@@ -139,8 +139,8 @@ class _ReferenceEngine:
         return list(_reference_window_validator(self.kind, place).iter_errors(window))
 
 
-@functools.lru_cache(maxsize=8)
-def _reference_window_validator(kind: PayloadKind, place: tuple[str, ...]) -> Any:
+@functools.lru_cache(maxsize=64)
+def _reference_window_validator(kind: SchemaName, place: tuple[str, ...]) -> Any:
     validator = _reference_validator(kind)
     return type(validator)(window_schema(kind, place), format_checker=validator.format_checker)
 

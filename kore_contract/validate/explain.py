@@ -14,7 +14,7 @@ from kore_contract.contract import formats, spec
 from kore_contract.contract.violation import Violation
 from kore_contract.validate.messages import describe_expected, describe_value, label, number_text
 from kore_contract.validate.result import MAX_VIOLATIONS
-from kore_contract.validate.schemas import PayloadKind, schema_of
+from kore_contract.validate.schemas import SchemaName, schema_of
 
 # --- explaining, at a cost bounded by what is listed ----------------------------------
 #
@@ -74,8 +74,8 @@ def _list_place(node: Any) -> bool:
     )
 
 
-@functools.lru_cache(maxsize=2)
-def _list_places(kind: PayloadKind) -> tuple[tuple[tuple[str, ...], dict[str, Any]], ...]:
+@functools.lru_cache(maxsize=32)
+def _list_places(kind: SchemaName) -> tuple[tuple[tuple[str, ...], dict[str, Any]], ...]:
     """The long lists the skeleton cuts: (property names from the root, the list's schema),
     for lists reached through `properties` alone."""
     places: list[tuple[tuple[str, ...], dict[str, Any]]] = []
@@ -119,8 +119,8 @@ def _shape(node: Any, path: tuple[str, ...] | None, cut: frozenset[Any]) -> _Sha
     return _WHOLE
 
 
-@functools.lru_cache(maxsize=2)
-def _shapes(kind: PayloadKind) -> tuple[_Shape, dict[tuple[str, ...], _Shape]]:
+@functools.lru_cache(maxsize=32)
+def _shapes(kind: SchemaName) -> tuple[_Shape, dict[tuple[str, ...], _Shape]]:
     """The shape of a payload, and of an item of each list place."""
     places = _list_places(kind)
     cut = frozenset(path for path, _ in places)
@@ -165,13 +165,13 @@ class Engine(Protocol):
     def window_errors(self, place: tuple[str, ...], window: list[Any]) -> Iterable[SchemaError]: ...
 
 
-def window_schema(kind: PayloadKind, place: tuple[str, ...]) -> dict[str, Any]:
+def window_schema(kind: SchemaName, place: tuple[str, ...]) -> dict[str, Any]:
     """A list of the items at `place`: what a window of that list is checked against."""
     node = dict(_list_places(kind))[place]
     return {"type": "array", "items": node["items"]}
 
 
-def explained(payload: Any, kind: PayloadKind, engine: Engine) -> tuple[list[Violation], int, bool]:
+def explained(payload: Any, kind: SchemaName, engine: Engine) -> tuple[list[Violation], int, bool]:
     """The first MAX_VIOLATIONS violations `engine` finds in `payload`, in order; how many
     more it found; and whether the search went through the whole payload (it stops once
     more than MAX_VIOLATIONS are known).
@@ -210,6 +210,11 @@ def _found(errors: Iterable[SchemaError]) -> list[_Found]:
     required_seen: set[tuple[tuple[Any, ...], int]] = set()
     for key, error in sorted(((_error_order(e), e) for e in errors), key=lambda pair: pair[0]):
         path = tuple(error.absolute_path)
+        if error.validator == "additionalProperties":  # one violation per key not allowed
+            for name in _not_allowed(error):
+                where = (*path, name)
+                found.setdefault(where, (key, where, error, name))
+            continue
         if error.validator != "required":
             found.setdefault(path, (key, path, error, None))
             continue
@@ -222,6 +227,16 @@ def _found(errors: Iterable[SchemaError]) -> list[_Found]:
                 where = (*path, name)
                 found.setdefault(where, (key, where, error, name))
     return list(found.values())
+
+
+def _not_allowed(error: SchemaError) -> list[str]:
+    """The keys of an object that `additionalProperties: false` refuses (none named by
+    `properties`; the spec has no patternProperties). The first MAX_VIOLATIONS + 1."""
+    schema = error.schema if isinstance(error.schema, Mapping) else {}
+    known = schema.get("properties") or {}
+    if error.validator_value is not False or not isinstance(error.instance, dict):
+        return []
+    return [key for key in error.instance if key not in known][: MAX_VIOLATIONS + 1]
 
 
 def _listed(found: list[_Found]) -> list[Violation]:
@@ -292,6 +307,13 @@ def _violation(error: SchemaError, where: tuple[Any, ...], missing: str | None) 
     path = list(where)
     schema: Mapping[str, Any] = error.schema if isinstance(error.schema, Mapping) else {}
     rule = str(schema.get("x-rule", "R1"))
+    if missing is not None and error.validator == "additionalProperties":
+        allowed = ", ".join(str(name) for name in schema.get("properties") or ())
+        return Violation(
+            rule,
+            spec.to_pointer(path),
+            f"{label(path)}: not allowed here; the keys allowed are {allowed}",
+        )
     if missing is not None:
         child = schema.get("properties", {}).get(missing, {})
         return Violation(
@@ -309,7 +331,20 @@ def _message(error: SchemaError, path: list[Any], schema: Mapping[str, Any]) -> 
         enum = schema.get("enum")
         if enum and not isinstance(value, str) and number_text(value) in enum:
             message += f'; send the string "{value}"'
+        elif schema.get("type") == "integer" and _digits(value):
+            message += f"; send the number {int(value)}"
         return message
+    if keyword == "anyOf":
+        options = " or ".join(_option(option) for option in error.validator_value)
+        return f"{where}: got {describe_value(value)}; expected {options}"
+    if keyword == "not":
+        refused = (
+            error.validator_value.get("required")
+            if isinstance(error.validator_value, Mapping)
+            else None
+        )
+        if refused:
+            return f"{where}: must not have {', '.join(map(str, refused))}"
     if keyword == "enum":
         message = f"{where}: got {describe_value(value)}; expected {describe_expected(schema)}"
         if isinstance(value, str):
@@ -325,9 +360,28 @@ def _message(error: SchemaError, path: list[Any], schema: Mapping[str, Any]) -> 
         return f"{where}: empty list; at least {error.validator_value} item required"
     if keyword == "minimum":
         return f"{where}: got {describe_value(value)}; expected at least {error.validator_value}"
+    if keyword == "maximum":
+        return f"{where}: got {describe_value(value)}; expected at most {error.validator_value}"
     if keyword == "format":
         return f"{where}: {describe_value(value)} is not valid: " + formats.explain(
             str(error.validator_value), value
         )
     message = error.message
     return f"{where}: {message if len(message) <= 200 else message[:197] + '...'}"
+
+
+def _option(schema: Any) -> str:
+    """One alternative of an `anyOf`, as expected: `an integer at least 1`, `the string ""`."""
+    if not isinstance(schema, Mapping):
+        return "a value"
+    described = describe_expected(schema)
+    if "minimum" in schema:
+        described += f" at least {schema['minimum']}"
+    if "maximum" in schema:
+        described += f" at most {schema['maximum']}"
+    return described
+
+
+def _digits(value: Any) -> bool:
+    """A string of a few decimal digits: a number sent as text."""
+    return type(value) is str and 0 < len(value) <= 18 and value.isascii() and value.isdigit()

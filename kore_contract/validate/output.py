@@ -76,6 +76,8 @@ def render_json(results: list[dict[str, Any]]) -> str:
     string = json.encoder.encode_basestring  # what json.dumps uses for a str (no ASCII escape)
     parts = []
     for result in results:
+        if "variant" in result:  # the text output names it; the JSON shape stays the same
+            result = {key: value for key, value in result.items() if key != "variant"}
         path = shown_name(result.get("path"))
         if (
             type(path) is str
@@ -93,8 +95,8 @@ def render_json(results: list[dict[str, Any]]) -> str:
 
 
 def render_text(results: list[dict[str, Any]], *, color: bool = False) -> str:
-    """One line per file, its violations and warnings below it, then a summary; every name
-    and message `printable`."""
+    """One line per file (a create or update body's with the variant C1 read it as), its
+    violations and warnings below it, then a summary; every name and message `printable`."""
 
     def paint(code: str, text: str) -> str:
         return f"{code}{text}{_RESET}" if color else text
@@ -103,6 +105,8 @@ def render_text(results: list[dict[str, Any]], *, color: bool = False) -> str:
     for result in results:
         status = result["status"]
         path = printable(shown_name(str(result["path"])))
+        if result.get("variant"):
+            path += f" ({printable(str(result['variant']))} variant)"
         if status == "valid":
             lines.append(f"{paint(_GREEN, 'ok')}      {path}")
         elif status == "unreadable":

@@ -30,6 +30,8 @@ class Result:
     #: False when the search stopped once past the cap: there are at least `more_*` more,
     #: maybe many (counting them all would cost as much as listing them).
     more_exact: bool = True
+    #: The create variant the body was read as (C1), for a create or update body.
+    variant: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -72,11 +74,12 @@ class Capped:
         return self.more > 0
 
 
-def result_of(violations: Capped, warnings: Capped) -> Result:
+def result_of(violations: Capped, warnings: Capped, variant: str | None = None) -> Result:
     return Result(
         violations.listed,
         warnings.listed,
         violations.more,
         warnings.more,
         violations.exact and warnings.exact,
+        variant,
     )

@@ -1,16 +1,22 @@
-"""The rules JSON Schema cannot say, as violations (and warnings) beside the schema's:
-R1's duplicated keys, R4 and R10 against the account (fixture), R6's query, R14's calling
-hours, R16/S8's undocumented properties (under --strict), S4 and S7 across fields."""
+"""The rules JSON Schema cannot say of a request, as violations (and warnings) beside the
+schema's: R1's duplicated keys, C1's insisted variant, R4, R10 and C3 against the account
+(fixture), R6's query, R14's calling hours, R16/S8's undocumented properties (under
+--strict). Those of an answer are in `answers`."""
 
 from __future__ import annotations
 
 import heapq
 import itertools
+import json
 from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from kore_contract.contract import formats, spec
 from kore_contract.contract.violation import Violation
+from kore_contract.validate import schemas
+from kore_contract.validate.answers import (  # where trace/ reads it (the answers' rules)
+    response_cross_field_violations as response_cross_field_violations,
+)
 from kore_contract.validate.explain import WINDOW
 from kore_contract.validate.messages import label, last_name, printable, quoted
 from kore_contract.validate.result import LIMIT
@@ -52,6 +58,55 @@ def query_violations(payload: Any, query: Mapping[str, str] | None) -> list[Viol
     ]
 
 
+def variant_violation(read: str, wanted: str | None) -> Violation | None:
+    """C1: a body of another variant than the one insisted on. Its pointer is the body's
+    root (C1 reads the body as a whole); the message says what made it the variant it is
+    and what the variant asked for has."""
+    if wanted is None or read == wanted:
+        return None
+    return Violation(
+        "C1",
+        "",
+        f"body: reads as the {read} variant, as {variant_reason(read)}; the {wanted} "
+        f"variant was asked for, where {variant_reason(wanted)}",
+    )
+
+
+def variant_reason(variant: str) -> str:
+    """What makes a body `variant` by the spec's `x-variants` (C1), in words: its own
+    condition (`format is "advanced"`, `message.template_name is present`), and that no
+    earlier entry's holds (`format is not "advanced" and message.template_name is absent`)."""
+    said: list[str] = []
+    for name, when in schemas.variant_entries():
+        condition = _condition(when)
+        if name == variant:
+            return " and ".join([*said, condition[0]] if condition else said) or "any body"
+        if condition:
+            said.append(condition[1])
+    raise KeyError(f"unknown variant {variant!r}")
+
+
+def _condition(when: Mapping[str, Any]) -> tuple[str, str] | None:
+    """A `when` schema of `x-variants` as words, (holds, fails): the path it requires and
+    the value it requires there (a `const`), if any. None for a schema that requires none."""
+    path: list[Any] = []
+    node: Any = when
+    while isinstance(node, Mapping) and node.get("required"):
+        name = node["required"][0]
+        path.append(name)
+        node = (node.get("properties") or {}).get(name, {})
+    if not path:
+        return None
+    if isinstance(node, Mapping) and "const" in node:
+        value = json.dumps(node["const"], ensure_ascii=False)
+        return f"{label(path)} is {value}", f"{label(path)} is not {value}"
+    return f"{label(path)} is present", f"{label(path)} is absent"
+
+
+#: C3: the advanced body's field that names an experience flow of the account.
+EXPERIENCE_FLOW = "experienceFlowName"
+
+
 def account_check_limit(payload: dict[str, Any], *, counting_only: bool) -> int:
     """How many unknown contact lists R4 looks for: none when more violations are known than
     are listed (`counting_only`) and the list is long (R4 would only add to the count)."""
@@ -63,8 +118,9 @@ def account_check_limit(payload: dict[str, Any], *, counting_only: bool) -> int:
 def fixture_violations(
     payload: dict[str, Any], fixture: Fixture, limit: int = LIMIT
 ) -> tuple[list[Violation], list[Violation]]:
-    """R4 and R10 against the account; unknown DNC lists and caller ids only warn. R4 stops
-    at `limit` unknown contact lists (none looked for with 0)."""
+    """R4, R10 and C3 (the experience flow, where the fixture names flows) against the
+    account; unknown DNC lists and caller ids only warn. R4 stops at `limit` unknown contact
+    lists (none looked for with 0)."""
     violations: list[Violation] = []
     warnings: list[Violation] = []
     lists = payload.get("contactLists")
@@ -85,6 +141,17 @@ def fixture_violations(
     message = payload.get("message")
     if isinstance(message, dict):
         violations.extend(_template_violations(message, fixture))
+    flow = payload.get(EXPERIENCE_FLOW)
+    flows = fixture.experience_flows  # none named: the account's flows are not known
+    if isinstance(flow, str) and flow and flows and flow not in flows:
+        violations.append(
+            Violation(
+                "C3",
+                f"/{EXPERIENCE_FLOW}",
+                f"{EXPERIENCE_FLOW}: no experience flow {flow!r} in the account; "
+                f"known: {quoted(fixture.experience_flows)}",
+            )
+        )
     dnc = payload.get("dncLists")
     if (
         isinstance(dnc, dict)
@@ -293,6 +360,8 @@ def unknown_property_warnings(
 def _unknown_properties(
     payload: Any, schema: Mapping[str, Any], path: tuple[Any, ...], rule: str
 ) -> Iterator[Violation]:
+    if schema.get("additionalProperties") is False:
+        return  # a key it does not name is a violation already, not a warning
     if isinstance(payload, dict) and "properties" in schema:
         known, nested = _property_names(schema)
         if not nested and payload.keys() <= known:  # a set operation in C: the usual case
@@ -330,32 +399,3 @@ def _property_names(
         if isinstance(child, Mapping) and ("properties" in child or "items" in child)
     }
     return frozenset(properties), nested
-
-
-def response_cross_field_violations(payload: Any) -> list[Violation]:
-    """S4 (lname is name lowercased) and S7 (updatedAt not before createdAt)."""
-    data = payload.get("data") if isinstance(payload, dict) else None
-    if not isinstance(data, dict):
-        return []
-    found: list[Violation] = []
-    name, lname = data.get("name"), data.get("lname")
-    if isinstance(name, str) and isinstance(lname, str) and lname != name.lower():
-        found.append(
-            Violation(
-                "S4",
-                "/data/lname",
-                f"data.lname: got {lname!r}; expected {name.lower()!r}, data.name lowercased",
-            )
-        )
-    created, updated = data.get("createdAt"), data.get("updatedAt")
-    if isinstance(created, str) and isinstance(updated, str):
-        first, last = formats.parse_date_time(created), formats.parse_date_time(updated)
-        if first and last and first.tzinfo and last.tzinfo and last < first:
-            found.append(
-                Violation(
-                    "S7",
-                    "/data/updatedAt",
-                    f"data.updatedAt: {updated} is before data.createdAt {created}",
-                )
-            )
-    return found
