@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import base64
 import copy
+import dataclasses
+import inspect
 import json
 import time
 from typing import Any
@@ -29,11 +31,12 @@ from mock_testing import (
 
 from kore_contract.auth import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, mint_token, sign_claims
 from kore_contract.contract import spec
+from kore_contract.contract.fixture import Fixture, fixture_from_json, load_fixture
 from kore_contract.mock.app import MockApp
 from kore_contract.mock.faults import FAMILY_FAULTS, FAULTS, every_fault, fault
 from kore_contract.mock.server import make_app
 from kore_contract.mock.store import Store
-from kore_contract.validate import validate_response
+from kore_contract.validate import validate_request, validate_response
 
 TOKEN = mint_token(DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET)
 KIND = spec.campaign_type()
@@ -196,8 +199,9 @@ def variant_sample(example: str, **changes: Any) -> dict[str, Any]:
 class Family:
     """The family's calls on one app, in process."""
 
-    def __init__(self, app: MockApp) -> None:
+    def __init__(self, app: MockApp, account: str = ACCOUNT) -> None:
         self.app = app
+        self.account = account
         self.answers: list[Reply] = []
 
     def send(
@@ -212,13 +216,14 @@ class Family:
         if campaign_id is not None:
             parameters["campaignId"] = campaign_id
         raw = b"" if body is None else json.dumps(body).encode()
+        query = {k: self.account if k == "accountId" else v for k, v in query.items()}
         reply = call(
             self.app,
             method,
             spec.call_path(name, **parameters),
             query="&".join(f"{k}={v}" for k, v in query.items()),
             body=raw,
-            headers=curl_headers(TOKEN),
+            headers=curl_headers(TOKEN, account=self.account),
         )
         self.answers.append(reply)
         return reply
@@ -271,10 +276,12 @@ def refusal_rule(reply: Reply, rule: str) -> set[str]:
     return set() if refused_as_json(reply) else {"S9"}
 
 
-def variants_probe(family: Family) -> set[str]:
-    """C4 (and C3's account check): the plain and advanced variants' answers."""
+def variants_probe(app: MockApp) -> set[str]:
+    """C4 (and C3's account check): the plain and advanced variants' answers (in an account
+    of their own)."""
+    family = Family(app, account="acc-variants")
     broken: set[str] = set()
-    flows = dict(getattr(family.app.fixture, "experience_flows", {}))
+    flows = getattr(family.app.fixture, "experience_flows", {})
     plain = variant_sample("plainDocsSample")
     advanced = variant_sample("advancedDocsSample", priority=None)
     made = [family.create(plain), family.create(advanced)]
@@ -318,7 +325,7 @@ def family_probe(app: MockApp) -> set[str]:
         return broken  # S2 (part 1's probe)
     if any(d.get("status") != "Ready" for d in created):
         broken.add("T1")
-    broken |= variants_probe(family)
+    broken |= variants_probe(app)
     first, second, third = ids
 
     def told(campaign_id: str) -> str | None:
@@ -448,6 +455,8 @@ def family_probe(app: MockApp) -> set[str]:
         or len(listed) != len(existing)
     ):
         broken.add("L3")
+    if validator_knows_the_family():
+        broken |= refusal_rule(family.list(limit=0), "L1")
     filtered = family.list(filters={"status": ["Stopped"]})
     stopped_ids = {i for i, d in existing.items() if d.get("status") == "Stopped"}
     if (
@@ -490,17 +499,54 @@ def family_probe(app: MockApp) -> set[str]:
 
 def test_the_fault_free_mock_breaks_no_rule() -> None:
     assert probe(make_app()) == set()
-    assert family_probe(make_app()) == set()
+    assert family_probe(make_app(family_fixture())) == set()
+
+
+def validator_knows_the_family() -> bool:
+    """Issue 12 item 2 has landed: the validator checks update and list bodies (`call`) and
+    the fixture names experience flows (C3). Until then the checks that need it skip."""
+    fields = {f.name for f in dataclasses.fields(Fixture)}
+    return "call" in inspect.signature(validate_request).parameters and (
+        "experience_flows" in fields
+    )
+
+
+def family_fixture() -> Fixture:
+    """The bundled example, naming the experience flow of the spec's advanced samples."""
+    fixture = load_fixture()
+    if not validator_knows_the_family():
+        return fixture
+    flows = {**getattr(fixture, "experience_flows", {}), **SAMPLE_FLOWS}
+    return fixture_from_json({**fixture.to_json(), "experienceFlows": flows}, fixture.source)
+
+
+#: The experience flow the spec's advanced samples name, and the id their answers show.
+SAMPLE_FLOWS = {"SMS Support Flow": "cf-67447605-115e-5dd2-a676-e158cf312345"}
+#: Faults only the validator's family checks (item 2) let the probe see.
+NEEDS_THE_VALIDATOR = {"C4", "L1"}
 
 
 def every_rule_broken(app: MockApp) -> set[str]:
-    return probe(app) | family_probe(make_app(fault=app.fault))
+    return probe(app) | family_probe(make_app(family_fixture(), fault=app.fault))
+
+
+def _cases(names: list[str]) -> list[Any]:
+    skip = pytest.mark.skipif(
+        not validator_knows_the_family(),
+        reason="the validator does not check the family's bodies yet (issue 12 item 2)",
+    )
+    return [
+        pytest.param(name, marks=skip)
+        if ALL[name].rule in NEEDS_THE_VALIDATOR or name == "S9-accept-unknown-experience-flow"
+        else name
+        for name in names
+    ]
 
 
 ALL = every_fault()
 
 
-@pytest.mark.parametrize("name", sorted(ALL))
+@pytest.mark.parametrize("name", _cases(sorted(ALL)))
 def test_each_fault_breaks_the_rule_it_names(name: str) -> None:
     assert ALL[name].rule in every_rule_broken(make_app(fault=name)), name
 
@@ -524,19 +570,20 @@ KNOCK_ON = {
     "S2-duplicate-id": {"S10"},  # the second campaign replaces the first
     "S2-empty-id": {"S10"},  # no campaign can be fetched by an empty id
     "S5-empty-status": {"T1"},  # an empty status is not Ready either
+    "S3-priority-number": {"C4"},  # an advanced campaign's priority is a string "1".."5" too
     # get answers other than the campaign: what the family checks by get breaks with it
     "S10-get-drops-field": {"U2"},
     "S10-get-returns-other": {"L2", "T4", "T5", "T6", "U1", "U2"},
 }
 
 
-@pytest.mark.parametrize("name", sorted(ALL))
+@pytest.mark.parametrize("name", _cases(sorted(ALL)))
 def test_each_fault_breaks_only_its_rule(name: str) -> None:
     broken = every_rule_broken(make_app(fault=name))
     assert broken - {ALL[name].rule} == KNOCK_ON.get(name, set())
 
 
-FAMILY_RULES = {"U1", "U2", "U3", "T1", "T2", "T3", "T4", "T5", "T6", "Q1", "L2", "L3"}
+FAMILY_RULES = {"C4", "U1", "U2", "U3", "T1", "T2", "T3", "T4", "T5", "T6", "Q1", "L1", "L2", "L3"}
 
 
 def test_faults_cover_every_rule_of_the_family() -> None:

@@ -465,6 +465,29 @@ FAULTS: dict[str, Fault] = {
 FAMILY_FAULTS: dict[str, Fault] = {
     f.name: f
     for f in (
+        # C4: the variants' answers
+        Fault(
+            "C4-wrong-experience-flow",
+            "answers an advanced campaign with another flow's id",
+            change_created=_if_advanced(
+                lambda d: d.update(experienceFlow="cf-00000000-0000-5000-8000-000000000000")
+            ),
+        ),
+        Fault(
+            "C4-advanced-priority-empty",
+            'answers an advanced campaign\'s priority as ""',
+            change_created=_if_advanced(lambda d: d.update(priority="")),
+        ),
+        Fault(
+            "C4-plain-message-changed",
+            "answers a plain campaign with another message",
+            change_created=_plain_message_changed,
+        ),
+        Fault(
+            "S9-accept-unknown-experience-flow",
+            "accepts an advanced body naming a flow the account lacks",
+            accepts=frozenset({"C3"}),
+        ),
         # T1 to T6: the campaign's state
         Fault(
             "T1-created-as-draft",
@@ -577,6 +600,11 @@ FAMILY_FAULTS: dict[str, Fault] = {
             change_answer=_on("status", lambda a: a["data"].update(status=campaigns.READY)),
         ),
         # L1 to L3: list
+        Fault(
+            "L1-accept-bad-list-body",
+            "answers a list body without checking it",
+            skips=frozenset({Check.LIST_BODY}),
+        ),
         Fault(
             "L2-results-name-_id",
             "lists each campaign's id as _id",
