@@ -15,7 +15,6 @@ import functools
 import json
 import math
 import uuid
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
@@ -68,24 +67,6 @@ def _base64(text: str) -> str:
     return base64.b64encode(text.encode("utf-8")).decode("ascii")
 
 
-# --- C1: the variant of a body -------------------------------------------------------------
-
-
-@functools.lru_cache(maxsize=1)
-def _variant_tests() -> tuple[tuple[spec.Variant, Any], ...]:
-    from jsonschema import Draft202012Validator
-
-    return tuple((variant, Draft202012Validator(when)) for variant, when in spec.variants())
-
-
-def variant_of(body: Any) -> spec.Variant:
-    """C1: the first variant of the spec's `x-variants` whose `when` holds for `body`."""
-    for variant, test in _variant_tests():
-        if test.is_valid(body):
-            return variant
-    return _variant_tests()[-1][0]
-
-
 @functools.lru_cache(maxsize=1)
 def assigned_priority() -> str:
     """C4: the priority of an advanced campaign created without one (the middle of R7's
@@ -113,7 +94,7 @@ def build_campaign(
     none (C4: else `assigned_priority()`)."""
     if not isinstance(body, dict):
         body = {}
-    variant = variant_of(body)
+    variant = spec.variant_of(body)  # C1
     name = body.get("name")
     stamp = at or now_iso()
     data: Campaign = {
@@ -146,10 +127,8 @@ def build_campaign(
         if isinstance(sent, dict):
             data["message"] = dict(sent)
         flow = body.get("experienceFlowName")
-        flows: Mapping[str, str] = getattr(fixture, "experience_flows", {})
-        data["experienceFlow"] = (
-            flows.get(flow) or flow_id(str(flow)) if isinstance(flow, str) else flow_id(str(flow))
-        )
+        named = fixture.experience_flows.get(flow) if isinstance(flow, str) else None
+        data["experienceFlow"] = named or flow_id(str(flow))
     data["isImported"] = False
     data["isFiltersEnabled"] = False
     data["totalMessagesSent"] = 0
