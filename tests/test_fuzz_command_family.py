@@ -10,10 +10,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from strategy_testing import FAMILY_VALIDATOR, FLOWS, HAS_FLOWS, VARIANTS, judged, needs_flows
+from strategy_testing import FLOWS, VARIANTS, judged
 
 from kore_contract.cli import run
-from kore_contract.strategies import _variants
+from kore_contract.contract import spec
 
 
 def run_line(argv: list[str]) -> tuple[int, str, str]:
@@ -84,7 +84,7 @@ def test_C1_fuzz_variant_writes_valid_bodies_of_that_variant(tmp_path: Path, var
     for name, entry in manifest(tmp_path).items():
         assert entry == {"valid": True, "variant": variant}
         body = json.loads((tmp_path / name).read_bytes())
-        assert _variants.read_variant(body) == variant
+        assert spec.variant_of(body) == variant
         assert found(tmp_path / name, entry) == [], name
 
 
@@ -107,7 +107,7 @@ def test_U1_fuzz_update_writes_bodies_of_every_variant(tmp_path: Path) -> None:
     read: Counter[str] = Counter()
     for name, entry in manifest(tmp_path).items():
         assert entry == {"valid": True, "call": "update"}
-        read[_variants.read_variant(json.loads((tmp_path / name).read_bytes()))] += 1
+        read[spec.variant_of(json.loads((tmp_path / name).read_bytes()))] += 1
         assert found(tmp_path / name, entry) == [], name
     assert set(read) == set(VARIANTS), read
 
@@ -185,8 +185,6 @@ def test_C1_C2_C3_fuzz_variant_invalid_breaks_each_rule_of_the_variant(
     assert ("C2" in rules) == (variant == "plain") and ("C3" in rules) == (variant == "advanced")
     for name, entry in entries.items():
         assert entry["variant"] == variant
-        if not FAMILY_VALIDATOR and entry["rule"] == "R1":
-            continue  # raw files of a variant need the validator's --variant
         assert found(tmp_path / name, entry) == [(entry["rule"], entry["pointer"])], name
 
 
@@ -212,12 +210,9 @@ def test_U1_fuzz_update_invalid_breaks_rules_of_every_variant_but_not_C1(tmp_pat
     assert {"C2", "C3", "R9"} <= rules and "C1" not in rules
     for name, entry in entries.items():
         assert set(entry) == {"valid", "rule", "pointer", "call"}
-        if not FAMILY_VALIDATOR and entry["rule"] == "R1":
-            continue
         assert found(tmp_path / name, entry) == [(entry["rule"], entry["pointer"])], name
 
 
-@needs_flows
 def test_C3_fuzz_advanced_with_a_fixture_names_its_experience_flows(tmp_path: Path) -> None:
     account = flows_fixture(tmp_path)
     out_dir = tmp_path / "out"
@@ -261,8 +256,6 @@ def test_C3_fuzz_advanced_with_a_fixture_without_flows_exits_2(tmp_path: Path) -
     )
     assert code == 2
     assert "names no experience flow" in err and "(C3)" in err
-    if not HAS_FLOWS:
-        return
     code, _, _ = run_line(
         [
             "kore-contract",

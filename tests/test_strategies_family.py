@@ -17,16 +17,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 from strategy_testing import (
-    FAMILY_VALIDATOR,
     FIXTURE,
     FLOWS,
-    HAS_FLOWS,
     VARIANTS,
     assert_broken,
     assert_valid,
     judged,
-    needs_family_validator,
-    needs_flows,
 )
 
 from kore_contract import strategies
@@ -35,7 +31,6 @@ from kore_contract.contract.fixture import Fixture, FixtureError
 from kore_contract.strategies import (
     Broken,
     _list,
-    _variants,
     base_campaign,
     breakable_list_rules,
     breakable_rules,
@@ -50,6 +45,7 @@ from kore_contract.strategies import (
     list_requests,
     updates,
 )
+from kore_contract.strategies._broken import C1_POINTER
 
 BUDGET = settings().max_examples
 FEW = settings(max_examples=max(10, BUDGET // 4), suppress_health_check=[HealthCheck.too_slow])
@@ -65,12 +61,11 @@ def test_C1_every_valid_body_of_a_variant_passes_and_reads_as_that_variant(
     variant: str, data: st.DataObject
 ) -> None:
     body = data.draw(campaigns(variant=variant))  # type: ignore[arg-type]
-    assert _variants.read_variant(body) == variant
+    assert spec.variant_of(body) == variant
     assert_valid(body, variant=variant)
     assert_valid(body)  # insisted on or read by C1: the same
 
 
-@needs_flows
 @pytest.mark.parametrize("variant", VARIANTS)
 @FEW
 @given(data=st.data())
@@ -91,7 +86,7 @@ def test_U1_every_update_body_of_any_variant_passes_as_an_update(body: dict[str,
 
 
 def test_U1_update_bodies_are_of_every_variant() -> None:
-    read = Counter(_variants.read_variant(b) for b in generate(updates(), 60, seed=12))
+    read = Counter(spec.variant_of(b) for b in generate(updates(), 60, seed=12))
     assert set(read) == set(VARIANTS), read
 
 
@@ -143,15 +138,13 @@ def test_C3_a_fixture_without_experience_flows_cannot_make_advanced_bodies() -> 
 
 @pytest.mark.parametrize("variant", VARIANTS)
 def test_C1_each_variant_has_a_sample_and_edges_all_valid_and_named_once(variant: str) -> None:
-    fixtures = [None, FIXTURE] if HAS_FLOWS or variant != "advanced" else [None]
-    for fixture in fixtures:
+    for fixture in (None, FIXTURE):
         edges = edge_campaigns(fixture, variant)  # type: ignore[arg-type]
         names = [name for name, _ in edges]
         assert len(names) == len(set(names))
         for name, body in edges:
-            assert _variants.read_variant(body) == variant, name
-            if fixture is None or FAMILY_VALIDATOR:
-                assert judged(body, variant=variant, fixture=fixture) == ([], []), name
+            assert spec.variant_of(body) == variant, name
+            assert judged(body, variant=variant, fixture=fixture) == ([], []), name
         assert {"edge-sample", "edge-no-optional-fields", "edge-name-48-chars"} <= set(names)
 
 
@@ -190,19 +183,17 @@ def test_C_broken_bodies_of_each_variant_fail_with_exactly_their_rule_and_pointe
     broken = data.draw(broken_campaigns(None, rule, variant))  # type: ignore[arg-type]
     assert (broken.rule, broken.variant) == (rule, variant)
     if rule == "C1":
-        assert _variants.read_variant(broken.payload) != variant
+        assert spec.variant_of(broken.payload) != variant
     elif isinstance(broken.payload, dict):
-        assert _variants.read_variant(broken.payload) == variant  # still of its variant
+        assert spec.variant_of(broken.payload) == variant  # still of its variant
     assert_broken(broken)
 
 
-@needs_family_validator
-@needs_flows
 @pytest.mark.parametrize(
     ("variant", "rule"),
     [
         *_variant_rules("plain", FIXTURE),
-        *(_variant_rules("advanced", FIXTURE) if HAS_FLOWS else []),
+        *_variant_rules("advanced", FIXTURE),
     ],
 )
 @FEW
@@ -220,12 +211,9 @@ def test_C_every_broken_example_of_a_variant_fails_with_exactly_its_rule(variant
     cases = [(b.rule, b.case) for b in examples]
     assert len(cases) == len(set(cases))
     for broken in examples:
-        if broken.raw and not FAMILY_VALIDATOR:
-            continue  # raw bodies of the family need validate_text(call=, variant=)
         assert_broken(broken)
 
 
-@needs_family_validator
 def test_U1_broken_update_bodies_fail_as_create_bodies_do() -> None:
     for variant in VARIANTS:
         for broken in broken_examples(None, None, variant):
@@ -244,7 +232,7 @@ def test_C1_insisting_on_a_variant_refuses_the_samples_of_the_others() -> None:
         for other in others:
             broken = cases[f"variant-{other}-sample"]
             assert broken.payload == base_campaign(None, other)
-            assert (broken.pointer, broken.variant) == (_variants.C1_POINTER, variant)
+            assert (broken.pointer, broken.variant) == (C1_POINTER, variant)
     with pytest.raises(ValueError, match="C1: breaking it needs a variant to insist on"):
         broken_campaigns(None, "C1")
 
@@ -274,15 +262,13 @@ def test_C3_missing_and_empty_experience_flow_name() -> None:
     assert cases["message.message-missing"].payload["message"] == {}  # C3: where present
 
 
-@needs_flows
 def test_C3_an_unknown_experience_flow_needs_a_fixture() -> None:
     unknown = named("C3", "advanced", FIXTURE)["experienceFlowName-unknown"]
     assert unknown.payload["experienceFlowName"] not in FLOWS
     assert unknown.pointer == "/experienceFlowName"
     assert "experienceFlowName-unknown" not in named("C3", "advanced")
-    if FAMILY_VALIDATOR:
-        assert judged(unknown.payload, variant="advanced") == ([], [])  # fine without it
-        assert_broken(unknown, fixture=FIXTURE)
+    assert judged(unknown.payload, variant="advanced") == ([], [])  # fine without it
+    assert_broken(unknown, fixture=FIXTURE)
 
 
 def test_C1_R9_a_template_body_that_would_read_as_plain_is_no_broken_template_body() -> None:

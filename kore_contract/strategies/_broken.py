@@ -28,7 +28,6 @@ from hypothesis import strategies as st
 from kore_contract.contract import formats, rules, spec
 from kore_contract.contract.fixture import Fixture, FixtureError
 from kore_contract.strategies import _valid as pieces
-from kore_contract.strategies import _variants as variants
 
 Strategy = st.SearchStrategy
 T = TypeVar("T")
@@ -65,6 +64,10 @@ class Broken:
 def dump(payload: Any) -> bytes:
     """JSON as UTF-8, two-space indented, one final newline: stable byte for byte."""
     return (json.dumps(payload, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+#: Where a C1 violation points: the body itself (its variant is read from the whole body).
+C1_POINTER = ""
 
 
 @dataclass(frozen=True)
@@ -750,7 +753,7 @@ def variant_breakers(fixture: Fixture | None, insisted: pieces.Variant) -> Itera
             _valid: Strategy[Body], other: pieces.Variant = other, case: str = case
         ) -> Strategy[Broken]:
             return pieces.campaigns(fixture, other).map(
-                lambda body: Broken(body, "C1", variants.C1_POINTER, case)
+                lambda body: Broken(body, "C1", C1_POINTER, case)
             )
 
         def examples(_base: Body, other: pieces.Variant = other, case: str = case) -> list[Broken]:
@@ -758,7 +761,7 @@ def variant_breakers(fixture: Fixture | None, insisted: pieces.Variant) -> Itera
                 Broken(
                     pieces.base_campaign(fixture, other),
                     "C1",
-                    variants.C1_POINTER,
+                    C1_POINTER,
                     f"{case}-sample",
                 )
             ]
@@ -774,19 +777,26 @@ def _can_make(fixture: Fixture | None, variant: pieces.Variant) -> bool:
     return True
 
 
+def stays(variant: str, payload: Any) -> bool:
+    """Whether a broken payload is still read as `variant` (C1, `spec.variant_of`). Raw
+    bytes (R1) and JSON values that are no object (R1 at the root) have no variant to
+    lose."""
+    return not isinstance(payload, dict) or spec.variant_of(payload) == variant
+
+
 def keeping_variant(breaker: Breaker, base: Body, variant: str) -> Breaker | None:
     """`breaker` limited to bodies C1 still reads as `variant`; None if none of its named
     examples is (the change always makes another variant: a template body without
     `message.template_name` is a plain body)."""
     examples = breaker.examples(copy.deepcopy(base))
-    if examples and not any(variants.stays(variant, b.payload) for b in examples):
+    if examples and not any(stays(variant, b.payload) for b in examples):
         return None
 
     def strategy(valid: Strategy[Body]) -> Strategy[Broken]:
-        return breaker.strategy(valid).filter(lambda b: variants.stays(variant, b.payload))
+        return breaker.strategy(valid).filter(lambda b: stays(variant, b.payload))
 
     def named(body: Body) -> list[Broken]:
-        return [b for b in breaker.examples(body) if variants.stays(variant, b.payload)]
+        return [b for b in breaker.examples(body) if stays(variant, b.payload)]
 
     return dataclasses.replace(breaker, strategy=strategy, examples=named)
 

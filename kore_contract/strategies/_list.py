@@ -59,11 +59,13 @@ EDGE_INSTANTS = (
 # --- the spec -------------------------------------------------------------------------
 
 
-@functools.lru_cache(maxsize=1)
+#: The call whose request body these strategies make.
+LIST_CALL: spec.Call = "list"
+
+
 def list_request_schema() -> dict[str, Any]:
     """The list body's JSON Schema ($refs resolved)."""
-    body = spec.operations()["list"]["requestBody"]["content"]["application/json"]["schema"]
-    return spec.with_dialect(spec.resolve(body))
+    return spec.request_schema(LIST_CALL)
 
 
 def list_field(*path: str) -> dict[str, Any]:
@@ -345,9 +347,8 @@ def _assemble(
 
 def base_list_request() -> dict[str, Any]:
     """The spec's first list request example (the list page's SMS sample)."""
-    media = spec.operations()["list"]["requestBody"]["content"]["application/json"]
-    first = next(iter(media["examples"].values()))
-    body: dict[str, Any] = copy.deepcopy(first["value"])
+    first = next(iter(spec.examples(LIST_CALL, "request").values()))
+    body: dict[str, Any] = copy.deepcopy(first)
     return body
 
 
