@@ -1,7 +1,8 @@
-"""Hypothesis strategies for create bodies, derived from the spec.
+"""Hypothesis strategies for create and update bodies of each variant (C1: template, the
+default and part 1's bodies; plain; advanced), derived from the spec.
 
 Every limit, enum, required list and fixture hint (`x-fixture`) is read from the
-request body schema of the OpenAPI document; the format values (`caller-id`,
+variant's request body schema in the OpenAPI document; the format values (`caller-id`,
 `clock-12h`, `iana-time-zone`, `base64-utf8`) are built so that `formats.py` accepts
 them, and the tests prove it. Strategies come from small named pieces::
 
