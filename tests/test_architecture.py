@@ -5,7 +5,7 @@ The import contracts live in pyproject.toml (`[tool.importlinter]`): `tox -e lin
 highest first (a module imports only from layers below its own; `|` joins siblings that do
 not import each other):
 
-    __main__ > cli > integrations | suite | commands > report | trace > run > mock
+    __main__ > cli > integrations | suite | commands > report | trace | proxy > run > mock
     > validate | strategies | auth | redaction > contract > common
 
 `lint-imports` names the offending import and line; the tests below say the same in their
