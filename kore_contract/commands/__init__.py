@@ -5,4 +5,4 @@ and `run(args, out, err) -> int`. Modules import only the standard library at im
 `kore-contract validate` must start fast, so heavy imports live inside `run`.
 """
 
-COMMANDS = ("validate", "test", "mock", "token", "fuzz", "report", "trace", "cleanup")
+COMMANDS = ("validate", "test", "mock", "proxy", "token", "fuzz", "report", "trace", "cleanup")
