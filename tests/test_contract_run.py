@@ -50,7 +50,7 @@ def test_clean_mock_passes_with_the_real_command(tmp_path: Path) -> None:
     assert results["verdict"] == "pass"
     assert failed_rules(results) == set()
     assert not [c for c in results["cases"] if c["findings"]]
-    assert results["run"]["requests"] <= 300
+    assert results["run"]["requests"] < 600  # the budget of issue 12 item 5
     assert {p.name for p in tmp_path.iterdir()} >= {
         "results.json",
         "junit.xml",

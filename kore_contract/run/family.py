@@ -1,9 +1,11 @@
 """The family lifecycle of one created campaign (docs/contract.md part 2), walked by the runner.
 
-create -> get -> update -> get -> bad triggers (T6) -> start (the case's URL shape) -> status
--> list (paged with a small limit, filtered, sorted: found exactly once) -> start, update and
-delete refused while Active (T4, T5) -> status (unchanged) -> stop -> status -> stop again
-refused (T4) -> delete -> status, update, get answer 404 (U3) -> list without it (L3).
+create -> get -> update -> get -> a broken update refused (U1) -> get -> bad triggers (T6)
+-> status -> list (sorted by name, filtered by priority) -> stop refused while Ready (T4) ->
+status -> start (the case's URL shape) -> status -> list (paged with a small limit, filtered,
+sorted: found exactly once) -> bad stops (T6), start, update and delete refused while Active
+(T4, T5) -> status (unchanged) -> stop -> status -> stop again refused (T4) -> status ->
+delete -> status, update, get answer 404 (U3) -> list without it (L3).
 
 Each answer goes through the registered checks (checks.py, family_checks.py) as an
 observation of its call; what the state must be afterwards is judged here. On a server that
@@ -43,14 +45,27 @@ NEED_A_START = ("T2", "T3", "T4", "T5", "T6")
 LIST_LIMIT = 2
 #: List pages read at most while looking for the run's campaign.
 LIST_PAGES = 25
-#: Triggers a server must refuse (T6): (what, query).
-BAD_TRIGGERS: tuple[tuple[str, dict[str, str]], ...] = (
-    ("campaignType voice", {"campaignType": "voice", "trigger": "play"}),
-    ("trigger missing", {"campaignType": spec.campaign_type()}),
-    ("trigger empty", {"campaignType": spec.campaign_type(), "trigger": ""}),
-    ("trigger start", {"campaignType": spec.campaign_type(), "trigger": "start"}),
-    ("trigger pause", {"campaignType": spec.campaign_type(), "trigger": "pause"}),
-    ("trigger PLAY", {"campaignType": spec.campaign_type(), "trigger": "PLAY"}),
+#: Triggers a server must refuse (T6) on a Ready campaign: (what, URL shape, query). Any of
+#: them taken for a start would start it.
+BAD_TRIGGERS: tuple[tuple[str, str, dict[str, str]], ...] = (
+    ("campaignType voice", "trigger", {"campaignType": "voice", "trigger": "play"}),
+    ("trigger missing", "trigger", {"campaignType": spec.campaign_type()}),
+    ("trigger empty", "trigger", {"campaignType": spec.campaign_type(), "trigger": ""}),
+    ("trigger start", "trigger", {"campaignType": spec.campaign_type(), "trigger": "start"}),
+    ("trigger pause", "trigger", {"campaignType": spec.campaign_type(), "trigger": "pause"}),
+    ("trigger PLAY", "trigger", {"campaignType": spec.campaign_type(), "trigger": "PLAY"}),
+    ("the start page, campaignType voice", "start", {"campaignType": "voice", "trigger": "play"}),
+)
+#: Triggers a server must refuse (T6) on an Active campaign: any of them taken for a stop
+#: would stop it.
+BAD_STOPS: tuple[tuple[str, str, dict[str, str]], ...] = (
+    ("stop with campaignType voice", "trigger", {"campaignType": "voice", "trigger": "stop"}),
+    ("trigger STOP", "trigger", {"campaignType": spec.campaign_type(), "trigger": "STOP"}),
+    (
+        "the start page, trigger stop",
+        "start",
+        {"campaignType": spec.campaign_type(), "trigger": "stop"},
+    ),
 )
 
 
@@ -136,7 +151,10 @@ class _Walk:
         self.observe("get", got, before=self.campaign)
         self.outcome.exercised.add((rule, "get"))
         for finding in lifecycle.get_answers_the_campaign(self.campaign, got):
-            self.fail(rule, "get", f"after {after}: {finding.message}", finding.pointer)
+            # a difference from the campaign is `rule`'s; what the answer's own validation
+            # finds (S4, ...) stays its own rule's
+            owner = rule if finding.rule == lifecycle.RULE else finding.rule
+            self.fail(owner, "get", f"after {after}: {finding.message}", finding.pointer)
         data = campaign_of(got)
         if got.status == 200 and data is not None:
             self.runner.state.known[self.id] = data
@@ -165,13 +183,17 @@ class _Walk:
         )
         self.get_matches("U1", "a refused update")
 
-    def bad_triggers(self) -> None:
-        for what, query in BAD_TRIGGERS:
+    def bad_triggers(self, triggers: tuple[tuple[str, str, dict[str, str]], ...]) -> None:
+        """Each trigger refused (T6); the state is checked by the caller's next status."""
+        for what, shape, query in triggers:
+            action = "stop" if query.get("trigger") == "stop" else "start"
             exchange = self.client.trigger(
-                self.id, "start", query={**query, "accountId": self.client.target.account_id}
+                self.id,
+                action,
+                shape=shape,
+                query={**query, "accountId": self.client.target.account_id},
             )
-            self.observe("start", exchange, "refuse", breaks="T6", what=what)
-        self.state_is("Ready", "T6", "the refused triggers")
+            self.observe(action, exchange, "refuse", breaks="T6", what=what)
 
     def may_start(self) -> bool:
         """Whether a start may be sent (item 6); when not, the rules that need one (and T6,
@@ -195,6 +217,7 @@ class _Walk:
         return True
 
     def refused_while_active(self) -> None:
+        self.bad_triggers(BAD_STOPS)
         self.observe(
             "start",
             self.client.start(self.id),
@@ -218,7 +241,7 @@ class _Walk:
             breaks="T5",
             what="delete of an Active campaign",
         )
-        self.state_is("Active", "T5", "the refused start, update and delete")
+        self.state_is("Active", "T5", "the refused triggers, start, update and delete")
 
     def stop(self) -> None:
         answer = self.observe("stop", self.client.stop(self.id))
@@ -344,7 +367,8 @@ def walk(runner: Runner, outcome: CaseOutcome, created: Exchange) -> None:
     steps.update()
     steps.broken_update()
     if steps.may_start():
-        steps.bad_triggers()
+        steps.bad_triggers(BAD_TRIGGERS)
+        steps.state_is("Ready", "T6", "the refused triggers")
     steps.sorted_by_name()
     steps.stop_while_ready()
     if steps.may_start() and steps.started():

@@ -10,6 +10,9 @@ from kore_contract.run.client import Exchange
 from kore_contract.run.results import Finding
 from kore_contract.validate.api import validate_response
 
+#: The rule of a difference between what get (or delete) answers and the campaign.
+RULE = "S10"
+
 
 def _envelope_findings(exchange: Exchange, call: str) -> Iterator[Finding]:
     answer = exchange.response_json

@@ -420,17 +420,12 @@ def plan_cases(
             },
         )
     )
-    if FAMILY_LIFECYCLE:
-        planned += family_cases(fixture, prefix, seed=seed)
+    planned += family_cases(fixture, prefix, seed=seed)
     return planned
 
 
 # --- the family (docs/contract.md part 2): each variant's whole lifecycle, unknown ids ---------
 
-#: The family's lifecycle cases join the plan once the embedded mock serves every call of
-#: part 2 (issue 12, item 4): until then the clean mock would fail them. run/family.py walks
-#: them; tests/test_run_family_safety.py walks them against a small stateful server.
-FAMILY_LIFECYCLE = False
 #: Calls on a campaign id; each of an unknown id answers 404 (U3).
 U3_CALLS = ("update", "start", "stop", "status", "delete")
 UNKNOWN_ID = "cd-kore-contract-unknown"

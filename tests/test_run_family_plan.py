@@ -1,0 +1,186 @@
+"""Issue 12 item 5: the default plan holds the family, and each lifecycle walks item 5's list
+against the embedded mock (real HTTP to 127.0.0.1), in its order, finding nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kore_contract import auth
+from kore_contract.contract import spec
+from kore_contract.contract.fixture import load_fixture
+from kore_contract.mock.server import MockServer, running_mock
+from kore_contract.run import planning
+from kore_contract.run.client import Exchange, KoreClient, Target
+from kore_contract.run.ledger import Ledger
+from kore_contract.run.outcome import CaseOutcome
+from kore_contract.run.planning import PlannedCase, plan_cases
+from kore_contract.run.runner import Runner, rule_results
+
+PLANNING = Target("http://planning.invalid", "st", "acc", "app", "x.y.z")
+
+
+def default_plan() -> list[PlannedCase]:
+    return plan_cases(
+        PLANNING, load_fixture(), max_examples=3, seed=0, client_id="c", client_secret="s" * 32
+    )
+
+
+def lifecycles(plan: list[PlannedCase]) -> list[PlannedCase]:
+    return [case for case in plan if "family" in case.notes]
+
+
+@pytest.fixture(scope="module")
+def mock() -> Iterator[MockServer]:
+    with running_mock(stream_id="st", account_id="acc", iid="app") as server:
+        yield server
+
+
+def run(server: MockServer, cases: list[PlannedCase], tmp_path: Path) -> Runner:
+    token = auth.mint_token(auth.DEFAULT_CLIENT_ID, auth.DEFAULT_CLIENT_SECRET)
+    client = KoreClient(
+        Target(server.base_url, "st", "acc", "app", token), ledger=Ledger(tmp_path / "l.jsonl")
+    )
+    runner = Runner(client, flows=load_fixture().experience_flows)
+    runner.run_plan(cases)
+    client.close()
+    return runner
+
+
+def label(call: str, exchange: Exchange) -> str:
+    """`call status`, a start saying its URL shape: "start:trigger 200", "start:page 409"."""
+    if call in ("start", "stop"):
+        call += ":trigger" if "/trigger/" in exchange.url else ":page"
+    return f"{call} {exchange.status}"
+
+
+def in_order(labels: list[str], wanted: list[str]) -> list[str]:
+    """The part of `wanted` not found in `labels` in that order (a subsequence)."""
+    rest = iter(labels)
+    return [step for step in wanted if not any(step == got for got in rest)]
+
+
+# --- the plan ----------------------------------------------------------------------------
+
+
+def makes(variant: spec.Variant) -> bool:
+    from kore_contract.contract.fixture import FixtureError
+    from kore_contract.strategies import base_campaign
+
+    try:
+        base_campaign(load_fixture(), variant=variant)
+    except FixtureError:
+        return False
+    return True
+
+
+def test_the_default_plan_walks_every_variant_the_fixture_can_make() -> None:
+    plan = default_plan()
+    assert [case.id for case in lifecycles(plan)] == [
+        f"family-{variant}-lifecycle" for variant in spec.variant_names() if makes(variant)
+    ]
+
+
+def test_T2_starts_use_both_documented_URL_shapes_across_the_cases() -> None:
+    assert {case.notes["start_shape"] for case in lifecycles(default_plan())} == {
+        "trigger",
+        "start",
+    }
+
+
+def test_the_plan_breaks_each_new_clause_and_each_call_on_an_unknown_id() -> None:
+    plan = default_plan()
+    broken = {case.breaks for case in plan if case.expect == "refuse"}
+    assert {"C2", "L1", "U3"} <= broken
+    assert {case.call for case in plan if case.breaks == "U3"} == set(planning.U3_CALLS)
+    for case in lifecycles(plan):  # U1 and T6 are broken inside each lifecycle
+        assert case.notes["broken_update"] is not None
+
+
+def test_the_family_is_planned_by_default_without_a_switch() -> None:
+    assert not hasattr(planning, "FAMILY_LIFECYCLE")
+
+
+# --- the walk, against the embedded mock -------------------------------------------------
+
+#: Item 5's lifecycle, as (call, status) in order; the start's shape is the case's.
+ITEM_5 = [
+    "create 201",
+    "get 200",
+    "update 200",
+    "get 200",
+    "start:{shape} 200",
+    "status 200",
+    "list 200",
+    "start:trigger 409",  # refused transitions while Active
+    "update 409",
+    "delete 409",
+    "stop:trigger 200",
+    "status 200",
+    "stop:trigger 409",  # stop again
+    "delete 200",
+    "status 404",
+    "update 404",
+    "get 404",
+    "list 200",
+]
+
+
+def walked(mock: MockServer, tmp_path: Path) -> list[CaseOutcome]:
+    return run(mock, lifecycles(default_plan()), tmp_path).outcomes
+
+
+def test_T_U_L_each_lifecycle_walks_item_5_in_order(mock: MockServer, tmp_path: Path) -> None:
+    for outcome in walked(mock, tmp_path):
+        labels = [label(call, exchange) for call, exchange in outcome.exchanges]
+        shape = "page" if outcome.case.notes["start_shape"] == "start" else "trigger"
+        wanted = [step.replace("{shape}", shape) for step in ITEM_5]
+        assert in_order(labels, wanted) == [], (outcome.case.id, labels)
+        assert outcome.findings == [], outcome.case.id
+
+
+def test_T6_U1_bad_triggers_campaign_types_and_a_broken_update_are_refused(
+    mock: MockServer, tmp_path: Path
+) -> None:
+    for outcome in walked(mock, tmp_path):
+        refused = [
+            (call, exchange)
+            for call, exchange in outcome.exchanges
+            if exchange.status is not None and 400 <= exchange.status < 500
+        ]
+        triggers = [e.url for call, e in refused if call in ("start", "stop")]
+        assert any("campaignType=voice" in url and "trigger=play" in url for url in triggers)
+        assert any("campaignType=voice" in url and "trigger=stop" in url for url in triggers)
+        assert any("/trigger/" not in url for url in triggers)  # the start page's form too
+        assert any(call == "update" and e.status == 400 for call, e in refused)  # U1
+
+
+def test_L3_lists_page_with_a_small_limit_filter_and_sort_and_find_the_campaign_once(
+    mock: MockServer, tmp_path: Path
+) -> None:
+    for outcome in walked(mock, tmp_path):
+        campaign_id = outcome.exchanges[0][1].response_json["data"]["_id"]
+        lists: list[tuple[dict[str, Any], dict[str, Any]]] = [
+            (e.request_json, e.response_json["data"])
+            for call, e in outcome.exchanges
+            if call == "list" and e.status == 200
+        ]
+        assert all(body["limit"] == 2 for body, _ in lists)
+        assert {next(iter(body["sortBy"])) for body, _ in lists} >= {"name", "createdAt"}
+        assert any(body["filters"].get("status") == ["Active"] for body, _ in lists)
+        found = [row for _, page in lists for row in page["results"] if row["id"] == campaign_id]
+        assert len([row for row in found if row["status"] == "Active"]) == 1
+        assert campaign_id not in [r["id"] for r in lists[-1][1]["results"]]  # deleted
+
+
+def test_the_family_rules_pass_on_the_clean_mock(mock: MockServer, tmp_path: Path) -> None:
+    runner = run(mock, [c for c in default_plan() if c.phase != "fuzz"], tmp_path)
+    rows = {row.id: row.status for row in rule_results(runner.outcomes)}
+    family = ("C2", "C4", "U1", "U2", "U3", "T1", "T2", "T3", "T4", "T5", "T6", "Q1")
+    assert {rule: rows.get(rule) for rule in (*family, "L1", "L2", "L3")} == dict.fromkeys(
+        (*family, "L1", "L2", "L3"), "passed"
+    )
+    assert runner.left_behind == []
