@@ -258,6 +258,8 @@ class ProxyApp:
         verdict = await self._check_request(method, target, header_map, body)
         sent = body.data if body.rest is None else None
         exchange = Exchange(method, self.upstream.url(target), header_map, sent or None)
+        if body.rest is not None:
+            exchange.error = f"{TOO_LARGE} (request body over {self.max_request_checked:,} bytes)"
         if self.enforce and verdict.refusal is not None:
             self.refused += 1
             status, answer = verdict.refusal
@@ -718,11 +720,20 @@ def running_proxy(
     enforce: bool = False,
     emit: Callable[[str], None] | None = None,
     on_exchange: Callable[[Exchange], None] | None = None,
+    max_request_checked: int = MAX_REQUEST_CHECKED,
+    max_answer_checked: int = MAX_ANSWER_CHECKED,
 ) -> Iterator[ProxyServer]:
     """A proxy to `upstream` on `host:port` (0: a free port) in a thread; stopped on exit."""
     chosen = upstream if isinstance(upstream, Upstream) else Upstream.parse(upstream)
     app = ProxyApp(
-        chosen, checker, timeout=timeout, enforce=enforce, emit=emit, on_exchange=on_exchange
+        chosen,
+        checker,
+        timeout=timeout,
+        enforce=enforce,
+        emit=emit,
+        on_exchange=on_exchange,
+        max_request_checked=max_request_checked,
+        max_answer_checked=max_answer_checked,
     )
     server = ProxyServer(app, bind(host, port)).start()
     try:
