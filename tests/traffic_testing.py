@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import copy
 import json
+import time
 import uuid
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,7 @@ from typing import Any
 import requests
 from mock_testing import call_url, curl_headers
 
-from kore_contract.auth import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, mint_token
+from kore_contract.auth import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, mint_token, sign_claims
 from kore_contract.contract import spec
 from kore_contract.run.client import Exchange
 
@@ -208,3 +209,130 @@ def har_document(exchanges: list[Exchange], **options: Any) -> dict[str, Any]:
 def write_har(path: Path, exchanges: list[Exchange], **options: Any) -> Path:
     path.write_text(json.dumps(har_document(exchanges, **options)), encoding="utf-8")
     return path
+
+
+def unsigned_token() -> str:
+    """A token with alg none (A2)."""
+
+    def part(value: bytes) -> str:
+        return base64.urlsafe_b64encode(value).rstrip(b"=").decode()
+
+    return (
+        part(b'{"alg":"none"}')
+        + "."
+        + part(json.dumps({"appId": DEFAULT_CLIENT_ID}).encode())
+        + "."
+    )
+
+
+def bad_tokens() -> list[str | None]:
+    """Tokens the API must refuse (A2): none, unsigned, another secret, expired, no appId."""
+    expired = mint_token(DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, ttl=10, now=time.time() - 60)
+    return [
+        None,
+        unsigned_token(),
+        mint_token(DEFAULT_CLIENT_ID, "wrong-secret-here"),
+        expired,
+        sign_claims({"sub": "1"}, DEFAULT_CLIENT_SECRET),
+    ]
+
+
+UNKNOWN_ID = "cd-00000000-0000-4000-8000-000000000000"
+
+
+def probe_session(app: App) -> None:
+    """An application's session that would show every fault of the mock: each call as the
+    contract wants it, and the requests a server must refuse (bad bodies, tokens, headers,
+    transitions, deleted ids). Tolerant: a faulty answer never stops it."""
+
+    def data_of(answer: requests.Response) -> dict[str, Any]:
+        try:
+            content = answer.json()
+        except ValueError:
+            return {}
+        data = content.get("data") if isinstance(content, dict) else None
+        return data if isinstance(data, dict) else {}
+
+    # part 1: creates, get, delete, get (S1 to S10)
+    made = [data_of(app.create(body(name=f"Template {n}"))) for n in ("one", "two", "three")]
+    ids = [str(d.get("_id") or UNKNOWN_ID) for d in made]
+    first, second, third = ids
+    app.get(first)
+    accented = data_of(app.create(body(name="ÉTÉ Campaña")))
+    plain = data_of(app.create(body("plain")))
+    advanced = data_of(app.create(body("advanced", priority=None)))
+    for extra in (accented, plain, advanced):
+        if extra.get("_id"):
+            app.get(str(extra["_id"]))
+            app.delete(str(extra["_id"]))
+            app.get(str(extra["_id"]))
+    app.get(UNKNOWN_ID)
+    # the requests the server must refuse (R, S9, A1 to A3, C3)
+    for bad in (
+        body(priority="6"),
+        body(contactLists=["No such list"]),
+        body(message={"template_name": "Nope", "message": "SGk="}),
+        body("advanced", experienceFlowName="No such flow"),
+    ):
+        app.create(bad)
+    duplicated = json.dumps(body())[:-1] + ', "name": "twice"}'
+    json_type = {**app.headers, "Content-Type": "application/json"}
+    for raw in (duplicated.encode(), b"{oops"):
+        app.create(data=raw, headers=json_type)
+    for token in bad_tokens():
+        headers = dict(app.headers)
+        if token is None:
+            del headers["auth"]
+        else:
+            headers["auth"] = token
+        app.create(headers=headers)
+    no_iid = dict(app.headers)
+    del no_iid["iid"]
+    app.create(headers=no_iid)
+    app.send("POST", app.url("create", campaignType=KIND), body())
+    app.create(data=json.dumps(body()), headers={**app.headers, "Content-Type": "text/plain"})
+    # the family: Q1, T2 to T6, U1 to U3, L1 to L3
+    app.status(first)
+    app.start(first)
+    app.status(first)
+    app.get(first)
+    app.start(first)  # T4
+    app.stop(first)
+    app.status(first)
+    app.get(first)
+    app.stop(first)  # T4
+    app.send(
+        "POST",
+        app.url("start", second, campaignType=KIND, trigger="play", accountId=app.account),
+    )
+    app.status(second)
+    app.update(second, body(name="While active"))  # T5
+    app.delete(second)  # T5
+    app.send(
+        "POST",
+        app.url("trigger", second, campaignType="voice", trigger="stop", accountId=app.account),
+    )  # T6
+    app.status(second)
+    app.stop(third)  # T4
+    app.trigger(third, "Play")  # T6
+    app.status(third)
+    for name in ("Renamed", "Renamed again"):
+        app.update(third, body(name=name, priority="2"))
+        app.get(third)
+    app.update(third, body(priority=5))  # U1
+    app.get(third)
+    for campaign_id in ids:
+        app.get(campaign_id)
+    for page in (1, 2):
+        app.list({"type": KIND, "limit": 2, "page": page, "sortBy": {"name": "asc"}})
+    app.list({"type": KIND, "limit": 10, "sortBy": {"name": "desc"}})
+    app.list({"type": KIND, "limit": 0})  # L1
+    app.list({"type": KIND, "filters": {"status": ["Stopped"]}})
+    app.stop(second)
+    app.delete(second)
+    app.get(second)
+    app.status(second)  # U3
+    app.start(second)  # U3
+    app.update(second, body())  # U3
+    app.delete(second)  # U3
+    app.list({"type": KIND, "limit": 10})

@@ -26,16 +26,25 @@ from urllib.parse import parse_qsl, urlsplit
 import orjson
 
 from kore_contract.auth import AUTH_HEADER, DEFAULT_CLIENT_SECRET, TokenCheck, TokenChecker
+from kore_contract.common.escape import terminal
 from kore_contract.common.version import __version__
 from kore_contract.contract import spec
 from kore_contract.contract.fixture import Fixture
 from kore_contract.contract.loader import Unreadable, parse_json
+from kore_contract.contract.spec import escape_token
 from kore_contract.mock.routes import Found, Operation, call_of, match
 from kore_contract.redaction import REDACTED, RunSecrets, redact, redact_text
-from kore_contract.run import family_checks as _family_checks  # noqa: F401 (registers them)
 from kore_contract.run import lifecycle
-from kore_contract.run.checks import Expectation, Observation, RunState, campaign_of, run_checks
+from kore_contract.run.checks import (
+    Expectation,
+    Observation,
+    RunState,
+    campaign_of,
+    run_checks,
+    show,
+)
 from kore_contract.run.client import Exchange
+from kore_contract.run.family_checks import LIST_SHARED  # importing it registers its checks
 from kore_contract.run.outcome import CaseOutcome
 from kore_contract.run.planning import PlannedCase
 from kore_contract.run.results import RESULTS_VERSION, Finding, RunInfo, RunResult
@@ -48,11 +57,15 @@ __all__ = ["ExchangeVerdict", "RequestVerdict", "TrafficChecker", "refusal_body"
 OK = "ok"
 VIOLATIONS = "violations"
 NOT_IN_CONTRACT = "not in the contract"
+#: The call of an exchange that is not in the contract (kept out of `result()`'s cases).
+UNKNOWN = "unknown"
 ERROR = "error"
 
 #: The headers every call of the contract sends (A3), lower-cased.
 REQUIRED_HEADERS = ("iid", "accountid")
 _HEADER_NAMES = {"iid": "iid", "accountid": "accountId"}
+#: Calls whose body names what the account holds (contact lists, templates, flows).
+ACCOUNT_CALLS = ("create", "update")
 #: Calls that act on a campaign id (U3 when it is unknown or deleted).
 ID_CALLS = ("get", "update", "delete", "start", "stop", "status", "trigger")
 #: The transitions the state forbids: (call, state) -> the rule it breaks (T4, T5).
@@ -77,8 +90,15 @@ class RequestVerdict:
 
     @property
     def breaks(self) -> str | None:
-        """The first rule the request breaks (None: it breaks none)."""
-        return self.findings[0].rule if self.findings else None
+        """The rule the server must refuse the request for, in the order it checks (the token
+        A2, the headers A3, then the body: U1 for any broken update body), or None."""
+        rules = [finding.rule for finding in self.findings]
+        if not rules:
+            return None
+        for rule in ("A2", "A3"):
+            if rule in rules:
+                return rule
+        return "U1" if self.call == "update" else rules[0]
 
 
 @dataclass(frozen=True)
@@ -128,6 +148,17 @@ def _is_json_type(content_type: str | None) -> bool:
     )
 
 
+def _names_of(exchange: Exchange) -> tuple[str, str]:
+    """The stream id (path) and account id (header, else query) an exchange names."""
+    parts = urlsplit(exchange.url)
+    found = match(parts.path, exchange.method.upper())
+    stream = found.parameters.get("streamId", "") if isinstance(found, Found) else ""
+    account = _header(exchange.headers, "accountid") or dict(
+        parse_qsl(parts.query, keep_blank_values=True)
+    ).get("accountId", "")
+    return stream, account
+
+
 class TrafficChecker:
     """Judges exchanges in the order given, keeping what they showed (thread-safe)."""
 
@@ -163,8 +194,12 @@ class TrafficChecker:
         self._verdicts: list[ExchangeVerdict] = []
         self._started = time.perf_counter()
         self._started_at = now_iso()
-        #: id -> the campaign as create, update or get last answered it (S10, U2, Q1)
+        #: id -> the campaign as create, update, get, start or stop last answered it
         self._campaigns: dict[str, dict[str, Any]] = {}
+        #: id -> the rule its last change answers to and what it was ("T2", "the start")
+        self._after: dict[str, tuple[str, str]] = {}
+        self._stream_id = ""  # the first stream and account the traffic names (run info)
+        self._account_id = ""
 
     # --- the request ---------------------------------------------------------------------
 
@@ -290,21 +325,25 @@ class TrafficChecker:
 
     def _judge(self, index: int, exchange: Exchange, request: RequestVerdict) -> ExchangeVerdict:
         call = request.call
+        shown_path = redact_text(request.path, list(self.secrets))
+        expect, breaks, what = self._expectation(request, exchange.status)
         case = PlannedCase(
-            id=f"traffic-{index:04d}-{call or 'unknown'}",
+            id=f"traffic-{index:04d}-{call or UNKNOWN}",
             phase="traffic",
-            expect=self._expectation(request),
-            call=call or "unknown",
-            breaks=request.breaks,
+            expect=expect,
+            call=call or UNKNOWN,
+            breaks=breaks,
+            notes={"what": what} if what else {},
         )
         outcome = CaseOutcome(case)
-        outcome.exchanges.append((call or "unknown", exchange))
+        outcome.exchanges.append((call or UNKNOWN, exchange))
         self._outcomes.append(outcome)
-        shown_path = redact_text(request.path, list(self.secrets))
         if call is None:
             return ExchangeVerdict(
                 index, None, exchange.status, NOT_IN_CONTRACT, (), request.method, shown_path
             )
+        if not self._stream_id:
+            self._stream_id, self._account_id = _names_of(exchange)
         findings = list(request.findings)
         outcome.exercised |= {(f.rule, call) for f in findings}
         if exchange.status is None or exchange.error:
@@ -320,6 +359,7 @@ class TrafficChecker:
                 redact_text(exchange.error or "no answer", list(self.secrets)),
             )
         findings += self._response_findings(outcome, call, exchange, request)
+        findings = list({(f.rule, f.pointer, f.message): f for f in findings}.values())
         outcome.found(findings)
         return ExchangeVerdict(
             index,
@@ -331,121 +371,212 @@ class TrafficChecker:
             shown_path,
         )
 
-    def _expectation(self, request: RequestVerdict) -> Expectation:
-        if request.breaks in ("A1", "A2"):
-            return "unauthorized"
-        if request.findings:
-            return "refuse"
-        known = self._campaigns.get(request.campaign_id or "")
-        if request.campaign_id and request.campaign_id in self.state.deleted:
-            return "refuse"  # U3
-        if known is not None and self._forbidden(request.call, known) is not None:
-            return "refuse"
-        return "accept"
+    def _expectation(
+        self, request: RequestVerdict, status: int | None
+    ) -> tuple[Expectation, str | None, str]:
+        """What the answer must be: accept, refuse (and the rule the request breaks) or
+        unauthorized (A2), from the request's own findings and the state seen so far."""
+        call, campaign_id = request.call, request.campaign_id
+        if request.breaks == "A2":
+            return "unauthorized", "A2", "a request with a token the API must refuse"
+        if request.breaks is not None:
+            return "refuse", request.breaks, f"a request that breaks {request.breaks}"
+        if self.fixture is None and call in ACCOUNT_CALLS and status in (400, 422):
+            # without the account's fixture a body naming lists, templates or flows the
+            # account lacks (R4, R5, R10, R11, C3) looks valid here: its refusal is not judged
+            return "refuse", None, f"a {call} body the account may refuse (no fixture given)"
+        if not campaign_id or call not in ID_CALLS:
+            return "accept", None, ""
+        gone = "S10" if call == "get" else "U3"
+        if campaign_id in self.state.deleted:
+            return "refuse", gone, f"{call} of the deleted campaign {campaign_id}"
+        known = self._campaigns.get(campaign_id)
+        state = known.get("status") if known else None
+        if not isinstance(state, str):
+            # a campaign this traffic never showed: an unknown id (404) or a refused
+            # transition (409) may be right; anything else is judged as an accepted call
+            if status == 404:
+                return "refuse", gone, f"{call} of a campaign id the server does not know"
+            rule = FORBIDDEN.get((call or "", "Active")) or ("T4" if call == "stop" else None)
+            if status == 409 and rule is not None:
+                return "refuse", rule, f"{call} in a state this traffic did not show"
+            return "accept", None, ""
+        rule = self._forbidden(call, state)
+        if rule is not None:
+            return "refuse", rule, f"{call} of a campaign that is {state}"
+        return "accept", None, ""
 
-    def _forbidden(self, call: str | None, campaign: dict[str, Any]) -> str | None:
-        status = campaign.get("status")
-        if call == "stop" and isinstance(status, str) and status != STOPPABLE:
+    @staticmethod
+    def _forbidden(call: str | None, state: str) -> str | None:
+        if call == "stop" and state != STOPPABLE:
             return "T4"
-        return FORBIDDEN.get((call or "", str(status)))
+        return FORBIDDEN.get((call or "", state))
 
     def _response_findings(
         self, outcome: CaseOutcome, call: str, exchange: Exchange, request: RequestVerdict
     ) -> list[Finding]:
         campaign_id = request.campaign_id
         known = self._campaigns.get(campaign_id or "")
-        breaks = request.breaks
-        expect = outcome.case.expect
-        if expect == "refuse" and breaks is None:
-            if campaign_id in self.state.deleted:
-                breaks = "U3"
-            elif known is not None:
-                breaks = self._forbidden(call, known)
-        sent = exchange.request_json if call in ("create", "update") else None
+        case = outcome.case
         observation = Observation(
-            outcome.case.id,
+            case.id,
             call,
-            expect,
+            case.expect,
             exchange,
             self.state,
-            sent=sent,
-            breaks=breaks,
+            sent=exchange.request_json if call in ("create", "update") else None,
+            breaks=case.breaks,
             before=dict(known) if known is not None else None,
             request=exchange.request_json if call == "list" else None,
         )
         exercised, findings = run_checks(observation)
-        if breaks and not request.findings:
-            exercised.add(breaks)
-            status = exchange.status or 0
+        status = exchange.status or 0
+        if case.breaks and case.expect != "accept":
+            exercised.add(case.breaks)
             if not 400 <= status < 500:
                 findings.append(
                     Finding(
-                        breaks,
+                        case.breaks,
                         call,
                         "",
-                        f"answered {status}; a request that breaks {breaks} must be refused "
-                        "with a 4xx",
+                        f"answered {status}; the server must refuse {case.notes['what']} "
+                        f"with a 4xx ({case.breaks})",
                     )
                 )
         outcome.exercised |= {(rule, call) for rule in exercised}
-        findings += self._follow_state(outcome, call, exchange, campaign_id, expect)
+        if case.expect == "accept" and not 200 <= status < 300 and campaign_id in self._campaigns:
+            findings += self._not_answered(outcome, call, exchange, str(campaign_id))
+        if 200 <= status < 300:
+            findings += self._follow_state(outcome, call, exchange, campaign_id)
         return findings
 
-    def _follow_state(
-        self,
-        outcome: CaseOutcome,
-        call: str,
-        exchange: Exchange,
-        campaign_id: str | None,
-        expect: Expectation,
+    def _not_answered(
+        self, outcome: CaseOutcome, call: str, exchange: Exchange, campaign_id: str
     ) -> list[Finding]:
-        """What this answer tells of the state, and the checks against what came before
-        (S10 get after create, T2/T3 status after start and stop)."""
-        status = exchange.status or 0
-        if expect != "accept" or not 200 <= status < 300:
-            return []
+        """A get or delete of a campaign this traffic showed, and that it may be asked for,
+        answered other than 2xx (S10, or the rule of its last change)."""
+        known = self._campaigns[campaign_id]
+        rule, after = self._after.get(campaign_id, ("S10", "what this traffic showed"))
+        if call == "get":
+            outcome.exercised.add((rule, "get"))
+            return [
+                Finding(rule, "get", f.pointer, f"after {after}: {f.message}")
+                for f in lifecycle.get_answers_the_campaign(known, exchange)
+            ]
+        if call == "delete":
+            outcome.exercised.add(("S10", "delete"))
+            return list(lifecycle.delete_answers_the_campaign(known, exchange))
+        return []
+
+    def _follow_state(
+        self, outcome: CaseOutcome, call: str, exchange: Exchange, campaign_id: str | None
+    ) -> list[Finding]:
+        """What a 2xx answer tells of the campaign's state, and the checks against what came
+        before it: get after create, update, start or stop (S10, U2, T2, T3), status after a
+        start or stop (T2, T3), delete answering the campaign (S10)."""
         findings: list[Finding] = []
         data = campaign_of(exchange)
-        if call == "create" and data is not None and isinstance(data.get("_id"), str):
-            self._campaigns[data["_id"]] = dict(data)
-        elif call == "get" and campaign_id and data is not None:
-            known = self._campaigns.get(campaign_id)
+        known = self._campaigns.get(campaign_id or "")
+        if call == "create":
+            new_id = data.get("_id") if data is not None else None
+            if isinstance(new_id, str) and new_id:
+                self._remember(new_id, data or {}, ("S10", "the create"))
+            return findings
+        if call == "list":
+            return self._listed_as_got(exchange)
+        if not campaign_id:
+            return findings
+        rule, after = self._after.get(campaign_id, ("S10", "what this traffic showed"))
+        if call == "get" and data is not None:
             if known is not None:
-                outcome.exercised.add(("S10", "get"))
-                findings += list(lifecycle.get_answers_the_campaign(known, exchange))
-            self._campaigns[campaign_id] = dict(data)
-        elif call == "update" and campaign_id and data is not None:
-            self._campaigns[campaign_id] = dict(data)
-        elif call in ("start", "stop") and campaign_id:
+                outcome.exercised.add((rule, "get"))
+                for finding in lifecycle.get_answers_the_campaign(known, exchange):
+                    findings.append(
+                        Finding(rule, "get", finding.pointer, f"after {after}: {finding.message}")
+                    )
+            self._remember(campaign_id, data, (rule, after))
+        elif call == "update" and data is not None:
+            self._remember(campaign_id, data, ("U2", "the update"))
+        elif call in ("start", "stop"):
             answer = exchange.response_json
-            known = self._campaigns.setdefault(campaign_id, {"_id": campaign_id})
-            known["status"] = "Active" if call == "start" else "Stopped"
+            moved = {**(known or {"_id": campaign_id})}
+            moved["status"] = "Active" if call == "start" else "Stopped"
             if isinstance(answer, dict) and isinstance(answer.get("updatedAt"), str):
-                known["updatedAt"] = answer["updatedAt"]
-        elif call == "delete" and campaign_id:
+                moved["updatedAt"] = answer["updatedAt"]
+            step = ("T2", "the start") if call == "start" else ("T3", "the stop")
+            self._remember(campaign_id, moved, step)
+        elif call == "status" and known is not None and rule in ("T2", "T3"):
+            answer = exchange.response_json
+            got = answer.get("data") if isinstance(answer, dict) else None
+            shown = got.get("status") if isinstance(got, dict) else None
+            outcome.exercised.add((rule, "status"))
+            if shown is not None and shown != known.get("status"):
+                findings.append(
+                    Finding(
+                        rule,
+                        "status",
+                        "/data/status",
+                        f"after {after}, status answered {show(shown)}; "
+                        f"expected {show(known.get('status'))}",
+                    )
+                )
+        elif call == "delete":
+            outcome.exercised.add(("S10", "delete"))
+            findings += lifecycle.delete_answers_the_campaign(
+                known or {"_id": campaign_id}, exchange
+            )
             self.state.deleted.add(campaign_id)
             self.state.known.pop(campaign_id, None)
             self._campaigns.pop(campaign_id, None)
-        if campaign_id is None and call == "create" and data is not None:
-            campaign_id = data.get("_id") if isinstance(data.get("_id"), str) else None
-        if call != "delete" and campaign_id in self._campaigns:
-            self.state.known[str(campaign_id)] = self._campaigns[str(campaign_id)]
+            self._after.pop(campaign_id, None)
         return findings
+
+    def _listed_as_got(self, exchange: Exchange) -> list[Finding]:
+        """L2 for the fields a result shares with get's `data` beyond those the registered
+        check compares (`family_checks.LIST_SHARED`): every one equal to what get answers."""
+        answer = exchange.response_json
+        page = answer.get("data") if isinstance(answer, dict) else None
+        results = page.get("results") if isinstance(page, dict) else None
+        findings: list[Finding] = []
+        for index, result in enumerate(results if isinstance(results, list) else []):
+            if not isinstance(result, dict) or not isinstance(result.get("id"), str):
+                continue
+            known = self._campaigns.get(result["id"]) or {}
+            for name, value in result.items():
+                if name in LIST_SHARED or name not in known or known[name] == value:
+                    continue
+                findings.append(
+                    Finding(
+                        "L2",
+                        "list",
+                        f"/data/results/{index}/{escape_token(name)}",
+                        f"{name} of {result['id']}: listed {show(value)}; "
+                        f"get answers {show(known[name])}",
+                    )
+                )
+        return findings
+
+    def _remember(self, campaign_id: str, data: dict[str, Any], after: tuple[str, str]) -> None:
+        self._campaigns[campaign_id] = dict(data)
+        self._after[campaign_id] = after
+        self.state.known[campaign_id] = self._campaigns[campaign_id]
+        self.state.deleted.discard(campaign_id)
 
     # --- output --------------------------------------------------------------------------
 
-    def line(self, verdict: ExchangeVerdict) -> str:
-        """The one line the proxy prints per exchange: index, call, status, verdict, rules
-        (secrets redacted, control characters escaped)."""
+    def line(self, verdict: ExchangeVerdict, *, numbered: bool = True) -> str:
+        """The one line the proxy prints per exchange: index (unless not `numbered`), call,
+        status, verdict, rules (secrets redacted, control characters escaped)."""
         what = verdict.call or f"{verdict.method} {verdict.path}"
         status = "---" if verdict.status is None else str(verdict.status)
-        text = f"#{verdict.index:04d} {what} {status} {verdict.verdict}"
+        text = f"{what} {status} {verdict.verdict}"
+        if numbered:
+            text = f"#{verdict.index:04d} {text}"
         if verdict.rules:
             text += " " + ",".join(verdict.rules)
         if verdict.error:
             text += f" ({verdict.error})"
-        text = redact_text(text, list(self.secrets))
-        return text.encode("unicode_escape").decode("ascii") if not text.isprintable() else text
+        return terminal(redact_text(text, list(self.secrets)))
 
     @property
     def verdicts(self) -> tuple[ExchangeVerdict, ...]:
@@ -453,32 +584,38 @@ class TrafficChecker:
             return tuple(self._verdicts)
 
     def result(self) -> RunResult:
-        """Every exchange so far as a case (phase "traffic"), a row per rule and call, run
-        info with target, base URL and requests; every secret redacted."""
+        """Every exchange of the contract so far as a case (phase "traffic"), a row per rule
+        and call, run info with target, base URL and requests (every exchange); those not
+        in the contract are listed under `not_in_the_contract`. Every secret redacted."""
         with self._lock:
-            outcomes = list(self._outcomes)
+            outcomes = [o for o in self._outcomes if o.case.call != UNKNOWN]
+            outside = [
+                {"index": v.index, "method": v.method, "path": v.path, "status": v.status}
+                for v in self._verdicts
+                if v.verdict == NOT_IN_CONTRACT
+            ]
             rows = rule_results(outcomes)
             failed = any(row.status == "failed" for row in rows)
-            cases = tuple(case_result(outcome) for outcome in outcomes)
             run = RunInfo(
                 base_url=self.base_url,
                 target=self.target,
-                stream_id="",
-                account_id="",
+                stream_id=self._stream_id,
+                account_id=self._account_id,
                 seed=0,
-                max_examples=0,
+                max_examples=1,  # not a generated run: results.json wants at least 1
                 started_at=self._started_at,
                 finished_at=now_iso(),
                 duration_s=elapsed_since(self._started),
-                requests=len(outcomes),
+                requests=len(self._outcomes),
             )
             result = RunResult(
                 run=run,
                 verdict="fail" if failed else "pass",
                 error=None,
                 rules=tuple(rows),
-                cases=cases,
+                cases=tuple(case_result(outcome) for outcome in outcomes),
                 version=RESULTS_VERSION,
                 tool={"name": "kore-contract", "version": __version__},
+                extra={"not_in_the_contract": outside} if outside else {},
             )
             return RunResult.from_json(redact(result.to_json(), list(self.secrets)))

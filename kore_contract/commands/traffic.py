@@ -1,0 +1,207 @@
+"""`kore-contract validate --traffic FILE...`: recorded exchanges (HAR 1.2, JSON Lines) checked
+in order with state, as the proxy checks live ones (kore_contract.proxy).
+
+One `TrafficChecker` reads every file in the order given (a session split over files keeps
+its state). Text: one line per exchange (`FILE#INDEX` and the proxy's line), its findings
+indented, and a summary; `--format json`: validate's JSON shape with one result per exchange
+(`path` "FILE#INDEX"; `call`, `http_status` and `verdict` beside it); `--format junit`: the
+run's junit.xml. `--report-dir DIR` writes results.json, junit.xml, report.html and
+report.md as `kore-contract test` does. Exit status: 0 no violation; 1 at least one; 2 a
+usage error, or nothing could be read (every file missing, empty or unreadable). An entry
+that cannot be read is reported with its index and why, and does not change the exit status
+when others could be read.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
+
+if TYPE_CHECKING:
+    from kore_contract.contract.fixture import Fixture
+
+EXIT_OK, EXIT_VIOLATIONS, EXIT_UNREADABLE = 0, 1, 2
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options of `validate` that only --traffic reads."""
+    parser.add_argument(
+        "--traffic",
+        action="store_true",
+        help="each PATH is recorded traffic (HAR 1.2, or JSON Lines of exchanges): every "
+        "exchange checked in order with state, as the proxy checks it; reported as FILE#INDEX",
+    )
+    parser.add_argument(
+        "--report-dir",
+        metavar="DIR",
+        help="with --traffic: also write results.json, junit.xml, report.html and report.md here",
+    )
+    parser.add_argument(
+        "--client-id",
+        default=os.environ.get("KORE_CLIENT_ID"),
+        help="with --traffic: the app's client id (A2: a token's appId must name it)",
+    )
+    parser.add_argument(
+        "--client-secret",
+        default=os.environ.get("KORE_CLIENT_SECRET"),
+        help="with --traffic: the client secret; tokens' signatures are verified only when "
+        "it is given (else their shape and claims), and it never appears in the output",
+    )
+
+
+@dataclass
+class _Tally:
+    exchanges: int = 0
+    ok: int = 0
+    violations: int = 0
+    outside: int = 0
+    errors: int = 0
+    unreadable: int = 0
+    results: list[dict[str, Any]] = field(default_factory=list)
+
+
+def run_traffic(args: argparse.Namespace, fixture: Fixture | None, out: TextIO, err: TextIO) -> int:
+    """Check the recorded traffic of `args.paths`; the exit status."""
+    from kore_contract.common.escape import terminal
+    from kore_contract.proxy.checker import TrafficChecker
+    from kore_contract.redaction import RunSecrets, redact_text
+
+    secrets = RunSecrets([args.client_secret])
+    checker = TrafficChecker(
+        fixture=fixture,
+        client_id=args.client_id,
+        client_secret=args.client_secret,
+        secrets=secrets,
+        target="live",
+    )
+    tally = _Tally()
+    text = args.format == "text"
+    for path, index, item in _entries(args.paths):
+        where = f"{path}#{index}"
+        if isinstance(item, str):
+            tally.unreadable += 1
+            shown = terminal(redact_text(item, list(secrets)))
+            tally.results.append(_result(where, "unreadable", error=shown))
+            if text:
+                out.write(f"{terminal(where)}  unreadable: {shown}\n")
+            continue
+        verdict = checker.check_exchange(item)
+        tally.exchanges += 1
+        if verdict.verdict == "not in the contract":
+            tally.outside += 1
+        elif verdict.verdict == "error":
+            tally.errors += 1
+        if verdict.findings:
+            tally.violations += 1
+        elif verdict.verdict == "ok":
+            tally.ok += 1
+        findings = [
+            {"rule": f.rule, "pointer": f.pointer, "message": f.message} for f in verdict.findings
+        ]
+        tally.results.append(
+            _result(
+                where,
+                "invalid" if findings else "valid",
+                violations=findings,
+                error=verdict.error,
+                call=verdict.call,
+                http_status=verdict.status,
+                verdict=verdict.verdict,
+            )
+        )
+        if text:
+            out.write(f"{terminal(where)}  {checker.line(verdict, numbered=False)}\n")
+            for finding in verdict.findings:
+                out.write(f"    {terminal(redact_text(finding.line(), list(secrets)))}\n")
+    result = checker.result()
+    if args.report_dir:
+        from kore_contract.commands.test import write_reports
+        from kore_contract.run.options import CannotRun
+
+        try:
+            with secrets.active():
+                written = write_reports(result, Path(args.report_dir))
+        except CannotRun as error:
+            err.write(f"kore-contract validate: {error}\n")
+            return EXIT_UNREADABLE
+        if text:
+            out.write(f"reports: {', '.join(str(p) for p in written)}\n")
+    _summary(args.format, tally, result, secrets, out)
+    if tally.exchanges == 0:
+        if text or args.format == "junit":
+            err.write("kore-contract validate: no exchange could be read\n")
+        return EXIT_UNREADABLE
+    return EXIT_VIOLATIONS if tally.violations else EXIT_OK
+
+
+def _entries(paths: list[str]) -> Iterator[tuple[str, int, Any]]:
+    """(path, index, Exchange or why it is unreadable) for every entry of every file."""
+    from kore_contract.proxy.recorded import read_traffic
+
+    for path in paths:
+        if path == "-":
+            yield path, 0, "standard input cannot be read as traffic; give a file"
+            continue
+        if not Path(path).is_file():
+            yield path, 0, "not a regular file" if Path(path).exists() else "no such file"
+            continue
+        try:
+            for index, item in read_traffic(path):
+                yield path, index, item if not hasattr(item, "reason") else item.reason
+        except OSError as error:
+            yield path, 0, f"cannot read: {error.strerror or error}"
+
+
+def _result(where: str, status: str, **extra: Any) -> dict[str, Any]:
+    entry: dict[str, Any] = {
+        "path": where,
+        "status": status,
+        "violations": extra.pop("violations", []),
+        "warnings": [],
+        "error": extra.pop("error", None),
+    }
+    entry.update(extra)
+    return entry
+
+
+def _summary(fmt: str, tally: _Tally, result: Any, secrets: Any, out: TextIO) -> None:
+    from kore_contract.redaction import redact
+
+    if fmt == "json":
+        valid = sum(r["status"] == "valid" for r in tally.results)
+        document = {
+            "summary": {
+                "files": len(tally.results),
+                "valid": valid,
+                "invalid": sum(r["status"] == "invalid" for r in tally.results),
+                "unreadable": tally.unreadable,
+                "exchanges": tally.exchanges,
+                "not_in_the_contract": tally.outside,
+            },
+            "results": tally.results,
+        }
+        out.write(json.dumps(redact(document, list(secrets)), ensure_ascii=False, indent=2) + "\n")
+        return
+    if fmt == "junit":
+        from kore_contract.report import render
+
+        with secrets.active():
+            out.write(render(result, "junit"))
+        return
+    parts = [
+        f"{tally.exchanges} exchanges",
+        f"{tally.ok} ok",
+        f"{tally.violations} with violations",
+        f"{tally.outside} not in the contract",
+    ]
+    if tally.errors:
+        parts.append(f"{tally.errors} without an answer")
+    if tally.unreadable:
+        parts.append(f"{tally.unreadable} unreadable")
+    failed = sorted({row.id for row in result.rules if row.status == "failed"})
+    out.write(", ".join(parts) + (f"; rules broken: {', '.join(failed)}" if failed else "") + "\n")
