@@ -11,7 +11,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from kore_contract.run import family_checks as _family_checks  # noqa: F401 (registers them)
-from kore_contract.run.checks import Observation, RunState, rules_checked, run_checks
+from kore_contract.run.checks import (
+    Expectation,
+    Observation,
+    RunState,
+    rules_checked,
+    run_checks,
+)
 from kore_contract.run.client import Exchange
 
 PLAIN = {
@@ -58,13 +64,13 @@ def rules_found(
     before: Any = None,
     request: Any = None,
     state: RunState | None = None,
-    expect: str = "accept",
+    expect: Expectation = "accept",
 ) -> set[str]:
     observation = Observation(
         "case-1",
         call,
         expect,
-        ex,  # type: ignore[arg-type]
+        ex,
         state or RunState(flows=FLOWS),
         sent=sent,
         before=before,
@@ -82,6 +88,40 @@ def created(sent: dict[str, Any], **data: Any) -> Exchange:
         **data,
     }
     return exchange(201, {"status": "success", "message": "created", "data": answer})
+
+
+# --- C1: the campaign answered is of the variant the body is read as ------------------------
+
+TEMPLATE = {**PLAIN, "message": {"template_name": "Welcome", "message": "aGVsbG8="}}
+
+
+@pytest.mark.parametrize("sent", [PLAIN, TEMPLATE, ADVANCED], ids=["plain", "template", "advanced"])
+def test_C1_a_create_answered_as_the_variant_sent_passes(sent: dict[str, Any]) -> None:
+    answer = created(sent, experienceFlow="cf-1", priority="3")
+    assert "C1" not in rules_found("create", answer, sent=sent)
+    assert "C1" not in rules_found("update", exchange(200, answer.response_json), sent=sent)
+
+
+@pytest.mark.parametrize(
+    ("sent", "change"),
+    [
+        (PLAIN, {"message": {"template_name": "Welcome", "message": "aGVsbG8="}}),
+        (TEMPLATE, {"message": {"message": "aGVsbG8="}}),
+        (ADVANCED, {"format": "simple", "message": {"message": "aGVsbG8="}}),
+        (PLAIN, {"format": "advanced"}),
+    ],
+    ids=["plain-as-template", "template-as-plain", "advanced-as-plain", "plain-as-advanced"],
+)
+def test_C1_a_create_answered_as_another_variant_fails(
+    sent: dict[str, Any], change: dict[str, Any]
+) -> None:
+    assert "C1" in rules_found("create", created(sent, **change), sent=sent)
+
+
+def test_C1_is_planned_for_accepted_creates_and_updates_only() -> None:
+    assert "C1" in rules_checked("accept", call="create")
+    assert "C1" in rules_checked("accept", call="update")
+    assert "C1" not in rules_checked("refuse", call="create")
 
 
 # --- C4 and T1 on a create ------------------------------------------------------------------

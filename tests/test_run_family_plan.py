@@ -66,22 +66,22 @@ def in_order(labels: list[str], wanted: list[str]) -> list[str]:
 # --- the plan ----------------------------------------------------------------------------
 
 
-def makes(variant: spec.Variant) -> bool:
-    from kore_contract.contract.fixture import FixtureError
-    from kore_contract.strategies import base_campaign
-
-    try:
-        base_campaign(load_fixture(), variant=variant)
-    except FixtureError:
-        return False
-    return True
-
-
-def test_the_default_plan_walks_every_variant_the_fixture_can_make() -> None:
-    plan = default_plan()
-    assert [case.id for case in lifecycles(plan)] == [
-        f"family-{variant}-lifecycle" for variant in spec.variant_names() if makes(variant)
+def test_C1_the_default_plan_walks_every_variant_with_the_bundled_fixture() -> None:
+    """The bundled example names the docs' samples' experience flow, so the advanced
+    variant is created by default (C3) beside the template and plain ones."""
+    assert load_fixture().experience_flows
+    assert [case.id for case in lifecycles(default_plan())] == [
+        f"family-{variant}-lifecycle" for variant in spec.variant_names()
     ]
+
+
+def test_C3_the_spec_advanced_example_names_a_flow_of_the_bundled_fixture() -> None:
+    from kore_contract.validate import validate_request
+
+    for name, body in spec.examples("create", "request").items():
+        if spec.variant_of(body) == "advanced":
+            result = validate_request(body, "create", "advanced", fixture=load_fixture())
+            assert [v.rule for v in result.violations] == [], name
 
 
 def test_T2_starts_use_both_documented_URL_shapes_across_the_cases() -> None:
@@ -94,7 +94,7 @@ def test_T2_starts_use_both_documented_URL_shapes_across_the_cases() -> None:
 def test_the_plan_breaks_each_new_clause_and_each_call_on_an_unknown_id() -> None:
     plan = default_plan()
     broken = {case.breaks for case in plan if case.expect == "refuse"}
-    assert {"C2", "L1", "U3"} <= broken
+    assert {"C2", "C3", "L1", "U3"} <= broken
     assert {case.call for case in plan if case.breaks == "U3"} == set(planning.U3_CALLS)
     for case in lifecycles(plan):  # U1 and T6 are broken inside each lifecycle
         assert case.notes["broken_update"] is not None
@@ -179,7 +179,7 @@ def test_L3_lists_page_with_a_small_limit_filter_and_sort_and_find_the_campaign_
 def test_the_family_rules_pass_on_the_clean_mock(mock: MockServer, tmp_path: Path) -> None:
     runner = run(mock, [c for c in default_plan() if c.phase != "fuzz"], tmp_path)
     rows = {row.id: row.status for row in rule_results(runner.outcomes)}
-    family = ("C2", "C4", "U1", "U2", "U3", "T1", "T2", "T3", "T4", "T5", "T6", "Q1")
+    family = ("C1", "C2", "C3", "C4", "U1", "U2", "U3", "T1", "T2", "T3", "T4", "T5", "T6", "Q1")
     assert {rule: rows.get(rule) for rule in (*family, "L1", "L2", "L3")} == dict.fromkeys(
         (*family, "L1", "L2", "L3"), "passed"
     )

@@ -62,6 +62,28 @@ def _list_schema() -> Any:
     return jsonschema.Draft202012Validator(spec.with_dialect(schema), format_checker=checker)
 
 
+def _variant_fields(body: dict[str, Any]) -> dict[str, Any]:
+    """What the server fills in: a description; an advanced campaign's flow id and a
+    priority (C4)."""
+    from kore_contract.contract.fixture import load_fixture
+
+    fields = {"description": body.get("description", "")}
+    if body.get("format") != "advanced":
+        return fields
+    flow = load_fixture().experience_flows[str(body.get("experienceFlowName"))]
+    return {**fields, "experienceFlow": flow, "priority": body.get("priority", "3")}
+
+
+def _body_refused(body: Any) -> bool:
+    """A create or update body the server refuses: its schema, or C3's unknown flow."""
+    from kore_contract.contract.fixture import load_fixture
+
+    if not _body_schema().is_valid(body):
+        return True
+    flows = load_fixture().experience_flows
+    return body.get("format") == "advanced" and body.get("experienceFlowName") not in flows
+
+
 def _envelope(campaign: dict[str, Any]) -> dict[str, Any]:
     data = {key: value for key, value in campaign.items() if key != "id"}
     return {"status": "success", "message": "ok", "data": {"_id": campaign["id"], **data}}
@@ -106,13 +128,14 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         path, query = self._parts()
         campaigns, body = self.server.campaigns, self._read()
-        if path.endswith("/campaign") and not _body_schema().is_valid(body):
+        if path.endswith("/campaign") and _body_refused(body):
             self._answer(400, {"errors": [{"msg": "bad body"}]})
         elif path.endswith("/campaign"):
             campaign_id = f"cd-{self.server.clock + 1}"
             now = self._now()
             campaigns[campaign_id] = {
                 **body,
+                **_variant_fields(body),
                 "id": campaign_id,
                 "lname": str(body.get("name")).lower(),
                 "status": "Ready",
@@ -186,7 +209,7 @@ class _Handler(BaseHTTPRequestHandler):
         skip, limit = int(body.get("skip") or 0), int(body.get("limit") or 50)
         page = [
             {
-                key: c.get(key)
+                key: c[key]
                 for key in (
                     "id",
                     "name",
@@ -197,7 +220,9 @@ class _Handler(BaseHTTPRequestHandler):
                     "createdAt",
                     "updatedAt",
                     "message",
+                    "experienceFlow",
                 )
+                if key in c
             }
             for c in rows[skip : skip + limit]
         ]
@@ -224,13 +249,19 @@ class _Handler(BaseHTTPRequestHandler):
             self._answer(404, {"errors": [{"msg": "not found"}]})
         elif campaign["status"] == "Active":
             self._answer(409, {"errors": [{"msg": "stop it first"}]})
-        elif not _body_schema().is_valid(body):
+        elif _body_refused(body):
             self._answer(400, {"errors": [{"msg": "bad body"}]})
         else:
             kept = {key: campaign[key] for key in ("id", "status", "createdAt")}
             campaign.clear()
             campaign.update(
-                {**body, **kept, "lname": str(body.get("name")).lower(), "updatedAt": self._now()}
+                {
+                    **body,
+                    **_variant_fields(body),
+                    **kept,
+                    "lname": str(body.get("name")).lower(),
+                    "updatedAt": self._now(),
+                }
             )
             self._answer(200, _envelope(campaign))
 

@@ -1,4 +1,4 @@
-"""Checks of the family's rules (docs/contract.md part 2): C4, T1, U2, U3, T2, T3, Q1, L2, L3.
+"""Checks of the family's rules (docs/contract.md part 2): C1, C4, T1, U2, U3, T2, T3, Q1, L2, L3.
 
 Each is a registered check (checks.check) on one observation: the call, its answer, and
 what the run knew before it (`Observation.before`, `RunState.known`, `RunState.deleted`).
@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
+from kore_contract.contract import spec
 from kore_contract.run.checks import Observation, _finding, campaign_of, check, show
 from kore_contract.run.results import Finding
 
@@ -49,6 +50,24 @@ def _instant(value: Any) -> datetime | None:
 
 
 # --- create and update answers ------------------------------------------------------------------
+
+
+@check("C1", applies_to=("accept",), calls=("create", "update"), when=answered_2xx_campaign)
+def variant_is_read_from_the_body(obs: Observation) -> Iterator[Finding]:
+    """The campaign answered is of the variant the body is read as (C1, spec.variant_of:
+    format "advanced", else template_name, else plain), read the same way from `data`."""
+    data, sent = campaign_of(obs.exchange) or {}, obs.sent
+    if not isinstance(sent, dict):
+        return
+    sent_variant, answered = spec.variant_of(sent), spec.variant_of(data)
+    if answered != sent_variant:
+        yield _finding(
+            obs,
+            "C1",
+            "/data",
+            f"a {sent_variant} body was answered as a {answered} campaign "
+            f"(format {show(data.get('format'))}, message {show(data.get('message'))})",
+        )
 
 
 @check("C4", applies_to=("accept",), calls=("create", "update"), when=answered_2xx_campaign)
