@@ -76,8 +76,8 @@ def test_mitmdump_har_of_a_session_is_checked_by_validate_traffic(tmp_path: Path
             app.get(campaign_id)
         finally:
             process.send_signal(signal.SIGINT)
-            process.wait(timeout=60)
-    assert har.is_file(), process.stderr.read().decode() if process.stderr else ""
+            _, errors = process.communicate(timeout=60)
+    assert har.is_file(), errors.decode(errors="replace")
     done = subprocess.run(
         [sys.executable, "-m", "kore_contract", "validate", "--traffic", str(har),
          "--format", "json"],
