@@ -6,6 +6,8 @@ import argparse
 import os
 from typing import Any, TextIO
 
+from kore_contract.commands import traffic
+
 HELP = "check request bodies (or captured answers) against the contract"
 DESCRIPTION = """\
 Check payload files against the contract (the rule ids of docs/contract.md).
@@ -87,6 +89,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="N",
         help="worker processes for large folders (default: every core)",
     )
+    traffic.add_arguments(parser)  # --traffic and the options only it reads
+    parser.add_argument(
+        "--jsonl",
+        action="store_true",
+        help="each PATH is JSON Lines: every line one body of --call, checked as a file "
+        "with that body would be, reported as FILE:LINE",
+    )
 
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -109,6 +118,10 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         except FixtureError as error:
             err.write(f"kore-contract validate: {error}\n")
             return 2
+    if args.traffic:  # recorded exchanges, checked with state (commands/traffic.py)
+        return traffic.run_traffic(args, fixture, out, err)
+    if args.jsonl:
+        return _run_jsonl(args, fixture, out, err)
     results: list[dict[str, Any]] = check_all(
         args.paths,
         kind=args.kind,
@@ -121,6 +134,19 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     )
     _write(out, render(results, args.format, color=_color(out)))
     return exit_code(results)
+
+
+def _run_jsonl(args: argparse.Namespace, fixture: Any, out: TextIO, err: TextIO) -> int:
+    """--jsonl: every line of each file checked as one body (validate/jsonl.py)."""
+    from kore_contract.validate import jsonl
+    from kore_contract.validate.batch import Checking
+
+    checking = Checking(args.kind, fixture, args.strict, args.call, args.variant)
+    sink = jsonl.SINKS[args.format](out, color=_color(out))
+    tally = jsonl.check_jsonl(args.paths, checking, sink, jobs=args.jobs or os.cpu_count() or 1)
+    if tally.blank and args.format != "text":  # the text summary says it
+        err.write(f"kore-contract validate: {tally.blank:,} blank lines skipped\n")
+    return tally.exit_code()
 
 
 def _usage_problem(kind: str, call: str, variant: str | None) -> str | None:

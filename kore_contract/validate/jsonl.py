@@ -1,0 +1,453 @@
+"""`kore-contract validate --jsonl FILE...`: JSON Lines of request bodies (a log of what an
+application sent), each line checked exactly as a file holding that body would be (`batch`'s
+check: the same validator, --call, --variant, fixture and --strict), its result at `FILE:LINE`.
+
+- A line ends at LF; a CR before it is dropped (CRLF files read the same), and a last line
+  without a line break is read. Blank lines (spaces, tabs, CR only) are skipped and counted.
+- A line that is not JSON, not UTF-8 or nested too deeply is unreadable at its line number,
+  as a file would be; the other lines are still checked.
+- A file is read in blocks, never whole: a log of any size streams. A line longer than the
+  per-body limit (`MAX_BYTES`, as for a file) is unreadable, skipped without being held.
+- Beyond one block (`BLOCK`), chunks of whole lines are checked on every core by a fork pool,
+  at most a few chunks ahead of the output, which stays in line order. A worker remembers
+  the answers of the lines it has seen (`_seen`): a log repeats itself.
+- Text and JSON are written as the lines are checked (JSON's results spooled to a temporary
+  file so that the summary can come first, in docs/design.md's shape); JUnit XML, one test
+  case per line, is made at the end.
+"""
+
+from __future__ import annotations
+
+import collections
+import json
+import os
+import stat
+import sys
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, BinaryIO, TextIO
+
+from kore_contract.common.escape import JSON_UNSAFE
+from kore_contract.contract.loader import (
+    _OPEN_FLAGS,
+    MAX_BYTES,
+    Unreadable,
+    _cannot_open,
+    not_a_regular_file,
+    too_large,
+)
+from kore_contract.validate import schemas
+from kore_contract.validate.batch import Checking, Compact, _check, _expand
+from kore_contract.validate.engine import warm_up
+from kore_contract.validate.messages import printable
+from kore_contract.validate.output import _more_lines, render_junit, shown_name
+
+if TYPE_CHECKING:
+    from multiprocessing.pool import Pool
+
+#: Bytes read at a time, and about the size of one chunk of lines a worker checks.
+BLOCK = 1 << 20
+
+#: The most answers a worker remembers (by the line's bytes) before it forgets them all.
+SEEN_MAX = 4096
+
+#: Chunks submitted ahead of the output, per worker: enough to keep every core busy, few
+#: enough that a huge file never sits in memory.
+AHEAD_PER_JOB = 3
+
+#: What a blank line holds.
+_BLANK = b" \t\r"
+
+
+@dataclass(frozen=True)
+class Lines:
+    """Whole lines of a file, the first numbered `first` (each ends in LF but perhaps the
+    file's last)."""
+
+    name: str
+    first: int
+    data: bytes
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A file that cannot be read (`line` None) or a line too long to hold."""
+
+    name: str
+    line: int | None
+    unreadable: Unreadable
+
+
+#: A chunk's answer: how many lines it held, the offsets of its blank lines, and each line
+#: with something to say (invalid, unreadable, or valid with warnings) as (offset, Compact).
+Checked = tuple[int, list[int], list[tuple[int, Compact]]]
+
+# Set before a pool forks (the workers inherit them): what each line is checked as, and the
+# answers a worker has already given.
+_checking: list[Checking] = []
+_seen: dict[bytes, Compact] = {}
+
+
+def check_chunk(data: bytes, checking: Checking) -> Checked:
+    """Check each line of `data` (whole lines) as a file with that body."""
+    lines = data.split(b"\n")
+    if data.endswith(b"\n"):
+        lines.pop()
+    blanks: list[int] = []
+    said: list[tuple[int, Compact]] = []
+    seen = _seen
+    for offset, line in enumerate(lines):
+        if line.endswith(b"\r"):
+            line = line[:-1]
+        compact = seen.get(line, _UNSEEN)
+        if compact is _UNSEEN:
+            if not line.strip(_BLANK):
+                blanks.append(offset)
+                continue
+            compact = _check(line, checking)
+            if len(seen) >= SEEN_MAX:
+                seen.clear()
+            seen[line] = compact
+        if compact is not None and not isinstance(compact, str):
+            said.append((offset, compact))
+    return len(lines), blanks, said
+
+
+_UNSEEN: Any = object()
+
+
+def _check_in_worker(data: bytes) -> Checked:
+    return check_chunk(data, _checking[0])
+
+
+def read_items(
+    arguments: Iterable[str], stdin: Callable[[], BinaryIO]
+) -> Iterator[Lines | Problem]:
+    """Each file's lines in chunks, in order, and what cannot be read where it is met."""
+    for name in arguments:
+        if name == "-":
+            yield from _chunks("-", stdin())
+            continue
+        try:
+            fd = os.open(name, _OPEN_FLAGS)
+        except OSError as error:
+            yield Problem(name, None, _cannot_open(name, error))
+            continue
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            os.close(fd)
+            yield Problem(name, None, not_a_regular_file(mode))
+            continue
+        os.set_blocking(fd, True)
+        with os.fdopen(fd, "rb", buffering=0) as stream:
+            yield from _chunks(name, stream)
+
+
+def _chunks(name: str, stream: BinaryIO, limit: int = MAX_BYTES) -> Iterator[Lines | Problem]:
+    """`stream`'s whole lines in chunks of about BLOCK bytes; a line longer than `limit` as a
+    Problem, dropped as it is read (its bytes are never held); a stream with no line at
+    all as a Problem of the file."""
+    line = 1
+    pending = b""  # the start of a line whose end has not been read
+    skipped = -1  # bytes of an over-long line dropped so far, or -1 outside one
+    read_any = False
+    while True:
+        try:
+            block = stream.read(BLOCK)
+        except OSError as error:
+            yield Problem(name, None, Unreadable(f"cannot read: {error.strerror or error}"))
+            return
+        if not block:
+            break
+        read_any = True
+        if skipped >= 0:
+            end = block.find(b"\n")
+            if end < 0:
+                skipped += len(block)
+                continue
+            yield Problem(name, line, too_large(skipped + len(block[:end].rstrip(b"\r")), limit))
+            line += 1
+            skipped = -1
+            block = block[end + 1 :]
+        data = pending + block if pending else block
+        cut = data.rfind(b"\n")
+        if cut < 0:
+            pending = data
+        else:
+            whole = data[: cut + 1]
+            yield Lines(name, line, whole)
+            line += whole.count(b"\n")
+            pending = data[cut + 1 :]
+        # A line is too long once it holds more than `limit` bytes and a CR.
+        if len(pending) > limit + 1:
+            skipped, pending = len(pending), b""
+    if skipped >= 0:
+        yield Problem(name, line, too_large(skipped, limit))
+    elif pending:
+        yield Lines(name, line, pending)
+    elif not read_any:
+        yield Problem(name, None, Unreadable("empty: expected JSON Lines, one body a line"))
+
+
+@dataclass
+class Tally:
+    """What a run found, counted as it goes."""
+
+    valid: int = 0
+    invalid: int = 0
+    unreadable: int = 0
+    blank: int = 0
+    files: set[str] = field(default_factory=set)
+
+    @property
+    def results(self) -> int:
+        return self.valid + self.invalid + self.unreadable
+
+    def exit_code(self) -> int:
+        if self.unreadable:
+            return 2
+        return 1 if self.invalid else 0
+
+    def summary(self) -> dict[str, int]:
+        """docs/design.md's summary: `files` counts the results (lines, and files that
+        could not be read)."""
+        return {
+            "files": self.results,
+            "valid": self.valid,
+            "invalid": self.invalid,
+            "unreadable": self.unreadable,
+        }
+
+
+class Sink:
+    """Where results go, in line order."""
+
+    def __init__(self, out: TextIO, *, color: bool = False) -> None:
+        self.out = out
+        self.color = color
+        self.tally = Tally()
+
+    def valid(self, where: str) -> None:
+        self.tally.valid += 1
+
+    def result(self, result: dict[str, Any]) -> None:
+        status = result["status"]
+        if status == "valid":
+            self.tally.valid += 1
+        elif status == "invalid":
+            self.tally.invalid += 1
+        else:
+            self.tally.unreadable += 1
+
+    def finish(self) -> None:
+        pass
+
+
+_RED, _YELLOW, _BOLD, _RESET = "\033[31m", "\033[33m", "\033[1m", "\033[0m"
+
+
+class TextSink(Sink):
+    """`FILE:LINE: R2 /name: message`, one line per violation, warning or unreadable line;
+    valid lines are only counted; then a summary."""
+
+    def result(self, result: dict[str, Any]) -> None:
+        super().result(result)
+        self.out.write("".join(line + "\n" for line in self.lines(result)))
+
+    def lines(self, result: dict[str, Any]) -> list[str]:
+        where = printable(shown_name(str(result["path"])))
+        if result["status"] == "unreadable":
+            return [f"{where}: {self.paint(_RED, 'unreadable')}: {printable(str(result['error']))}"]
+        lines = [
+            f"{where}: {self.paint(_BOLD, printable(v['rule']))} "
+            f"{printable(v['pointer']) or '/'}: {printable(v['message'])}"
+            for v in result["violations"]
+        ]
+        lines += [f"{where}: {more.strip()}" for more in _more_lines(result, "violations")]
+        lines += [
+            f"{where}: {self.paint(_YELLOW, 'warning')} {printable(w['rule'])} "
+            f"{printable(w['pointer']) or '/'}: {printable(w['message'])}"
+            for w in result["warnings"]
+        ]
+        lines += [f"{where}: {more.strip()}" for more in _more_lines(result, "warnings")]
+        return lines
+
+    def paint(self, code: str, text: str) -> str:
+        return f"{code}{text}{_RESET}" if self.color else text
+
+    def finish(self) -> None:
+        tally = self.tally
+        files = len(tally.files)
+        line = (
+            f"{_plural(tally.results, 'line')} in {_plural(files, 'file')}: "
+            f"{tally.valid:,} valid, {tally.invalid:,} invalid, {tally.unreadable:,} unreadable"
+        )
+        if tally.blank:
+            line += f"; {_plural(tally.blank, 'blank line')} skipped"
+        self.out.write(line + "\n")
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count:,} {noun}{'s' if count != 1 else ''}"
+
+
+_VALID_TAIL = ', "status": "valid", "violations": [], "warnings": [], "error": null}'
+
+
+class JsonSink(Sink):
+    """docs/design.md's JSON, one result per line (path `FILE:LINE`): the results spooled as
+    they come (to a temporary file past a few MB), written after the summary."""
+
+    def __init__(self, out: TextIO, *, color: bool = False) -> None:
+        super().__init__(out, color=color)
+        # Closed by finish(): the sink outlives any one block of code.
+        self.spool = tempfile.SpooledTemporaryFile(  # noqa: SIM115
+            max_size=16 << 20, mode="w+", encoding="utf-8"
+        )
+        self.separator = ""
+
+    def valid(self, where: str) -> None:
+        super().valid(where)
+        self._part('{"path": ' + _string(shown_name(where)) + _VALID_TAIL)
+
+    def result(self, result: dict[str, Any]) -> None:
+        super().result(result)
+        shown = {key: value for key, value in result.items() if key != "variant"}
+        shown["path"] = shown_name(result["path"])
+        self._part(json.dumps(shown, ensure_ascii=False))
+
+    def _part(self, text: str) -> None:
+        if JSON_UNSAFE.search(text) is not None:
+            text = JSON_UNSAFE.sub(lambda match: f"\\u{ord(match[0]):04x}", text)
+        self.spool.write(self.separator + text)
+        self.separator = ", "
+
+    def finish(self) -> None:
+        head = json.dumps({"summary": self.tally.summary()})[:-1]
+        self.out.write(f'{head}, "results": [')
+        self.spool.seek(0)
+        while block := self.spool.read(BLOCK):
+            self.out.write(block)
+        self.spool.close()
+        self.out.write("]}\n")
+
+
+_string: Callable[[str], str] = json.encoder.encode_basestring
+
+
+class JunitSink(Sink):
+    """One test case per line, made at the end (`output.render_junit`)."""
+
+    def __init__(self, out: TextIO, *, color: bool = False) -> None:
+        super().__init__(out, color=color)
+        self.results: list[dict[str, Any]] = []
+
+    def valid(self, where: str) -> None:
+        super().valid(where)
+        self.results.append(_expand(where, None))
+
+    def result(self, result: dict[str, Any]) -> None:
+        super().result(result)
+        self.results.append(result)
+
+    def finish(self) -> None:
+        self.out.write(render_junit(self.results))
+
+
+SINKS: dict[str, type[Sink]] = {"text": TextSink, "json": JsonSink, "junit": JunitSink}
+
+
+def _emit(item: Lines | Problem, checked: Checked | None, sink: Sink) -> None:
+    sink.tally.files.add(item.name)
+    if isinstance(item, Problem):
+        where = item.name if item.line is None else f"{item.name}:{item.line}"
+        sink.result(_expand(where, ("unreadable", [], [], item.unreadable.reason, None, None)))
+        return
+    assert checked is not None
+    count, blanks, said = checked
+    sink.tally.blank += len(blanks)
+    if type(sink).valid is Sink.valid:  # valid lines are only counted
+        sink.tally.valid += count - len(blanks) - len(said)
+        for offset, compact in said:
+            sink.result(_expand(f"{item.name}:{item.first + offset}", compact))
+        return
+    special = dict(said)
+    skip = set(blanks)
+    for offset in range(count):
+        if offset in skip:
+            continue
+        where = f"{item.name}:{item.first + offset}"
+        compact = special.get(offset)
+        if compact is None:
+            sink.valid(where)
+        else:
+            sink.result(_expand(where, compact))
+
+
+def check_jsonl(
+    arguments: Iterable[str],
+    checking: Checking,
+    sink: Sink,
+    *,
+    jobs: int,
+    stdin: Callable[[], BinaryIO] | None = None,
+) -> Tally:
+    """Check every line of every file named (`-`: standard input) into `sink`, on `jobs`
+    processes once the input is larger than one chunk; returns the tally."""
+    items = read_items(arguments, stdin or (lambda: sys.stdin.buffer))
+    _seen.clear()
+    pool: Pool | None = None
+    ahead: collections.deque[tuple[Lines | Problem, Any]] = collections.deque()
+    chunks = 0
+    try:
+        for item in items:
+            if isinstance(item, Problem):
+                ahead.append((item, None))
+            else:
+                chunks += 1
+                if chunks == 2 and jobs > 1:
+                    pool = _start_pool(checking, jobs)
+                if pool is None:
+                    ahead.append((item, check_chunk(item.data, checking)))
+                else:
+                    ahead.append((item, pool.apply_async(_check_in_worker, (item.data,))))
+            while ahead and (len(ahead) > jobs * AHEAD_PER_JOB or not _pending(ahead[0][1])):
+                _emit_first(ahead, sink)
+        while ahead:
+            _emit_first(ahead, sink)
+    finally:
+        if pool is not None:
+            pool.terminate()
+            pool.join()
+        _checking.clear()
+        _seen.clear()
+    sink.finish()
+    return sink.tally
+
+
+def _pending(answer: Any) -> bool:
+    return answer is not None and not isinstance(answer, tuple) and not answer.ready()
+
+
+def _emit_first(ahead: collections.deque[tuple[Lines | Problem, Any]], sink: Sink) -> None:
+    item, answer = ahead.popleft()
+    if answer is not None and not isinstance(answer, tuple):
+        answer = answer.get()
+    _emit(item, answer, sink)
+
+
+def _start_pool(checking: Checking, jobs: int) -> Pool:
+    import multiprocessing
+
+    for name in _schemas_of(checking):
+        warm_up(name)  # compiled once here; the forked workers inherit them
+    _checking[:] = [checking]
+    return multiprocessing.get_context("fork").Pool(jobs)
+
+
+def _schemas_of(checking: Checking) -> list[schemas.SchemaName]:
+    """Every schema a line may be checked against (each variant's, where C1 picks)."""
+    if checking.kind == "request" and checking.call in schemas.variant_calls():
+        return [schemas.variant_schema_name(v) for v in schemas.variants()]
+    return [checking.schema]

@@ -1,0 +1,178 @@
+"""Benchmark: `kore-contract validate --jsonl` beside check-jsonschema on the same bodies.
+
+Not part of the default test run; `python tests/benchmarks/bench_validate_jsonl.py [--lines N]
+[--worst-lines N] [--repeat R]` prints two tables, every row measured in the same run:
+
+1. Realistic: N create bodies of 1 to 2 KB, about 20% breaking one rule (bench_validate.py's
+   `generate`), one a line in a JSON Lines file: `kore-contract validate --jsonl FILE
+   --format json` (whole process, every check, to /dev/null) beside `check-jsonschema
+   --schemafile` (bench_validate.py's equivalent schema) on the same bodies written as
+   files, one file each. Lines (or files) per second and the ratio.
+2. Worst case: every line invalid with many violations (past the per-body cap of
+   MAX_VIOLATIONS): `--worst-lines` lines (default 100,000) through `validate --jsonl`, and
+   check-jsonschema on the first `--worst-files` of them as files (its rate per file).
+
+Goal (issue 13): at least 50,000 lines/s on this machine's cores. The machine may be shared
+and noisy: read the ratios, and the best of `--repeat` runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import bench_validate  # the sibling benchmark: same bodies, same schema
+
+SAMPLE = Path(__file__).resolve().parents[1] / "payloads" / "valid" / "docs-sample-corrected.json"
+
+
+def realistic_lines(folder: Path, count: int) -> list[bytes]:
+    """bench_validate's bodies, each as one compact line."""
+    paths = bench_validate.generate(folder, count)
+    lines = [json.dumps(json.loads(path.read_bytes()), ensure_ascii=False) for path in paths]
+    for path in paths:
+        path.unlink()
+    return [line.encode() for line in lines]
+
+
+def worst_line(rng: random.Random) -> bytes:
+    """A body of about 2 KB breaking every field it has, with more violations than the cap:
+    wrong types at the top, and 150 broken day blocks."""
+    body: dict[str, Any] = json.loads(SAMPLE.read_text())
+    body["name"] = rng.randint(1, 10**6)
+    body["priority"] = 9
+    body["campaignType"] = "voice"
+    body["contactLists"] = [rng.randint(0, 9) for _ in range(40)]
+    body["dialingStrategy"]["callingHours"]["days"] = [
+        {"day": "XX", "start": "25:00", "end": ""} for _ in range(150)
+    ]
+    return json.dumps(body, separators=(",", ":")).encode()
+
+
+def write_lines(path: Path, lines: list[bytes]) -> None:
+    with path.open("wb") as handle:
+        for line in lines:
+            handle.write(line + b"\n")
+
+
+def write_files(folder: Path, lines: list[bytes]) -> list[str]:
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for index, line in enumerate(lines):
+        path = folder / f"body-{index:06d}.json"
+        path.write_bytes(line)
+        paths.append(str(path))
+    return paths
+
+
+def best_time(command: list[str], repeat: int) -> float:
+    """Best wall time of `repeat` whole-process runs (after one warm-up run)."""
+    run = bench_validate.ENV
+    subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=run)
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=run)
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def check_jsonschema_rate(schema_file: Path, paths: list[str], repeat: int) -> float | None:
+    checker = shutil.which("check-jsonschema")
+    if not checker:
+        return None
+    return len(paths) / best_time([checker, "--schemafile", str(schema_file), *paths], repeat)
+
+
+def kore_rate(jsonl: Path, count: int, repeat: int, *extra: str) -> float:
+    kore = shutil.which("kore-contract") or "kore-contract"
+    command = [kore, "validate", "--jsonl", str(jsonl), "--format", "json", *extra]
+    return count / best_time(command, repeat)
+
+
+def exit_status(jsonl: Path) -> int:
+    kore = shutil.which("kore-contract") or "kore-contract"
+    return subprocess.run(
+        [kore, "validate", "--jsonl", str(jsonl)], stdout=subprocess.DEVNULL, check=False
+    ).returncode
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--lines", type=int, default=20_000)
+    parser.add_argument("--worst-lines", type=int, default=100_000)
+    parser.add_argument("--worst-files", type=int, default=5_000)
+    parser.add_argument("--repeat", type=int, default=3, help="runs per row; the best counts")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="kore-bench-jsonl-") as tmp:
+        root = Path(tmp)
+        bench_validate.ENV.clear()
+        bench_validate.ENV.update(bench_validate._process_env(root))
+        schema_file = root / "equivalent-schema.json"
+        schema_file.write_text(json.dumps(bench_validate.equivalent_schema()))
+
+        lines = realistic_lines(root / "generated", args.lines)
+        jsonl = root / "bodies.jsonl"
+        write_lines(jsonl, lines)
+        files = write_files(root / "files", lines)
+        sizes = sorted(map(len, lines))
+        print(
+            f"{len(lines):,} lines of {sizes[0]}-{sizes[-1]} bytes (exit {exit_status(jsonl)}), "
+            f"{os.cpu_count()} cores, Python {sys.version.split()[0]}"
+        )
+        mine = kore_rate(jsonl, len(lines), args.repeat)
+        theirs = check_jsonschema_rate(schema_file, files, args.repeat)
+        _table(
+            "realistic (about 20% invalid)",
+            [
+                ("kore-contract validate --jsonl (whole process)", mine),
+                ("check-jsonschema, the same bodies as files", theirs),
+            ],
+            theirs,
+        )
+
+        rng = random.Random(13)
+        worst = [worst_line(rng) for _ in range(args.worst_lines)]
+        worst_jsonl = root / "worst.jsonl"
+        write_lines(worst_jsonl, worst)
+        worst_files = write_files(root / "worst-files", worst[: args.worst_files])
+        print(
+            f"\n{len(worst):,} worst lines of {len(worst[0])} bytes "
+            f"(exit {exit_status(worst_jsonl)}); check-jsonschema on {len(worst_files):,} files"
+        )
+        mine = kore_rate(worst_jsonl, len(worst), max(1, args.repeat - 1))
+        theirs = check_jsonschema_rate(schema_file, worst_files, max(1, args.repeat - 1))
+        _table(
+            "worst case (every line invalid, past the cap)",
+            [
+                ("kore-contract validate --jsonl (whole process)", mine),
+                ("check-jsonschema, the same bodies as files", theirs),
+            ],
+            theirs,
+        )
+    return 0
+
+
+def _table(title: str, rows: list[tuple[str, float | None]], baseline: float | None) -> None:
+    print(f"\n{title:52} {'lines/s':>9} {'vs check-jsonschema':>20}")
+    for name, rate in rows:
+        if rate is None:
+            print(f"{name:52} {'-':>9}")
+            continue
+        ratio = f"{rate / baseline:.1f}x" if baseline else "-"
+        print(f"{name:52} {rate:9,.0f} {ratio:>20}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
