@@ -71,6 +71,9 @@ def run_traffic(args: argparse.Namespace, fixture: Fixture | None, out: TextIO, 
     from kore_contract.proxy.checker import TrafficChecker
     from kore_contract.redaction import RunSecrets, redact_text
 
+    if vars(args).get("jsonl"):
+        err.write("kore-contract validate: --traffic and --jsonl: give one of them\n")
+        return EXIT_UNREADABLE
     secrets = RunSecrets([args.client_secret])
     checker = TrafficChecker(
         fixture=fixture,
@@ -78,6 +81,7 @@ def run_traffic(args: argparse.Namespace, fixture: Fixture | None, out: TextIO, 
         client_secret=args.client_secret,
         secrets=secrets,
         target="live",
+        keep_exchanges=bool(args.report_dir) or args.format == "junit",
     )
     tally = _Tally()
     text = args.format == "text"

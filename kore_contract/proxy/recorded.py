@@ -17,8 +17,8 @@
   why) or a HAR entry object. Blank lines are skipped; a line longer than `MAX_ENTRY_BYTES`
   is unreadable.
 
-A file that starts with `{` and whose first line is not one whole JSON object is read as
-HAR; otherwise as JSON Lines. Nothing here raises for bad input (OSError aside: a file that
+A file that starts with `{"log":` (whitespace and a byte order mark allowed) is read as HAR;
+any other as JSON Lines. Nothing here raises for bad input (OSError aside: a file that
 cannot be opened is the caller's to report).
 """
 
@@ -28,6 +28,7 @@ import base64
 import binascii
 import codecs
 import json
+import re
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any
@@ -46,19 +47,32 @@ _ENTRIES = "log.entries"
 _ENTRY = "log.entries.item"
 
 
+class _TooLarge(Exception):
+    """More than the bound was read for one entry."""
+
+
 class _Repaired:
     """A binary file read as UTF-8 with every invalid byte replaced (U+FFFD): the JSON
-    parser then reads the rest of a HAR whose body holds raw non-UTF-8 bytes."""
+    parser then reads the rest of a HAR whose body holds raw non-UTF-8 bytes. With a
+    `bound`, reading more than that many bytes between two `entry_done()` raises `_TooLarge`."""
 
-    def __init__(self, raw: IO[bytes]) -> None:
+    def __init__(self, raw: IO[bytes], bound: int | None = None) -> None:
         self._raw = raw
         self._decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        self.bound = bound
+        self.fetched = 0
+
+    def entry_done(self) -> None:
+        self.fetched = 0
 
     def read(self, size: int = -1) -> bytes:
         if size == 0:  # ijson asks for nothing to learn whether the file gives bytes
             return b""
         while True:
             data = self._raw.read(size if size > 0 else _CHUNK)
+            self.fetched += len(data)
+            if self.bound is not None and self.fetched > self.bound:
+                raise _TooLarge
             text = self._decoder.decode(data, final=not data)
             if text or not data:  # empty only at the end (not inside a split character)
                 return text.encode("utf-8", "surrogatepass")
@@ -67,82 +81,107 @@ class _Repaired:
 def read_traffic(path: str | Path) -> Iterator[tuple[int, Exchange | Unreadable]]:
     """Each exchange of the HAR or JSON Lines file at `path`, or why it cannot be read."""
     with open(path, "rb") as raw:
-        if _looks_like_har(raw):
+        head = raw.read(_HEAD)
+        if not head.strip():
+            yield 0, Unreadable("the file is empty")
+            return
+        raw.seek(len(_BOM) if head.startswith(_BOM) else 0)
+        if _HAR_START.match(head.removeprefix(_BOM)):
             yield from _har_entries(raw)
         else:
             yield from _lines(raw)
 
 
-def _looks_like_har(raw: IO[bytes]) -> bool:
-    head = raw.read(_CHUNK)
-    raw.seek(0)
-    stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
-    if not stripped.startswith(b"{"):
-        return False
-    first, newline, _ = stripped.partition(b"\n")
-    if not newline:
-        return True  # one line (or a first line longer than a chunk): a whole document
-    try:
-        value = json.loads(first.decode("utf-8", "replace"))
-    except ValueError:
-        return True  # a document spread over lines (an indented HAR)
-    return isinstance(value, dict) and "log" in value
+_BOM = b"\xef\xbb\xbf"
+_HEAD = 4096
+#: A HAR document: one object whose (first) member is "log".
+_HAR_START = re.compile(rb'\s*\{\s*"log"\s*:')
 
 
 # --- HAR --------------------------------------------------------------------------------
 
 
 def _har_entries(raw: IO[bytes]) -> Iterator[tuple[int, Exchange | Unreadable]]:
+    """The entries, each built by ijson's C parser; an entry over MAX_ENTRY_BYTES makes
+    the reader start again with `_har_events`, which skips it without building it."""
+    start = raw.tell()
+    reader = _Repaired(raw, bound=MAX_ENTRY_BYTES + 2 * _CHUNK)
+    index = 0
+    try:
+        for entry in ijson.items(reader, _ENTRY, use_float=True):
+            reader.entry_done()
+            yield index, _from_har_entry(entry, f"entry {index}")
+            index += 1
+    except _TooLarge:
+        raw.seek(start)
+        yield from _har_events(raw, first=index)
+        return
+    except (ijson.JSONError, ValueError) as error:
+        yield index, _broken(error, index, index > 0 or _has_entries(raw, start))
+        return
+    if index == 0 and not _has_entries(raw, start):
+        yield 0, Unreadable("not a HAR file: no log.entries array")
+
+
+def _has_entries(raw: IO[bytes], start: int) -> bool:
+    """Whether the document has a log.entries array (read up to its start, or an error)."""
+    raw.seek(start)
+    try:
+        for prefix, event, _ in ijson.parse(_Repaired(raw)):
+            if prefix == _ENTRIES and event == "start_array":
+                return True
+    except (ijson.JSONError, ValueError):
+        pass
+    return False
+
+
+def _broken(error: BaseException, index: int, saw_entries: bool) -> Unreadable:
+    message = str(error).lower()
+    what = "truncated" if "incomplete" in message or "premature eof" in message else "not JSON"
+    where = f"entry {index}" if saw_entries else "the file"
+    return Unreadable(f"{where}: {what} ({_short(error)}); nothing after it is read")
+
+
+def _har_events(raw: IO[bytes], first: int = 0) -> Iterator[tuple[int, Exchange | Unreadable]]:
+    """The entries from index `first` on, built event by event (slower than ijson.items),
+    so that one larger than MAX_ENTRY_BYTES is skipped and those after it are read."""
     index = 0
     builder: ijson.ObjectBuilder | None = None
     size = 0
-    oversized = False
-    saw_entries = False
+    skipping = False  # within an entry not built (before `first`, or too large)
     try:
         for prefix, event, value in ijson.parse(_Repaired(raw), use_float=True):
-            if builder is None and not oversized:
-                if prefix == _ENTRIES and event == "start_array":
-                    saw_entries = True
-                elif prefix == _ENTRY and event in ("start_map", "start_array"):
-                    builder, size = ijson.ObjectBuilder(), 0
-                    builder.event(event, value)
+            if builder is None and not skipping:
+                if prefix == _ENTRY and event in ("start_map", "start_array"):
+                    if index < first:
+                        skipping = True
+                    else:
+                        builder, size = ijson.ObjectBuilder(), 0
+                        builder.event(event, value)
                 elif prefix == _ENTRY:  # a scalar where an entry belongs
-                    yield index, Unreadable(f"entry {index}: not an object")
+                    if index >= first:
+                        yield index, Unreadable(f"entry {index}: not an object")
                     index += 1
                 continue
             if prefix == _ENTRY and event in ("end_map", "end_array"):
-                if oversized:
-                    yield (
-                        index,
-                        Unreadable(
-                            f"entry {index}: larger than {MAX_ENTRY_BYTES // (1024 * 1024)} MB; "
-                            "skipped"
-                        ),
-                    )
-                else:
-                    assert builder is not None
+                if builder is not None:
                     builder.event(event, value)
                     yield index, _from_har_entry(builder.value, f"entry {index}")
+                elif index >= first:
+                    megabytes = MAX_ENTRY_BYTES // (1024 * 1024)
+                    yield index, Unreadable(f"entry {index}: larger than {megabytes} MB; skipped")
                 index += 1
-                builder, oversized = None, False
+                builder, skipping = None, False
                 continue
-            if oversized:
+            if builder is None:
                 continue
-            if isinstance(value, str):
-                size += len(value)
-            size += 8
+            size += len(value) + 8 if isinstance(value, str) else 8
             if size > MAX_ENTRY_BYTES:
-                builder, oversized = None, True
+                builder, skipping = None, True
                 continue
-            assert builder is not None
             builder.event(event, value)
     except (ijson.JSONError, ValueError) as error:
-        what = "truncated" if "incomplete" in str(error).lower() else "not JSON"
-        where = f"entry {index}" if saw_entries else "the file"
-        yield index, Unreadable(f"{where}: {what} ({_short(error)}); nothing after it is read")
-        return
-    if not saw_entries:
-        yield 0, Unreadable("not a HAR file: no log.entries array")
+        yield index, _broken(error, index, True)
 
 
 def _short(error: BaseException) -> str:
