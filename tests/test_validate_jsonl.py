@@ -354,6 +354,26 @@ def test_a_call_without_a_body_is_a_usage_error(tmp_path: Path) -> None:
     assert err.startswith("kore-contract validate: --call start: it sends no body to check")
 
 
+def test_jsonl_and_traffic_together_is_a_usage_error(tmp_path: Path) -> None:
+    path = write(tmp_path, line(valid_body()) + "\n")
+    assert run_line(["kore-contract", "validate", "--jsonl", "--traffic", path]) == (
+        2,
+        "",
+        "kore-contract validate: --jsonl and --traffic: one kind of file at a time\n",
+    )
+
+
+def test_a_repeated_line_gets_the_same_answer_at_each_of_its_numbers(tmp_path: Path) -> None:
+    path = write(tmp_path, f"{line(r7_body())}\n{line(valid_body())}\n{line(r7_body())}\r\n")
+    code, out, _ = run_line(["kore-contract", "validate", "--jsonl", path])
+    assert code == 1
+    assert out.splitlines() == [
+        f"{path}:1: R7 /priority: {R7_MESSAGE}",
+        f"{path}:3: R7 /priority: {R7_MESSAGE}",
+        "3 lines in 1 file: 1 valid, 2 invalid, 0 unreadable",
+    ]
+
+
 # --- the pool ---------------------------------------------------------------------------------
 
 

@@ -33,6 +33,7 @@ examples:
   kore-contract validate --variant plain plain-campaign.json
   kore-contract validate --call update --fixture account.json update-body.json
   kore-contract validate --call list list-body.json
+  kore-contract validate --jsonl sent-bodies.jsonl     # each line one body: FILE:LINE
   cat body.json | kore-contract validate -
   kore-contract validate --kind response captured-create-answer.json
   kore-contract validate --kind response --call stop captured-stop-answer.json
@@ -118,6 +119,9 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         except FixtureError as error:
             err.write(f"kore-contract validate: {error}\n")
             return 2
+    if args.jsonl and args.traffic:
+        err.write("kore-contract validate: --jsonl and --traffic: one kind of file at a time\n")
+        return 2
     if args.traffic:  # recorded exchanges, checked with state (commands/traffic.py)
         return traffic.run_traffic(args, fixture, out, err)
     if args.jsonl:

@@ -49,8 +49,10 @@ if TYPE_CHECKING:
 #: Bytes read at a time, and about the size of one chunk of lines a worker checks.
 BLOCK = 1 << 20
 
-#: The most answers a worker remembers (by the line's bytes) before it forgets them all.
+#: The most answers a worker remembers (by the line's bytes) before it forgets them all,
+#: and the longest line it remembers one for (so that what it holds stays small).
 SEEN_MAX = 4096
+SEEN_LINE_MAX = 16 << 10
 
 #: Chunks submitted ahead of the output, per worker: enough to keep every core busy, few
 #: enough that a huge file never sits in memory.
@@ -106,9 +108,10 @@ def check_chunk(data: bytes, checking: Checking) -> Checked:
                 blanks.append(offset)
                 continue
             compact = _check(line, checking)
-            if len(seen) >= SEEN_MAX:
-                seen.clear()
-            seen[line] = compact
+            if len(line) <= SEEN_LINE_MAX:
+                if len(seen) >= SEEN_MAX:
+                    seen.clear()
+                seen[line] = compact
         if compact is not None and not isinstance(compact, str):
             said.append((offset, compact))
     return len(lines), blanks, said
