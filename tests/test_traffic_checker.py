@@ -448,6 +448,27 @@ def test_S11_a_token_echoed_in_an_answer_is_found_and_never_shown(tmp_path: Path
     assert TOKEN not in shown and TOKEN.rsplit(".", 1)[-1] not in shown
 
 
+def test_without_kept_exchanges_the_rule_rows_are_the_same(
+    probe_exchanges: list[Exchange],
+) -> None:
+    """validate --traffic without reports keeps no exchange (flat memory over a 1 GB HAR)."""
+    kept, folded = (
+        checker(),
+        TrafficChecker(
+            fixture=FIXTURE,
+            client_id=DEFAULT_CLIENT_ID,
+            client_secret=DEFAULT_CLIENT_SECRET,
+            keep_exchanges=False,
+        ),
+    )
+    for exchange in probe_exchanges:
+        assert kept.check_exchange(exchange) == folded.check_exchange(exchange)
+    with_cases, without = kept.result(), folded.result()
+    assert without.cases == () and folded.verdicts == ()
+    assert [r.to_json() for r in without.rules] == [r.to_json() for r in with_cases.rules]
+    assert (without.verdict, without.run.requests) == (with_cases.verdict, len(probe_exchanges))
+
+
 def test_concurrent_exchanges_each_get_their_own_index(mock: MockServer) -> None:
     """The proxy calls the checker from concurrent requests."""
     app = App(mock.base_url)

@@ -4,7 +4,8 @@ in order with state, as the proxy checks live ones (kore_contract.proxy).
 One `TrafficChecker` reads every file in the order given (a session split over files keeps
 its state). Text: one line per exchange (`FILE#INDEX` and the proxy's line), its findings
 indented, and a summary; `--format json`: validate's JSON shape with one result per exchange
-(`path` "FILE#INDEX"; `call`, `http_status` and `verdict` beside it); `--format junit`: the
+(`path` "FILE#INDEX"; `call`, `http_status` and `verdict` beside it), written as it goes with
+the summary last; `--format junit`: the
 run's junit.xml. `--report-dir DIR` writes results.json, junit.xml, report.html and
 report.md as `kore-contract test` does. Exit status: 0 no violation; 1 at least one; 2 a
 usage error, or nothing could be read (every file missing, empty or unreadable). An entry
@@ -18,7 +19,7 @@ import argparse
 import json
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -62,7 +63,8 @@ class _Tally:
     outside: int = 0
     errors: int = 0
     unreadable: int = 0
-    results: list[dict[str, Any]] = field(default_factory=list)
+    valid: int = 0
+    invalid: int = 0
 
 
 def run_traffic(args: argparse.Namespace, fixture: Fixture | None, out: TextIO, err: TextIO) -> int:
@@ -85,12 +87,14 @@ def run_traffic(args: argparse.Namespace, fixture: Fixture | None, out: TextIO, 
     )
     tally = _Tally()
     text = args.format == "text"
+    listed = _JsonResults(out, secrets) if args.format == "json" else None
     for path, index, item in _entries(args.paths):
         where = f"{path}#{index}"
         if isinstance(item, str):
             tally.unreadable += 1
             shown = terminal(redact_text(item, list(secrets)))
-            tally.results.append(_result(where, "unreadable", error=shown))
+            if listed is not None:
+                listed.add(_result(where, "unreadable", error=shown))
             if text:
                 out.write(f"{terminal(where)}  unreadable: {shown}\n")
             continue
@@ -104,20 +108,25 @@ def run_traffic(args: argparse.Namespace, fixture: Fixture | None, out: TextIO, 
             tally.violations += 1
         elif verdict.verdict == "ok":
             tally.ok += 1
-        findings = [
-            {"rule": f.rule, "pointer": f.pointer, "message": f.message} for f in verdict.findings
-        ]
-        tally.results.append(
-            _result(
-                where,
-                "invalid" if findings else "valid",
-                violations=findings,
-                error=verdict.error,
-                call=verdict.call,
-                http_status=verdict.status,
-                verdict=verdict.verdict,
+        if verdict.findings:
+            tally.invalid += 1
+        else:
+            tally.valid += 1
+        if listed is not None:
+            listed.add(
+                _result(
+                    where,
+                    "invalid" if verdict.findings else "valid",
+                    violations=[
+                        {"rule": f.rule, "pointer": f.pointer, "message": f.message}
+                        for f in verdict.findings
+                    ],
+                    error=verdict.error,
+                    call=verdict.call,
+                    http_status=verdict.status,
+                    verdict=verdict.verdict,
+                )
             )
-        )
         if text:
             out.write(f"{terminal(where)}  {checker.line(verdict, numbered=False)}\n")
             for finding in verdict.findings:
@@ -132,6 +141,7 @@ def run_traffic(args: argparse.Namespace, fixture: Fixture | None, out: TextIO, 
                 written = write_reports(result, Path(args.report_dir))
         except CannotRun as error:
             err.write(f"kore-contract validate: {error}\n")
+            _summary(args.format, tally, result, secrets, out)
             return EXIT_UNREADABLE
         if text:
             out.write(f"reports: {', '.join(str(p) for p in written)}\n")
@@ -173,23 +183,35 @@ def _result(where: str, status: str, **extra: Any) -> dict[str, Any]:
     return entry
 
 
+class _JsonResults:
+    """validate's JSON document written as it goes: `{"results": [...], "summary": {...}}`
+    (the summary last, once counted; nothing is held for the end)."""
+
+    def __init__(self, out: TextIO, secrets: Any) -> None:
+        self.out, self.secrets, self.count = out, secrets, 0
+        out.write('{"results": [')
+
+    def add(self, entry: dict[str, Any]) -> None:
+        from kore_contract.redaction import redact
+
+        shown = json.dumps(redact(entry, list(self.secrets)), ensure_ascii=False)
+        self.out.write(("," if self.count else "") + "\n  " + shown)
+        self.count += 1
+
+
 def _summary(fmt: str, tally: _Tally, result: Any, secrets: Any, out: TextIO) -> None:
     from kore_contract.redaction import redact
 
     if fmt == "json":
-        valid = sum(r["status"] == "valid" for r in tally.results)
-        document = {
-            "summary": {
-                "files": len(tally.results),
-                "valid": valid,
-                "invalid": sum(r["status"] == "invalid" for r in tally.results),
-                "unreadable": tally.unreadable,
-                "exchanges": tally.exchanges,
-                "not_in_the_contract": tally.outside,
-            },
-            "results": tally.results,
+        summary = {
+            "files": tally.valid + tally.invalid + tally.unreadable,
+            "valid": tally.valid,
+            "invalid": tally.invalid,
+            "unreadable": tally.unreadable,
+            "exchanges": tally.exchanges,
+            "not_in_the_contract": tally.outside,
         }
-        out.write(json.dumps(redact(document, list(secrets)), ensure_ascii=False, indent=2) + "\n")
+        out.write(f'],\n "summary": {json.dumps(redact(summary, list(secrets)))}}}\n')
         return
     if fmt == "junit":
         from kore_contract.report import render

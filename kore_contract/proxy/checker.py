@@ -16,6 +16,7 @@ Thread-safe: the proxy calls it from concurrent requests; the state is kept unde
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 from collections.abc import Mapping
@@ -47,7 +48,7 @@ from kore_contract.run.client import Exchange
 from kore_contract.run.family_checks import LIST_SHARED  # importing it registers its checks
 from kore_contract.run.outcome import CaseOutcome
 from kore_contract.run.planning import PlannedCase
-from kore_contract.run.results import RESULTS_VERSION, Finding, RunInfo, RunResult
+from kore_contract.run.results import RESULTS_VERSION, Finding, RuleResult, RunInfo, RunResult
 from kore_contract.run.runner import case_result, elapsed_since, now_iso, rule_results
 from kore_contract.validate.api import validate_request
 
@@ -173,8 +174,8 @@ class TrafficChecker:
         target: str = "live",
         keep_exchanges: bool = True,
     ) -> None:
-        """`keep_exchanges` False: `result()` has the rule rows but no cases, and what was
-        sent and answered is not kept (memory stays flat over a 1 GB recording)."""
+        """`keep_exchanges` False: `result()` has the rule rows but no cases, and neither the
+        exchanges nor their verdicts are kept (memory stays flat over a 1 GB recording)."""
         self.keep_exchanges = keep_exchanges
         self.fixture = fixture
         self.client_id = client_id
@@ -196,6 +197,10 @@ class TrafficChecker:
         self._lock = threading.RLock()
         self._outcomes: list[CaseOutcome] = []
         self._verdicts: list[ExchangeVerdict] = []
+        self._count = 0  # exchanges judged
+        #: Without kept exchanges: each (rule, call) as [checks, failures, first failing case]
+        self._folded: dict[tuple[str, str], list[Any]] = {}
+        self._outside: list[dict[str, Any]] = []  # exchanges not in the contract
         self._started = time.perf_counter()
         self._started_at = now_iso()
         #: id -> the campaign as create, update, get, start or stop last answered it
@@ -322,12 +327,51 @@ class TrafficChecker:
                 exchange.method, exchange.url, exchange.headers, exchange.body
             )
         with self._lock:
-            index = len(self._verdicts)
+            index = self._count
+            self._count += 1
             verdict = self._judge(index, exchange, request)
-            self._verdicts.append(verdict)
-            if not self.keep_exchanges:
-                self._outcomes[-1].exchanges.clear()
+            if verdict.verdict == NOT_IN_CONTRACT:
+                self._outside.append(
+                    {"index": index, "method": verdict.method, "path": verdict.path}
+                    | {"status": verdict.status}
+                )
+            if self.keep_exchanges:
+                self._verdicts.append(verdict)
+            else:
+                self._fold(self._outcomes.pop())
             return verdict
+
+    def _fold(self, outcome: CaseOutcome) -> None:
+        """Count an outcome into the rule rows and forget it (`rule_results`'s counting)."""
+        for key in outcome.exercised:
+            self._folded.setdefault(key, [0, 0, None])[0] += 1
+        for key in {(f.rule, f.call) for f in outcome.findings}:
+            row = self._folded.setdefault(key, [1, 0, None])
+            row[1] += 1
+            row[2] = row[2] or outcome.case.id
+
+    def _rule_rows(self, outcomes: list[CaseOutcome]) -> list[RuleResult]:
+        if self.keep_exchanges:
+            return rule_results(outcomes)
+        # one stand-in outcome per row gives `rule_results`' order and its rows of rules not
+        # exercised; the counts are the folded ones
+        stand_ins = []
+        for (rule, call), (_, failures, _) in self._folded.items():
+            stand_in = CaseOutcome(PlannedCase(id="-", phase="traffic", expect="accept"))
+            stand_in.exercised.add((rule, call))
+            if failures:
+                stand_in.findings.append(Finding(rule, call, "", ""))
+            stand_ins.append(stand_in)
+        rows = []
+        for row in rule_results(stand_ins):
+            counts = self._folded.get((row.id, row.call))
+            if counts is not None:
+                checks, failures, first = counts
+                row = dataclasses.replace(
+                    row, checks=checks, failures=failures, first_failure=first
+                )
+            rows.append(row)
+        return rows
 
     def _judge(self, index: int, exchange: Exchange, request: RequestVerdict) -> ExchangeVerdict:
         call = request.call
@@ -343,7 +387,7 @@ class TrafficChecker:
         )
         outcome = CaseOutcome(case)
         outcome.exchanges.append((call or UNKNOWN, exchange))
-        self._outcomes.append(outcome)
+        self._outcomes.append(outcome)  # folded at once when exchanges are not kept
         if call is None:
             return ExchangeVerdict(
                 index, None, exchange.status, NOT_IN_CONTRACT, (), request.method, shown_path
@@ -590,6 +634,7 @@ class TrafficChecker:
 
     @property
     def verdicts(self) -> tuple[ExchangeVerdict, ...]:
+        """Every verdict so far (none kept without `keep_exchanges`)."""
         with self._lock:
             return tuple(self._verdicts)
 
@@ -599,13 +644,9 @@ class TrafficChecker:
         in the contract are listed under `not_in_the_contract`. Every secret redacted."""
         with self._lock:
             outcomes = [o for o in self._outcomes if o.case.call != UNKNOWN]
-            cases = tuple(case_result(o) for o in outcomes if o.exchanges)
-            outside = [
-                {"index": v.index, "method": v.method, "path": v.path, "status": v.status}
-                for v in self._verdicts
-                if v.verdict == NOT_IN_CONTRACT
-            ]
-            rows = rule_results(outcomes)
+            cases = tuple(case_result(o) for o in outcomes)
+            outside = list(self._outside)
+            rows = self._rule_rows(outcomes)
             failed = any(row.status == "failed" for row in rows)
             run = RunInfo(
                 base_url=self.base_url,
@@ -617,7 +658,7 @@ class TrafficChecker:
                 started_at=self._started_at,
                 finished_at=now_iso(),
                 duration_s=elapsed_since(self._started),
-                requests=len(self._outcomes),
+                requests=self._count,
             )
             result = RunResult(
                 run=run,
