@@ -31,7 +31,7 @@ from kore_contract.strategies import (
     updates,
 )
 from kore_contract.validate import jsonl
-from kore_contract.validate.batch import Checking, check_bytes
+from kore_contract.validate.batch import Checking, _check, check_bytes
 
 PAYLOADS = Path(__file__).parent / "payloads"
 FIXTURE = Path(__file__).parents[1] / "kore_contract" / "contract" / "data" / "example-fixture.json"
@@ -395,6 +395,39 @@ def test_the_pool_keeps_line_order_across_many_chunks(
     assert [r[1] for r in results(pooled[1])] == [
         "unreadable" if i == 57 else "invalid" if i % 5 == 0 else "valid" for i in range(120)
     ]
+
+
+# --- the quick proof of a clean line is the full check ---------------------------------------
+
+ODD_LINES = {
+    "a duplicated key": b'{"name": "a", "name": "b"}',
+    "a duplicated key with a colon in a string": b'{"name": "a:b", "name": "c"}',
+    "an escape": b'{"name": "caf\\u00e9"}',
+    "a 19-digit number": b'{"priority": 1234567890123456789}',
+    "null": b"null",
+    "a string": b'"x"',
+    "deeper than orjson writes": b'{"a": ' * 300 + b"1" + b"}" * 300,
+    "not JSON": b"{",
+}
+
+
+@pytest.mark.parametrize("odd", list(ODD_LINES))
+@pytest.mark.parametrize("call", ["create", "update", "list"])
+def test_a_chunk_with_an_odd_line_gets_each_lines_own_answer(odd: str, call: str) -> None:
+    """The quick proof works on a whole chunk: an odd line among clean ones (one that loses
+    a pair to a duplicated key, one orjson does not take) must not change any answer."""
+    checking = Checking(call=call)
+    clean = line(valid_body()) if call != "list" else line(_list_body())
+    lines = [clean.encode(), ODD_LINES[odd], line(r7_body()).encode(), clean.encode() + b" "]
+    jsonl._seen.clear()
+    count, blanks, said = jsonl.check_chunk(b"\n".join(lines) + b"\n", checking)
+    expected = [(offset, _check(body, checking)) for offset, body in enumerate(lines)]
+    assert (count, blanks) == (4, [])
+    assert said == [(o, c) for o, c in expected if c is not None and not isinstance(c, str)]
+
+
+def _list_body() -> Any:
+    return copy.deepcopy(next(iter(spec.examples("list", "request").values())))
 
 
 # --- the property: a line's result is the file's --------------------------------------------
