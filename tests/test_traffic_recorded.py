@@ -184,6 +184,23 @@ def test_binary_content_and_no_answer_are_exchanges(
     assert [v[2] for v in judged([png, lost])] == ["not in the contract", "error"]
 
 
+def test_an_answer_whose_body_is_not_in_the_recording_is_not_judged(
+    session: list[Exchange], tmp_path: Path
+) -> None:
+    """Playwright's record_har_content "attach" (a `_file`) or "omit" (a size, no text): the
+    request is still judged, the answer is an error verdict, never an empty body's S1."""
+    attached, omitted = har_entry(session[0]), har_entry(session[0])
+    attached["response"]["content"] = {"size": 900, "mimeType": "application/json", "_file": "a"}
+    omitted["response"]["content"] = {"size": 900, "mimeType": "application/json"}
+    empty = har_entry(session[0])
+    empty["response"]["content"] = {"size": 0, "mimeType": "application/json"}
+    path = tmp_path / "attached.har"
+    path.write_text(json.dumps({"log": {"entries": [attached, omitted, empty]}}))
+    found = [item for _, item in read(path)]
+    assert [getattr(item, "error", None) is not None for item in found] == [True, True, False]
+    assert [v[2] for v in judged(found)] == ["error", "error", "violations"]
+
+
 def test_an_entry_over_the_size_bound_is_skipped_and_the_next_one_read(
     session: list[Exchange], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

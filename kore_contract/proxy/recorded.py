@@ -221,7 +221,16 @@ def _from_har_entry(entry: Any, where: str) -> Exchange | Unreadable:
     exchange.status = status
     exchange.response_headers = {k.lower(): v for k, v in _headers(response.get("headers")).items()}
     exchange.response_text = (text or b"").decode("utf-8", "replace")
+    if text is None and isinstance(content, dict) and _not_recorded(content):
+        # Playwright's record_har_content="attach"/"omit", a sanitized devtools export: the
+        # answer came but its body is not in the file, so it is not judged (an empty body is)
+        exchange.error = "the answer's body is not in the recording (content.text missing)"
     return exchange
+
+
+def _not_recorded(content: dict[str, Any]) -> bool:
+    size = content.get("size")
+    return "_file" in content or (isinstance(size, int) and not isinstance(size, bool) and size > 0)
 
 
 def _body(text: Any, encoding: Any) -> bytes | Unreadable | None:
