@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import gzip
 import json
 import socket
 import threading
@@ -207,6 +208,65 @@ def bad_bodies(app: App) -> None:
         app.create(data=raw)
 
 
+def variants(app: App) -> None:
+    for sent in (body("plain"), body("advanced"), body("advanced", priority=None)):
+        app.get(str(_data(app.create(sent)).get("_id") or UNKNOWN_ID))
+    app.create(body("advanced", experienceFlowName="No such flow"))
+
+
+def transitions(app: App) -> None:
+    first = str(_data(app.create(body(name="Started"))).get("_id") or UNKNOWN_ID)
+    app.status(first)
+    app.start(first)
+    app.status(first)
+    app.get(first)
+    app.start(first)  # T4: already Active
+    app.update(first, body(name="While active"))  # T5
+    app.send(
+        "POST",
+        app.url("trigger", first, campaignType="voice", trigger="stop", accountId=app.account),
+    )  # T6
+    app.trigger(first, "STOP")  # T6
+    app.stop(first)
+    app.status(first)
+    app.get(first)
+    second = str(_data(app.create(body(name="Never started"))).get("_id") or UNKNOWN_ID)
+    app.stop(second)  # T4: not Active
+    app.start(second)
+    app.delete(second)  # T5
+    app.get(second)
+
+
+def updates(app: App) -> None:
+    campaign_id = str(_data(app.create()).get("_id") or UNKNOWN_ID)
+    app.update(campaign_id, body(name="Renamed"))
+    app.get(campaign_id)
+    app.update(campaign_id, body(priority=5))  # U1
+    app.get(campaign_id)
+
+
+def deleted_ids(app: App) -> None:
+    campaign_id = str(_data(app.create()).get("_id") or UNKNOWN_ID)
+    app.delete(campaign_id)
+    app.update(campaign_id, body())
+    app.start(campaign_id)
+    app.stop(campaign_id)
+    app.status(campaign_id)
+
+
+def lists(app: App) -> None:
+    ids = [str(_data(app.create(body(name=n))).get("_id") or UNKNOWN_ID) for n in "CAB"]
+    app.start(ids[0])
+    app.stop(ids[0])
+    for page in (1, 2):
+        app.list({"type": KIND, "limit": 2, "page": page, "sortBy": {"name": "asc"}})
+    app.list({"type": KIND, "filters": {"status": ["Stopped"]}})
+    app.list({"type": KIND, "limit": 0})  # L1
+    for campaign_id in ids:
+        app.get(campaign_id)
+    app.list({"type": KIND})
+
+
 #: The application's requests that show a fault, by fault (the lifecycle for the others).
 SCRIPTS: dict[str, Callable[[App], None]] = {
     **{name: bad_tokens for name in FAULTS if name.startswith("A2-")},
@@ -217,6 +277,13 @@ SCRIPTS: dict[str, Callable[[App], None]] = {
         for name in FAULTS
         if name.startswith(("S9-accept-", "S9-error-", "S9-500-on-malformed"))
     },
+    **{name: variants for name in FAULTS if name.startswith("C4-")},
+    "S9-accept-unknown-experience-flow": variants,
+    **{name: transitions for name in FAULTS if name.startswith(("T2-", "T3-", "T4-", "T5-"))},
+    **{name: transitions for name in FAULTS if name.startswith(("T6-", "Q1-"))},
+    **{name: updates for name in FAULTS if name.startswith(("U1-", "U2-"))},
+    **{name: deleted_ids for name in FAULTS if name.startswith("U3-")},
+    **{name: lists for name in FAULTS if name.startswith(("L1-", "L2-", "L3-"))},
     "S2-duplicate-id": two_creates,
     "S4-lname-ascii-lower": accented,
 }
@@ -514,3 +581,69 @@ def test_concurrent_clients_each_get_their_own_answer() -> None:
             thread.join()
     assert answers == [200] * 30
     assert {v.verdict for v in seen.checker.verdicts} == {"ok"}
+
+
+def raw_create(seen: Proxied) -> requests.Response:
+    """A create whose answer is left undecoded (`answer.raw`)."""
+    app = seen.app()
+    url = app.url("create", accountId=app.account, campaignType=KIND)
+    return requests.post(url, json=body(), headers=app.headers, stream=True, timeout=10)
+
+
+def test_a_gzip_answer_reaches_the_client_as_sent_and_is_checked_decoded() -> None:
+    with running_mock() as mock:
+        straight = App(mock.base_url).create()
+    plain = straight.content
+    packed = gzip.compress(plain)
+
+    def gzipped(handler: Handler) -> None:
+        handler.answer(201, packed, {"Content-Encoding": "gzip"})
+
+    with serving(gzipped) as upstream, proxied(url_of(upstream)) as seen:
+        answer = raw_create(seen)
+        raw = answer.raw.read(decode_content=False)
+    assert raw == packed
+    assert answer.headers["content-encoding"] == "gzip"
+    assert seen.exchanges[0].response_text == plain.decode()
+    assert seen.lines == ["#0000 create 201 ok"]
+
+
+@pytest.mark.parametrize(
+    ("encoding", "problem"),
+    [("zstd", "Content-Encoding 'zstd' is not one the proxy decodes"),
+     ("gzip", "Content-Encoding gzip: cannot decode (error)")],
+)  # fmt: skip
+def test_an_answer_the_proxy_cannot_decode_is_forwarded_and_not_checked(
+    encoding: str, problem: str
+) -> None:
+    def encoded(handler: Handler) -> None:
+        handler.answer(201, b"\x00\x01 not what it says", {"Content-Encoding": encoding})
+
+    with serving(encoded) as upstream, proxied(url_of(upstream)) as seen:
+        answer = raw_create(seen)
+        assert answer.raw.read(decode_content=False) == b"\x00\x01 not what it says"
+    assert seen.lines == [f"#0000 create 201 error (not checked: {problem})"]
+
+
+def test_head_keeps_the_upstreams_content_length(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(Handler, "do_HEAD", Handler.handle_one, raising=False)
+
+    def sized(handler: Handler) -> None:
+        handler.send_response(200)
+        handler.send_header("Content-Length", "1234")
+        handler.end_headers()
+
+    with serving(sized) as upstream, proxied(url_of(upstream)) as seen:
+        answer = requests.head(seen.url + "/thing", timeout=10)
+    assert answer.status_code == 200
+    assert answer.headers["content-length"] == "1234"
+
+
+def test_enforce_refuses_a_contract_body_too_large_to_check_413() -> None:
+    with proxied(enforce=True, max_request_checked=1000) as seen:
+        app = seen.app()
+        answer = app.create(body(description="d" * 2000))
+        assert stored(seen.mock) == 0
+    assert answer.status_code == 413
+    assert answer.json()["errors"][0]["msg"].startswith("--enforce: a create body over 1,000")
+    assert seen.proxy.app.forwarded == 0

@@ -235,6 +235,42 @@ class Forwarder:
             await session.close()
 
 
+def decoded(data: bytes, content_encoding: str | None, limit: int) -> bytes | str:
+    """The body as the checks read it: `data` undone of its Content-Encoding (gzip,
+    deflate, br where the brotli module is installed), at most `limit` bytes; or why it
+    cannot be (an unknown coding, a broken stream, more than `limit` once decoded). The
+    client still gets `data` as the upstream sent it."""
+    codings = [c.strip().lower() for c in (content_encoding or "").split(",") if c.strip()]
+    for coding in reversed(codings):
+        if coding == "identity":
+            continue
+        try:
+            if coding in ("gzip", "x-gzip", "deflate"):
+                import zlib
+
+                # gzip: a gzip header; deflate: zlib's, or (as some servers send) raw
+                wbits = 16 + zlib.MAX_WBITS if coding != "deflate" else zlib.MAX_WBITS
+                if coding == "deflate" and data[:1] and (data[0] & 0x0F) != 8:
+                    wbits = -zlib.MAX_WBITS
+                inflater = zlib.decompressobj(wbits)
+                data = inflater.decompress(data, limit + 1)
+                if len(data) > limit or inflater.unconsumed_tail:
+                    return f"answer over {limit:,} bytes once decoded ({coding})"
+            elif coding == "br":
+                try:
+                    import brotli
+                except ImportError:
+                    return "Content-Encoding br: the brotli module is not installed"
+                data = brotli.decompress(data)
+                if len(data) > limit:
+                    return f"answer over {limit:,} bytes once decoded (br)"
+            else:
+                return f"Content-Encoding {coding[:40]!r} is not one the proxy decodes"
+        except Exception as error:  # a broken stream: the client gets it as sent
+            return f"Content-Encoding {coding}: cannot decode ({type(error).__name__})"
+    return data
+
+
 def _reason(error: BaseException) -> str:
     text = str(error).strip()
     kind = type(error).__name__

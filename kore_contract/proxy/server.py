@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import ipaddress
 import signal
 import socket
@@ -43,7 +44,7 @@ from kore_contract.mock import limits
 from kore_contract.mock.logs import RateLimitedLog, printable
 from kore_contract.mock.routes import Found, call_of, match
 from kore_contract.proxy.checker import RequestVerdict, TrafficChecker
-from kore_contract.proxy.forward import Answered, Forwarder, Upstream, UpstreamError
+from kore_contract.proxy.forward import Answered, Forwarder, Upstream, UpstreamError, decoded
 from kore_contract.redaction import redact_text
 from kore_contract.run.client import MAX_RESPONSE_BYTES, Exchange
 
@@ -260,6 +261,13 @@ class ProxyApp:
         exchange = Exchange(method, self.upstream.url(target), header_map, sent or None)
         if body.rest is not None:
             exchange.error = f"{TOO_LARGE} (request body over {self.max_request_checked:,} bytes)"
+        if self.enforce and body.rest is not None and verdict.call is not None:
+            # a body that cannot be checked is not let through to the account either
+            message = (
+                f"--enforce: a {verdict.call} body over {self.max_request_checked:,} bytes "
+                "cannot be checked, so it is not forwarded"
+            )
+            verdict = dataclasses.replace(verdict, refusal=(413, refusal(413, message)))
         if self.enforce and verdict.refusal is not None:
             self.refused += 1
             status, answer = verdict.refusal
@@ -395,11 +403,13 @@ class ProxyApp:
         if not streaming:
             answered.release()
             data = b"".join(chunks)
+            # HEAD, 204 and 304 carry no body: the upstream's Content-Length stays as is
+            bodiless = exchange.method == "HEAD" or answered.status in (204, 304)
             await send(
                 {
                     "type": "http.response.start",
                     "status": answered.status,
-                    "headers": _response_headers(answered.headers, len(data)),
+                    "headers": _response_headers(answered.headers, None if bodiless else len(data)),
                 }
             )
             await send({"type": "http.response.body", "body": data})
@@ -466,7 +476,13 @@ class ProxyApp:
     ) -> None:
         exchange.status = status
         exchange.response_headers = _header_map_bytes(headers)
-        exchange.response_text = data.decode("utf-8", "replace")
+        readable = decoded(
+            data, exchange.response_headers.get("content-encoding"), self.max_answer_checked
+        )
+        if isinstance(readable, str):
+            exchange.error = f"not checked: {readable}"
+            readable = data
+        exchange.response_text = readable.decode("utf-8", "replace")
         exchange.elapsed_ms = elapsed_ms
         self._checked(exchange, verdict, note=note)
 
@@ -495,11 +511,15 @@ def _header_map_bytes(headers: list[tuple[bytes, bytes]]) -> dict[str, str]:
     return _header_map([(k.decode("latin-1").lower(), v.decode("latin-1")) for k, v in headers])
 
 
-def _response_headers(headers: list[tuple[bytes, bytes]], length: int) -> list[tuple[bytes, bytes]]:
+def _response_headers(
+    headers: list[tuple[bytes, bytes]], length: int | None
+) -> list[tuple[bytes, bytes]]:
+    """The upstream's headers for the client, with the length of the body sent (None:
+    the upstream's own Content-Length, for an answer without a body)."""
     from kore_contract.proxy.forward import forwarded_response_headers
 
-    kept = forwarded_response_headers(headers, keep_length=False)
-    return [*kept, (b"content-length", str(length).encode())]
+    kept = forwarded_response_headers(headers, keep_length=length is None)
+    return kept if length is None else [*kept, (b"content-length", str(length).encode())]
 
 
 def _query_pairs(query: str) -> list[tuple[str, str]]:
