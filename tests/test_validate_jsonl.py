@@ -164,7 +164,7 @@ def test_a_file_that_cannot_be_read_is_reported_by_its_name_and_exits_2(tmp_path
     assert out.splitlines() == [
         f"{missing}: unreadable: no such file or folder",
         f"{empty}: unreadable: empty: expected JSON Lines, one body a line",
-        "3 lines in 3 files: 1 valid, 0 invalid, 2 unreadable",
+        "1 line in 3 files: 1 valid, 0 invalid, 0 unreadable; 2 files not read",
     ]
 
 
@@ -372,6 +372,32 @@ def test_a_repeated_line_gets_the_same_answer_at_each_of_its_numbers(tmp_path: P
         f"{path}:3: R7 /priority: {R7_MESSAGE}",
         "3 lines in 1 file: 1 valid, 2 invalid, 0 unreadable",
     ]
+
+
+def test_R14_advice_on_a_line_is_a_warning_and_the_line_stays_valid(tmp_path: Path) -> None:
+    body = valid_body()
+    body["dialingStrategy"]["callingHours"]["days"] = [
+        {"day": "MO", "start": "5:00 PM", "end": "9:00 AM"}
+    ]
+    path = write(tmp_path, f"{line(valid_body())}\n{line(body)}\n")
+    code, out, _ = run_line(["kore-contract", "validate", "--jsonl", path])
+    assert code == 0
+    assert out.splitlines()[0].startswith(
+        f"{path}:2: warning R14 /dialingStrategy/callingHours/days/0"
+    )
+    assert out.splitlines()[-1] == "2 lines in 1 file: 2 valid, 0 invalid, 0 unreadable"
+
+
+def test_captured_answers_line_by_line_with_kind_response(tmp_path: Path) -> None:
+    answer = spec.examples("get", "response")
+    good = copy.deepcopy(next(iter(answer.values())))
+    path = write(tmp_path, f"{line(good)}\n{line([])}\n")
+    code, out, _ = run_line(
+        ["kore-contract", "validate", "--jsonl", "--kind", "response", "--call", "get", path]
+    )
+    assert code == 1
+    assert out.splitlines()[0].startswith(f"{path}:2: S1 /: ")
+    assert out.splitlines()[-1] == "2 lines in 1 file: 1 valid, 1 invalid, 0 unreadable"
 
 
 # --- the pool ---------------------------------------------------------------------------------

@@ -286,6 +286,7 @@ class Tally:
     unreadable: int = 0
     blank: int = 0
     files: set[str] = field(default_factory=set)
+    unread_files: int = 0  # files that could not be read at all (among `unreadable`)
 
     @property
     def results(self) -> int:
@@ -365,13 +366,15 @@ class TextSink(Sink):
 
     def finish(self) -> None:
         tally = self.tally
-        files = len(tally.files)
+        lines, files = tally.results - tally.unread_files, len(tally.files)
         line = (
-            f"{_plural(tally.results, 'line')} in {_plural(files, 'file')}: "
-            f"{tally.valid:,} valid, {tally.invalid:,} invalid, {tally.unreadable:,} unreadable"
+            f"{_plural(lines, 'line')} in {_plural(files, 'file')}: {tally.valid:,} valid, "
+            f"{tally.invalid:,} invalid, {tally.unreadable - tally.unread_files:,} unreadable"
         )
         if tally.blank:
             line += f"; {_plural(tally.blank, 'blank line')} skipped"
+        if tally.unread_files:
+            line += f"; {_plural(tally.unread_files, 'file')} not read"
         self.out.write(line + "\n")
 
 
@@ -449,6 +452,7 @@ def _emit(item: Lines | Problem, checked: Checked | None, sink: Sink) -> None:
     sink.tally.files.add(item.name)
     if isinstance(item, Problem):
         where = item.name if item.line is None else f"{item.name}:{item.line}"
+        sink.tally.unread_files += item.line is None
         sink.result(_expand(where, ("unreadable", [], [], item.unreadable.reason, None, None)))
         return
     assert checked is not None
