@@ -220,14 +220,14 @@ def test_an_entry_over_the_size_bound_is_skipped_and_the_next_one_read(
 
 
 def test_a_large_HAR_is_streamed_not_read_whole(session: list[Exchange], tmp_path: Path) -> None:
-    """About 30 MB of entries; the reader's peak memory stays a small fraction of it (a 1 GB
+    """About 16 MB of entries; the reader's peak memory stays a small fraction of it (a 1 GB
     HAR is read the same way: tests/benchmarks/bench_traffic.py)."""
     entry = json.dumps(har_entry(session[0]))
     path = tmp_path / "large.har"
     count = 0
     with path.open("w") as out:
         out.write('{"log": {"version": "1.2", "entries": [')
-        while out.tell() < 30 * 1024 * 1024:
+        while out.tell() < 16 * 1024 * 1024:
             out.write(("," if count else "") + entry)
             count += 1
         out.write("]}}")
@@ -362,3 +362,57 @@ def test_any_exchange_HarWriter_writes_reads_back_the_same(
         writer.close()
         ((_, back),) = read(path)
     assert isinstance(back, Exchange) and same(back, exchange)
+
+
+@settings(max_examples=150, deadline=None)
+@given(content=st.binary(max_size=300) | st.text(max_size=300).map(str.encode))
+def test_any_bytes_read_as_exchanges_or_unreadable_items_never_an_error(content: bytes) -> None:
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "any.har"
+        for prefix in (b"", b'{"log": {"entries": [', b'{"request": '):
+            path.write_bytes(prefix + content)
+            found = read(path)
+            assert found and all(isinstance(item, Exchange | Unreadable) for _, item in found)
+
+
+@settings(max_examples=60, deadline=None)
+@given(cut=st.floats(0.0, 1.0), flip=st.integers(0, 255))
+def test_a_HAR_cut_or_corrupted_anywhere_yields_each_entry_before_the_damage(
+    cut: float, flip: int
+) -> None:
+    import tempfile
+
+    entries = [har_entry(_SMALL[0]), har_entry(_SMALL[1]), har_entry(_SMALL[0])]
+    whole = json.dumps({"log": {"entries": entries}}).encode()
+    at = int(len(whole) * cut)
+    damaged = whole[:at] + bytes([flip]) + whole[at + 1 :] if at < len(whole) else whole
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "damaged.har"
+        path.write_bytes(damaged[: at + 1])
+        found = read(path)
+    assert all(isinstance(item, Exchange | Unreadable) for _, item in found)
+    readable = [index for index, item in found if isinstance(item, Exchange)]
+    assert readable == list(range(len(readable)))  # a prefix of the entries, in order
+
+
+def test_JSON_lines_with_raw_non_UTF8_bytes_are_read(tmp_path: Path) -> None:
+    line = json.dumps(as_line(_SMALL[0])).encode()
+    marker = b'"body": "'
+    raw = line.replace(marker, marker + b"\xff\xfe", 1)
+    path = tmp_path / "latin.jsonl"
+    path.write_bytes(raw + b"\n")
+    ((number, item),) = read(path)
+    assert number == 1 and isinstance(item, Exchange)
+    assert item.body is not None and item.body.startswith("\ufffd\ufffd".encode())
+
+
+def _exchange(method: str, status: int, answer: str) -> Exchange:
+    exchange = Exchange(method, "http://127.0.0.1:9/x", {"Content-Type": "application/json"}, b"{}")
+    exchange.status, exchange.response_text = status, answer
+    exchange.response_headers = {"content-type": "application/json"}
+    return exchange
+
+
+_SMALL = [_exchange("POST", 201, '{"status": "success"}'), _exchange("GET", 404, '{"errors": []}')]
