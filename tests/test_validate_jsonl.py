@@ -452,6 +452,14 @@ def test_a_chunk_with_an_odd_line_gets_each_lines_own_answer(odd: str, call: str
     assert said == [(o, c) for o, c in expected if c is not None and not isinstance(c, str)]
 
 
+def test_an_odd_line_leaves_the_others_of_its_chunk_proved_the_quick_way() -> None:
+    clean = line(valid_body()).encode()
+    lines = [clean, ODD_LINES["a duplicated key"], clean, ODD_LINES["a 19-digit number"]]
+    lines += [ODD_LINES["deeper than orjson writes"], clean, line(r7_body()).encode()]
+    proved = jsonl._proved_clean(lines, b"\n".join(lines), Checking())
+    assert proved == [True, False, True, False, False, True, False]
+
+
 def _list_body() -> Any:
     return copy.deepcopy(next(iter(spec.examples("list", "request").values())))
 

@@ -144,19 +144,25 @@ def _proved_clean(lines: list[bytes], data: bytes, checking: Checking) -> list[b
     The chunk's twin of `loader.parse_json` and `validate_request` on a clean body, kept for
     speed; proved equal by tests/test_validate_jsonl.py (each line's result is its file's).
     A line is parsed by orjson where `loader._parse_plain` would be (no backslash, no run of
-    19 digits: checked on the whole chunk at once), and no pair was lost to a duplicated
-    key: each line's re-serialisation has at most the colons it had, so equal totals over
-    the chunk mean equal counts on every line. Then the body is clean as
+    19 digits: looked for in the whole chunk at once, then in each line if found), and no
+    pair was lost to a duplicated key: each line's re-serialisation has at most the colons
+    it had, so equal totals over the chunk mean equal counts on every line (unequal: each
+    line is counted on its own). Then the body is clean as
     `validate_request` reads it: C1's variant (the one insisted on), the fast engine's
     "valid", no R14 advice (no fixture, no --strict: those take the full check).
     """
     verdict = _clean_verdict(checking)
-    if verdict is None or not lines or _LONG_NUMBER in data.translate(_DIGITS):
+    if verdict is None or not lines:
         return [False] * len(lines)
+    long_numbers = _LONG_NUMBER in data.translate(_DIGITS)  # then line by line
     payloads: list[Any] = []
     colons = 0
     for line in lines:
-        if len(line) > MAX_BYTES or b"\\" in line:
+        if (
+            len(line) > MAX_BYTES
+            or b"\\" in line
+            or (long_numbers and _LONG_NUMBER in line.translate(_DIGITS))
+        ):
             payloads.append(_UNSEEN)
             continue
         try:
@@ -165,13 +171,24 @@ def _proved_clean(lines: list[bytes], data: bytes, checking: Checking) -> list[b
             payloads.append(_UNSEEN)
             continue
         colons += line.count(b":")
-    parsed = [payload for payload in payloads if payload is not _UNSEEN]
     try:
-        if orjson.dumps(parsed).count(b":") != colons:
-            return [False] * len(lines)  # some line lost a pair: the full check names it
-    except TypeError:  # nested too deeply to serialise
-        return [False] * len(lines)
+        every_pair_kept = orjson.dumps([p for p in payloads if p is not _UNSEEN]).count(b":")
+    except TypeError:  # some line nested too deeply to write whole
+        every_pair_kept = -1
+    if every_pair_kept != colons:  # some line lost a pair, or could not be written: find it
+        payloads = [
+            _UNSEEN if payload is _UNSEEN or not _kept_every_pair(line, payload) else payload
+            for line, payload in zip(lines, payloads, strict=True)
+        ]
     return [payload is not _UNSEEN and verdict(payload) for payload in payloads]
+
+
+def _kept_every_pair(line: bytes, payload: Any) -> bool:
+    """`loader._parse_plain`'s proof on one line: as many colons written as read."""
+    try:
+        return orjson.dumps(payload).count(b":") == line.count(b":")
+    except TypeError:  # nested too deeply to write: the full check decides
+        return False
 
 
 def _clean_verdict(checking: Checking) -> Callable[[Any], bool] | None:
