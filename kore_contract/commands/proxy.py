@@ -32,7 +32,9 @@ forwards to it. --enforce answers a request that breaks a request rule with the
 mock's refusal instead of forwarding it: a bad write never reaches the account.
 
 Bodies up to 1 MB (requests) and 8 MB (answers) are checked; larger ones stream
-through, "not checked: too large". An upstream that cannot be reached or does not
+through, "not checked: too large" (with --enforce a contract call's body too large
+to check is refused 413). A compressed answer (gzip, deflate) is checked decoded and
+passed on as sent. An upstream that cannot be reached or does not
 answer within --timeout is answered 502 with a JSON body naming the problem. The
 proxy forwards only to its upstream: a request whose Host header or absolute URL
 names another host is refused 400. It listens on loopback unless --host names
