@@ -32,6 +32,7 @@ from kore_contract.strategies import (
 )
 from kore_contract.validate import jsonl
 from kore_contract.validate.batch import Checking, _check, check_bytes
+from kore_contract.validate.sinks import JsonSink
 
 PAYLOADS = Path(__file__).parent / "payloads"
 FIXTURE = Path(__file__).parents[1] / "kore_contract" / "contract" / "data" / "example-fixture.json"
@@ -475,7 +476,7 @@ def _as_file(body_line: bytes, checking: Checking, name: str) -> dict[str, Any]:
 
 def _jsonl_results(data: bytes, checking: Checking) -> list[dict[str, Any]]:
     out = io.StringIO()
-    jsonl.check_jsonl(["-"], checking, jsonl.JsonSink(out), jobs=1, stdin=lambda: io.BytesIO(data))
+    jsonl.check_jsonl(["-"], checking, JsonSink(out), jobs=1, stdin=lambda: io.BytesIO(data))
     return json.loads(out.getvalue())["results"]  # type: ignore[no-any-return]
 
 

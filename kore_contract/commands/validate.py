@@ -144,9 +144,10 @@ def _run_jsonl(args: argparse.Namespace, fixture: Any, out: TextIO, err: TextIO)
     """--jsonl: every line of each file checked as one body (validate/jsonl.py)."""
     from kore_contract.validate import jsonl
     from kore_contract.validate.batch import Checking
+    from kore_contract.validate.sinks import SINKS
 
     checking = Checking(args.kind, fixture, args.strict, args.call, args.variant)
-    sink = jsonl.SINKS[args.format](out, color=_color(out))
+    sink = SINKS[args.format](out, color=_color(out))
     tally = jsonl.check_jsonl(args.paths, checking, sink, jobs=args.jobs or os.cpu_count() or 1)
     if tally.blank and args.format != "text":  # the text summary says it
         err.write(f"kore-contract validate: {tally.blank:,} blank lines skipped\n")
