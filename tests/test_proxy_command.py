@@ -38,8 +38,12 @@ class Running:
         return self.process.returncode, self.first_line + out, err
 
 
+def command_of(*args: str) -> list[str]:
+    return [sys.executable, "-m", "kore_contract", *args]
+
+
 def command(*args: str) -> list[str]:
-    return [sys.executable, "-m", "kore_contract", "proxy", *args]
+    return command_of("proxy", *args)
 
 
 @contextmanager
@@ -88,6 +92,17 @@ def test_ctrl_c_writes_the_four_reports_and_the_har(tmp_path: Path) -> None:
     assert len(results["cases"]) == len(app.exchanges)
     entries = json.loads(har.read_text())["log"]["entries"]
     assert [e["request"]["method"] for e in entries] == [e.method for e in app.exchanges]
+    # the HAR replays through the same checks: the same verdicts as the proxy's lines
+    replay = subprocess.run(
+        command_of("validate", "--traffic", str(har), "--format", "json"),
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert replay.returncode == 0, replay.stderr
+    replayed = [
+        f"#{n:04d} {r['call']} {r['http_status']} {r['verdict']}"
+        for n, r in enumerate(json.loads(replay.stdout)["results"])
+    ]
+    assert replayed == [line for line in lines if line.startswith("#")]
 
 
 def test_S11_token_and_secret_are_in_no_output_nor_file(tmp_path: Path) -> None:
