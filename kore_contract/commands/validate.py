@@ -27,6 +27,12 @@ is reported either way, every entry of a folder that cannot be read included.
 A payload with very many violations lists the first ones and counts the rest
 ("... and 30 more violations"; in JSON "more_violations").
 
+--jsonl: each PATH (a file, or - for standard input) is JSON Lines, every line one body,
+checked as a file holding it would be and reported at FILE:LINE (text: one line per
+violation; JSON: one result per line, summary.files counting them; JUnit: one test case
+per line). Blank lines are skipped and counted; a line that cannot be read (not JSON,
+not UTF-8, over the size limit of a body file) is reported by number, the rest still checked.
+
 examples:
   kore-contract validate campaign.json
   kore-contract validate payloads/ --fixture account.json --format json
