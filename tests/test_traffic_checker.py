@@ -245,6 +245,8 @@ def test_the_enforce_refusal_is_the_mock_s_own_answer(mock: MockServer) -> None:
     del headers["iid"]
     app.create(headers=headers)
     app.create(headers={**app.headers, "auth": "not-a-jwt"})
+    app.create(body(priority="6"), headers={**headers, "auth": "not-a-jwt"})  # the token first
+    app.create(body(priority="6"), headers=headers)  # the headers before the body
     for exchange in app.exchanges:
         verdict = checker().check_request(
             exchange.method, exchange.url, exchange.headers, exchange.body

@@ -233,24 +233,24 @@ class TrafficChecker:
         operation = found.operation
         call = call_of(operation, query)
         campaign_id = found.parameters.get("campaignId")
-        refusal_status = 400
-        findings: list[Finding] = []
+        # the stages in the mock's order: the token, the headers and query, the body; the
+        # refusal (--enforce) is the first stage's, as the mock answers it
+        stages: list[tuple[int, list[Finding]]] = []
         # a token redacted where the exchange was recorded (--har-out) was judged there
         token_refusal = None if token == REDACTED else self._tokens.refusal(token)
         if token_refusal is not None:
             violation = token_refusal.violation
-            findings.append(Finding(violation.rule, call, violation.pointer, violation.message))
-            refusal_status = token_refusal.status
-        findings.extend(self._header_findings(call, headers, operation, query))
+            refused = Finding(violation.rule, call, violation.pointer, violation.message)
+            stages.append((token_refusal.status, [refused]))
+        stages.append((400, self._header_findings(call, headers, operation, query)))
         if operation.call in spec.body_calls():
             body_findings, status = self._body_findings(call, operation.call, headers, body, query)
-            findings.extend(body_findings)
-            if not findings[: len(findings) - len(body_findings)]:
-                refusal_status = status
-        findings = list({(f.rule, f.pointer, f.message): f for f in findings}.values())
-        refusal = (
-            (refusal_status, refusal_body(refusal_status, tuple(findings))) if findings else None
+            stages.append((status, body_findings))
+        findings = list(
+            {(f.rule, f.pointer, f.message): f for _, stage in stages for f in stage}.values()
         )
+        first = next(((status, stage) for status, stage in stages if stage), None)
+        refusal = None if first is None else (first[0], refusal_body(first[0], tuple(first[1])))
         return RequestVerdict(call, tuple(findings), refusal, campaign_id, path, method)
 
     def _header_findings(
