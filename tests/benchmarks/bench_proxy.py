@@ -9,7 +9,9 @@ documentation's curl headers; a get of one campaign) and each concurrency level,
 (`--latency`) drives three targets in turn: the mock directly, through our proxy (checking
 both sides with the bundled fixture and the client secret, one line per exchange to
 /dev/null), and through Prism's proxy (request and response validation on, its default).
-Added latency = the proxied p50 (p99) minus the direct one at the same concurrency.
+Added latency = the proxied p50 (p99) minus the direct one at the same concurrency;
+cpu/req = each server process's CPU milliseconds per request (from /proc), which stays
+meaningful when other work shares the cores.
 
 Every server is its own process on this machine's cores, wrk too: the figures are
 relative (same machine, same run). Needs `wrk` (Debian package) and Prism (`prism` on
@@ -90,6 +92,18 @@ class Server:
         if self.process is not None and self.process.poll() is None:
             self.process.kill()  # no reports wanted: the proxy's would hold every exchange
             self.process.wait()
+
+
+def cpu_seconds(server: Server) -> float | None:
+    """CPU time (user + system) the server's process has used so far (Linux /proc): the
+    cost per request it gives holds even when other work shares the cores."""
+    if server.process is None:
+        return None
+    try:
+        fields = Path(f"/proc/{server.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def prism_command() -> list[str] | None:
@@ -209,13 +223,17 @@ def main(argv: list[str] | None = None) -> int:
         for call, (path, script) in calls.items():
             for level in levels:
                 for target in targets:
+                    before = cpu_seconds(target)
+                    run = wrk(target.base_url + path, script, level, args.seconds)
+                    after = cpu_seconds(target)
+                    spent = after - before if after is not None and before is not None else None
+                    run["cpu_ms_per_request"] = (
+                        spent * 1000 / run["requests"]
+                        if spent is not None and run["requests"]
+                        else None
+                    )
                     figures["runs"].append(
-                        {
-                            "call": call,
-                            "concurrency": level,
-                            "target": target.name,
-                            **wrk(target.base_url + path, script, level, args.seconds),
-                        }
+                        {"call": call, "concurrency": level, "target": target.name, **run}
                     )
     finally:
         for server in [*servers, upstream]:
@@ -232,9 +250,9 @@ def main(argv: list[str] | None = None) -> int:
 def print_table(runs: list[dict[str, Any]]) -> None:
     names = list(dict.fromkeys(run["target"] for run in runs))
     proxies = names[1:]
-    head = f"{'call':6} {'conc':>4} | {'direct p50/p99 ms':>17} {'rps':>7}"
+    head = f"{'call':6} {'conc':>4} | {'direct p50/p99 ms':>17} {'rps':>7} {'cpu/req':>7}"
     for name in proxies:
-        head += f" | {name + ' +p50/+p99 ms':>30} {'rps':>7}"
+        head += f" | {name + ' +p50/+p99 ms':>30} {'rps':>7} {'cpu/req':>7}"
     print(head)
     print("-" * len(head))
     keys = list(dict.fromkeys((run["call"], run["concurrency"]) for run in runs))
@@ -243,7 +261,7 @@ def print_table(runs: list[dict[str, Any]]) -> None:
         direct = row[names[0]]
         line = (
             f"{call:6} {level:>4} | {fmt(direct['p50_ms'])}/{fmt(direct['p99_ms'])}  "
-            f"{fmt(direct['rps'], 7, 0)}"
+            f"{fmt(direct['rps'], 7, 0)} {fmt(direct.get('cpu_ms_per_request'), 7)}"
         )
         for name in proxies:
             run = row.get(name, {})
@@ -253,7 +271,8 @@ def print_table(runs: list[dict[str, Any]]) -> None:
             ]
             errors = f" ({run['non_2xx']} non-2xx)" if run.get("non_2xx") else ""
             line += (
-                f" | {fmt(added[0], 13)}/{fmt(added[1], 15)} {fmt(run.get('rps'), 7, 0)}{errors}"
+                f" | {fmt(added[0], 13)}/{fmt(added[1], 15)} {fmt(run.get('rps'), 7, 0)}"
+                f" {fmt(run.get('cpu_ms_per_request'), 7)}{errors}"
             )
         print(line)
 
