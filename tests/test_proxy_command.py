@@ -218,3 +218,16 @@ def test_help_names_every_option() -> None:
         "--report-dir", "--enforce", "--har-out", "--duration", "--timeout",
     ):  # fmt: skip
         assert flag in done.stdout
+
+
+def test_reports_that_cannot_be_written_exit_2(tmp_path: Path) -> None:
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("a file where the report directory should be")
+    done = subprocess.run(
+        command("--upstream", "mock", "--port", "0", "--duration", "0.3",
+                "--report-dir", str(blocker)),
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.startswith("kore-contract proxy: ")
+    assert "Traceback" not in done.stderr

@@ -144,8 +144,6 @@ def _bad_option(args: argparse.Namespace) -> str | None:
         return f"--port={args.port}: must be 0 to 65535"
     if args.fault and args.upstream != MOCK:
         return "--fault applies to --upstream mock only"
-    if args.client_secret and not args.client_id and args.upstream != MOCK:
-        return "--client-secret needs --client-id (the token's appId)"
     return None
 
 
