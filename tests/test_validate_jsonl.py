@@ -11,7 +11,9 @@ from __future__ import annotations
 import copy
 import io
 import json
+import os
 import sys
+import threading
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
@@ -173,6 +175,35 @@ def test_a_folder_is_not_a_jsonl_file(tmp_path: Path) -> None:
     code, out, _ = run_line(["kore-contract", "validate", "--jsonl", str(tmp_path)])
     assert code == 2
     assert out.splitlines()[0] == f"{tmp_path}: unreadable: not a regular file (a folder)"
+
+
+def test_a_pipe_is_read_as_it_is_written(tmp_path: Path) -> None:
+    """`--jsonl <(zcat log.gz)`: the shell names a pipe; it is read to its end."""
+    read, written = os.pipe()
+    data = f"{line(valid_body())}\n{line(r7_body())}\n".encode()
+
+    def write_then_close() -> None:
+        os.write(written, data)
+        os.close(written)
+
+    writer = threading.Thread(target=write_then_close)
+    writer.start()
+    try:
+        code, out, _ = run_line(["kore-contract", "validate", "--jsonl", f"/dev/fd/{read}"])
+    finally:
+        writer.join()
+        os.close(read)
+    assert code == 1
+    assert out.splitlines() == [
+        f"/dev/fd/{read}:2: R7 /priority: {R7_MESSAGE}",
+        "2 lines in 1 file: 1 valid, 1 invalid, 0 unreadable",
+    ]
+
+
+def test_a_device_is_not_read() -> None:
+    code, out, _ = run_line(["kore-contract", "validate", "--jsonl", "/dev/zero"])
+    assert code == 2
+    assert out.splitlines()[0] == "/dev/zero: unreadable: not a regular file (a character device)"
 
 
 def test_a_line_over_the_body_limit_is_unreadable_and_never_held(tmp_path: Path) -> None:

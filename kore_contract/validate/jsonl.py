@@ -222,7 +222,11 @@ def _check_in_worker(data: bytes) -> Checked:
 def read_items(
     arguments: Iterable[str], stdin: Callable[[], BinaryIO]
 ) -> Iterator[Lines | Problem]:
-    """Each file's lines in chunks, in order, and what cannot be read where it is met."""
+    """Each file's lines in chunks, in order, and what cannot be read where it is met.
+
+    A regular file, or a pipe (`<(zcat log.gz)`: a stream that ends; one without a writer
+    reads as empty, never waited for); a folder or a device (/dev/zero never ends) is not
+    read."""
     for name in arguments:
         if name == "-":
             yield from _chunks("-", stdin())
@@ -233,7 +237,7 @@ def read_items(
             yield Problem(name, None, _cannot_open(name, error))
             continue
         mode = os.fstat(fd).st_mode
-        if not stat.S_ISREG(mode):
+        if not (stat.S_ISREG(mode) or stat.S_ISFIFO(mode)):
             os.close(fd)
             yield Problem(name, None, not_a_regular_file(mode))
             continue
