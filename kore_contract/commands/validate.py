@@ -156,7 +156,8 @@ def _run_jsonl(args: argparse.Namespace, fixture: Any, out: TextIO, err: TextIO)
     sink = SINKS[args.format](out, color=_color(out))
     tally = jsonl.check_jsonl(args.paths, checking, sink, jobs=args.jobs or os.cpu_count() or 1)
     if tally.blank and args.format != "text":  # the text summary says it
-        err.write(f"kore-contract validate: {tally.blank:,} blank lines skipped\n")
+        lines = f"{tally.blank:,} blank line{'s' if tally.blank != 1 else ''}"
+        err.write(f"kore-contract validate: {lines} skipped\n")
     return tally.exit_code()
 
 
