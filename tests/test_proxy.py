@@ -31,7 +31,7 @@ from kore_contract.mock.faults import FAULTS
 from kore_contract.mock.server import MockServer, running_mock
 from kore_contract.proxy.checker import TrafficChecker
 from kore_contract.proxy.forward import HOP_BY_HOP, Upstream
-from kore_contract.proxy.server import ProxyServer, running_proxy
+from kore_contract.proxy.server import OFFLOAD_BYTES, ProxyServer, running_proxy
 from kore_contract.run.client import Exchange
 
 UNKNOWN_ID = "cd-00000000-0000-4000-8000-000000000000"
@@ -647,3 +647,15 @@ def test_enforce_refuses_a_contract_body_too_large_to_check_413() -> None:
     assert answer.status_code == 413
     assert answer.json()["errors"][0]["msg"].startswith("--enforce: a create body over 1,000")
     assert seen.proxy.app.forwarded == 0
+
+
+def test_a_body_over_the_offload_size_is_checked_off_the_loop_like_any_other() -> None:
+    sent = body(description="d" * (OFFLOAD_BYTES + 100))
+    with proxied() as seen, running_mock() as direct:
+        answer = seen.app().create(sent)
+        straight = App(direct.base_url).create(sent)
+    assert answer.status_code == straight.status_code
+    verdict = seen.checker.verdicts[0]
+    assert verdict.call == "create" and verdict.status == answer.status_code
+    refused = {e["rule"] for e in straight.json().get("errors", [])}
+    assert set(verdict.rules) == refused  # the proxy reads the body as the mock does

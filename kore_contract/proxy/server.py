@@ -34,6 +34,7 @@ import socket
 import threading
 import time
 from collections.abc import AsyncIterator, Callable, Iterator, MutableMapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, cast
 from urllib.parse import urlsplit
@@ -64,6 +65,8 @@ BODY_TIMEOUT = limits.BODY_TIMEOUT
 #: Bodies larger than this are checked off the event loop (the request side only: the
 #: exchange is checked in order, on the loop).
 OFFLOAD_BYTES = limits.OFFLOAD_BYTES
+#: Threads that check large request bodies (as the mock's VALIDATION_THREADS).
+CHECK_THREADS = 2
 #: How the proxy names itself in its own refusals (`rule` of the error body).
 PROXY_RULE = "proxy"
 TOO_LARGE = "not checked: too large"
@@ -208,6 +211,9 @@ class ProxyApp:
         self.refused = 0  # requests the proxy answered itself (guard, --enforce, 502)
         self.errors: list[BaseException] = []  # unexpected errors (tests re-raise them)
         self.error_log = RateLimitedLog(self._write_error)
+        #: Large request bodies are checked here, a few at once (memory stays bounded);
+        #: the event loop goes on serving the others meanwhile.
+        self._checking = ThreadPoolExecutor(CHECK_THREADS, thread_name_prefix="kore-proxy-check")
 
     # the mock's HTTP layer calls this for requests it refuses before the app sees them
     def log_refusal(self, client: tuple[str, int] | None, status: int, message: str) -> None:
@@ -221,6 +227,7 @@ class ProxyApp:
 
     async def close(self) -> None:
         await self.forwarder.close()
+        self._checking.shutdown(wait=False, cancel_futures=True)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -348,7 +355,7 @@ class ProxyApp:
             return self._unchecked(method, target)
         if len(body.data) > OFFLOAD_BYTES:
             return await asyncio.get_running_loop().run_in_executor(
-                None, self.checker.check_request, method, target, headers, body.data
+                self._checking, self.checker.check_request, method, target, headers, body.data
             )
         return self.checker.check_request(method, target, headers, body.data or None)
 
