@@ -33,6 +33,11 @@ violation; JSON: one result per line, summary.files counting them; JUnit: one te
 per line). Blank lines are skipped and counted; a line that cannot be read (not JSON,
 not UTF-8, over the size limit of a body file) is reported by number, the rest still checked.
 
+--traffic: each PATH is recorded traffic (HAR 1.2, or JSON Lines of exchanges), every
+exchange checked in order with state as the proxy checks it and reported at FILE#INDEX;
+--client-secret (KORE_CLIENT_SECRET) verifies tokens' signatures, --report-dir writes the
+reports of `kore-contract test`. Exit 2 only when nothing could be read.
+
 examples:
   kore-contract validate campaign.json
   kore-contract validate payloads/ --fixture account.json --format json
@@ -40,6 +45,7 @@ examples:
   kore-contract validate --call update --fixture account.json update-body.json
   kore-contract validate --call list list-body.json
   kore-contract validate --jsonl sent-bodies.jsonl     # each line one body: FILE:LINE
+  kore-contract validate --traffic session.har --fixture account.json --report-dir reports/
   cat body.json | kore-contract validate -
   kore-contract validate --kind response captured-create-answer.json
   kore-contract validate --kind response --call stop captured-stop-answer.json
