@@ -33,7 +33,7 @@ from kore_contract.auth import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, mint_to
 from kore_contract.contract import spec
 from kore_contract.contract.fixture import Fixture, fixture_from_json, load_fixture
 from kore_contract.mock.app import MockApp
-from kore_contract.mock.faults import FAMILY_FAULTS, FAULTS, every_fault, fault
+from kore_contract.mock.faults import FAULTS, every_fault, fault
 from kore_contract.mock.server import make_app
 from kore_contract.mock.store import Store
 from kore_contract.validate import validate_request, validate_response
@@ -556,7 +556,16 @@ def test_faults_cover_every_S_and_A_rule() -> None:
     assert covered >= {f"S{i}" for i in range(1, 12)} | {"A1", "A2", "A3"}
     assert len(FAULTS) >= 20
     assert all(f.description and f.name.startswith(f.rule + "-") for f in ALL.values())
-    assert not set(FAULTS) & set(FAMILY_FAULTS)
+
+
+def test_the_faults_are_one_table_part_1_then_the_family() -> None:
+    """Issue 12 item 5: the family's faults joined FAULTS once the run caught each one by
+    its own rule (tests/test_contract_run.py); --list-faults lists that one table."""
+    assert every_fault() == FAULTS and every_fault() is not FAULTS
+    rules = [f.rule for f in FAULTS.values()]
+    first_family = rules.index("C4")
+    assert set(rules[first_family:]) >= FAMILY_RULES
+    assert not {rule[0] for rule in rules[first_family:]} & {"A", "R"}
 
 
 def test_unknown_fault_lists_the_known_ones() -> None:

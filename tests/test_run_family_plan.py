@@ -184,3 +184,56 @@ def test_the_family_rules_pass_on_the_clean_mock(mock: MockServer, tmp_path: Pat
         (*family, "L1", "L2", "L3"), "passed"
     )
     assert runner.left_behind == []
+
+
+# --- the run's campaigns listed together (L2, L3) ----------------------------------------
+
+
+def listing(plan: list[PlannedCase]) -> PlannedCase:
+    (case,) = [case for case in plan if "listing" in case.notes]
+    return case
+
+
+def test_L3_the_listing_case_creates_campaigns_named_out_of_creation_order() -> None:
+    case = listing(default_plan())
+    names = [body["name"] for body in [case.body, *case.notes["listing"]]]
+    assert len(names) == len(planning.LISTING_NAMES) >= 3
+    newest_first = names[::-1]
+    assert sorted(names, key=str.lower) not in (names, newest_first)  # a sort shows
+    assert {body["format"] for body in [case.body, *case.notes["listing"]]} >= {
+        "simple",
+        "advanced",
+    }
+
+
+def test_L2_L3_the_run_campaigns_are_paged_through_sorted_two_ways_then_not_listed(
+    mock: MockServer, tmp_path: Path
+) -> None:
+    (outcome,) = run(mock, [listing(default_plan())], tmp_path).outcomes
+    assert outcome.findings == []
+    created = [e.response_json["data"]["_id"] for c, e in outcome.exchanges if c == "create"]
+    assert len(created) == 3
+    lists = [e for c, e in outcome.exchanges if c == "list"]
+    assert all(e.status == 200 for e in lists)
+    bodies = [e.request_json for e in lists]
+    assert all("startDate" in b and "endDate" in b for b in bodies)  # the createdAt window
+    deleted_at = max(i for i, (c, _) in enumerate(outcome.exchanges) if c == "delete")
+    for sort in ("name", "createdAt"):
+        pages = [
+            e.response_json["data"]
+            for c, e in outcome.exchanges[:deleted_at]
+            if c == "list" and next(iter(e.request_json.get("sortBy") or {}), None) == sort
+        ]
+        assert len(pages) >= 2 and pages[0]["hasMore"] is True  # paged: 3 by 2
+        listed = [row["id"] for page in pages for row in page["results"]]
+        assert sorted(listed) == sorted(created)  # each exactly once
+    filtered = [b for b in bodies if (b.get("filters") or {}).get("status")]
+    assert filtered and filtered[0]["filters"]["status"] == [planning_state()]
+    last = outcome.exchanges[-1][1].response_json["data"]["results"]
+    assert not {row["id"] for row in last} & set(created)
+
+
+def planning_state() -> str:
+    from kore_contract.run.family import OTHER_STATE
+
+    return OTHER_STATE

@@ -583,7 +583,7 @@ def test_family_lifecycle_without_a_start_marks_the_start_rules_not_exercised(
     assert rows["T4"].status == "passed"  # the stop of a Ready campaign, refused
     for rule in ("T2", "T3", "T5", "T6"):
         assert rows[rule].status == "not_exercised"
-        assert rows[rule].extra == {"reason": reason}
+        assert rows[rule].reason == reason
     assert [f for o in runner.outcomes for f in o.findings] == []
 
 
@@ -627,7 +627,7 @@ def test_session_start_policy_refuses_a_live_start_without_allow_sends(tmp_path:
 def test_summary_says_why_the_start_rules_were_not_exercised(tmp_path: Path) -> None:
     from kore_contract.run.console import print_summary
     from kore_contract.run.results import RunInfo
-    from kore_contract.run.runner import build_result
+    from kore_contract.run.runner import NOT_PLANNED, build_result
 
     reason = "not started: pass --allow-sends (or KORE_ALLOW_SENDS=1)"
     info = RunInfo(
@@ -647,7 +647,7 @@ def test_summary_says_why_the_start_rules_were_not_exercised(tmp_path: Path) -> 
     )
     assert {
         row.id: row.to_json().get("reason") for row in result.rules if row.id in ("T2", "T4")
-    } == {"T2": reason, "T4": None}
+    } == {"T2": reason, "T4": NOT_PLANNED}  # every row not exercised says why
     out = io.StringIO()
     print_summary(result, out, [])
     assert f"not exercised (T2, T3, T5): {reason}" in out.getvalue()

@@ -454,18 +454,7 @@ FAULTS: dict[str, Fault] = {
             token_refusal_message=lambda message, secret: f"{message} (expected secret {secret})",
             redacts_refusals=False,
         ),
-    )
-}
-
-#: The family's faults (issue 12): one entry each, like FAULTS, listed by --list-faults and
-#: run by --fault. Kept apart from FAULTS (which tests/test_contract_run.py proves the run
-#: catches, each by its own rule) until the run plans the family's calls and catches each
-#: one; then this dict merges into FAULTS. tests/test_mock_faults.py proves each is
-#: visible on the wire as a violation of its own rule.
-FAMILY_FAULTS: dict[str, Fault] = {
-    f.name: f
-    for f in (
-        # C4: the variants' answers
+        # the family (docs/contract.md part 2, issue 12); C4: the variants' answers
         Fault(
             "C4-wrong-experience-flow",
             "answers an advanced campaign with another flow's id",
@@ -654,14 +643,12 @@ def fault(name: str | Fault | None) -> Fault:
         return NO_FAULT
     if isinstance(name, Fault):
         return name
-    found = FAULTS.get(name) or FAMILY_FAULTS.get(name)
+    found = FAULTS.get(name)
     if found is None:
-        raise KeyError(
-            f"unknown mock fault {name!r}; known: {', '.join([*FAULTS, *FAMILY_FAULTS])}"
-        ) from None
+        raise KeyError(f"unknown mock fault {name!r}; known: {', '.join(FAULTS)}") from None
     return found
 
 
 def every_fault() -> dict[str, Fault]:
-    """Every fault by name: part 1's, then the family's (--list-faults)."""
-    return {**FAULTS, **FAMILY_FAULTS}
+    """Every fault by name, part 1's then the family's (--list-faults): `FAULTS`, a copy."""
+    return dict(FAULTS)

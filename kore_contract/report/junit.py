@@ -50,7 +50,12 @@ def _test_case(row: RuleRow, suite: str) -> JUnitCase:
             name, suite, "error", f"{first.id}: {first.error}", "error", text, row.time_s
         )
     if row.status == "not_exercised":
-        return JUnitCase(name, suite, "skipped", "not exercised by this run", time=0.0)
+        why = (
+            f"not exercised by this run: {row.reason}"
+            if row.reason
+            else "not exercised by this run"
+        )
+        return JUnitCase(name, suite, "skipped", why, time=0.0)
     return JUnitCase(name, suite, time=row.time_s)
 
 

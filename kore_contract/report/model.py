@@ -87,6 +87,8 @@ class RuleRow:
     findings: tuple[tuple[CaseView, Finding], ...]
     errors: tuple[CaseView, ...]
     time_s: float
+    #: Why a row not exercised was not (results.json's `reason`), or None.
+    reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -282,6 +284,7 @@ def _rules(
                 findings=tuple(findings.get((rule_id, call), ())),
                 errors=tuple(c for c in cover if c.status == "error"),
                 time_s=sum(c.elapsed_ms or 0.0 for c in cover) / 1000,
+                reason=entry.reason if entry.status == "not_exercised" else None,
             )
         )
     order = {call: index for index, call in enumerate(CALL_ORDER)}

@@ -73,7 +73,8 @@ def print_summary(result: RunResult, out: TextIO, written: list[Path]) -> None:
             f"[{styles[row.status]}]{row.status.replace('_', ' ')}[/]",
             str(row.checks),
             str(row.failures),
-            rule.title if rule else "",
+            (rule.title if rule else "")
+            + (escape(terminal(f" (why: {row.reason})")) if row.reason else ""),
         )
     console.print(table)
     cases = {case.id: case for case in result.cases}
@@ -105,14 +106,14 @@ def print_summary(result: RunResult, out: TextIO, written: list[Path]) -> None:
             highlight=False,
             soft_wrap=True,
         )
-    reasons: dict[str, list[str]] = {}  # why rules were not exercised (no start, item 6)
+    reasons: dict[str, list[str]] = {}  # why rules were not exercised, each reason once
     for row in result.rules:
-        reason = row.extra.get("reason") if row.status == "not_exercised" else None
-        if isinstance(reason, str):
-            reasons.setdefault(reason, []).append(row.id)
+        if row.status == "not_exercised" and row.reason:
+            reasons.setdefault(row.reason, []).append(row.id)
     for reason, ids in reasons.items():
+        console.print()
         console.print(
-            terminal(f"\nnot exercised ({', '.join(ids)}): {reason}"),
+            terminal(f"not exercised ({', '.join(ids)}): {reason}"),
             markup=False,
             highlight=False,
             soft_wrap=True,

@@ -21,6 +21,7 @@ from kore_contract.contract import spec
 from kore_contract.run import lifecycle
 from kore_contract.run.checks import Expectation, Observation, campaign_of, run_checks, show
 from kore_contract.run.client import Exchange
+from kore_contract.run.family_checks import results_beyond_shared
 from kore_contract.run.results import Finding
 
 if TYPE_CHECKING:
@@ -103,6 +104,8 @@ class _Walk:
             before=before if before is not None else dict(self.campaign),
         )
         exercised, findings = run_checks(observation)
+        if call == "list" and expect == "accept" and exchange.status == 200:
+            findings += results_beyond_shared(observation)
         if breaks:
             exercised.add(breaks)
             status = exchange.status or 0
@@ -214,6 +217,7 @@ class _Walk:
             self.campaign["updatedAt"] = answer.response_json.get("updatedAt")
         self.runner.state.known[self.id] = self.campaign
         self.state_is("Active", "T2", "a start")
+        self.get_matches("T2", "a start")  # Active, and the start's updatedAt
         return True
 
     def refused_while_active(self) -> None:
@@ -260,38 +264,49 @@ class _Walk:
         )
         self.state_is("Stopped", "T4", "a refused stop")
 
-    def listed(self, present: bool, status: str) -> None:
-        """Page through the campaigns of this status, `LIST_LIMIT` at a time, newest first:
-        the campaign is found exactly once (or, deleted, never)."""
-        seen = 0
+    def page_through(self, request: dict[str, Any], ids: list[str]) -> dict[str, int] | None:
+        """Page through what `request` (without skip and limit) lists, `LIST_LIMIT` at a
+        time: how often each of `ids` was found; None when the pages could not be read to
+        the end (an answer that is no page, more pages than `LIST_PAGES`)."""
+        seen = dict.fromkeys(ids, 0)
         for page in range(LIST_PAGES):
-            request = {
-                "type": spec.campaign_type(),
-                "limit": LIST_LIMIT,
-                "skip": page * LIST_LIMIT,
-                "sortBy": {"createdAt": "desc"},
-                "filters": {"status": [status]},
-            }
-            answer = self.observe("list", self.client.list_campaigns(request), request=request)
+            asked = {**request, "limit": LIST_LIMIT, "skip": page * LIST_LIMIT}
+            answer = self.observe("list", self.client.list_campaigns(asked), request=asked)
             body = answer.response_json if answer.status == 200 else None
             data = body.get("data") if isinstance(body, dict) else None
             results = data.get("results") if isinstance(data, dict) else None
             if not isinstance(results, list) or not isinstance(data, dict):
-                return
-            seen += sum(isinstance(r, dict) and r.get("id") == self.id for r in results)
+                return None
+            for result in results:
+                if isinstance(result, dict) and result.get("id") in seen:
+                    seen[result["id"]] += 1
             if not data.get("hasMore") or not results:
-                break
-        else:
-            return  # more pages than read: not judged
-        if present and seen != 1:
-            self.fail(
-                "L3",
-                "list",
-                f"paging through the {status} campaigns found "
-                f"{self.id} {seen} times; expected exactly once",
-            )
-        elif not present and seen:
-            self.fail("L3", "list", f"{self.id} is listed after it was deleted")
+                return seen
+        return None
+
+    def found_once(self, seen: dict[str, int] | None, how: str, present: bool = True) -> None:
+        """L3: paging through found each campaign exactly once (or, deleted, never)."""
+        for campaign_id, count in (seen or {}).items():
+            if present and count != 1:
+                self.fail(
+                    "L3",
+                    "list",
+                    f"paging through {how} found {campaign_id} {count} times; "
+                    "expected exactly once",
+                )
+            elif not present and count:
+                self.fail("L3", "list", f"{campaign_id} is listed after it was deleted")
+
+    def listed(self, present: bool, status: str) -> None:
+        """Page through the campaigns of this status, newest first: the campaign is found
+        exactly once (or, deleted, never)."""
+        request = {
+            "type": spec.campaign_type(),
+            "sortBy": {"createdAt": "desc"},
+            "filters": {"status": [status]},
+        }
+        seen = self.page_through(request, [self.id])
+        self.found_once(seen, f"the {status} campaigns", present)
 
     def stop_while_ready(self) -> None:
         """A stop of a campaign that is not Active is refused and changes nothing (T4; a
@@ -378,3 +393,47 @@ def walk(runner: Runner, outcome: CaseOutcome, created: Exchange) -> None:
     else:
         steps.listed(True, str(steps.campaign.get("status", "Ready")))
     steps.delete_and_gone()
+
+
+#: A state none of the listing case's campaigns is in (they are all Ready): a list filtered
+#: by it must not hold them (L3).
+OTHER_STATE = "Active"
+
+
+def walk_listing(runner: Runner, outcome: CaseOutcome, created: Exchange) -> None:
+    """The run's campaigns listed together (L2, L3): the case's create and the creates of
+    `notes["listing"]`, named out of creation order; paged through `LIST_LIMIT` at a time
+    within their createdAt window, sorted by name and newest first (each found exactly
+    once); filtered by a state none is in (none listed); then each deleted and the window
+    listed again (none listed). Nothing is started: this needs no --allow-sends."""
+    first = campaign_of(created)
+    if first is None or not isinstance(first.get("_id"), str) or not first["_id"]:
+        return
+    steps = _Walk(runner, outcome, first)
+    campaigns = [first]
+    runner.state.known[first["_id"]] = first
+    for body in outcome.case.notes["listing"]:
+        answer = steps.observe("create", steps.client.create(body), sent=body)
+        data = campaign_of(answer)
+        if answer.status in (200, 201) and data is not None and isinstance(data.get("_id"), str):
+            campaigns.append(data)
+            runner.state.known[data["_id"]] = data
+    ids = [str(c["_id"]) for c in campaigns]
+    stamps = sorted(str(c.get("createdAt")) for c in campaigns)
+    window = {"type": spec.campaign_type(), "startDate": stamps[0], "endDate": stamps[-1]}
+    for sort in ({"name": "asc"}, {"createdAt": "desc"}):
+        seen = steps.page_through({**window, "sortBy": sort}, ids)
+        steps.found_once(seen, f"the run's campaigns by {next(iter(sort))}")
+    other = {**window, "limit": LIST_LIMIT, "filters": {"status": [OTHER_STATE]}}
+    steps.observe("list", steps.client.list_campaigns(other), request=other)
+    for campaign in campaigns:
+        deleted = steps.client.delete(str(campaign["_id"]))
+        steps.observe("delete", deleted, before=campaign)
+        steps.outcome.exercised.add((lifecycle.RULE, "delete"))
+        for finding in lifecycle.delete_answers_the_campaign(campaign, deleted):
+            steps.fail(finding.rule, "delete", finding.message, finding.pointer)
+        if deleted.status is not None and 200 <= deleted.status < 300:
+            runner.state.deleted.add(str(campaign["_id"]))
+            runner.state.known.pop(str(campaign["_id"]), None)
+    gone = [i for i in ids if i in runner.state.deleted]
+    steps.found_once(steps.page_through(window, gone), "the deleted campaigns", present=False)

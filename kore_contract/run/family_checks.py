@@ -347,6 +347,25 @@ def _result_findings(obs: Observation, index: int, result: Any) -> Iterator[Find
             )
 
 
+def results_beyond_shared(obs: Observation) -> Iterator[Finding]:
+    """L2 for the fields a result shares with get's `data` beyond `LIST_SHARED` (which the
+    registered check compares): each equal to what the run knows get answers. Not a
+    registered check: the walks call it after a list (the proxy has its own, checker.py)."""
+    for index, result in enumerate((_page(obs) or {}).get("results") or []):
+        if not isinstance(result, dict) or not isinstance(result.get("id"), str):
+            continue
+        known = obs.state.known.get(result["id"]) or {}
+        for name in sorted(set(result) & set(known) - {"id", *LIST_SHARED}):
+            if result[name] != known[name]:
+                yield _finding(
+                    obs,
+                    "L2",
+                    f"/data/results/{index}/{spec.escape_token(name)}",
+                    f"{name} of {result['id']}: listed "
+                    f"{show(result[name])}; get answers {show(known[name])}",
+                )
+
+
 @check("L3", applies_to=("accept",), calls=("list",), when=answered_200)
 def list_matches_the_query(obs: Observation) -> Iterator[Finding]:
     page, query = _page(obs), obs.request if isinstance(obs.request, dict) else {}
@@ -373,7 +392,19 @@ def _filters_hold(
     given = query.get("filters")
     filters: dict[str, Any] = given if isinstance(given, dict) else {}
     statuses, priorities = filters.get("status"), filters.get("priority")
+    start, end = _instant(query.get("startDate")), _instant(query.get("endDate"))
     for index, row in enumerate(rows):
+        created = _instant(row.get("createdAt"))
+        if created is not None and (
+            (start is not None and created < start) or (end is not None and created > end)
+        ):
+            yield _finding(
+                obs,
+                "L3",
+                f"/data/results/{index}/createdAt",
+                f"createdAt {show(row.get('createdAt'))} is outside the window "
+                f"{show(query.get('startDate'))} to {show(query.get('endDate'))}",
+            )
         if isinstance(statuses, list) and row.get("status") not in statuses:
             yield _finding(
                 obs,

@@ -1,7 +1,8 @@
 """Plan the cases of a contract run for a budget: what to send and what must come back.
 
 Positive bodies (the docs' sample, edges, generated), bodies that break exactly one R rule,
-missing headers and query parameters (A3), bad tokens (A2). Bodies come from the spec's
+missing headers and query parameters (A3), bad tokens (A2), and the family's cases
+(lifecycles, listing, broken C2/C3/L1 bodies, unknown ids). Bodies come from the spec's
 examples and the strategies; every value that must exist in the account comes from the
 fixture.
 """
@@ -362,7 +363,9 @@ def plan_cases(
 
     Positive: the docs' sample, the edge bodies, `max_examples` generated ones. Negative:
     broken bodies (2 x max_examples + 20, every rule), headers and query (A3), tokens (A2).
-    The tokens minted for A2 join `secrets`, the run's redaction list.
+    Then the family (docs/contract.md part 2, `family_cases`): each create variant's
+    lifecycle, the run's campaigns listed together, broken bodies of C2, C3 and L1, each
+    call on an unknown id. The tokens minted for A2 join `secrets`, the run's redaction list.
     """
     from kore_contract import strategies
     from kore_contract.strategies._broken import broken_examples
@@ -519,6 +522,7 @@ def family_cases(fixture: Fixture, prefix: str, *, seed: int) -> list[PlannedCas
                 },
             )
         )
+    cases.append(listing_case(fixture, prefix))
     cases += clause_cases(fixture)
     for call in U3_CALLS:
         cases.append(
@@ -535,3 +539,65 @@ def family_cases(fixture: Fixture, prefix: str, *, seed: int) -> list[PlannedCas
             )
         )
     return cases
+
+
+#: The listing case's campaigns, in creation order: a sort by name (a, b, c) differs from
+#: newest first (b, a, c), so a server that ignores sortBy shows (L3).
+LISTING_NAMES = ("c", "a", "b")
+
+
+def listing_case(fixture: Fixture, prefix: str) -> PlannedCase:
+    """The run's campaigns listed together (run/family.walk_listing): one create per name
+    of `LISTING_NAMES`, a variant each as far as the fixture can make them, paged through
+    with a small limit, sorted two ways, filtered, within their createdAt window; then
+    deleted and not listed."""
+    from kore_contract import strategies
+    from kore_contract.contract.fixture import FixtureError
+
+    bodies: list[dict[str, Any]] = []
+    variants = spec.variant_names()
+    for index, letter in enumerate(LISTING_NAMES):
+        for variant in (variants[index % len(variants)], variants[0]):
+            try:
+                body = strategies.base_campaign(fixture, variant=variant)
+            except FixtureError:
+                continue
+            bodies.append({**body, "name": f"{prefix}listing {letter} {variant}"})
+            break
+    return PlannedCase(
+        "family-list-paging",
+        "lifecycle",
+        "accept",
+        body=bodies[0],
+        notes={
+            "listing": bodies[1:],
+            "what": "the run's campaigns paged through, sorted, filtered, then deleted",
+        },
+    )
+
+
+def plan_gaps(fixture: Fixture) -> dict[str, str]:
+    """The rules the plan leaves out because the fixture cannot make a create variant (the
+    advanced one without experienceFlows), each with why: a rule only that variant's broken
+    bodies break (C3)."""
+    from kore_contract import strategies
+    from kore_contract.contract.fixture import FixtureError
+
+    missing: dict[spec.Variant, str] = {}
+    for variant in spec.variant_names():
+        try:
+            strategies.base_campaign(fixture, variant=variant)
+        except FixtureError as error:
+            missing[variant] = str(error)
+    if not missing:
+        return {}
+
+    def broken_by(variant: spec.Variant) -> set[str]:
+        return {example.rule for example in strategies.broken_examples(None, variant=variant)}
+
+    made = set().union(*(broken_by(v) for v in spec.variant_names() if v not in missing))
+    gaps: dict[str, str] = {}
+    for variant, why in missing.items():
+        for rule in sorted(broken_by(variant) - made):
+            gaps.setdefault(rule, f"no {variant} campaign can be created: {why}")
+    return gaps

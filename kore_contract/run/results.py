@@ -351,7 +351,8 @@ class CaseResult:
 
 @dataclass(frozen=True, slots=True)
 class RuleResult:
-    """One row of the table by rule: a rule on one call (or "any"), how it fared."""
+    """One row of the table by rule: a rule on one call (or "any"), how it fared; a row not
+    exercised says why (`reason`: the fixture, no --allow-sends, the plan, a cut-short run)."""
 
     id: str
     call: str
@@ -359,25 +360,27 @@ class RuleResult:
     checks: int
     failures: int
     first_failure: str | None
+    reason: str | None = None
     extra: Json = field(default_factory=dict, compare=False, repr=False)
 
     _KEYS = ("id", "call", "status", "checks", "failures", "first_failure")
-    _KNOWN = frozenset(_KEYS)
+    _KNOWN = frozenset((*_KEYS, "reason"))
 
     def to_json(self) -> Json:
-        return _joined(
-            zip(
-                self._KEYS,
-                (self.id, self.call, self.status, self.checks, self.failures, self.first_failure),
-                strict=True,
-            ),
-            frozenset(),
-            self.extra,
+        pairs = zip(
+            self._KEYS,
+            (self.id, self.call, self.status, self.checks, self.failures, self.first_failure),
+            strict=True,
         )
+        written = _joined(pairs, frozenset(), self.extra)
+        if self.reason is not None:
+            written["reason"] = self.reason
+        return written
 
     @classmethod
     def from_json(cls, data: Any) -> RuleResult:
         data = _object(data)
+        reason = data.get("reason")
         return cls(
             str(_required(data, "id")),
             str(data.get("call", "any")),
@@ -385,6 +388,7 @@ class RuleResult:
             int(data.get("checks", 0)),
             int(data.get("failures", 0)),
             data.get("first_failure"),
+            reason if isinstance(reason, str) and reason else None,
             _extra(data, cls._KNOWN),
         )
 

@@ -41,6 +41,8 @@ StartPolicy = Callable[[Any], "str | None"]
 FAMILY_RULES = frozenset(
     {"S10", "U1", "U2", "U3", "T2", "T3", "T4", "T5", "T6", "Q1", "L2", "L3", "C4", "S9", "S11"}
 )
+#: The rules the listing case (family.walk_listing) exercises, besides its creates' checks.
+LISTING_RULES = frozenset({"L2", "L3", "S10", "S9", "S11"})
 #: The rule a create's lifecycle (get, delete, get) exercises.
 LIFECYCLE_RULE = "S10"
 
@@ -63,6 +65,8 @@ def planned_rules(case: PlannedCase) -> frozenset[str]:
     rules = rules_checked(case.expect, call=case.call) | own_rules(case, case.call)
     if "family" in case.notes:
         rules |= FAMILY_RULES
+    if "listing" in case.notes:
+        rules |= LISTING_RULES
     if case.follow_lifecycle:
         rules |= {LIFECYCLE_RULE} | rules_checked(case.expect, only_universal=True)
     return frozenset(rules)
@@ -108,6 +112,10 @@ class Runner:
             from kore_contract.run.family import walk
 
             walk(self, outcome, exchange)
+        elif "listing" in case.notes:
+            from kore_contract.run.family import walk_listing
+
+            walk_listing(self, outcome, exchange)
         elif case.follow_lifecycle:
             self._lifecycle(outcome, exchange)
         else:
@@ -228,12 +236,28 @@ class Runner:
             return list(self.client.ledger.pending)
 
 
+#: Why a rule was not exercised, when nothing more precise is known (`not_exercised`).
+NOT_REACHED = (
+    "its cases ran, but no answer reached its check (a create refused has no campaign to check)"
+)
+CUT_SHORT = "the run stopped before a case that exercises it"
+NOT_PLANNED = (
+    "no case of this run's plan exercises it "
+    "(--max-examples, --no-fuzz and the fixture make the plan)"
+)
+
+
 def rule_results(
-    outcomes: list[CaseOutcome], not_exercised: dict[str, str] | None = None
+    outcomes: list[CaseOutcome],
+    not_exercised: dict[str, str] | None = None,
+    *,
+    cut_short: bool = False,
 ) -> list[RuleResult]:
     """One row per (rule, call): checks run, failures, the first failing case; a row "any"
-    for each catalogue rule the run did not exercise (with `reason` where the run knows
-    why: no start on a live server). In catalogue order, then by call."""
+    for each catalogue rule the run did not exercise, saying why: the reason the run knows
+    (`not_exercised`: no start on a live server, a variant the fixture cannot make), else
+    whether its cases ran, the run was `cut_short`, or the plan has none. In catalogue
+    order, then by call."""
     rows: dict[tuple[str, str], dict[str, Any]] = {}
 
     def row(rule: str, call: str, checks: int) -> dict[str, Any]:
@@ -259,6 +283,8 @@ def rule_results(
         for (rule, call), counts in rows.items()
     ]
     reasons = not_exercised or {}
+    ran = frozenset().union(*(planned_rules(outcome.case) for outcome in outcomes))
+    fallback = CUT_SHORT if cut_short else NOT_PLANNED
     results += [
         RuleResult(
             rule_id,
@@ -267,7 +293,7 @@ def rule_results(
             0,
             0,
             None,
-            {"reason": reasons[rule_id]} if rule_id in reasons else {},
+            reason=reasons.get(rule_id) or (NOT_REACHED if rule_id in ran else fallback),
         )
         for rule_id in RULES
         if rule_id not in exercised_rules
@@ -333,9 +359,10 @@ def build_result(
     secrets: Iterable[str],
     error: str | None = None,
     not_exercised: dict[str, str] | None = None,
+    cut_short: bool = False,
 ) -> RunResult:
     """The run's result, every secret redacted (in its JSON form: keys, bodies, curl lines)."""
-    rows = rule_results(outcomes, not_exercised)
+    rows = rule_results(outcomes, not_exercised, cut_short=cut_short)
     failed = any(row.status == "failed" for row in rows)
     result = RunResult(
         run=run,

@@ -358,6 +358,7 @@ class ContractSession:
 
     def run(self, progress: ProgressBar | None = None) -> SessionOutcome:
         """Probe, plan, run and clean up; `CannotRun` when the server cannot be reached."""
+        from kore_contract.run.planning import plan_gaps
         from kore_contract.run.runner import Runner, build_result, now_iso, run_info
 
         client = self.client()
@@ -371,6 +372,7 @@ class ContractSession:
                 start_policy=self.start_policy,
                 flows=self.fixture.to_json().get("experienceFlows"),
             )
+            runner.not_exercised.update(plan_gaps(self.fixture))
             error, interrupted, stopped = self._run_plan(runner, planned, progress)
         finally:
             client.close()
@@ -395,6 +397,7 @@ class ContractSession:
             secrets=self.secrets,
             error=error.strip() if error else None,
             not_exercised=runner.not_exercised,
+            cut_short=interrupted or stopped,
         )
         possibly = tuple(str(entry.get("name")) for entry in client.ledger.unresolved.values())
         return SessionOutcome(
