@@ -235,12 +235,7 @@ class ProxyApp:
         try:
             await self._handle(scope, receive, send)
         except Exception as error:  # a bug of the proxy: logged, answered 500 if it can be
-            if len(self.errors) < 100:
-                self.errors.append(error)
-            self.error_log.error(
-                type(error).__name__,
-                f"proxy: unexpected error {type(error).__name__}: {printable(str(error), 300)}",
-            )
+            self._failed(error, "serving a request")
             with contextlib.suppress(Exception):
                 await _answer(send, 500, refusal(500, "the proxy failed; see its output"))
 
@@ -353,11 +348,26 @@ class ProxyApp:
     ) -> RequestVerdict:
         if body.rest is not None:
             return self._unchecked(method, target)
-        if len(body.data) > OFFLOAD_BYTES:
-            return await asyncio.get_running_loop().run_in_executor(
-                self._checking, self.checker.check_request, method, target, headers, body.data
-            )
-        return self.checker.check_request(method, target, headers, body.data or None)
+        try:
+            if len(body.data) > OFFLOAD_BYTES:
+                return await asyncio.get_running_loop().run_in_executor(
+                    self._checking, self.checker.check_request, method, target, headers, body.data
+                )
+            return self.checker.check_request(method, target, headers, body.data or None)
+        except Exception as error:  # a bug of the checks never stops the traffic
+            self._failed(error, "checking a request")
+            return self._unchecked(method, target)
+
+    def _failed(self, error: Exception, doing: str) -> None:
+        """An unexpected error of the proxy's own: kept (the exit status says so), logged
+        once per interval by kind."""
+        if len(self.errors) < 100:
+            self.errors.append(error)
+        self.error_log.error(
+            f"{doing}|{type(error).__name__}",
+            f"proxy: unexpected error {doing}: {type(error).__name__}: "
+            f"{printable(str(error), 300)}",
+        )
 
     def _unchecked(self, method: str, target: str) -> RequestVerdict:
         """The verdict of a request whose body is too large to check: its call only."""
@@ -497,8 +507,13 @@ class ProxyApp:
         """Check the exchange (in the order answers come), print its line, record it."""
         if exchange.error and exchange.error.startswith(TOO_LARGE) and verdict.call is None:
             exchange.error = None  # not in the contract: nothing would be checked anyway
-        checked = self.checker.check_exchange(exchange, verdict)
-        line = self.checker.line(checked)
+        try:
+            checked = self.checker.check_exchange(exchange, verdict)
+            line = self.checker.line(checked)
+        except Exception as error:  # the client has its answer; the line says it
+            self._failed(error, "checking an exchange")
+            status = "---" if exchange.status is None else exchange.status
+            line = f"{verdict.call or verdict.path} {status} error (not checked: the check failed)"
         if note:
             line += f" ({note})"
         self.emit(self._redact(line))
