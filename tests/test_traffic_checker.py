@@ -19,6 +19,8 @@ from typing import Any
 
 import pytest
 import requests
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from test_mock_faults import family_fixture
 from traffic_testing import (
     KIND,
@@ -512,3 +514,50 @@ def test_requests_helper_records_what_was_sent(mock: MockServer) -> None:
     answer = requests.get(mock.base_url + "/nothing", timeout=5)
     exchange = exchange_of(answer)
     assert (exchange.method, exchange.status, exchange.body) == ("GET", 404, None)
+
+
+_TEXT = st.text(max_size=40)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    method=st.sampled_from(["GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "get", ""]),
+    path=st.sampled_from(
+        [
+            "/campaign/api/v2/public/st-1/campaign",
+            "/campaign/api/v2/public/st-1/campaign/cd-1",
+            "/campaign/api/v2/public/st-1/campaign//trigger/cd-1",
+            "/campaign/api/v2/public/st-1/campaign/cd-1/status",
+            "/campaign/api/v2/public/st-1/campaign/getAllCampaignDetails",
+            "/campaign/api/v2/public/st-1/campaign/%2F..%2F",
+            "/",
+            "",
+        ]
+    )
+    | _TEXT,
+    query=_TEXT,
+    headers=st.dictionaries(_TEXT, _TEXT, max_size=4),
+    sent=st.none() | st.binary(max_size=80) | st.just(json.dumps(body()).encode()),
+    status=st.none() | st.integers(100, 599),
+    answer=_TEXT | st.just('{"status": "success", "data": {"_id": "cd-1", "status": "Active"}}'),
+)
+def test_any_exchange_is_judged_without_an_error(
+    method: str,
+    path: str,
+    query: str,
+    headers: dict[str, str],
+    sent: bytes | None,
+    status: int | None,
+    answer: str,
+) -> None:
+    """Whatever an application sent and a server answered, the checker gives a verdict
+    (the proxy calls it on every exchange it forwards)."""
+    judge = checker()
+    for auth in (None, TOKEN, "eyJ.x.y"):
+        shown = dict(headers) if auth is None else {**headers, "auth": auth}
+        exchange = Exchange(method, f"http://127.0.0.1:1{path}?{query}", shown, sent)
+        exchange.status, exchange.response_text = status, answer
+        verdict = judge.check_exchange(exchange)
+        assert verdict.verdict in ("ok", "violations", "not in the contract", "error")
+        assert TOKEN not in judge.line(verdict)
+    assert len(judge.result().cases) <= 3

@@ -22,7 +22,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 import orjson
 
@@ -232,7 +232,8 @@ class TrafficChecker:
             return RequestVerdict(None, (), None, None, path, method)
         operation = found.operation
         call = call_of(operation, query)
-        campaign_id = found.parameters.get("campaignId")
+        raw_id = found.parameters.get("campaignId")
+        campaign_id = None if raw_id is None else unquote(raw_id)  # as the answers name it
         # the stages in the mock's order: the token, the headers and query, the body; the
         # refusal (--enforce) is the first stage's, as the mock answers it
         stages: list[tuple[int, list[Finding]]] = []

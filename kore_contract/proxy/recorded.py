@@ -272,11 +272,11 @@ def _headers(listed: Any) -> dict[str, str]:
 
 
 def _lines(raw: IO[bytes]) -> Iterator[tuple[int, Exchange | Unreadable]]:
-    number = 0
+    number = blank = 0
     while True:
         line = raw.readline(MAX_ENTRY_BYTES + 1)
         if not line:
-            return
+            break
         number += 1
         if len(line) > MAX_ENTRY_BYTES and not line.endswith(b"\n"):
             while True:  # the rest of the line, skipped a chunk at a time
@@ -292,6 +292,7 @@ def _lines(raw: IO[bytes]) -> Iterator[tuple[int, Exchange | Unreadable]]:
             continue
         text = line.decode("utf-8", "replace").strip()
         if not text:
+            blank += 1
             continue
         try:
             value = json.loads(text)
@@ -299,6 +300,8 @@ def _lines(raw: IO[bytes]) -> Iterator[tuple[int, Exchange | Unreadable]]:
             yield number, Unreadable(f"line {number}: not JSON ({_short(error)})")
             continue
         yield number, exchange_from_json(value, f"line {number}")
+    if blank == number:
+        yield 0, Unreadable(f"no exchange: {number} blank lines")
 
 
 def exchange_from_json(value: Any, where: str = "exchange") -> Exchange | Unreadable:
