@@ -238,6 +238,37 @@ def test_item3_the_suite_plans_the_schemathesis_phase_unless_told_not_to(
     assert "fuzz-create-positive-1" not in plan(dataclasses.replace(stubbed, fuzz=False))
 
 
+def test_item3_the_schemathesis_phase_asks_no_negative_get_it_cannot_draw() -> None:
+    """A negative get has nothing to break once its headers and query are fixed: the draw
+    comes back empty after about a second of trying, so the plan does not ask for it."""
+    import schemathesis
+    from schemathesis import GenerationMode
+
+    from kore_contract.contract.fixture import load_fixture
+    from kore_contract.contract.spec import operations
+    from kore_contract.run import fuzz_phase
+    from kore_contract.run.client import Target
+
+    target = Target("http://planning.invalid", "st", "acc", "app", "planning")
+    fuzz_phase._register_formats(load_fixture())
+    schema = schemathesis.openapi.from_dict(fuzz_phase.planned_spec())
+    get = schema[operations()["get"]["path"]][operations()["get"]["method"]]
+    fixed = {
+        "path_parameters": {"streamId": "st"},
+        "headers": target.standard_headers(),
+        "query": {"accountId": "acc"},
+    }
+    assert fuzz_phase.draw_cases(get, GenerationMode.NEGATIVE, 2, 0, fixed) == []
+    planned = fuzz_phase.plan_fuzz_cases(target, load_fixture(), max_examples=5, seed=0)
+    assert {case.id.rsplit("-", 1)[0] for case in planned} == {
+        "fuzz-create-positive",
+        "fuzz-create-negative",
+        "fuzz-get-positive",
+        "fuzz-delete-positive",
+        "fuzz-delete-negative",
+    }
+
+
 def test_item3_collection_and_run_share_one_schemathesis_draw(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -247,11 +278,12 @@ def test_item3_collection_and_run_share_one_schemathesis_draw(
     from kore_contract.run.session import fuzz_plan
 
     draws: list[str] = []
-    monkeypatch.setattr(
-        fuzz_phase,
-        "plan_fuzz_cases",
-        lambda target, *args, **kwargs: draws.append(target.token) or [],
-    )
+
+    def drawn(target: Any, *args: Any, **kwargs: Any) -> list[Any]:
+        draws.append(target.token)
+        return []
+
+    monkeypatch.setattr(fuzz_phase, "plan_fuzz_cases", drawn)
     fixture = load_fixture()
     collected = Target("http://planning.invalid", "st", "acc", "app", "planning")
     running = Target("http://127.0.0.1:8080", "st", "acc", "app", "the-real-token")
