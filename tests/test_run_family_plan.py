@@ -114,6 +114,7 @@ ITEM_5 = [
     "get 200",
     "start:{shape} 200",
     "status 200",
+    "get 200",  # T2: Active, with the start's updatedAt
     "list 200",
     "start:trigger 409",  # refused transitions while Active
     "update 409",

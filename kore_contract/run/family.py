@@ -21,7 +21,7 @@ from kore_contract.contract import spec
 from kore_contract.run import lifecycle
 from kore_contract.run.checks import Expectation, Observation, campaign_of, run_checks, show
 from kore_contract.run.client import Exchange
-from kore_contract.run.family_checks import results_beyond_shared
+from kore_contract.run.family_checks import instant, results_beyond_shared
 from kore_contract.run.results import Finding
 
 if TYPE_CHECKING:
@@ -217,8 +217,30 @@ class _Walk:
             self.campaign["updatedAt"] = answer.response_json.get("updatedAt")
         self.runner.state.known[self.id] = self.campaign
         self.state_is("Active", "T2", "a start")
-        self.get_matches("T2", "a start")  # Active, and the start's updatedAt
+        self.get_after_start()
         return True
+
+    def get_after_start(self) -> None:
+        """T2: from a start on, get answers the campaign Active, with the start's
+        updatedAt (what else a real server changes on a start is not the contract's)."""
+        got = self.client.get(self.id)
+        self.observe("get", got, before=self.campaign)
+        self.outcome.exercised.add(("T2", "get"))
+        data = campaign_of(got)
+        if got.status != 200 or data is None:
+            self.fail("T2", "get", f"get after a start answered {got.status}; expected 200")
+            return
+        for name in ("status", "updatedAt"):
+            if data.get(name) != self.campaign.get(name):
+                self.fail(
+                    "T2",
+                    "get",
+                    f"after a start: data.{name}: get answered {show(data.get(name))}; "
+                    f"expected {show(self.campaign.get(name))}",
+                    f"/data/{name}",
+                )
+        self.campaign = data
+        self.runner.state.known[self.id] = data
 
     def refused_while_active(self) -> None:
         self.bad_triggers(BAD_STOPS)
@@ -419,8 +441,14 @@ def walk_listing(runner: Runner, outcome: CaseOutcome, created: Exchange) -> Non
             campaigns.append(data)
             runner.state.known[data["_id"]] = data
     ids = [str(c["_id"]) for c in campaigns]
-    stamps = sorted(str(c.get("createdAt")) for c in campaigns)
-    window = {"type": spec.campaign_type(), "startDate": stamps[0], "endDate": stamps[-1]}
+    window: dict[str, Any] = {"type": spec.campaign_type()}
+    dated = sorted(
+        (moment, str(c["createdAt"]))
+        for c in campaigns
+        if (moment := instant(c.get("createdAt"))) is not None
+    )
+    if len(dated) == len(campaigns):  # else no window (S7 says what is wrong)
+        window["startDate"], window["endDate"] = dated[0][1], dated[-1][1]
     for sort in ({"name": "asc"}, {"createdAt": "desc"}):
         seen = steps.page_through({**window, "sortBy": sort}, ids)
         steps.found_once(seen, f"the run's campaigns by {next(iter(sort))}")

@@ -38,7 +38,7 @@ def answered_2xx_campaign(obs: Observation) -> bool:
     return obs.exchange.status in (200, 201) and campaign_of(obs.exchange) is not None
 
 
-def _instant(value: Any) -> datetime | None:
+def instant(value: Any) -> datetime | None:
     """A date-time with a zone, or None."""
     if not isinstance(value, str):
         return None
@@ -162,7 +162,7 @@ def update_answers_the_campaign(obs: Observation) -> Iterator[Finding]:
                 f"/data/{name}",
                 f"data.{name}: update answered {show(data.get(name))}; it was {show(before[name])}",
             )
-    was, now = _instant(before.get("updatedAt")), _instant(data.get("updatedAt"))
+    was, now = instant(before.get("updatedAt")), instant(data.get("updatedAt"))
     if was is not None and now is not None and now < was:
         yield _finding(
             obs,
@@ -216,7 +216,7 @@ def _transition(
             "/message",
             f"message: answered {show(answer.get('message'))}; expected a string",
         )
-    if _instant(answer.get("updatedAt")) is None:
+    if instant(answer.get("updatedAt")) is None:
         yield _finding(
             obs,
             rule,
@@ -392,9 +392,9 @@ def _filters_hold(
     given = query.get("filters")
     filters: dict[str, Any] = given if isinstance(given, dict) else {}
     statuses, priorities = filters.get("status"), filters.get("priority")
-    start, end = _instant(query.get("startDate")), _instant(query.get("endDate"))
+    start, end = instant(query.get("startDate")), instant(query.get("endDate"))
     for index, row in enumerate(rows):
-        created = _instant(row.get("createdAt"))
+        created = instant(row.get("createdAt"))
         if created is not None and (
             (start is not None and created < start) or (end is not None and created > end)
         ):
