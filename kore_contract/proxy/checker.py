@@ -32,6 +32,7 @@ from kore_contract.common.version import __version__
 from kore_contract.contract import spec
 from kore_contract.contract.fixture import Fixture
 from kore_contract.contract.loader import Unreadable, parse_json
+from kore_contract.contract.rules import RULES
 from kore_contract.contract.spec import escape_token
 from kore_contract.mock.routes import Found, Operation, call_of, match
 from kore_contract.redaction import REDACTED, RunSecrets, redact, redact_text
@@ -67,6 +68,21 @@ REQUIRED_HEADERS = ("iid", "accountid")
 _HEADER_NAMES = {"iid": "iid", "accountid": "accountId"}
 #: Calls whose body names what the account holds (contact lists, templates, flows).
 ACCOUNT_CALLS = ("create", "update")
+#: The rules a request body is checked against, by the operation's call (`validate_request`:
+#: a create or update body by R1 to R15 and C1 to C3, an update's also by U1; a list's by
+#: L1). R14 and R16 only warn.
+_CREATE_RULES = frozenset(
+    rule.id
+    for rule in RULES.values()
+    if rule.kind == "request" and rule.severity == "violation" and rule.id[0] in "RC"
+)
+BODY_RULES = {
+    "create": _CREATE_RULES,
+    "update": _CREATE_RULES | {"U1"},
+    "list": frozenset({"L1"}),
+}
+#: Why a rule row says not exercised (results.json's `reason`).
+NOT_EXERCISED = "no exchange of this traffic exercises it"
 #: Calls that act on a campaign id (U3 when it is unknown or deleted).
 ID_CALLS = ("get", "update", "delete", "start", "stop", "status", "trigger")
 #: The transitions the state forbids: (call, state) -> the rule it breaks (T4, T5).
@@ -88,6 +104,7 @@ class RequestVerdict:
     campaign_id: str | None = None  # the path's campaign id, where the call has one
     path: str = ""  # the request's path (for "not in the contract" lines)
     method: str = ""
+    exercised: frozenset[str] = frozenset()  # the request rules it was checked against
 
     @property
     def breaks(self) -> str | None:
@@ -149,13 +166,23 @@ def _is_json_type(content_type: str | None) -> bool:
     )
 
 
+def _split(target: str) -> tuple[str, str]:
+    """The path and query of a request target (a path, or an absolute URL); one that
+    cannot be parsed (a "[" where a host is) is all path, and matches no call."""
+    try:
+        parts = urlsplit(target)
+    except ValueError:
+        return target, ""
+    return parts.path, parts.query
+
+
 def _names_of(exchange: Exchange) -> tuple[str, str]:
     """The stream id (path) and account id (header, else query) an exchange names."""
-    parts = urlsplit(exchange.url)
-    found = match(parts.path, exchange.method.upper())
+    path, query = _split(exchange.url)
+    found = match(path, exchange.method.upper())
     stream = found.parameters.get("streamId", "") if isinstance(found, Found) else ""
     account = _header(exchange.headers, "accountid") or dict(
-        parse_qsl(parts.query, keep_blank_values=True)
+        parse_qsl(query, keep_blank_values=True)
     ).get("accountId", "")
     return stream, account
 
@@ -184,7 +211,7 @@ class TrafficChecker:
         self.secrets.add(client_secret)
         self.base_url = base_url
         self.target = target
-        self._prefix = urlsplit(base_url).path.rstrip("/") if base_url else ""
+        self._prefix = _split(base_url)[0].rstrip("/") if base_url else ""
         skip = set() if client_secret else {TokenCheck.SIGNATURE}
         if not client_id:
             skip.add(TokenCheck.APP_ID)
@@ -219,11 +246,11 @@ class TrafficChecker:
         mock's refusal of it (None: forward it). `target` is the path and query, or an
         absolute URL."""
         method = method.upper()
-        parts = urlsplit(target)
-        path = parts.path or "/"
+        path, raw_query = _split(target)
+        path = path or "/"
         if self._prefix and path.startswith(self._prefix + "/"):
             path = path[len(self._prefix) :]
-        query = dict(parse_qsl(parts.query, keep_blank_values=True))
+        query = dict(parse_qsl(raw_query, keep_blank_values=True))
         token = _header(headers, AUTH_HEADER)
         if token:
             self.secrets.add(token)
@@ -252,7 +279,13 @@ class TrafficChecker:
         )
         first = next(((status, stage) for status, stage in stages if stage), None)
         refusal = None if first is None else (first[0], refusal_body(first[0], tuple(first[1])))
-        return RequestVerdict(call, tuple(findings), refusal, campaign_id, path, method)
+        exercised = {"A3", *(param.rule for param in operation.query)}
+        if token != REDACTED:
+            exercised.add("A2")
+        exercised |= BODY_RULES.get(operation.call, frozenset())
+        return RequestVerdict(
+            call, tuple(findings), refusal, campaign_id, path, method, frozenset(exercised)
+        )
 
     def _header_findings(
         self, call: str, headers: Mapping[str, str], operation: Operation, query: Mapping[str, str]
@@ -352,8 +385,9 @@ class TrafficChecker:
             row[2] = row[2] or outcome.case.id
 
     def _rule_rows(self, outcomes: list[CaseOutcome]) -> list[RuleResult]:
+        reasons = dict.fromkeys(RULES, NOT_EXERCISED)
         if self.keep_exchanges:
-            return rule_results(outcomes)
+            return rule_results(outcomes, reasons)
         # one stand-in outcome per row gives `rule_results`' order and its rows of rules not
         # exercised; the counts are the folded ones
         stand_ins = []
@@ -364,7 +398,7 @@ class TrafficChecker:
                 stand_in.findings.append(Finding(rule, call, "", ""))
             stand_ins.append(stand_in)
         rows = []
-        for row in rule_results(stand_ins):
+        for row in rule_results(stand_ins, reasons):
             counts = self._folded.get((row.id, row.call))
             if counts is not None:
                 checks, failures, first = counts
@@ -396,6 +430,7 @@ class TrafficChecker:
         if not self._stream_id:
             self._stream_id, self._account_id = _names_of(exchange)
         findings = list(request.findings)
+        outcome.exercised |= {(rule, call) for rule in request.exercised}
         outcome.exercised |= {(f.rule, call) for f in findings}
         if exchange.status is None or exchange.error:
             outcome.found(findings)
