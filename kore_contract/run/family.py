@@ -2,15 +2,19 @@
 
 create -> get -> update -> get -> a broken update refused (U1) -> get -> bad triggers (T6)
 -> status -> list (sorted by name, filtered by priority) -> stop refused while Ready (T4) ->
-status -> start (the case's URL shape) -> status -> list (paged with a small limit, filtered,
-sorted: found exactly once) -> bad stops (T6), start, update and delete refused while Active
-(T4, T5) -> status (unchanged) -> stop -> status -> stop again refused (T4) -> status ->
-delete -> status, update, get answer 404 (U3) -> list without it (L3).
+status -> start (the case's URL shape) -> status -> get (T2) -> list (paged with a small
+limit, filtered, sorted: found exactly once) -> bad stops (T6), start, update and delete
+refused while Active (T4, T5) -> status (unchanged) -> stop -> status -> stop again refused
+(T4) -> status -> delete -> status, update, get answer 404 (U3) -> list without it (L3).
 
 Each answer goes through the registered checks (checks.py, family_checks.py) as an
 observation of its call; what the state must be afterwards is judged here. On a server that
 is not loopback without --allow-sends (or a campaign whose contact lists are not sendable),
 nothing is started: the rules that need a start are recorded as not exercised, with why.
+
+`walk_listing` lists the run's campaigns together (several alive at once, so sorting,
+filtering and paging show): create three, page through them two ways, filter, delete, and
+find none.
 """
 
 from __future__ import annotations
