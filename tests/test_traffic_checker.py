@@ -113,6 +113,25 @@ def test_a_clean_session_of_every_call_has_no_finding(mock: MockServer) -> None:
     }
 
 
+def test_a_clean_session_exercises_the_request_rules_it_was_checked_against(
+    mock: MockServer,
+) -> None:
+    app = App(mock.base_url)
+    app.clean_session()
+    judge = checker()
+    verdicts(app.exchanges, judge)
+    rows = {(row.id, row.call): row for row in judge.result().rules}
+    for key in (("R2", "create"), ("C1", "create"), ("U1", "update"), ("L1", "list")):
+        assert rows[key].status == "passed", key
+    for key in (("A2", "get"), ("A3", "status"), ("T6", "start"), ("S10", "get")):
+        assert rows[key].status == "passed", key
+    idle = rows[("R14", "any")]  # a warning: never a finding of a request
+    assert (idle.status, idle.to_json()["reason"]) == (
+        "not_exercised",
+        "no exchange of this traffic exercises it",
+    )
+
+
 def test_a_clean_session_read_back_from_HAR_has_the_same_verdicts(
     mock: MockServer, tmp_path: Path
 ) -> None:
