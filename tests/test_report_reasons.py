@@ -57,7 +57,7 @@ def results() -> dict[str, Any]:
 
 
 def test_a_reason_round_trips_and_is_written_only_where_there_is_one() -> None:
-    row = RuleResult("T2", "any", "not_exercised", 0, 0, None, reason=REASON)
+    row = RuleResult("T2", "any", "not_exercised", 0, 0, None, {"reason": REASON})
     assert row.to_json()["reason"] == REASON
     assert RuleResult.from_json(row.to_json()) == row
     assert RuleResult.from_json(row.to_json()).reason == REASON

@@ -352,7 +352,8 @@ class CaseResult:
 @dataclass(frozen=True, slots=True)
 class RuleResult:
     """One row of the table by rule: a rule on one call (or "any"), how it fared; a row not
-    exercised says why (`reason`: the fixture, no --allow-sends, the plan, a cut-short run)."""
+    exercised says why (`reason`: the fixture, no --allow-sends, the plan, a cut-short run),
+    kept in `extra` as results.json's optional "reason"."""
 
     id: str
     call: str
@@ -360,27 +361,31 @@ class RuleResult:
     checks: int
     failures: int
     first_failure: str | None
-    reason: str | None = None
     extra: Json = field(default_factory=dict, compare=False, repr=False)
 
     _KEYS = ("id", "call", "status", "checks", "failures", "first_failure")
-    _KNOWN = frozenset((*_KEYS, "reason"))
+    _KNOWN = frozenset(_KEYS)
+
+    @property
+    def reason(self) -> str | None:
+        """Why a row not exercised was not, or None."""
+        reason = self.extra.get("reason")
+        return reason if isinstance(reason, str) and reason else None
 
     def to_json(self) -> Json:
-        pairs = zip(
-            self._KEYS,
-            (self.id, self.call, self.status, self.checks, self.failures, self.first_failure),
-            strict=True,
+        return _joined(
+            zip(
+                self._KEYS,
+                (self.id, self.call, self.status, self.checks, self.failures, self.first_failure),
+                strict=True,
+            ),
+            frozenset(),
+            self.extra,
         )
-        written = _joined(pairs, frozenset(), self.extra)
-        if self.reason is not None:
-            written["reason"] = self.reason
-        return written
 
     @classmethod
     def from_json(cls, data: Any) -> RuleResult:
         data = _object(data)
-        reason = data.get("reason")
         return cls(
             str(_required(data, "id")),
             str(data.get("call", "any")),
@@ -388,7 +393,6 @@ class RuleResult:
             int(data.get("checks", 0)),
             int(data.get("failures", 0)),
             data.get("first_failure"),
-            reason if isinstance(reason, str) and reason else None,
             _extra(data, cls._KNOWN),
         )
 

@@ -293,7 +293,7 @@ def rule_results(
             0,
             0,
             None,
-            reason=reasons.get(rule_id) or (NOT_REACHED if rule_id in ran else fallback),
+            {"reason": reasons.get(rule_id) or (NOT_REACHED if rule_id in ran else fallback)},
         )
         for rule_id in RULES
         if rule_id not in exercised_rules
