@@ -27,7 +27,7 @@ from kore_contract.cli import run as cli_run
 from kore_contract.contract.fixture import load_fixture
 from kore_contract.mock.server import MockServer, running_mock
 from kore_contract.run.client import KoreClient, Target
-from kore_contract.run.ledger import Ledger, read_ledger
+from kore_contract.run.ledger import KINDS, Ledger, read_ledger
 from kore_contract.strategies import base_campaign
 
 CREDENTIALS = ["--client-id", auth.DEFAULT_CLIENT_ID, "--client-secret", auth.DEFAULT_CLIENT_SECRET]
@@ -188,11 +188,9 @@ def test_ledger_every_intent_of_a_run_is_settled(tmp_path: Path) -> None:
     assert code == 0, err
     state = read_ledger(tmp_path / "ledger.jsonl")
     assert (state.pending, state.unresolved, state.bad_lines) == ([], [], [])
-    kinds = {
-        next(k for k in ("intent", "created", "answered", "deleted") if k in line)
-        for line in lines_of(tmp_path / "ledger.jsonl")
-    }
-    assert kinds == {"intent", "created", "answered", "deleted"}
+    kinds = {next(k for k in KINDS if k in line) for line in lines_of(tmp_path / "ledger.jsonl")}
+    # the family's walk starts and stops its campaigns (issue 12 item 6: state changes recorded)
+    assert kinds == set(KINDS)
 
 
 # --- item 12: bad lines are skipped, reported, and the rest is cleaned up ---------------------
