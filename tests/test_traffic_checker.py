@@ -375,6 +375,28 @@ def test_T2_status_and_get_after_start_say_Active(lifecycle: dict[str, Exchange]
     assert ("T2", "/data/status") in {(f.rule, f.pointer) for f in found[3].findings}
 
 
+def test_T2_get_after_start_may_answer_other_counts_but_not_another_state(
+    lifecycle: dict[str, Exchange],
+) -> None:
+    """Once a campaign runs, what get answers of it besides its state and updatedAt (the
+    messages sent, ...) may change; after a create or update it may not (S10, U2)."""
+    names = ["create", "start", "get after start"]
+    found = judged(
+        lifecycle, names, **{"get after start": lambda a: a["data"].update(totalMessagesSent=7)}
+    )
+    assert found[2].verdict == "ok"
+    found = judged(
+        lifecycle, names, **{"get after start": lambda a: a["data"].update(updatedAt="2020")}
+    )
+    assert [(f.rule, f.pointer) for f in found[2].findings if f.rule == "T2"] == [
+        ("T2", "/data/updatedAt")
+    ]
+    (_, got) = judged(
+        lifecycle, ["create", "get"], get=lambda a: a["data"].update(totalMessagesSent=7)
+    )
+    assert [(f.rule, f.pointer) for f in got.findings] == [("S10", "/data/totalMessagesSent")]
+
+
 def test_T3_status_after_stop_says_Stopped(lifecycle: dict[str, Exchange]) -> None:
     names = ["create", "start", "stop", "status after stop"]
     assert [v.verdict for v in judged(lifecycle, names)] == ["ok"] * 4

@@ -166,6 +166,35 @@ def _is_json_type(content_type: str | None) -> bool:
     )
 
 
+#: What a start or stop tells of the campaign get answers next (T2, T3): its state and
+#: updatedAt; the rest (messages sent, ...) may change once it runs.
+_TRANSITION_FIELDS = ("_id", "status", "updatedAt")
+
+
+def _expected(known: dict[str, Any], rule: str) -> dict[str, Any]:
+    """What get must answer of a campaign whose last change answers to `rule`: every field
+    after a create or update (S10, U2), the state and updatedAt after a start or stop."""
+    if rule not in ("T2", "T3"):
+        return known
+    return {name: known[name] for name in _TRANSITION_FIELDS if name in known}
+
+
+def _get_findings(
+    known: dict[str, Any], exchange: Exchange, rule: str, after: str
+) -> list[Finding]:
+    """Get against the campaign as its last change left it: a difference is `rule`'s (S10,
+    U2, T2, T3); what the answer's own validation finds (S4, ...) stays its own rule's."""
+    return [
+        Finding(
+            rule if finding.rule == lifecycle.RULE else finding.rule,
+            "get",
+            finding.pointer,
+            f"after {after}: {finding.message}",
+        )
+        for finding in lifecycle.get_answers_the_campaign(_expected(known, rule), exchange)
+    ]
+
+
 def _split(target: str) -> tuple[str, str]:
     """The path and query of a request target (a path, or an absolute URL); one that
     cannot be parsed (a "[" where a host is) is all path, and matches no call."""
@@ -549,10 +578,7 @@ class TrafficChecker:
         rule, after = self._after.get(campaign_id, ("S10", "what this traffic showed"))
         if call == "get":
             outcome.exercised.add((rule, "get"))
-            return [
-                Finding(rule, "get", f.pointer, f"after {after}: {f.message}")
-                for f in lifecycle.get_answers_the_campaign(known, exchange)
-            ]
+            return _get_findings(known, exchange, rule, after)
         if call == "delete":
             outcome.exercised.add(("S10", "delete"))
             return list(lifecycle.delete_answers_the_campaign(known, exchange))
@@ -580,10 +606,7 @@ class TrafficChecker:
         if call == "get" and data is not None:
             if known is not None:
                 outcome.exercised.add((rule, "get"))
-                for finding in lifecycle.get_answers_the_campaign(known, exchange):
-                    findings.append(
-                        Finding(rule, "get", finding.pointer, f"after {after}: {finding.message}")
-                    )
+                findings += _get_findings(known, exchange, rule, after)
             self._remember(campaign_id, data, (rule, after))
         elif call == "update" and data is not None:
             self._remember(campaign_id, data, ("U2", "the update"))
