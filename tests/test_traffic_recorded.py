@@ -314,6 +314,9 @@ def test_what_HarWriter_writes_reads_back_with_the_same_verdicts_and_no_secret(
     text = path.read_text()
     assert TOKEN not in text and TOKEN.rsplit(".", 1)[-1] not in text
     assert json.loads(text)["log"]["version"] == "1.2"
+    entry = json.loads(text)["log"]["entries"][0]
+    assert {"name": "campaignType", "value": "sms"} in entry["request"]["queryString"]
+    assert entry["startedDateTime"].endswith("Z") and entry["time"] >= 0
     back = [item for _, item in read(path)]
     assert all(isinstance(item, Exchange) for item in back)
     assert all(item.headers.get("auth") == REDACTED for item in back)  # type: ignore[union-attr]

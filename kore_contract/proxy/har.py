@@ -11,10 +11,11 @@ from __future__ import annotations
 import base64
 import json
 import threading
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from types import TracebackType
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 
 from kore_contract.common.files import write_atomic
 from kore_contract.common.version import __version__
@@ -35,9 +36,18 @@ def _content(data: bytes, mime: str) -> dict[str, Any]:
         }
 
 
-def _stamp(when: datetime | None) -> str:
-    moment = when or datetime.now(timezone.utc)
+def _stamp(when: datetime | None, elapsed_ms: float) -> str:
+    """When the request started: `when`, else now less the exchange's time."""
+    moment = when or datetime.now(timezone.utc) - timedelta(milliseconds=elapsed_ms)
     return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _query_string(url: str) -> list[dict[str, str]]:
+    try:
+        query = urlsplit(url).query
+    except ValueError:  # not a URL urlsplit can read: no query listed
+        return []
+    return [{"name": n, "value": v} for n, v in parse_qsl(query, keep_blank_values=True)]
 
 
 def har_entry(exchange: Exchange, started: datetime | None = None) -> dict[str, Any]:
@@ -48,7 +58,7 @@ def har_entry(exchange: Exchange, started: datetime | None = None) -> dict[str, 
         "httpVersion": "HTTP/1.1",
         "cookies": [],
         "headers": [{"name": k, "value": v} for k, v in exchange.headers.items()],
-        "queryString": [],
+        "queryString": _query_string(exchange.url),
         "headersSize": -1,
         "bodySize": -1 if exchange.body is None else len(exchange.body),
     }
@@ -71,7 +81,7 @@ def har_entry(exchange: Exchange, started: datetime | None = None) -> dict[str, 
         "bodySize": -1 if exchange.status is None else len(answer),
     }
     entry: dict[str, Any] = {
-        "startedDateTime": _stamp(started),
+        "startedDateTime": _stamp(started, exchange.elapsed_ms),
         "time": round(exchange.elapsed_ms, 3),
         "request": request,
         "response": response,
