@@ -209,6 +209,9 @@ class ProxyApp:
         self.guard: HostGuard | None = None  # set when the socket is bound
         self.forwarded = 0  # requests sent to the upstream
         self.refused = 0  # requests the proxy answered itself (guard, --enforce, 502)
+        #: Requests being served: an exchange is checked just after its answer is sent, so
+        #: a client may read its answer before the exchange's line is out
+        self.in_flight = 0
         self.errors: list[BaseException] = []  # unexpected errors (tests re-raise them)
         self.error_log = RateLimitedLog(self._write_error)
         #: Large request bodies are checked here, a few at once (memory stays bounded);
@@ -232,12 +235,15 @@ class ProxyApp:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return
+        self.in_flight += 1
         try:
             await self._handle(scope, receive, send)
         except Exception as error:  # a bug of the proxy: logged, answered 500 if it can be
             self._failed(error, "serving a request")
             with contextlib.suppress(Exception):
                 await _answer(send, 500, refusal(500, "the proxy failed; see its output"))
+        finally:
+            self.in_flight -= 1
 
     async def _handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         method: str = scope["method"]
@@ -338,10 +344,11 @@ class ProxyApp:
             chunk = message.get("body", b"")
             chunks.append(chunk)
             size += len(chunk)
-            if not message.get("more_body", False):
+            done = not message.get("more_body", False)
+            if size > self.max_request_checked:  # checked or not by size alone
+                return _Body(b"".join(chunks), _nothing() if done else _rest(receive), length)
+            if done:
                 return _Body(b"".join(chunks), None, length)
-            if size > self.max_request_checked:
-                return _Body(b"".join(chunks), _rest(receive), length)
 
     async def _check_request(
         self, method: str, target: str, headers: dict[str, str], body: _Body
@@ -559,6 +566,12 @@ async def _rest(receive: Receive) -> AsyncIterator[bytes]:
         yield message.get("body", b"")
         if not message.get("more_body", False):
             return
+
+
+async def _nothing() -> AsyncIterator[bytes]:
+    """The rest of a body that arrived whole."""
+    return
+    yield  # an async generator that yields nothing
 
 
 async def _chain(body: _Body) -> AsyncIterator[bytes]:
