@@ -250,6 +250,16 @@ def test_D14_the_stop_page_doubled_slash_is_the_stop_call() -> None:
     assert (verdict.call, verdict.findings) == ("stop", ())
 
 
+def test_a_call_behind_a_gateway_prefix_is_still_the_call() -> None:
+    """A dev server's or gateway's path in front of the API's (`/api` + the spec's path)."""
+    headers = {"auth": TOKEN, "iid": "i", "accountId": "a"}
+    target = "http://localhost:3000/api/campaign/api/v2/public/st-1/campaign/cd-1?accountId=a"
+    verdict = checker().check_request("GET", target, headers, None)
+    assert (verdict.call, verdict.findings, verdict.campaign_id) == ("get", (), "cd-1")
+    elsewhere = checker().check_request("GET", "/api/v2/public/st-1/campaign", headers, None)
+    assert elsewhere.call is None
+
+
 def test_T6_a_trigger_other_than_play_or_stop_is_a_request_finding() -> None:
     headers = {"auth": TOKEN, "iid": "i", "accountId": "a"}
     target = f"/campaign/api/v2/public/st-1/campaign/trigger/cd-1?campaignType={KIND}&trigger=pause"

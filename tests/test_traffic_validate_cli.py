@@ -185,6 +185,20 @@ def test_junit_format_is_the_run_s_junit(broken: list[Exchange], tmp_path: Path)
     assert TOKEN not in out
 
 
+def test_a_recording_without_a_call_of_the_contract_says_so(
+    clean: list[Exchange], tmp_path: Path
+) -> None:
+    document = har_document(clean[:2])
+    for entry in document["log"]["entries"]:
+        entry["request"]["url"] = "http://127.0.0.1:1/static/app.js"
+    path = tmp_path / "static.har"
+    path.write_text(json.dumps(document))
+    code, out, err = run_line(str(path))
+    assert code == 0 and "2 not in the contract" in out
+    assert "none of the 2 exchanges is a call of the contract" in err
+    assert "/campaign/api/v2/public/" in err
+
+
 def test_traffic_and_jsonl_together_is_a_usage_error(tmp_path: Path) -> None:
     path = tmp_path / "x.har"
     path.write_text("{}")

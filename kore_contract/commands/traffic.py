@@ -131,6 +131,13 @@ def run_traffic(args: argparse.Namespace, fixture: Fixture | None, out: TextIO, 
             out.write(f"{terminal(where)}  {checker.line(verdict, numbered=False)}\n")
             for finding in verdict.findings:
                 out.write(f"    {terminal(redact_text(finding.line(), list(secrets)))}\n")
+    if tally.exchanges and tally.outside == tally.exchanges:
+        from kore_contract.proxy.checker import api_root
+
+        err.write(
+            f"kore-contract validate: none of the {tally.exchanges} exchanges is a call of the "
+            f"contract (their paths are under {api_root()}); nothing was judged\n"
+        )
     result = checker.result()
     if args.report_dir:
         from kore_contract.commands.test import write_reports

@@ -17,6 +17,8 @@ Thread-safe: the proxy calls it from concurrent requests; the state is kept unde
 from __future__ import annotations
 
 import dataclasses
+import functools
+import posixpath
 import threading
 import time
 from collections.abc import Mapping
@@ -34,7 +36,7 @@ from kore_contract.contract.fixture import Fixture
 from kore_contract.contract.loader import Unreadable, parse_json
 from kore_contract.contract.rules import RULES
 from kore_contract.contract.spec import escape_token
-from kore_contract.mock.routes import Found, Operation, call_of, match
+from kore_contract.mock.routes import Found, NotServed, Operation, call_of, match
 from kore_contract.redaction import REDACTED, RunSecrets, redact, redact_text
 from kore_contract.run import lifecycle
 from kore_contract.run.checks import (
@@ -195,6 +197,24 @@ def _get_findings(
     ]
 
 
+@functools.lru_cache(maxsize=1)
+def api_root() -> str:
+    """The literal start every path of the spec shares (`/campaign/api/v2/public/`)."""
+    paths = [operation["path"] for operation in spec.operations().values()]
+    literal = posixpath.commonpath(paths).split("{", 1)[0]
+    return literal if len(literal) > 1 else "\0"  # "\0": no shared start, never found
+
+
+def _matched(path: str, method: str) -> tuple[Found | NotServed, str]:
+    """The call of a path (mock/routes.py `match`), also behind a gateway's or a dev
+    server's prefix (`/api/campaign/api/v2/...`); and the path as matched."""
+    found = match(path, method)
+    if not isinstance(found, Found) and api_root() in path[1:]:
+        path = path[path.index(api_root(), 1) :]
+        found = match(path, method)
+    return found, path
+
+
 def _split(target: str) -> tuple[str, str]:
     """The path and query of a request target (a path, or an absolute URL); one that
     cannot be parsed (a "[" where a host is) is all path, and matches no call."""
@@ -208,7 +228,7 @@ def _split(target: str) -> tuple[str, str]:
 def _names_of(exchange: Exchange) -> tuple[str, str]:
     """The stream id (path) and account id (header, else query) an exchange names."""
     path, query = _split(exchange.url)
-    found = match(path, exchange.method.upper())
+    found, _ = _matched(path, exchange.method.upper())
     stream = found.parameters.get("streamId", "") if isinstance(found, Found) else ""
     account = _header(exchange.headers, "accountid") or dict(
         parse_qsl(query, keep_blank_values=True)
@@ -283,7 +303,7 @@ class TrafficChecker:
         token = _header(headers, AUTH_HEADER)
         if token:
             self.secrets.add(token)
-        found = match(path, method)
+        found, path = _matched(path, method)
         if not isinstance(found, Found):
             return RequestVerdict(None, (), None, None, path, method)
         operation = found.operation
