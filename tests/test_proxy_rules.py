@@ -100,3 +100,13 @@ def test_a_compressed_answer_over_the_bound_is_not_decoded_whole() -> None:
     assert (
         decoded(bomb, "gzip", 8 * 1024 * 1024) == "answer over 8,388,608 bytes once decoded (gzip)"
     )
+
+
+def test_on_a_wildcard_address_any_address_of_this_machine_is_the_proxys_own() -> None:
+    guard = HostGuard(own_names("0.0.0.0"), 8080, UPSTREAM, wildcard=True)
+    assert guard.problem("GET", b"/", "127.0.0.2:8080") is None  # all of 127/8 is local
+    assert guard.problem("GET", b"/", "127.0.0.2:8081") is not None
+    assert guard.problem("GET", b"/", "192.0.2.1:8080") is not None  # TEST-NET-1: not ours
+    assert guard.problem("GET", b"/", "evil.example:8080") is not None
+    loopback_only = HostGuard(own_names("127.0.0.1"), 8080, UPSTREAM)
+    assert loopback_only.problem("GET", b"/", "127.0.0.2:8080") is not None

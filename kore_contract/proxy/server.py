@@ -28,6 +28,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import functools
 import ipaddress
 import signal
 import socket
@@ -126,18 +127,37 @@ def own_names(host: str) -> frozenset[str]:
     return frozenset(names)
 
 
+@functools.lru_cache(maxsize=256)
+def is_local_address(host: str) -> bool:
+    """Whether `host` is an IP address of this machine (one a socket can bind to): a
+    client on the network names a wildcard-bound proxy by such an address."""
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False  # a name: never resolved per request (DNS rebinding)
+    family = socket.AF_INET6 if address.version == 6 else socket.AF_INET
+    try:
+        with socket.socket(family, socket.SOCK_STREAM) as probe:
+            probe.bind((host, 0))
+    except OSError:
+        return False
+    return True
+
+
 @dataclass(frozen=True)
 class HostGuard:
-    """The hosts a request may name: the proxy's own (at its port) and the upstream."""
+    """The hosts a request may name: the proxy's own (at its port) and the upstream. On
+    a wildcard address (`--host 0.0.0.0`) any address of this machine is its own too."""
 
     own: frozenset[str]
     port: int
     upstream: Upstream
+    wildcard: bool = False
 
     def allows(self, host: str, port: int) -> bool:
-        return (host in self.own and port == self.port) or (
-            host == self.upstream.host and port == self.upstream.port
-        )
+        if port == self.port and (host in self.own or (self.wildcard and is_local_address(host))):
+            return True
+        return host == self.upstream.host and port == self.upstream.port
 
     def problem(self, method: str, target: bytes, host_header: str | None) -> str | None:
         """Why this request may not be forwarded (None: it may)."""
@@ -661,7 +681,7 @@ class ProxyServer:
         self.host, self.port = host, port
         shown = f"[{host}]" if ":" in host else host
         self.base_url = f"http://{shown}:{port}"
-        app.guard = HostGuard(own_names(host), port, app.upstream)
+        app.guard = HostGuard(own_names(host), port, app.upstream, is_wildcard_host(host))
         config = _uvicorn_config(app, host, port)
         proxy_app = app
 
