@@ -524,6 +524,28 @@ def test_without_kept_exchanges_the_rule_rows_are_the_same(
     assert (without.verdict, without.run.requests) == (with_cases.verdict, len(probe_exchanges))
 
 
+def test_past_max_cases_exchanges_are_counted_in_the_rule_rows_not_kept(
+    probe_exchanges: list[Exchange],
+) -> None:
+    every, first_ones = (
+        checker(),
+        TrafficChecker(
+            fixture=FIXTURE,
+            client_id=DEFAULT_CLIENT_ID,
+            client_secret=DEFAULT_CLIENT_SECRET,
+            max_cases=5,
+        ),
+    )
+    for exchange in probe_exchanges:
+        every.check_exchange(exchange)
+        first_ones.check_exchange(exchange)
+    whole, cut = every.result(), first_ones.result()
+    assert [case.id for case in cut.cases] == [case.id for case in whole.cases[:5]]
+    assert cut.extra["cases_left_out"] == len(whole.cases) - 5
+    assert [r.to_json() for r in cut.rules] == [r.to_json() for r in whole.rules]
+    assert len(first_ones.verdicts) == 5
+
+
 def test_concurrent_exchanges_each_get_their_own_index(mock: MockServer) -> None:
     """The proxy calls the checker from concurrent requests."""
     app = App(mock.base_url)

@@ -7,7 +7,8 @@ indented, and a summary; `--format json`: validate's JSON shape with one result 
 (`path` "FILE#INDEX"; `call`, `http_status` and `verdict` beside it), written as it goes with
 the summary last; `--format junit`: the
 run's junit.xml. `--report-dir DIR` writes results.json, junit.xml, report.html and
-report.md as `kore-contract test` does. Exit status: 0 no violation; 1 at least one; 2 a
+report.md as `kore-contract test` does (the first MAX_CASES exchanges as cases, every one in
+the rule table). Exit status: 0 no violation; 1 at least one; 2 a
 usage error, or nothing could be read (every file missing, empty or unreadable). An entry
 that cannot be read is reported with its index and why, and does not change the exit status
 when others could be read.
@@ -27,6 +28,8 @@ if TYPE_CHECKING:
     from kore_contract.contract.fixture import Fixture
 
 EXIT_OK, EXIT_VIOLATIONS, EXIT_UNREADABLE = 0, 1, 2
+#: The exchanges the reports show as cases (the first ones; the rule table counts all).
+MAX_CASES = 10_000
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -84,6 +87,7 @@ def run_traffic(args: argparse.Namespace, fixture: Fixture | None, out: TextIO, 
         secrets=secrets,
         target="live",
         keep_exchanges=bool(args.report_dir) or args.format == "junit",
+        max_cases=MAX_CASES,
     )
     tally = _Tally()
     text = args.format == "text"

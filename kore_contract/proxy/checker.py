@@ -83,6 +83,8 @@ BODY_RULES = {
     "update": _CREATE_RULES | {"U1"},
     "list": frozenset({"L1"}),
 }
+#: The exchanges not in the contract that results.json lists (the rest are counted).
+MAX_LISTED = 1000
 #: Why a rule row says not exercised (results.json's `reason`).
 NOT_EXERCISED = "no exchange of this traffic exercises it"
 #: Calls that act on a campaign id (U3 when it is unknown or deleted).
@@ -249,10 +251,15 @@ class TrafficChecker:
         base_url: str = "",
         target: str = "live",
         keep_exchanges: bool = True,
+        max_cases: int | None = None,
     ) -> None:
         """`keep_exchanges` False: `result()` has the rule rows but no cases, and neither the
-        exchanges nor their verdicts are kept (memory stays flat over a 1 GB recording)."""
+        exchanges nor their verdicts are kept (memory stays flat over a 1 GB recording);
+        `max_cases`: only the first that many exchanges are kept as cases (the rule rows
+        count every exchange)."""
+        self.max_cases = max_cases if keep_exchanges else 0
         self.keep_exchanges = keep_exchanges
+        self._left_out = 0  # exchanges not kept as cases (past max_cases)
         self.fixture = fixture
         self.client_id = client_id
         self.client_secret = client_secret
@@ -276,7 +283,8 @@ class TrafficChecker:
         self._count = 0  # exchanges judged
         #: Without kept exchanges: each (rule, call) as [checks, failures, first failing case]
         self._folded: dict[tuple[str, str], list[Any]] = {}
-        self._outside: list[dict[str, Any]] = []  # exchanges not in the contract
+        self._outside: list[dict[str, Any]] = []  # exchanges not in the contract (listed)
+        self._outside_count = 0
         self._started = time.perf_counter()
         self._started_at = now_iso()
         #: id -> the campaign as create, update, get, start or stop last answered it
@@ -414,14 +422,19 @@ class TrafficChecker:
             self._count += 1
             verdict = self._judge(index, exchange, request)
             if verdict.verdict == NOT_IN_CONTRACT:
+                self._outside_count += 1
+            if verdict.verdict == NOT_IN_CONTRACT and len(self._outside) < MAX_LISTED:
                 self._outside.append(
                     {"index": index, "method": verdict.method, "path": verdict.path}
                     | {"status": verdict.status}
                 )
-            if self.keep_exchanges:
+            outcome = self._outcomes[-1]
+            self._fold(outcome)
+            if self.max_cases is not None and len(self._outcomes) > self.max_cases:
+                self._outcomes.pop()
+                self._left_out += outcome.case.call != UNKNOWN
+            elif self.keep_exchanges:
                 self._verdicts.append(verdict)
-            else:
-                self._fold(self._outcomes.pop())
             return verdict
 
     def _fold(self, outcome: CaseOutcome) -> None:
@@ -433,12 +446,11 @@ class TrafficChecker:
             row[1] += 1
             row[2] = row[2] or outcome.case.id
 
-    def _rule_rows(self, outcomes: list[CaseOutcome]) -> list[RuleResult]:
+    def _rule_rows(self) -> list[RuleResult]:
+        # every outcome is folded as it is judged (some are not kept); one stand-in outcome
+        # per row gives `rule_results`' order and its rows of rules not exercised, the counts
+        # are the folded ones
         reasons = dict.fromkeys(RULES, NOT_EXERCISED)
-        if self.keep_exchanges:
-            return rule_results(outcomes, reasons)
-        # one stand-in outcome per row gives `rule_results`' order and its rows of rules not
-        # exercised; the counts are the folded ones
         stand_ins = []
         for (rule, call), (_, failures, _) in self._folded.items():
             stand_in = CaseOutcome(PlannedCase(id="-", phase="traffic", expect="accept"))
@@ -471,7 +483,7 @@ class TrafficChecker:
         )
         outcome = CaseOutcome(case)
         outcome.exchanges.append((call or UNKNOWN, exchange))
-        self._outcomes.append(outcome)  # folded at once when exchanges are not kept
+        self._outcomes.append(outcome)  # folded once judged, dropped past max_cases
         if call is None:
             return ExchangeVerdict(
                 index, None, exchange.status, NOT_IN_CONTRACT, (), request.method, shown_path
@@ -713,9 +725,21 @@ class TrafficChecker:
 
     @property
     def verdicts(self) -> tuple[ExchangeVerdict, ...]:
-        """Every verdict so far (none kept without `keep_exchanges`)."""
+        """The verdicts of the exchanges kept as cases (none without `keep_exchanges`)."""
         with self._lock:
             return tuple(self._verdicts)
+
+    def _extra(self, outside: list[dict[str, Any]]) -> dict[str, Any]:
+        """results.json's additions: the exchanges not in the contract (the first
+        MAX_LISTED, and how many in all), the exchanges left out of the cases."""
+        extra: dict[str, Any] = {}
+        if outside:
+            extra["not_in_the_contract"] = outside
+            if self._outside_count > len(outside):
+                extra["not_in_the_contract_count"] = self._outside_count
+        if self.keep_exchanges and self._left_out:
+            extra["cases_left_out"] = self._left_out
+        return extra
 
     def result(self) -> RunResult:
         """Every exchange of the contract so far as a case (phase "traffic"), a row per rule
@@ -725,7 +749,7 @@ class TrafficChecker:
             outcomes = [o for o in self._outcomes if o.case.call != UNKNOWN]
             cases = tuple(case_result(o) for o in outcomes)
             outside = list(self._outside)
-            rows = self._rule_rows(outcomes)
+            rows = self._rule_rows()
             failed = any(row.status == "failed" for row in rows)
             run = RunInfo(
                 base_url=self.base_url,
@@ -747,6 +771,6 @@ class TrafficChecker:
                 cases=cases,
                 version=RESULTS_VERSION,
                 tool={"name": "kore-contract", "version": __version__},
-                extra={"not_in_the_contract": outside} if outside else {},
+                extra=self._extra(outside),
             )
             return RunResult.from_json(redact(result.to_json(), list(self.secrets)))
