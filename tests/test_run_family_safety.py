@@ -688,3 +688,14 @@ def test_family_cases_join_the_plan_and_name_the_suite_tests_of_each_new_rule() 
     assert "family-template-lifecycle" in by_rule["T2"]
     assert "status-unknown-campaign" in by_rule["U3"]
     assert any(case_id.startswith("list-breaks-l1-") for case_id in by_rule["L1"])
+
+
+def test_bundled_example_fixture_marks_no_list_sendable() -> None:
+    """The example fixture is what a live run uses when no --fixture is given: if it marked a
+    list sendable, `--allow-sends` on a live URL would start campaigns on a list of that name in
+    a real account. Sendable lists come only from the user's own fixture (issue 12 item 6)."""
+    from kore_contract.contract.fixture import load_fixture
+
+    bundled = load_fixture()
+    assert bundled.contact_lists  # it is a usable fixture...
+    assert bundled.sendable_contact_lists == ()  # ...that sends to no one

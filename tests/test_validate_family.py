@@ -668,7 +668,7 @@ def test_C3_fixture_reads_experience_flows_and_sendable_contact_lists() -> None:
     assert fixture.experience_flows == {FLOW: "cf-1"}
     assert fixture.sendable_contact_lists == ("B",)
     assert fixture_from_json(fixture.to_json()) == fixture
-    bundled = load_fixture()  # the docs' samples' flow (C3) and one sendable list
+    bundled = load_fixture()  # the docs' samples' flow (C3); no list is marked sendable
     assert bundled.experience_flows and set(bundled.sendable_contact_lists) <= set(
         bundled.contact_lists
     )
