@@ -49,6 +49,7 @@ from kore_contract.run.checks import (
 )
 from kore_contract.run.client import Exchange
 from kore_contract.run.family_checks import LIST_SHARED  # importing it registers its checks
+from kore_contract.run.headline import TRAFFIC
 from kore_contract.run.outcome import CaseOutcome
 from kore_contract.run.planning import PlannedCase
 from kore_contract.run.results import RESULTS_VERSION, Finding, RuleResult, RunInfo, RunResult
@@ -732,7 +733,7 @@ class TrafficChecker:
     def _extra(self, outside: list[dict[str, Any]]) -> dict[str, Any]:
         """results.json's additions: the exchanges not in the contract (the first
         MAX_LISTED, and how many in all), the exchanges left out of the cases."""
-        extra: dict[str, Any] = {}
+        extra: dict[str, Any] = {"source": TRAFFIC}  # the verdict's line (run/headline.py)
         if outside:
             extra["not_in_the_contract"] = outside
             if self._outside_count > len(outside):

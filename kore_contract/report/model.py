@@ -16,16 +16,12 @@ from typing import Any
 from kore_contract.contract.rules import RULES
 from kore_contract.report.fields import FieldRow, field_matrix
 from kore_contract.report.json_report import Results, sanitized
+from kore_contract.run.headline import headline
 from kore_contract.run.results import CaseResult, Finding, RequestRecord, ResponseRecord, RunResult
 from kore_contract.run.results import RuleResult as RuleEntry
 
 RULE_STATUSES = ("passed", "failed", "not_exercised")
 STATUS_LABELS = {"passed": "passed", "failed": "failed", "not_exercised": "not exercised"}
-VERDICT_TEXT = {
-    "pass": "PASS: the server keeps the contract",
-    "fail": "FAIL: the server breaks the contract",
-    "error": "ERROR: the run could not be completed",
-}
 CALL_ORDER = (
     "create",
     "get",
@@ -149,7 +145,7 @@ def view_of(data: dict[str, Any]) -> Report:
         version=int(result.version),
         tool=f"{tool.get('name', 'kore-contract')} {tool.get('version', '')}".strip(),
         verdict=result.verdict,
-        verdict_text=VERDICT_TEXT.get(result.verdict, "UNKNOWN verdict"),
+        verdict_text=": ".join(headline(result)),
         error=str(result.error) if result.error else None,
         run=_run(result.run.to_json()),
         counts={status: counts.get(status, 0) for status in RULE_STATUSES},

@@ -55,6 +55,7 @@ def print_summary(result: RunResult, out: TextIO, written: list[Path]) -> None:
     from rich.table import Table
 
     from kore_contract.common.escape import terminal
+    from kore_contract.run.headline import headline
 
     console = Console(
         file=out,
@@ -122,11 +123,9 @@ def print_summary(result: RunResult, out: TextIO, written: list[Path]) -> None:
         s: sum(1 for r in result.rules if r.status == s)
         for s in ("passed", "failed", "not_exercised")
     }
-    verdict = {
-        "pass": "[bold green]PASS[/]: the server keeps the contract",
-        "fail": "[bold red]FAIL[/]: the server breaks the contract",
-        "error": f"[bold red]ERROR[/]: {escape(terminal(result.error))}",
-    }[result.verdict]
+    label, sentence = headline(result)
+    colour = {"PASS": "bold green", "NOTHING CHECKED": "bold yellow"}.get(label, "bold red")
+    verdict = f"[{colour}]{label}[/]: {escape(terminal(sentence))}"
     console.print(
         f"\n{verdict}  ({counts['passed']} rule rows passed, {counts['failed']} failed, "
         f"{counts['not_exercised']} not exercised; {len(result.cases)} cases, "
