@@ -328,11 +328,13 @@ def lifecycle(mock: MockServer) -> dict[str, Exchange]:
         ("get after start", lambda: app.get(first)),
         ("list", lambda: app.list({"type": KIND, "limit": 1000})),
         ("start again", lambda: app.start(first)),
+        ("update while active", lambda: app.update(first, body(name="While active"))),
         ("stop", lambda: app.stop(first)),
         ("status after stop", lambda: app.status(first)),
         ("delete", lambda: app.delete(first)),
         ("get after delete", lambda: app.get(first)),
         ("status after delete", lambda: app.status(first)),
+        ("list after delete", lambda: app.list({"type": KIND, "limit": 1000})),
     ):
         call()
         steps[name] = app.exchanges[-1]
@@ -424,6 +426,25 @@ def test_T4_a_second_start_must_be_refused(lifecycle: dict[str, Exchange]) -> No
     steps = {**lifecycle, "start again": accepted}
     found = judged(steps, names)
     assert "T4" in {f.rule for f in found[2].findings}
+
+
+def test_T5_an_update_while_Active_must_be_refused(lifecycle: dict[str, Exchange]) -> None:
+    names = ["create", "start", "update while active"]
+    assert lifecycle["update while active"].status == 409
+    assert [v.verdict for v in judged(lifecycle, names)] == ["ok"] * 3
+    accepted = copy.copy(lifecycle["create"])  # a 201 with the campaign in the 409's place
+    accepted.method, accepted.url = "PUT", lifecycle["update while active"].url
+    accepted.body = lifecycle["update while active"].body
+    found = judged({**lifecycle, "update while active": accepted}, names)
+    assert "T5" in {f.rule for f in found[2].findings}
+
+
+def test_L3_a_deleted_campaign_is_never_listed(lifecycle: dict[str, Exchange]) -> None:
+    names = ["create", "delete", "list after delete"]
+    assert [v.verdict for v in judged(lifecycle, names)] == ["ok"] * 3
+    still_listed = {**lifecycle, "list after delete": lifecycle["list"]}  # listed it Active
+    found = judged(still_listed, names)
+    assert "L3" in {f.rule for f in found[2].findings}
 
 
 def test_L2_a_listed_campaign_equals_what_get_answers(lifecycle: dict[str, Exchange]) -> None:
