@@ -201,6 +201,19 @@ def test_an_answer_whose_body_is_not_in_the_recording_is_not_judged(
     assert [v[2] for v in judged(found)] == ["error", "error", "violations"]
 
 
+def test_a_request_whose_body_is_not_in_the_recording_is_unreadable(
+    session: list[Exchange], tmp_path: Path
+) -> None:
+    unsaved = har_entry(session[0])
+    del unsaved["request"]["postData"]
+    assert unsaved["request"]["bodySize"] > 0
+    path = tmp_path / "unsaved.har"
+    path.write_text(json.dumps({"log": {"entries": [unsaved, har_entry(session[1])]}}))
+    (_, first), (_, second) = read(path)
+    assert isinstance(first, Unreadable) and "is not in the recording" in first.reason
+    assert isinstance(second, Exchange) and second.body is None  # a get: no body, bodySize -1
+
+
 def test_an_entry_over_the_size_bound_is_skipped_and_the_next_one_read(
     session: list[Exchange], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -202,6 +202,10 @@ def _from_har_entry(entry: Any, where: str) -> Exchange | Unreadable:
     body = _body(post.get("text"), post.get("encoding")) if isinstance(post, dict) else None
     if isinstance(body, Unreadable):
         return Unreadable(f"{where}: request.postData: {body.reason}")
+    size = request.get("bodySize")
+    if body is None and isinstance(size, int) and not isinstance(size, bool) and size > 0:
+        # a body was sent but not saved: judging it as empty would blame the application
+        return Unreadable(f"{where}: the request body ({size} bytes) is not in the recording")
     exchange = Exchange(method.upper(), url, _headers(request.get("headers")), body)
     elapsed = entry.get("time")
     if isinstance(elapsed, (int, float)) and not isinstance(elapsed, bool) and elapsed >= 0:
