@@ -199,6 +199,19 @@ def test_a_recording_without_a_call_of_the_contract_says_so(
     assert "/campaign/api/v2/public/" in err
 
 
+def test_standard_input_is_read_as_a_recording(
+    clean: list[Exchange], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    har = write_har(tmp_path / "clean.har", clean)
+
+    class Stdin:
+        buffer = io.BytesIO(har.read_bytes())
+
+    monkeypatch.setattr("sys.stdin", Stdin)
+    code, out, _ = run_line("-")
+    assert code == 0 and out.startswith("-#0  create 201 ok\n")
+
+
 def test_traffic_and_jsonl_together_is_a_usage_error(tmp_path: Path) -> None:
     path = tmp_path / "x.har"
     path.write_text("{}")

@@ -1,7 +1,7 @@
 """`kore-contract validate --traffic FILE...`: recorded exchanges (HAR 1.2, JSON Lines) checked
 in order with state, as the proxy checks live ones (kore_contract.proxy).
 
-One `TrafficChecker` reads every file in the order given (a session split over files keeps
+One `TrafficChecker` reads every file (`-`: standard input) in the order given (a session split over files keeps
 its state). Text: one line per exchange (`FILE#INDEX` and the proxy's line), its findings
 indented, and a summary; `--format json`: validate's JSON shape with one result per exchange
 (`path` "FILE#INDEX"; `call`, `http_status` and `verdict` beside it), written as it goes with
@@ -170,7 +170,7 @@ def _entries(paths: list[str]) -> Iterator[tuple[str, int, Any]]:
 
     for path in paths:
         if path == "-":
-            yield path, 0, "standard input cannot be read as traffic; give a file"
+            yield from _stdin_entries()
             continue
         if not Path(path).is_file():
             yield path, 0, "not a regular file" if Path(path).exists() else "no such file"
@@ -180,6 +180,22 @@ def _entries(paths: list[str]) -> Iterator[tuple[str, int, Any]]:
                 yield path, index, item if not hasattr(item, "reason") else item.reason
         except OSError as error:
             yield path, 0, f"cannot read: {error.strerror or error}"
+
+
+def _stdin_entries() -> Iterator[tuple[str, int, Any]]:
+    """Standard input, copied to a temporary file a block at a time (the reader looks at
+    the start, then streams; nothing is held in memory)."""
+    import shutil
+    import sys
+    import tempfile
+
+    from kore_contract.proxy.recorded import read_traffic
+
+    with tempfile.NamedTemporaryFile(prefix="kore-traffic-", suffix=".har") as copy:
+        shutil.copyfileobj(sys.stdin.buffer, copy, 1024 * 1024)
+        copy.flush()
+        for index, item in read_traffic(copy.name):
+            yield "-", index, item if not hasattr(item, "reason") else item.reason
 
 
 def _result(where: str, status: str, **extra: Any) -> dict[str, Any]:
@@ -231,7 +247,7 @@ def _summary(fmt: str, tally: _Tally, result: Any, secrets: Any, out: TextIO) ->
             out.write(render(result, "junit"))
         return
     parts = [
-        f"{tally.exchanges} exchanges",
+        f"{tally.exchanges} exchange{'' if tally.exchanges == 1 else 's'}",
         f"{tally.ok} ok",
         f"{tally.violations} with violations",
         f"{tally.outside} not in the contract",
