@@ -1,17 +1,16 @@
 """`kore-contract validate --traffic FILE...`: recorded exchanges (HAR 1.2, JSON Lines) checked
 in order with state, as the proxy checks live ones (kore_contract.proxy).
 
-One `TrafficChecker` reads every file (`-`: standard input) in the order given (a session split over files keeps
-its state). Text: one line per exchange (`FILE#INDEX` and the proxy's line), its findings
-indented, and a summary; `--format json`: validate's JSON shape with one result per exchange
-(`path` "FILE#INDEX"; `call`, `http_status` and `verdict` beside it), written as it goes with
-the summary last; `--format junit`: the
-run's junit.xml. `--report-dir DIR` writes results.json, junit.xml, report.html and
-report.md as `kore-contract test` does (the first MAX_CASES exchanges as cases, every one in
-the rule table). Exit status: 0 no violation; 1 at least one; 2 a
-usage error, or nothing could be read (every file missing, empty or unreadable). An entry
-that cannot be read is reported with its index and why, and does not change the exit status
-when others could be read.
+One `TrafficChecker` reads every file (`-`: standard input) in the order given (a session
+split over files keeps its state). Text: one line per exchange (`FILE#INDEX` and the proxy's
+line), its findings indented, and a summary; `--format json`: validate's JSON shape with one
+result per exchange (`path` "FILE#INDEX"; `call`, `http_status` and `verdict` beside it),
+written as it goes with the summary last; `--format junit`: the run's junit.xml.
+`--report-dir DIR` writes results.json, junit.xml, report.html and report.md as
+`kore-contract test` does (the first MAX_CASES exchanges as cases, every one in the rule
+table). Exit status: 0 no violation; 1 at least one; 2 a usage error, or nothing could be
+read (every file missing, empty or unreadable). An entry that cannot be read is reported with
+its index and why, and does not change the exit status when others could be read.
 """
 
 from __future__ import annotations
