@@ -35,7 +35,6 @@ from kore_contract.contract import spec
 from kore_contract.contract.fixture import Fixture
 from kore_contract.contract.loader import Unreadable, parse_json
 from kore_contract.contract.rules import RULES
-from kore_contract.contract.spec import escape_token
 from kore_contract.mock.routes import Found, NotServed, Operation, call_of, match
 from kore_contract.redaction import REDACTED, RunSecrets, redact, redact_text
 from kore_contract.run import lifecycle
@@ -48,7 +47,7 @@ from kore_contract.run.checks import (
     show,
 )
 from kore_contract.run.client import Exchange
-from kore_contract.run.family_checks import LIST_SHARED  # importing it registers its checks
+from kore_contract.run.family_checks import results_beyond_shared  # (registers its checks)
 from kore_contract.run.headline import TRAFFIC
 from kore_contract.run.outcome import CaseOutcome
 from kore_contract.run.planning import PlannedCase
@@ -582,6 +581,8 @@ class TrafficChecker:
             request=exchange.request_json if call == "list" else None,
         )
         exercised, findings = run_checks(observation)
+        if call == "list" and case.expect == "accept" and exchange.status == 200:
+            findings += results_beyond_shared(observation)  # L2 beyond LIST_SHARED
         status = exchange.status or 0
         if case.breaks and case.expect != "accept":
             exercised.add(case.breaks)
@@ -631,8 +632,6 @@ class TrafficChecker:
             if isinstance(new_id, str) and new_id:
                 self._remember(new_id, data or {}, ("S10", "the create"))
             return findings
-        if call == "list":
-            return self._listed_as_got(exchange)
         if not campaign_id:
             return findings
         rule, after = self._after.get(campaign_id, ("S10", "what this traffic showed"))
@@ -675,31 +674,6 @@ class TrafficChecker:
             self.state.known.pop(campaign_id, None)
             self._campaigns.pop(campaign_id, None)
             self._after.pop(campaign_id, None)
-        return findings
-
-    def _listed_as_got(self, exchange: Exchange) -> list[Finding]:
-        """L2 for the fields a result shares with get's `data` beyond those the registered
-        check compares (`family_checks.LIST_SHARED`): every one equal to what get answers."""
-        answer = exchange.response_json
-        page = answer.get("data") if isinstance(answer, dict) else None
-        results = page.get("results") if isinstance(page, dict) else None
-        findings: list[Finding] = []
-        for index, result in enumerate(results if isinstance(results, list) else []):
-            if not isinstance(result, dict) or not isinstance(result.get("id"), str):
-                continue
-            known = self._campaigns.get(result["id"]) or {}
-            for name, value in result.items():
-                if name in LIST_SHARED or name not in known or known[name] == value:
-                    continue
-                findings.append(
-                    Finding(
-                        "L2",
-                        "list",
-                        f"/data/results/{index}/{escape_token(name)}",
-                        f"{name} of {result['id']}: listed {show(value)}; "
-                        f"get answers {show(known[name])}",
-                    )
-                )
         return findings
 
     def _remember(self, campaign_id: str, data: dict[str, Any], after: tuple[str, str]) -> None:
