@@ -350,7 +350,7 @@ def _result_findings(obs: Observation, index: int, result: Any) -> Iterator[Find
 def results_beyond_shared(obs: Observation) -> Iterator[Finding]:
     """L2 for the fields a result shares with get's `data` beyond `LIST_SHARED` (which the
     registered check compares): each equal to what the run knows get answers. Not a
-    registered check: the walks call it after a list (the proxy has its own, checker.py)."""
+    registered check: the walks and the traffic checker (proxy/checker.py) call it after a list."""
     for index, result in enumerate((_page(obs) or {}).get("results") or []):
         if not isinstance(result, dict) or not isinstance(result.get("id"), str):
             continue
