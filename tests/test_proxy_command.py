@@ -231,3 +231,20 @@ def test_reports_that_cannot_be_written_exit_2(tmp_path: Path) -> None:
     assert done.returncode == 2, done.stderr
     assert done.stderr.startswith("kore-contract proxy: ")
     assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("upstream", ["mock", "http://127.0.0.1:9"])
+def test_a_long_session_keeps_at_most_MAX_CASES_exchanges_as_cases(upstream: str) -> None:
+    """A proxy left running keeps its memory bounded: the reports hold the first MAX_CASES
+    exchanges as cases (the rule rows count every one), as `validate --traffic` does."""
+    import argparse
+
+    from kore_contract.commands.proxy import _upstream
+    from kore_contract.proxy.checker import MAX_CASES
+    from kore_contract.redaction import RunSecrets
+
+    args = argparse.Namespace(
+        upstream=upstream, fixture=None, client_id=None, client_secret=None, fault=None
+    )
+    with _upstream(args, RunSecrets()) as (_, checker):
+        assert checker.max_cases == MAX_CASES

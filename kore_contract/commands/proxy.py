@@ -200,7 +200,7 @@ def _upstream(args: argparse.Namespace, secrets: Any) -> Iterator[tuple[str, Tra
     as long as the context lasts."""
     from kore_contract.auth import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
     from kore_contract.contract.fixture import FixtureError, load_fixture
-    from kore_contract.proxy.checker import TrafficChecker
+    from kore_contract.proxy.checker import MAX_CASES, TrafficChecker
     from kore_contract.proxy.forward import Upstream
 
     try:
@@ -219,6 +219,7 @@ def _upstream(args: argparse.Namespace, secrets: Any) -> Iterator[tuple[str, Tra
                 client_id=args.client_id,
                 client_secret=args.client_secret,
                 secrets=secrets,
+                max_cases=MAX_CASES,
                 base_url=args.upstream.rstrip("/"),
                 target="live",
             ),
@@ -244,6 +245,7 @@ def _upstream(args: argparse.Namespace, secrets: Any) -> Iterator[tuple[str, Tra
                 client_id=client_id,
                 client_secret=client_secret,
                 secrets=secrets,
+                max_cases=MAX_CASES,
                 base_url=server.base_url,
                 target="mock",
             ),

@@ -27,8 +27,6 @@ if TYPE_CHECKING:
     from kore_contract.contract.fixture import Fixture
 
 EXIT_OK, EXIT_VIOLATIONS, EXIT_UNREADABLE = 0, 1, 2
-#: The exchanges the reports show as cases (the first ones; the rule table counts all).
-MAX_CASES = 10_000
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -72,7 +70,7 @@ class _Tally:
 def run_traffic(args: argparse.Namespace, fixture: Fixture | None, out: TextIO, err: TextIO) -> int:
     """Check the recorded traffic of `args.paths`; the exit status."""
     from kore_contract.common.escape import terminal
-    from kore_contract.proxy.checker import TrafficChecker
+    from kore_contract.proxy.checker import MAX_CASES, TrafficChecker
     from kore_contract.redaction import RunSecrets, redact_text
 
     if vars(args).get("jsonl"):

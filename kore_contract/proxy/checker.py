@@ -85,6 +85,9 @@ BODY_RULES = {
 }
 #: The exchanges not in the contract that results.json lists (the rest are counted).
 MAX_LISTED = 1000
+#: The exchanges the reports of checked traffic show as cases (the first ones; the rule
+#: table counts every one): what `validate --traffic` and a long proxy session keep.
+MAX_CASES = 10_000
 #: Why a rule row says not exercised (results.json's `reason`).
 NOT_EXERCISED = "no exchange of this traffic exercises it"
 #: Calls that act on a campaign id (U3 when it is unknown or deleted).
