@@ -607,3 +607,21 @@ def test_the_list_of_faults_names_each_new_fault(capsys: pytest.CaptureFixture[s
     listed = [line.split()[0] for line in capsys.readouterr().out.splitlines()]
     assert listed == list(ALL)
     assert {name.split("-", 1)[0] for name in listed} >= FAMILY_RULES
+
+
+#: Faults whose defect is the 5xx itself.
+FIVE_HUNDRED_FAULTS = {name for name in ALL if "500" in name}
+
+
+@pytest.mark.parametrize("name", sorted(set(ALL) - FIVE_HUNDRED_FAULTS))
+@pytest.mark.parametrize("example", ["docsSample", "plainDocsSample", "advancedDocsSample"])
+def test_S9_no_fault_turns_a_valid_create_of_any_variant_into_a_5xx(
+    name: str, example: str
+) -> None:
+    """A fault breaks its own rule and nothing else: a plain answer has no template_name and
+    an advanced one may have no message, and a fault that changed them must let such an
+    answer be (it once answered 500, KeyError 'message', which showed as S9, not S6)."""
+    body = variant_sample(example, message=None) if example == "advancedDocsSample" else None
+    body = body or copy.deepcopy(spec.examples("create", "request")[example])
+    reply = create(make_app(fixture=family_fixture(), fault=name), body)
+    assert reply.status < 500, (name, example, reply.status, reply.body[:300])
