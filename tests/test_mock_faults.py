@@ -580,6 +580,7 @@ KNOCK_ON = {
     "S2-empty-id": {"S10"},  # no campaign can be fetched by an empty id
     "S5-empty-status": {"T1"},  # an empty status is not Ready either
     "S3-priority-number": {"C4"},  # an advanced campaign's priority is a string "1".."5" too
+    "S6-message-not-base64": {"C4"},  # a plain campaign's message, changed, is not echoed
     # get answers other than the campaign: what the family checks by get breaks with it
     "S10-get-drops-field": {"U2"},
     "S10-get-returns-other": {"L2", "T4", "T5", "T6", "U1", "U2"},
