@@ -232,3 +232,17 @@ def test_files_are_one_session_in_the_order_given(clean: list[Exchange], tmp_pat
     second.write_text(json.dumps(document))
     code, out, _ = run_line(str(first), str(second))
     assert code == 1 and f"{second}#0  get 200 violations S10" in out
+
+
+@pytest.mark.parametrize(
+    "options",
+    [["--kind", "response"], ["--call", "list"], ["--variant", "plain"], ["--strict"]],
+)
+def test_options_traffic_cannot_honour_are_a_usage_error_not_ignored(
+    clean: list[Exchange], tmp_path: Path, options: list[str]
+) -> None:
+    har = write_har(tmp_path / "clean.har", clean)
+    code, out, err = run_line(str(har), *options)
+    assert code == 2 and out == ""
+    assert options[0] in err and "do not apply to --traffic" in err
+    assert run_line(str(har), "--call", "create")[0] == 0  # the default, given: harmless

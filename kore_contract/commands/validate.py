@@ -135,6 +135,13 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         err.write("kore-contract validate: --jsonl and --traffic: one kind of file at a time\n")
         return 2
     if args.traffic:  # recorded exchanges, checked with state (commands/traffic.py)
+        ignored = _not_for_traffic(args)
+        if ignored:
+            err.write(
+                f"kore-contract validate: {ignored} do not apply to --traffic: each "
+                "exchange's call, variant and side are read from the exchange itself\n"
+            )
+            return 2
         return traffic.run_traffic(args, fixture, out, err)
     if args.jsonl:
         return _run_jsonl(args, fixture, out, err)
@@ -165,6 +172,22 @@ def _run_jsonl(args: argparse.Namespace, fixture: Any, out: TextIO, err: TextIO)
         lines = f"{tally.blank:,} blank line{'s' if tally.blank != 1 else ''}"
         err.write(f"kore-contract validate: {lines} skipped\n")
     return tally.exit_code()
+
+
+def _not_for_traffic(args: argparse.Namespace) -> str:
+    """The options given that --traffic cannot honour (`--call create`, the default, is
+    indistinguishable from none), as one phrase, or ""."""
+    given = [
+        option
+        for option, used in (
+            ("--kind response", args.kind != "request"),
+            (f"--call {args.call}", args.call != "create"),
+            (f"--variant {args.variant}", args.variant is not None),
+            ("--strict", args.strict),
+        )
+        if used
+    ]
+    return " and ".join(given)
 
 
 def _usage_problem(kind: str, call: str, variant: str | None) -> str | None:
