@@ -48,3 +48,28 @@ def test_R7_T5_the_README_proxy_example_is_what_the_proxy_prints() -> None:
     summary = io.StringIO()
     print_summary(checker.result(), summary, [])
     assert verdict in " ".join(summary.getvalue().split())
+
+
+def test_R7_the_reproduce_line_of_a_proxied_failure_replays_at_the_upstream() -> None:
+    """The curl line a report shows for a failing exchange seen through the proxy leaves out
+    the Host the application sent (the proxy's own): run as shown, it reaches the upstream
+    and gets the same refusal."""
+    import shlex
+    import shutil
+    import subprocess
+
+    import pytest
+
+    if shutil.which("curl") is None:
+        pytest.skip("curl is not installed")
+    checker = TrafficChecker(fixture=load_fixture())
+    with (
+        running_mock() as mock,
+        running_proxy(mock.base_url, checker, emit=lambda _: None) as proxy,
+    ):
+        App(proxy.base_url).create(body(priority="6"))
+        case = next(case for case in checker.result().cases if case.status == "failed")
+        argv = shlex.split(case.curl.replace("[redacted]", App(proxy.base_url).headers["auth"]))
+        assert not any(part.lower().startswith("host:") for part in argv)
+        replay = subprocess.run([*argv, "-sS"], capture_output=True, text=True, timeout=30)
+    assert '"rule":"R7"' in replay.stdout.replace(" ", ""), replay.stdout + replay.stderr

@@ -48,6 +48,10 @@ class ServerStoppedAnswering(Exception):
     """Too many requests in a row got no answer; the message says how many and the last error."""
 
 
+#: Headers a replaying curl computes itself (left out of `Exchange.curl`).
+CURL_SETS = frozenset({"host", "content-length", "connection", "transfer-encoding"})
+
+
 @dataclass
 class Exchange:
     """One request and what came back (a response, or a transport error)."""
@@ -93,10 +97,14 @@ class Exchange:
         return "json" in content_type.lower() and self.response_json is not None
 
     def curl(self) -> str:
-        """A curl line that replays this request (redact before showing it)."""
+        """A curl line that replays this request (redact before showing it). The headers
+        curl sets itself from the URL and the body (Host, Content-Length, the connection's)
+        are left out: a recorded one names the host it was sent to (a proxy's, a dev
+        server's), and replayed to the URL shown it would be wrong."""
         parts = ["curl", "-X", self.method, self.url]
         for name, value in self.headers.items():
-            parts += ["-H", f"{name}: {value}"]
+            if name.lower() not in CURL_SETS:
+                parts += ["-H", f"{name}: {value}"]
         if self.body is not None:
             parts += ["--data-binary", self.body.decode("utf-8", "replace")]
         return " ".join(shlex.quote(part) for part in parts)
