@@ -15,10 +15,17 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from kore_contract.contract.loader import Unreadable, expand_names, read_bytes, read_stdin
+from kore_contract.contract.loader import (
+    Parsed,
+    Unreadable,
+    expand_names,
+    read_bytes,
+    read_stdin,
+)
 from kore_contract.contract.violation import Violation
-from kore_contract.validate.api import validate_text
+from kore_contract.validate.api import validate_parsed, validate_text
 from kore_contract.validate.engine import warm_up
+from kore_contract.validate.result import Result
 from kore_contract.validate.schemas import (
     PayloadKind,
     SchemaName,
@@ -92,6 +99,25 @@ def _check(data: bytes | Unreadable, checking: Checking) -> Compact:
             strict=checking.strict,
         )
     )
+    return compact_of(outcome)
+
+
+def check_parsed(payload: Any, checking: Checking) -> Compact:
+    """`_check` of a body already parsed the way `parse_json` would (no duplicated key)."""
+    return compact_of(
+        validate_parsed(
+            Parsed(payload),
+            kind=checking.kind,
+            call=checking.call,
+            variant=checking.variant,
+            fixture=checking.fixture,
+            strict=checking.strict,
+        )
+    )
+
+
+def compact_of(outcome: Result | Unreadable) -> Compact:
+    """What a worker sends back for one outcome (`Compact`)."""
     if isinstance(outcome, Unreadable):
         return ("unreadable", [], [], outcome.reason, None, None)
     if not outcome.violations and not outcome.warnings:

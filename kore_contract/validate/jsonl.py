@@ -22,6 +22,7 @@ import stat
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from multiprocessing.pool import AsyncResult
 from typing import TYPE_CHECKING, Any, BinaryIO
 
 import orjson
@@ -38,9 +39,9 @@ from kore_contract.contract.loader import (
     too_large,
 )
 from kore_contract.validate import schemas, semantic
-from kore_contract.validate.batch import Checking, Compact, _check, _expand
+from kore_contract.validate.batch import Checking, Compact, _check, _expand, check_parsed
 from kore_contract.validate.engine import fast_is_valid, warm_up
-from kore_contract.validate.sinks import Sink, Tally
+from kore_contract.validate.sinks import Rendered, Sink, Tally
 
 if TYPE_CHECKING:
     from multiprocessing.pool import Pool
@@ -87,6 +88,7 @@ Checked = tuple[int, list[int], list[tuple[int, Compact]]]
 # Set before a pool forks (the workers inherit them): what each line is checked as, and the
 # answers a worker has already given.
 _checking: list[Checking] = []
+_sink: list[Sink] = []
 _seen: dict[bytes, Compact] = {}
 
 
@@ -112,9 +114,14 @@ def check_chunk(data: bytes, checking: Checking) -> Checked:
         else:
             unseen.append((offset, line))
     with _collector_paused():  # a chunk makes ~50,000 objects, no cycle: nothing to collect
-        clean = _proved_clean([line for _, line in unseen], data, checking)
-        for (offset, line), proved in zip(unseen, clean, strict=True):
-            compact = None if proved else _check(line, checking)
+        payloads, clean = _quick([line for _, line in unseen], data, checking)
+        for (offset, line), payload, proved in zip(unseen, payloads, clean, strict=True):
+            if proved:
+                compact = None
+            elif payload is _UNSEEN:
+                compact = _check(line, checking)
+            else:  # parsed as `parse_json` would: not parsed again
+                compact = check_parsed(payload, checking)
             answers[offset] = compact
             if len(line) <= SEEN_LINE_MAX:
                 if len(seen) >= SEEN_MAX:
@@ -133,7 +140,13 @@ _UNSEEN: Any = object()
 
 def _proved_clean(lines: list[bytes], data: bytes, checking: Checking) -> list[bool]:
     """For each line, True where it is proved valid without a warning the quick way (False:
-    not proved; `batch`'s check then says what it is).
+    not proved; `batch`'s check then says what it is)."""
+    return _quick(lines, data, checking)[1]
+
+
+def _quick(lines: list[bytes], data: bytes, checking: Checking) -> tuple[list[Any], list[bool]]:
+    """Each line's body where it is parsed here exactly as `loader.parse_json` parses it
+    (else `_UNSEEN`), and whether it is proved valid without a warning the quick way.
 
     The chunk's twin of `loader.parse_json` and `validate_request` on a clean body, kept for
     speed; proved equal by tests/test_validate_jsonl.py (each line's result is its file's).
@@ -147,7 +160,7 @@ def _proved_clean(lines: list[bytes], data: bytes, checking: Checking) -> list[b
     """
     verdict = _clean_verdict(checking)
     if verdict is None or not lines:
-        return [False] * len(lines)
+        return [_UNSEEN] * len(lines), [False] * len(lines)
     long_numbers = _LONG_NUMBER in data.translate(_DIGITS)  # then line by line
     payloads: list[Any] = []
     colons = 0
@@ -174,7 +187,7 @@ def _proved_clean(lines: list[bytes], data: bytes, checking: Checking) -> list[b
             _UNSEEN if payload is _UNSEEN or not _kept_every_pair(line, payload) else payload
             for line, payload in zip(lines, payloads, strict=True)
         ]
-    return [payload is not _UNSEEN and verdict(payload) for payload in payloads]
+    return payloads, [payload is not _UNSEEN and verdict(payload) for payload in payloads]
 
 
 def _kept_every_pair(line: bytes, payload: Any) -> bool:
@@ -215,8 +228,16 @@ def _fast_valid(payload: Any, name: schemas.SchemaName) -> bool:
         return False
 
 
-def _check_in_worker(data: bytes) -> Checked:
-    return check_chunk(data, _checking[0])
+def _answer(item: Lines, checking: Checking, sink: Sink) -> Checked | Rendered:
+    """A chunk checked, and rendered as `sink` writes it where the sink can (the main
+    process then only writes the text)."""
+    checked = check_chunk(item.data, checking)
+    rendered = sink.render(item.name, item.first, *checked)
+    return checked if rendered is None else rendered
+
+
+def _check_in_worker(item: Lines) -> Checked | Rendered:
+    return _answer(item, _checking[0], _sink[0])
 
 
 def read_items(
@@ -292,12 +313,15 @@ def _chunks(name: str, stream: BinaryIO, limit: int = MAX_BYTES) -> Iterator[Lin
         yield Problem(name, None, Unreadable("empty: expected JSON Lines, one body a line"))
 
 
-def _emit(item: Lines | Problem, checked: Checked | None, sink: Sink) -> None:
+def _emit(item: Lines | Problem, checked: Checked | Rendered | None, sink: Sink) -> None:
     sink.tally.files.add(item.name)
     if isinstance(item, Problem):
         where = item.name if item.line is None else f"{item.name}:{item.line}"
         sink.tally.unread_files += item.line is None
         sink.result(_expand(where, ("unreadable", [], [], item.unreadable.reason, None, None)))
+        return
+    if isinstance(checked, Rendered):
+        sink.add(checked)
         return
     assert checked is not None
     count, blanks, said = checked
@@ -342,11 +366,11 @@ def check_jsonl(
             else:
                 chunks += 1
                 if chunks == 2 and jobs > 1:
-                    pool = _start_pool(checking, jobs)
+                    pool = _start_pool(checking, sink, jobs)
                 if pool is None:
-                    ahead.append((item, check_chunk(item.data, checking)))
+                    ahead.append((item, _answer(item, checking, sink)))
                 else:
-                    ahead.append((item, pool.apply_async(_check_in_worker, (item.data,))))
+                    ahead.append((item, pool.apply_async(_check_in_worker, (item,))))
             while ahead and (len(ahead) > jobs * AHEAD_PER_JOB or not _pending(ahead[0][1])):
                 _emit_first(ahead, sink)
         while ahead:
@@ -356,28 +380,30 @@ def check_jsonl(
             pool.terminate()
             pool.join()
         _checking.clear()
+        _sink.clear()
         _seen.clear()
     sink.finish()
     return sink.tally
 
 
 def _pending(answer: Any) -> bool:
-    return answer is not None and not isinstance(answer, tuple) and not answer.ready()
+    return isinstance(answer, AsyncResult) and not answer.ready()
 
 
 def _emit_first(ahead: collections.deque[tuple[Lines | Problem, Any]], sink: Sink) -> None:
     item, answer = ahead.popleft()
-    if answer is not None and not isinstance(answer, tuple):
+    if isinstance(answer, AsyncResult):
         answer = answer.get()
     _emit(item, answer, sink)
 
 
-def _start_pool(checking: Checking, jobs: int) -> Pool:
+def _start_pool(checking: Checking, sink: Sink, jobs: int) -> Pool:
     import multiprocessing
 
     for name in _schemas_of(checking):
         warm_up(name)  # compiled once here; the forked workers inherit them
     _checking[:] = [checking]
+    _sink[:] = [sink]  # only its `render`, which touches nothing, is called there
     return multiprocessing.get_context("fork").Pool(jobs)
 
 

@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from typing import Any, TextIO
 
 from kore_contract.common.escape import JSON_UNSAFE
-from kore_contract.validate.batch import _expand
+from kore_contract.validate.batch import Compact, _expand
 from kore_contract.validate.messages import printable
-from kore_contract.validate.output import _more_lines, render_junit, shown_name
+from kore_contract.validate.output import _json_safe, _more_lines, render_junit, shown_name
 
 #: Bytes of spooled JSON copied out at a time.
 _COPY = 1 << 20
@@ -53,6 +53,22 @@ class Tally:
         }
 
 
+@dataclass(frozen=True)
+class Rendered:
+    """A chunk of lines as the sink writes it, made where the chunk was checked (a worker):
+    the text, and what it counts."""
+
+    text: str
+    valid: int
+    invalid: int
+    unreadable: int
+    blank: int
+
+
+#: A line with something to say: (its offset in the chunk, what `batch._check` said).
+Said = list[tuple[int, Compact]]
+
+
 class Sink:
     """Where results go, in line order."""
 
@@ -76,6 +92,33 @@ class Sink:
     def finish(self) -> None:
         pass
 
+    def render(
+        self, name: str, first: int, count: int, blanks: list[int], said: Said
+    ) -> Rendered | None:
+        """A chunk's `count` lines (the first numbered `first`), as this sink writes them,
+        without touching the sink (a worker calls it); None: this sink takes each result
+        (`valid`, `result`)."""
+        return None
+
+    def add(self, rendered: Rendered) -> None:
+        """Write a rendered chunk, and count it."""
+        tally = self.tally
+        tally.valid += rendered.valid
+        tally.invalid += rendered.invalid
+        tally.unreadable += rendered.unreadable
+        tally.blank += rendered.blank
+        self.write(rendered.text)
+
+    def write(self, text: str) -> None:
+        self.out.write(text)
+
+
+def _counted(count: int, blanks: list[int], said: Said, text: str) -> Rendered:
+    statuses = [compact[0] for _, compact in said if compact is not None]
+    invalid, unreadable = statuses.count("invalid"), statuses.count("unreadable")
+    valid = count - len(blanks) - invalid - unreadable
+    return Rendered(text, valid, invalid, unreadable, len(blanks))
+
 
 _RED, _YELLOW, _BOLD, _RESET = "\033[31m", "\033[33m", "\033[1m", "\033[0m"
 
@@ -87,6 +130,16 @@ class TextSink(Sink):
     def result(self, result: dict[str, Any]) -> None:
         super().result(result)
         self.out.write("".join(line + "\n" for line in self.lines(result)))
+
+    def render(
+        self, name: str, first: int, count: int, blanks: list[int], said: Said
+    ) -> Rendered | None:
+        text = "".join(
+            line + "\n"
+            for offset, compact in said
+            for line in self.lines(_expand(f"{name}:{first + offset}", compact))
+        )
+        return _counted(count, blanks, said, text)
 
     def lines(self, result: dict[str, Any]) -> list[str]:
         where = printable(shown_name(str(result["path"])))
@@ -148,9 +201,36 @@ class JsonSink(Sink):
 
     def result(self, result: dict[str, Any]) -> None:
         super().result(result)
+        self._part(self._shown(result))
+
+    def render(
+        self, name: str, first: int, count: int, blanks: list[int], said: Said
+    ) -> Rendered | None:
+        # Each valid line's part is the same but for its number (digits, nothing to escape).
+        head = _json_safe('{"path": ' + _string(shown_name(name))[:-1] + ":")
+        special = dict(said)
+        skip = set(blanks)
+        parts = []
+        for offset in range(count):
+            if offset in skip:
+                continue
+            compact = special.get(offset)
+            if compact is None:
+                parts.append(f'{head}{first + offset}"{_VALID_TAIL}')
+            else:
+                parts.append(_json_safe(self._shown(_expand(f"{name}:{first + offset}", compact))))
+        return _counted(count, blanks, said, ", ".join(parts))
+
+    def write(self, text: str) -> None:
+        if text:
+            self.spool.write(self.separator + text)
+            self.separator = ", "
+
+    @staticmethod
+    def _shown(result: dict[str, Any]) -> str:
         shown = {key: value for key, value in result.items() if key != "variant"}
         shown["path"] = shown_name(result["path"])
-        self._part(json.dumps(shown, ensure_ascii=False))
+        return json.dumps(shown, ensure_ascii=False)
 
     def _part(self, text: str) -> None:
         if JSON_UNSAFE.search(text) is not None:
