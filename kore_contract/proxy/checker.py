@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import marshal
 import posixpath
 import threading
 import time
@@ -241,6 +242,52 @@ def _names_of(exchange: Exchange) -> tuple[str, str]:
     return stream, account
 
 
+def _packed(outcome: CaseOutcome) -> CaseOutcome | bytes | None:
+    """A kept case as one bytes object (marshal: exact for what JSON holds, big integers
+    and NaN too), None for an exchange not in the contract; the outcome itself when it
+    holds something marshal cannot write. The cases a long session keeps would otherwise
+    be a dozen objects each (outcome, exchange, headers, parsed answer, ...) that every
+    full collection of the garbage collector walks: with thousands kept, a pause of
+    100 ms and more on the proxy's event loop (its p99)."""
+    case = outcome.case
+    if case.call == UNKNOWN:
+        return None
+    try:
+        return marshal.dumps(
+            (
+                (case.id, case.phase, case.expect, case.call, case.breaks, case.notes),
+                [(call, *_fields(e)) for call, e in outcome.exchanges],
+                outcome.exercised,
+                [(f.rule, f.call, f.pointer, f.message, f.extra) for f in outcome.findings],
+                outcome.failing_exchange,
+            )
+        )
+    except (ValueError, TypeError):  # not a plain dict, str, number, ...: kept as it is
+        return outcome
+
+
+def _fields(e: Exchange) -> tuple[Any, ...]:
+    """An exchange's fields in the order `Exchange(...)` takes them."""
+    return (e.method, e.url, e.headers, e.body, e.status, e.response_headers, e.response_text,
+            e.elapsed_ms, e.error)  # fmt: skip
+
+
+def _unpacked(packed: bytes) -> CaseOutcome:
+    (case_id, phase, expect, call, breaks, notes), exchanges, exercised, findings, failing = (
+        marshal.loads(packed)
+    )
+    case = PlannedCase(
+        id=case_id, phase=phase, expect=expect, call=call, breaks=breaks, notes=notes
+    )
+    return CaseOutcome(
+        case,
+        [(row[0], Exchange(*row[1:])) for row in exchanges],
+        exercised,
+        [Finding(*finding) for finding in findings],
+        failing,
+    )
+
+
 class TrafficChecker:
     """Judges exchanges in the order given, keeping what they showed (thread-safe)."""
 
@@ -281,7 +328,8 @@ class TrafficChecker:
             secrets=self.secrets, flows=dict(fixture.experience_flows if fixture else {})
         )
         self._lock = threading.RLock()
-        self._outcomes: list[CaseOutcome] = []
+        #: The kept cases, packed (`_packed`): None for an exchange not in the contract
+        self._outcomes: list[CaseOutcome | bytes | None] = []
         self._verdicts: list[ExchangeVerdict] = []
         self._count = 0  # exchanges judged
         #: Without kept exchanges: each (rule, call) as [checks, failures, first failing case]
@@ -432,12 +480,15 @@ class TrafficChecker:
                     | {"status": verdict.status}
                 )
             outcome = self._outcomes[-1]
+            assert isinstance(outcome, CaseOutcome)
             self._fold(outcome)
             if self.max_cases is not None and len(self._outcomes) > self.max_cases:
                 self._outcomes.pop()
                 self._left_out += outcome.case.call != UNKNOWN
-            elif self.keep_exchanges:
-                self._verdicts.append(verdict)
+            else:
+                self._outcomes[-1] = _packed(outcome)
+                if self.keep_exchanges:
+                    self._verdicts.append(verdict)
             return verdict
 
     def _fold(self, outcome: CaseOutcome) -> None:
@@ -724,7 +775,8 @@ class TrafficChecker:
         and call, run info with target, base URL and requests (every exchange); those not
         in the contract are listed under `not_in_the_contract`. Every secret redacted."""
         with self._lock:
-            outcomes = [o for o in self._outcomes if o.case.call != UNKNOWN]
+            unpacked = (_unpacked(o) if isinstance(o, bytes) else o for o in self._outcomes)
+            outcomes = [o for o in unpacked if o is not None and o.case.call != UNKNOWN]
             cases = tuple(case_result(o) for o in outcomes)
             outside = list(self._outside)
             rows = self._rule_rows()
