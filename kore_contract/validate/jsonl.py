@@ -40,7 +40,7 @@ from kore_contract.contract.loader import (
 )
 from kore_contract.validate import schemas, semantic
 from kore_contract.validate.batch import Checking, Compact, _check, _expand, check_parsed
-from kore_contract.validate.engine import fast_is_valid, warm_up
+from kore_contract.validate.engine import fast_is_valid, known_verdict, warm_up
 from kore_contract.validate.sinks import Rendered, Sink, Tally
 
 if TYPE_CHECKING:
@@ -113,6 +113,7 @@ def check_chunk(data: bytes, checking: Checking) -> Checked:
             blanks.append(offset)
         else:
             unseen.append((offset, line))
+    _asked.clear()
     with _collector_paused():  # a chunk makes ~50,000 objects, no cycle: nothing to collect
         payloads, clean = _quick([line for _, line in unseen], data, checking)
         for (offset, line), payload, proved in zip(unseen, payloads, clean, strict=True):
@@ -120,13 +121,19 @@ def check_chunk(data: bytes, checking: Checking) -> Checked:
                 compact = None
             elif payload is _UNSEEN:
                 compact = _check(line, checking)
-            else:  # parsed as `parse_json` would: not parsed again
-                compact = check_parsed(payload, checking)
+            else:  # parsed as `parse_json` would: not parsed again, nor asked again
+                asked = _asked.get(id(payload))
+                if asked is None or asked[0] is not payload:
+                    compact = check_parsed(payload, checking)
+                else:
+                    with known_verdict(*asked):
+                        compact = check_parsed(payload, checking)
             answers[offset] = compact
             if len(line) <= SEEN_LINE_MAX:
                 if len(seen) >= SEEN_MAX:
                     seen.clear()
                 seen[line] = compact
+        _asked.clear()
     said: list[tuple[int, Compact]] = [
         (offset, compact)
         for offset, compact in sorted(answers.items())
@@ -223,9 +230,17 @@ def _clean_verdict(checking: Checking) -> Callable[[Any], bool] | None:
 
 def _fast_valid(payload: Any, name: schemas.SchemaName) -> bool:
     try:
-        return fast_is_valid(payload, name)
+        valid = fast_is_valid(payload, name)
     except (ValueError, TypeError, OverflowError):  # the full check's reference engine says
         return False
+    _asked[id(payload)] = (payload, name, valid)
+    return valid
+
+
+#: The fast engine's answers of the chunk being checked, by the payload's identity (the
+#: payload held with its answer): the full check of a line the quick proof did not prove
+#: takes it instead of asking again (`engine.known_verdict`).
+_asked: dict[int, tuple[Any, schemas.SchemaName, bool]] = {}
 
 
 def _answer(item: Lines, checking: Checking, sink: Sink) -> Checked | Rendered:
