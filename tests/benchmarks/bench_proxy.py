@@ -2,6 +2,7 @@
 Prism's proxy mode (`prism proxy DOC UPSTREAM`), on the same upstream in the same run.
 
     python tests/benchmarks/bench_proxy.py [--seconds 5] [--concurrency 1,8,32] [--json FILE]
+        [--before DIR]
 
 The upstream is the embedded mock in its own process (`kore-contract mock --quiet`, store
 limits raised so creates never fill it). For each call (a valid create with the
@@ -12,6 +13,10 @@ both sides with the bundled fixture and the client secret, one line per exchange
 Added latency = the proxied p50 (p99) minus the direct one at the same concurrency;
 cpu/req = each server process's CPU milliseconds per request (from /proc), which stays
 meaningful when other work shares the cores.
+
+`--before DIR` adds a column for our proxy run from another copy of the package (DIR holds
+`kore_contract/`, e.g. `git archive COMMIT kore_contract | tar -x -C DIR`): a change's
+before and after in the same run, under the same load.
 
 Every server is its own process on this machine's cores, wrk too: the figures are
 relative (same machine, same run). Needs `wrk` (Debian package) and Prism (`prism` on
@@ -70,12 +75,13 @@ class Server:
         self.base_url = f"http://127.0.0.1:{port}"
         self.process: subprocess.Popen[bytes] | None = None
 
-    def start(self, env: dict[str, str] | None = None) -> Server:
+    def start(self, env: dict[str, str] | None = None, cwd: str | None = None) -> Server:
         self.process = subprocess.Popen(
             self.argv,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             env={**os.environ, **(env or {})},
+            cwd=cwd,
         )
         started = time.perf_counter()
         while time.perf_counter() - started < 90:
@@ -157,7 +163,7 @@ def campaign_to_get(base_url: str) -> str:
     )
     answer.raise_for_status()
     campaign_id: str = answer.json()["data"]["_id"]
-    return call_url("", "get", campaign_id, stream="st-bench", accountId=ACCOUNT)
+    return str(call_url("", "get", campaign_id, stream="st-bench", accountId=ACCOUNT))
 
 
 def fmt(value: float | None, width: int = 7, digits: int = 2) -> str:
@@ -171,6 +177,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=int, default=5, help="per target and level")
     parser.add_argument("--concurrency", default="1,8,32", help="connections, comma-separated")
     parser.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
+    parser.add_argument(
+        "--before", metavar="DIR", help="also our proxy from DIR/kore_contract (a column)"
+    )
     args = parser.parse_args(argv)
     levels = [int(n) for n in args.concurrency.split(",")]
     if not shutil.which("wrk"):
@@ -192,15 +201,26 @@ def main(argv: list[str] | None = None) -> int:
     try:
         upstream.start()
         port = free_port()
-        ours = Server(
-            "kore-contract proxy",
-            [sys.executable, "-m", "kore_contract", "proxy", "--upstream", upstream.base_url,
-             "--port", str(port), "--report-dir", report_dir,
-             "--fixture", str(example_fixture_path()), "--client-id", DEFAULT_CLIENT_ID],
-            port,
-        )  # fmt: skip
+
+        def proxy_argv(port: int) -> list[str]:
+            return [
+                *[sys.executable, "-m", "kore_contract", "proxy", "--upstream", upstream.base_url],
+                *["--port", str(port), "--report-dir", report_dir],
+                *["--fixture", str(example_fixture_path()), "--client-id", DEFAULT_CLIENT_ID],
+            ]
+
+        ours = Server("kore-contract proxy", proxy_argv(port), port)
         ours.start({"KORE_CLIENT_SECRET": DEFAULT_CLIENT_SECRET})
         servers.append(ours)
+        if args.before:
+            before_dir = str(Path(args.before).resolve())
+            port = free_port()
+            older = Server("ours before", proxy_argv(port), port)
+            older.start(
+                {"KORE_CLIENT_SECRET": DEFAULT_CLIENT_SECRET, "PYTHONPATH": before_dir},
+                cwd=before_dir,
+            )
+            servers.append(older)
         command = prism_command()
         if command is not None:
             port = free_port()
