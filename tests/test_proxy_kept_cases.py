@@ -2,7 +2,8 @@
 checker `_packed`), one bytes object each, so the garbage collector's full collections do not
 walk a dozen objects per exchange kept (their pauses were the proxy's p99: +121 ms at one
 connection). The reports are the same as from the unpacked cases, and the objects a session
-leaves for the collector grow by a few per exchange, not by the whole exchange.
+leaves for the collector grow by a few per exchange, not by the whole exchange. The same
+for the entries `--har-out` collects.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ import copy
 import gc
 import json
 from collections.abc import Iterator
+from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,6 +24,8 @@ from kore_contract.auth import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
 from kore_contract.mock.server import running_mock
 from kore_contract.proxy import checker as checker_module
 from kore_contract.proxy.checker import MAX_CASES, TrafficChecker
+from kore_contract.proxy.har import HarWriter, har_entry
+from kore_contract.redaction import redact
 from kore_contract.run.client import Exchange
 
 #: What differs between two results of the same exchanges: when they were judged.
@@ -104,3 +109,21 @@ def test_a_kept_exchange_leaves_a_few_objects_for_the_collector(
 def test_packing_keeps_the_mock_session_clean(session: list[Exchange]) -> None:
     result = judged(session)
     assert result["verdict"] == "pass", [c["findings"] for c in result["cases"] if c["findings"]]
+
+
+def test_har_out_entries_are_packed_and_written_as_before(
+    session: list[Exchange], tmp_path: Path
+) -> None:
+    started = datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
+    writer = HarWriter(tmp_path / "session.har")
+    expected = [har_entry(exchange, started) for exchange in session]
+    gc.collect()
+    before = len(gc.get_objects())
+    for _ in range(20):
+        for exchange in session:
+            writer.add(exchange, started)
+    gc.collect()
+    grown = len(gc.get_objects()) - before
+    assert grown < 20 * len(session), f"{grown / 20 / len(session):.1f} per entry"
+    entries = writer.document()["log"]["entries"]
+    assert entries == redact(expected * 20, list(writer.secrets))

@@ -9,7 +9,9 @@ reads back through `recorded.read_traffic` as the same exchanges, less the secre
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
+import marshal
 import threading
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -99,12 +101,15 @@ class HarWriter:
     def __init__(self, path: str | Path, *, secrets: RunSecrets | None = None) -> None:
         self.path = Path(path)
         self.secrets = secrets if secrets is not None else RunSecrets()
-        self._entries: list[dict[str, Any]] = []
+        #: marshal'd (one bytes object each: the collector's full collections skip them)
+        self._entries: list[bytes | dict[str, Any]] = []
         self._lock = threading.Lock()
         self._closed = False
 
     def add(self, exchange: Exchange, started: datetime | None = None) -> None:
-        entry = har_entry(exchange, started)
+        entry: bytes | dict[str, Any] = har_entry(exchange, started)
+        with contextlib.suppress(ValueError):  # what marshal cannot write is kept as it is
+            entry = marshal.dumps(entry)
         with self._lock:
             self._entries.append(entry)
 
@@ -114,7 +119,7 @@ class HarWriter:
     def document(self) -> dict[str, Any]:
         """The HAR document so far, every secret redacted."""
         with self._lock:
-            entries = list(self._entries)
+            entries = [marshal.loads(e) if isinstance(e, bytes) else e for e in self._entries]
         document = {
             "log": {
                 "version": "1.2",
