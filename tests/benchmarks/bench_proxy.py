@@ -2,7 +2,7 @@
 Prism's proxy mode (`prism proxy DOC UPSTREAM`), on the same upstream in the same run.
 
     python tests/benchmarks/bench_proxy.py [--seconds 5] [--concurrency 1,8,32] [--json FILE]
-        [--before DIR]
+        [--before DIR] [--rounds N]
 
 The upstream is the embedded mock in its own process (`kore-contract mock --quiet`, store
 limits raised so creates never fill it). For each call (a valid create with the
@@ -16,7 +16,9 @@ meaningful when other work shares the cores.
 
 `--before DIR` adds a column for our proxy run from another copy of the package (DIR holds
 `kore_contract/`, e.g. `git archive COMMIT kore_contract | tar -x -C DIR`): a change's
-before and after in the same run, under the same load.
+before and after in the same run, under the same load. `--rounds N` runs each target N
+times per level, the targets in turns, and shows each figure's median (p99 swings with
+whatever else shares the cores).
 
 Every server is its own process on this machine's cores, wrk too: the figures are
 relative (same machine, same run). Needs `wrk` (Debian package) and Prism (`prism` on
@@ -32,6 +34,7 @@ import os
 import re
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -166,6 +169,29 @@ def campaign_to_get(base_url: str) -> str:
     return str(call_url("", "get", campaign_id, stream="st-bench", accountId=ACCOUNT))
 
 
+def measure(
+    target: Server, path: str, script: Path, level: int, args: argparse.Namespace
+) -> dict[str, Any]:
+    """One wrk run against `target`, with the CPU its process spent per request."""
+    before = cpu_seconds(target)
+    run = wrk(target.base_url + path, script, level, args.seconds)
+    after = cpu_seconds(target)
+    spent = after - before if after is not None and before is not None else None
+    run["cpu_ms_per_request"] = (
+        spent * 1000 / run["requests"] if spent is not None and run["requests"] else None
+    )
+    return run
+
+
+def median_of(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """Each figure's median over the rounds (None where a round lacks it)."""
+    merged: dict[str, Any] = {}
+    for key in runs[0]:
+        values = [run[key] for run in runs]
+        merged[key] = None if None in values else statistics.median(values)
+    return merged
+
+
 def fmt(value: float | None, width: int = 7, digits: int = 2) -> str:
     return f"{value:{width}.{digits}f}" if value is not None else " " * (width - 1) + "-"
 
@@ -177,6 +203,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=int, default=5, help="per target and level")
     parser.add_argument("--concurrency", default="1,8,32", help="connections, comma-separated")
     parser.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
+    parser.add_argument(
+        "--rounds", type=int, default=1, help="runs per target and level, in turns (medians)"
+    )
     parser.add_argument(
         "--before", metavar="DIR", help="also our proxy from DIR/kore_contract (a column)"
     )
@@ -197,7 +226,8 @@ def main(argv: list[str] | None = None) -> int:
         port,
     )  # fmt: skip
     servers: list[Server] = []
-    figures: dict[str, Any] = {"cpus": os.cpu_count(), "seconds": args.seconds, "runs": []}
+    figures: dict[str, Any] = {"cpus": os.cpu_count(), "seconds": args.seconds}
+    figures |= {"rounds": [], "runs": []}
     try:
         upstream.start()
         port = free_port()
@@ -242,19 +272,14 @@ def main(argv: list[str] | None = None) -> int:
         }
         for call, (path, script) in calls.items():
             for level in levels:
-                for target in targets:
-                    before = cpu_seconds(target)
-                    run = wrk(target.base_url + path, script, level, args.seconds)
-                    after = cpu_seconds(target)
-                    spent = after - before if after is not None and before is not None else None
-                    run["cpu_ms_per_request"] = (
-                        spent * 1000 / run["requests"]
-                        if spent is not None and run["requests"]
-                        else None
-                    )
-                    figures["runs"].append(
-                        {"call": call, "concurrency": level, "target": target.name, **run}
-                    )
+                rounds: dict[str, list[dict[str, Any]]] = {t.name: [] for t in targets}
+                for _ in range(args.rounds):  # the targets in turns: the same load for each
+                    for target in targets:
+                        rounds[target.name].append(measure(target, path, script, level, args))
+                for name, measured in rounds.items():
+                    row = {"call": call, "concurrency": level, "target": name}
+                    figures["runs"].append({**row, **median_of(measured)})
+                    figures["rounds"] += [{**row, **one} for one in measured]
     finally:
         for server in [*servers, upstream]:
             server.stop()
