@@ -11,7 +11,11 @@ check: the same validator, --call, --variant, fixture and --strict), its result 
 - Beyond one block (`BLOCK`), chunks of whole lines are checked on every core by a fork pool,
   at most a few chunks ahead of the output, which stays in line order. A worker remembers
   the answers of the lines it has seen (`_seen`): a log repeats itself.
-- Results go to a `sinks.Sink` (text, JSON, JUnit) in line order, as the lines are checked.
+- Results go to a `sinks.Sink` (text, JSON, JUnit) in line order, as the lines are checked:
+  a chunk is rendered as the text or JSON sink writes it where it was checked (`Sink.render`,
+  in a worker), and the main process only writes that text.
+- A line the quick proof parsed but did not prove clean is not parsed again, nor asked of
+  the fast engine again (`batch.check_parsed`, `engine.known_verdict`).
 """
 
 from __future__ import annotations
