@@ -123,6 +123,35 @@ def test_every_rule_is_exercised_on_the_clean_mock(tmp_path: Path) -> None:
     assert missing - exercised == set()
 
 
+@pytest.fixture
+def results_json_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The run writes results.json alone (checked against its schema, as always): the fault
+    sweep reads only that, and rendering the other three reports 77 times cost a minute of
+    CI. test_S4_a_faulted_run_writes_the_four_reports_naming_the_rule writes them all."""
+    from kore_contract import report
+    from kore_contract.common.files import write_atomic
+    from kore_contract.report import json_report
+
+    def write_json(results: Any, out_dir: Path) -> list[Path]:
+        path = Path(out_dir) / report.FILE_NAMES["json"]
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(path, json_report.checked_text(json_report.sanitized(results)))
+        return [path]
+
+    monkeypatch.setattr(report, "write_reports", write_json)
+
+
+def test_S4_a_faulted_run_writes_the_four_reports_naming_the_rule(tmp_path: Path) -> None:
+    code, out, err = run_line(
+        ["test", "--fault", "S4-wrong-lname", "--report-dir", str(tmp_path), "--no-fuzz"]
+    )
+    assert code == 1, out + err
+    assert "S4" in failed_rules(results_of(tmp_path))
+    for name in ("junit.xml", "report.html", "report.md"):
+        assert "S4" in (tmp_path / name).read_text(encoding="utf-8"), name
+
+
+@pytest.mark.usefixtures("results_json_only")
 @pytest.mark.parametrize("fault", sorted(FAULTS), ids=str)
 def test_injected_defect_is_caught_by_its_rule(fault: str, tmp_path: Path) -> None:
     code, out, err = run_line(
