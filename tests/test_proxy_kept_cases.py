@@ -106,6 +106,27 @@ def test_a_kept_exchange_leaves_a_few_objects_for_the_collector(
     assert len(judge.result().cases) == 301
 
 
+def test_a_created_campaign_is_remembered_in_a_few_objects(session: list[Exchange]) -> None:
+    """The state a session keeps (every campaign created, for get after create, L2, ...)
+    is packed too: a create leaves under 4 tracked objects (its dicts and lists before)."""
+    judge = TrafficChecker(client_id=DEFAULT_CLIENT_ID, client_secret=DEFAULT_CLIENT_SECRET)
+    create = session[0]
+    campaign_id = json.loads(create.response_text)["data"]["_id"]
+    creates = []
+    for n in range(300):
+        exchange = copy.deepcopy(create)
+        exchange.response_text = create.response_text.replace(campaign_id, f"cd-{n:06d}")
+        creates.append(exchange)
+    gc.collect()
+    before = len(gc.get_objects())
+    for exchange in creates:
+        judge.check_exchange(exchange)
+    creates.clear()
+    gc.collect()
+    grown = len(gc.get_objects()) - before
+    assert grown < 4 * 300, f"{grown / 300:.1f} tracked objects per create"
+
+
 def test_packing_keeps_the_mock_session_clean(session: list[Exchange]) -> None:
     result = judged(session)
     assert result["verdict"] == "pass", [c["findings"] for c in result["cases"] if c["findings"]]

@@ -266,6 +266,16 @@ def _packed(outcome: CaseOutcome) -> CaseOutcome | bytes | None:
         return outcome
 
 
+def _listed_ids(exchange: Exchange) -> list[str]:
+    """The ids a list answer names (`data.results[].id`), as the list checks read them."""
+    answer = exchange.response_json
+    data = answer.get("data") if isinstance(answer, dict) else None
+    results = data.get("results") if isinstance(data, dict) else None
+    if not isinstance(results, list):
+        return []
+    return [r["id"] for r in results if isinstance(r, dict) and isinstance(r.get("id"), str)]
+
+
 def _fields(e: Exchange) -> tuple[Any, ...]:
     """An exchange's fields in the order `Exchange(...)` takes them."""
     return (e.method, e.url, e.headers, e.body, e.status, e.response_headers, e.response_text,
@@ -338,8 +348,9 @@ class TrafficChecker:
         self._outside_count = 0
         self._started = time.perf_counter()
         self._started_at = now_iso()
-        #: id -> the campaign as create, update, get, start or stop last answered it
-        self._campaigns: dict[str, dict[str, Any]] = {}
+        #: id -> the campaign as create, update, get, start or stop last answered it, packed
+        #: (marshal: one bytes object each, as the kept cases; `_known` unpacks one)
+        self._campaigns: dict[str, bytes] = {}
         #: id -> the rule its last change answers to and what it was ("T2", "the start")
         self._after: dict[str, tuple[str, str]] = {}
         self._stream_id = ""  # the first stream and account the traffic names (run info)
@@ -595,7 +606,7 @@ class TrafficChecker:
         gone = "S10" if call == "get" else "U3"
         if campaign_id in self.state.deleted:
             return "refuse", gone, f"{call} of the deleted campaign {campaign_id}"
-        known = self._campaigns.get(campaign_id)
+        known = self._known(campaign_id)
         state = known.get("status") if known else None
         if not isinstance(state, str):
             # a campaign this traffic never showed: an unknown id (404) or a refused
@@ -621,8 +632,10 @@ class TrafficChecker:
         self, outcome: CaseOutcome, call: str, exchange: Exchange, request: RequestVerdict
     ) -> list[Finding]:
         campaign_id = request.campaign_id
-        known = self._campaigns.get(campaign_id or "")
+        known = self._known(campaign_id)
         case = outcome.case
+        if call == "list":  # what the list checks (L2) compare the listed campaigns with
+            self.state.known = {i: c for i in _listed_ids(exchange) if (c := self._known(i))}
         observation = Observation(
             case.id,
             call,
@@ -662,7 +675,7 @@ class TrafficChecker:
     ) -> list[Finding]:
         """A get or delete of a campaign this traffic showed, and that it may be asked for,
         answered other than 2xx (S10, or the rule of its last change)."""
-        known = self._campaigns[campaign_id]
+        known = self._known(campaign_id) or {}
         rule, after = self._after.get(campaign_id, ("S10", "what this traffic showed"))
         if call == "get":
             outcome.exercised.add((rule, "get"))
@@ -680,7 +693,7 @@ class TrafficChecker:
         start or stop (T2, T3), delete answering the campaign (S10)."""
         findings: list[Finding] = []
         data = campaign_of(exchange)
-        known = self._campaigns.get(campaign_id or "")
+        known = self._known(campaign_id)
         if call == "create":
             new_id = data.get("_id") if data is not None else None
             if isinstance(new_id, str) and new_id:
@@ -730,10 +743,14 @@ class TrafficChecker:
             self._after.pop(campaign_id, None)
         return findings
 
+    def _known(self, campaign_id: str | None) -> dict[str, Any] | None:
+        """The campaign as this traffic last showed it (a copy), None if it did not."""
+        packed = self._campaigns.get(campaign_id or "")
+        return None if packed is None else dict(marshal.loads(packed))
+
     def _remember(self, campaign_id: str, data: dict[str, Any], after: tuple[str, str]) -> None:
-        self._campaigns[campaign_id] = dict(data)
+        self._campaigns[campaign_id] = marshal.dumps(data)
         self._after[campaign_id] = after
-        self.state.known[campaign_id] = self._campaigns[campaign_id]
         self.state.deleted.discard(campaign_id)
 
     # --- output --------------------------------------------------------------------------
