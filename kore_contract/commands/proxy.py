@@ -276,16 +276,20 @@ def _finish(
 ) -> int:
     """Write the reports (and the HAR); the exit status."""
     from kore_contract.commands.test import write_reports
+    from kore_contract.contract.loader import collector_paused
     from kore_contract.run.console import print_summary
 
-    result = checker.result()
-    if har is not None:
-        try:
-            har.close()
-        except OSError as error:
-            raise CannotRun(f"--har-out: cannot write {har.path}: {error}") from None
-    with checker.secrets.active():
-        written = write_reports(result, report_dir)
+    # the kept cases (up to MAX_CASES) unpack into many objects and no cycle: with the
+    # collector on, writing the reports of a long session spent seconds in it at Ctrl-C
+    with collector_paused():
+        result = checker.result()
+        if har is not None:
+            try:
+                har.close()
+            except OSError as error:
+                raise CannotRun(f"--har-out: cannot write {har.path}: {error}") from None
+        with checker.secrets.active():
+            written = write_reports(result, report_dir)
     print_summary(result, out, written)
     if app.errors:
         err.write(f"kore-contract proxy: {len(app.errors)} unexpected error(s) in the proxy\n")

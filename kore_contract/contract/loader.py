@@ -102,12 +102,12 @@ def parse_json(data: bytes | str, *, limit: int = MAX_BYTES) -> Parsed | Unreada
     """Parse a payload; never raises for bad input."""
     if len(data) < 65536:
         return _parse_json(data, limit)
-    with _collector_paused():
+    with collector_paused():
         return _parse_json(data, limit)
 
 
 @contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
+def collector_paused() -> Iterator[None]:
     """Python's cycle collector off meanwhile (JSON makes no cycles): it would walk the
     objects a large payload is parsed into again and again (4x the parse of 150,000 nested
     objects). Only who turned it off turns it on, so concurrent parses leave it on."""

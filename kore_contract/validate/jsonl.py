@@ -38,7 +38,7 @@ from kore_contract.contract.loader import (
     MAX_BYTES,
     Unreadable,
     _cannot_open,
-    _collector_paused,
+    collector_paused,
     not_a_regular_file,
     too_large,
 )
@@ -118,7 +118,7 @@ def check_chunk(data: bytes, checking: Checking) -> Checked:
         else:
             unseen.append((offset, line))
     _asked.clear()
-    with _collector_paused():  # a chunk makes ~50,000 objects, no cycle: nothing to collect
+    with collector_paused():  # a chunk makes ~50,000 objects, no cycle: nothing to collect
         payloads, clean = _quick([line for _, line in unseen], data, checking)
         for (offset, line), payload, proved in zip(unseen, payloads, clean, strict=True):
             if proved:
