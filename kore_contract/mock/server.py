@@ -13,8 +13,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import socket
-import threading
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -26,8 +24,7 @@ from kore_contract.mock.app import MAX_BODY_BYTES, MockApp
 from kore_contract.mock.faults import Fault
 from kore_contract.mock.limits import ServerLimits, connection_budget
 from kore_contract.mock.logs import RateLimitedLog, printable
-
-STARTUP_TIMEOUT = 10.0
+from kore_contract.mock.serving import ServingThread
 
 
 class MockError(RuntimeError):
@@ -190,48 +187,23 @@ def _loop_error_handler(errors: RateLimitedLog) -> Callable[[Any, dict[str, Any]
     return handle
 
 
-class MockServer:
+class MockServer(ServingThread):
     """A running mock: `base_url`, the app (its store and errors), `stop()`, `check()`."""
+
+    label = "mock"
+    error = MockError
+    app: MockApp
 
     def __init__(
         self, app: MockApp, sock: socket.socket, *, server_limits: ServerLimits | None = None
     ) -> None:
-        self.app = app
-        self.socket = sock
         host, port = sock.getsockname()[:2]
-        self.host, self.port = host, port
-        shown = f"[{host}]" if ":" in host else host
-        self.base_url = f"http://{shown}:{port}"
-        self._server = _uvicorn_server(
-            uvicorn_config(app, host, port, server_limits), app.error_log
-        )
-        self._thread: threading.Thread | None = None
-        self._failure: BaseException | None = None
+        server = _uvicorn_server(uvicorn_config(app, host, port, server_limits), app.error_log)
+        super().__init__(app, sock, server)
 
     @property
     def store(self) -> Any:
         return self.app.store
-
-    def start(self) -> MockServer:
-        self._thread = threading.Thread(
-            target=self._serve, name=f"kore-mock:{self.port}", daemon=True
-        )
-        self._thread.start()
-        deadline = time.monotonic() + STARTUP_TIMEOUT
-        while not self._server.started:
-            if self._failure is not None or not self._thread.is_alive():
-                raise MockError(f"the mock did not start: {self._failure!r}")
-            if time.monotonic() > deadline:
-                self.stop()
-                raise MockError(f"the mock did not start within {STARTUP_TIMEOUT:.0f} s")
-            time.sleep(0.002)
-        return self
-
-    def _serve(self) -> None:
-        try:
-            self._server.run(sockets=[self.socket])
-        except BaseException as error:  # reported by start() and check()
-            self._failure = error
 
     def serve_forever(self) -> None:
         """Serve in this thread until Ctrl-C or SIGTERM (uvicorn shuts down gracefully)."""
@@ -241,27 +213,8 @@ class MockServer:
             self.app.close()
 
     def stop(self) -> None:
-        self._server.should_exit = True
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            if self._thread.is_alive():
-                self._server.force_exit = True
-                self._thread.join(timeout=5)
-        with contextlib.suppress(OSError):
-            self.socket.close()
+        super().stop()
         self.app.close()
-
-    def check(self) -> None:
-        """Re-raise, in the caller's thread, what went wrong inside the mock."""
-        if self._failure is not None:
-            raise MockError(
-                f"the mock's server thread failed: {self._failure!r}"
-            ) from self._failure
-        if self.app.errors:
-            errors, self.app.errors = self.app.errors, []
-            raise MockError(
-                f"{len(errors)} unexpected error(s) inside the mock; the first: {errors[0]!r}"
-            ) from errors[0]
 
 
 @contextlib.contextmanager

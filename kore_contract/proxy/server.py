@@ -45,6 +45,7 @@ import orjson
 from kore_contract.mock import limits
 from kore_contract.mock.logs import RateLimitedLog, printable
 from kore_contract.mock.routes import Found, call_of, match
+from kore_contract.mock.serving import ServingThread
 from kore_contract.proxy.checker import RequestVerdict, TrafficChecker
 from kore_contract.proxy.forward import Answered, Forwarder, Upstream, UpstreamError, decoded
 from kore_contract.redaction import redact_text
@@ -71,7 +72,6 @@ CHECK_THREADS = 2
 #: How the proxy names itself in its own refusals (`rule` of the error body).
 PROXY_RULE = "proxy"
 TOO_LARGE = "not checked: too large"
-STARTUP_TIMEOUT = 10.0
 JSON_TYPE = b"application/json"
 
 
@@ -668,19 +668,18 @@ class ProxyError(RuntimeError):
     """The proxy could not start, or failed while serving."""
 
 
-class ProxyServer:
+class ProxyServer(ServingThread):
     """A proxy bound to a socket: `base_url`, `app`, `start()`/`stop()` (a thread, for
     tests) or `serve_forever()` (the command), `check()`."""
+
+    label = "proxy"
+    error = ProxyError
+    app: ProxyApp
 
     def __init__(self, app: ProxyApp, sock: socket.socket) -> None:
         import uvicorn
 
-        self.app = app
-        self.socket = sock
         host, port = sock.getsockname()[:2]
-        self.host, self.port = host, port
-        shown = f"[{host}]" if ":" in host else host
-        self.base_url = f"http://{shown}:{port}"
         app.guard = HostGuard(own_names(host), port, app.upstream, is_wildcard_host(host))
         config = _uvicorn_config(app, host, port)
         proxy_app = app
@@ -692,9 +691,7 @@ class ProxyServer:
                 finally:
                     await proxy_app.close()
 
-        self._server = Server(config)
-        self._thread: threading.Thread | None = None
-        self._failure: BaseException | None = None
+        super().__init__(app, sock, Server(config))
 
     @property
     def should_exit(self) -> bool:
@@ -703,27 +700,6 @@ class ProxyServer:
     def request_exit(self) -> None:
         """Ask the server to stop (as Ctrl-C does): it finishes what is in progress."""
         self._server.should_exit = True
-
-    def start(self) -> ProxyServer:
-        self._thread = threading.Thread(
-            target=self._serve, name=f"kore-proxy:{self.port}", daemon=True
-        )
-        self._thread.start()
-        deadline = time.monotonic() + STARTUP_TIMEOUT
-        while not self._server.started:
-            if self._failure is not None or not self._thread.is_alive():
-                raise ProxyError(f"the proxy did not start: {self._failure!r}")
-            if time.monotonic() > deadline:
-                self.stop()
-                raise ProxyError(f"the proxy did not start within {STARTUP_TIMEOUT:.0f} s")
-            time.sleep(0.002)
-        return self
-
-    def _serve(self) -> None:
-        try:
-            self._server.run(sockets=[self.socket])
-        except BaseException as error:  # reported by start() and check()
-            self._failure = error
 
     def serve_forever(self, on_started: Callable[[], None] | None = None) -> int | None:
         """Serve in this thread until Ctrl-C or SIGTERM (uvicorn's handlers, then a
@@ -757,26 +733,6 @@ class ProxyServer:
         while not self._server.started and not self._server.should_exit:
             time.sleep(0.005)
         callback()
-
-    def stop(self) -> None:
-        self._server.should_exit = True
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            if self._thread.is_alive():
-                self._server.force_exit = True
-                self._thread.join(timeout=5)
-        with contextlib.suppress(OSError):
-            self.socket.close()
-
-    def check(self) -> None:
-        """Re-raise, in the caller's thread, what went wrong inside the proxy."""
-        if self._failure is not None:
-            raise ProxyError(f"the proxy's thread failed: {self._failure!r}") from self._failure
-        if self.app.errors:
-            errors, self.app.errors = self.app.errors, []
-            raise ProxyError(
-                f"{len(errors)} unexpected error(s) inside the proxy; the first: {errors[0]!r}"
-            ) from errors[0]
 
 
 def settle_collector() -> None:
