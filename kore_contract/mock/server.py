@@ -124,32 +124,41 @@ def raise_open_file_limit() -> int | None:
 
 
 def uvicorn_config(
-    app: MockApp, host: str, port: int, server_limits: ServerLimits | None = None
+    app: MockApp,
+    host: str,
+    port: int,
+    server_limits: ServerLimits | None = None,
+    *,
+    wrap_protocol: Callable[[Any], Any] | None = None,
+    **options: Any,
 ) -> Any:
+    """uvicorn's config for the mock's bounded HTTP layer (mock/http.py), shared with the
+    proxy: `wrap_protocol` subclasses the protocol class, `options` override the config's."""
     import uvicorn
 
     from kore_contract.mock.http import protocol_class
 
     chosen = server_limits or ServerLimits()
     cap, burst = connection_budget(chosen.max_connections, open_file_limit())
-    return uvicorn.Config(
-        app,
-        host=host,
-        port=port,
-        http=protocol_class(app, chosen, cap),
-        loop="asyncio",
-        ws="none",
-        lifespan="off",
-        interface="asgi3",
-        log_config=None,
-        log_level="warning",
-        access_log=False,
-        proxy_headers=False,
-        server_header=False,
-        timeout_keep_alive=max(1, round(chosen.keep_alive_timeout)),
-        timeout_graceful_shutdown=1,
-        backlog=burst,  # asyncio accepts this many at once
-    )
+    protocol = protocol_class(app, chosen, cap)
+    settings: dict[str, Any] = {
+        "host": host,
+        "port": port,
+        "http": wrap_protocol(protocol) if wrap_protocol else protocol,
+        "loop": "asyncio",
+        "ws": "none",
+        "lifespan": "off",
+        "interface": "asgi3",
+        "log_config": None,
+        "log_level": "warning",
+        "access_log": False,
+        "proxy_headers": False,
+        "server_header": False,
+        "timeout_keep_alive": max(1, round(chosen.keep_alive_timeout)),
+        "timeout_graceful_shutdown": 1,
+        "backlog": burst,  # asyncio accepts this many at once
+    }
+    return uvicorn.Config(app, **{**settings, **options})
 
 
 def _uvicorn_server(config: Any, errors: RateLimitedLog) -> Any:

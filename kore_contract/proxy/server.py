@@ -620,43 +620,21 @@ async def _answer(send: Send, status: int, body: bytes) -> None:
 
 
 def _uvicorn_config(app: ProxyApp, host: str, port: int) -> Any:
-    import uvicorn
+    """The mock's config and bounded protocol, the protocol keeping the request target as
+    sent (an absolute-form URL names a host: the guard reads it)."""
+    from kore_contract.mock.server import uvicorn_config
 
-    from kore_contract.mock.http import protocol_class
-    from kore_contract.mock.limits import ServerLimits, connection_budget
-    from kore_contract.mock.server import open_file_limit
+    def keeping_target(base: Any) -> Any:
+        class ProxyHttpProtocol(base):  # type: ignore[misc]
+            def on_headers_complete(self) -> None:
+                if self.scope is not None:
+                    self.scope["kore_target"] = bytes(self.url)
+                super().on_headers_complete()
 
-    chosen = ServerLimits()
-    cap, burst = connection_budget(chosen.max_connections, open_file_limit())
-    base = protocol_class(cast(Any, app), chosen, cap)
+        return ProxyHttpProtocol
 
-    class ProxyHttpProtocol(base):  # type: ignore[valid-type,misc]
-        """The mock's bounded protocol, keeping the request target as sent (an
-        absolute-form URL names a host: the guard reads it)."""
-
-        def on_headers_complete(self) -> None:
-            if self.scope is not None:
-                self.scope["kore_target"] = bytes(self.url)
-            super().on_headers_complete()
-
-    return uvicorn.Config(
-        app,
-        host=host,
-        port=port,
-        http=ProxyHttpProtocol,
-        loop="asyncio",
-        ws="none",
-        lifespan="off",
-        interface="asgi3",
-        log_config=None,
-        log_level="warning",
-        access_log=False,
-        proxy_headers=False,
-        server_header=False,
-        date_header=False,
-        timeout_keep_alive=max(1, round(chosen.keep_alive_timeout)),
-        timeout_graceful_shutdown=1,
-        backlog=burst,
+    return uvicorn_config(
+        cast(Any, app), host, port, wrap_protocol=keeping_target, date_header=False
     )
 
 

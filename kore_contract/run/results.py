@@ -427,48 +427,14 @@ class RunInfo:
     )
 
     def to_json(self) -> Json:
-        values = (
-            self.base_url,
-            self.target,
-            self.stream_id,
-            self.account_id,
-            self.seed,
-            self.max_examples,
-            self.started_at,
-            self.finished_at,
-            self.duration_s,
-            self.requests,
-        )
-        return _joined(zip(self._KEYS, values, strict=True), frozenset(), self.extra)
+        pairs = ((key, getattr(self, key)) for key in self._KEYS)
+        return _joined(pairs, frozenset(), self.extra)
 
     @classmethod
     def from_json(cls, data: Any) -> RunInfo:
         data = _object(data)
-        (
-            base_url,
-            target,
-            stream_id,
-            account_id,
-            seed,
-            max_examples,
-            started_at,
-            finished_at,
-            duration_s,
-            requests,
-        ) = (_required(data, key) for key in cls._KEYS)
-        return cls(
-            base_url,
-            target,
-            stream_id,
-            account_id,
-            seed,
-            max_examples,
-            started_at,
-            finished_at,
-            duration_s,
-            requests,
-            _extra(data, frozenset(cls._KEYS)),
-        )
+        fields = {key: _required(data, key) for key in cls._KEYS}
+        return cls(**fields, extra=_extra(data, frozenset(cls._KEYS)))
 
 
 @dataclass(frozen=True, slots=True)
