@@ -248,3 +248,30 @@ def test_a_long_session_keeps_at_most_MAX_CASES_exchanges_as_cases(upstream: str
     )
     with _upstream(args, RunSecrets()) as (_, checker):
         assert checker.max_cases == MAX_CASES
+
+
+def test_har_out_in_a_folder_not_made_yet_is_written_with_the_reports(tmp_path: Path) -> None:
+    """`--har-out reports/s.har` before reports/ exists: the HAR's folder is made as the
+    reports' is (it once failed, exit 2, and the reports were never written)."""
+    reports = tmp_path / "reports"
+    done = subprocess.run(
+        command("--upstream", "mock", "--port", "0", "--duration", "0.3",
+                "--report-dir", str(reports), "--har-out", str(reports / "s.har")),
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert json.loads((reports / "s.har").read_text())["log"]["entries"] == []
+    assert (reports / "results.json").is_file()
+
+
+def test_a_har_that_cannot_be_written_loses_no_report(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("a file where the HAR's folder should be")
+    done = subprocess.run(
+        command("--upstream", "mock", "--port", "0", "--duration", "0.3",
+                "--report-dir", str(tmp_path / "reports"), "--har-out", str(blocker / "s.har")),
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 2 and "--har-out" in done.stderr, done.stderr
+    assert "Traceback" not in done.stderr
+    assert (tmp_path / "reports" / "results.json").is_file()

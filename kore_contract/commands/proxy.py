@@ -283,14 +283,14 @@ def _finish(
     # collector on, writing the reports of a long session spent seconds in it at Ctrl-C
     with collector_paused():
         result = checker.result()
-        if har is not None:
+        with checker.secrets.active():
+            written = write_reports(result, report_dir)
+        print_summary(result, out, written)
+        if har is not None:  # after the reports: a HAR that cannot be written loses no report
             try:
                 har.close()
             except OSError as error:
                 raise CannotRun(f"--har-out: cannot write {har.path}: {error}") from None
-        with checker.secrets.active():
-            written = write_reports(result, report_dir)
-    print_summary(result, out, written)
     if app.errors:
         err.write(f"kore-contract proxy: {len(app.errors)} unexpected error(s) in the proxy\n")
         return EXIT_CANNOT_RUN

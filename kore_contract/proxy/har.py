@@ -133,6 +133,7 @@ class HarWriter:
         """Write the file (atomically); a second close writes it again with what is new."""
         text = json.dumps(self.document(), ensure_ascii=False, indent=1)
         self._closed = True
+        self.path.parent.mkdir(parents=True, exist_ok=True)  # as the reports' folder is made
         return write_atomic(self.path, text)
 
     def __enter__(self) -> HarWriter:
